@@ -1,0 +1,142 @@
+/**
+ * Every error Cohort raises carries a stable `code`. Tests and peers compare
+ * codes, never message text and never `instanceof` across thread or process
+ * boundaries. The table below is mirrored in the README's error-code table.
+ */
+
+export const ErrorCode = {
+  /** Missing or wrong token at the WebSocket upgrade or on the HTTP API. */
+  AUTH_FAILED: 'AUTH_FAILED',
+  /** A frame that does not decode, or decodes to something that is not a valid message. */
+  BAD_FRAME: 'BAD_FRAME',
+  /** A frame larger than the configured maximum payload. */
+  FRAME_TOO_LARGE: 'FRAME_TOO_LARGE',
+  /** The peer speaks another protocol version. */
+  PROTOCOL_VERSION: 'PROTOCOL_VERSION',
+  /** The first message on an agent socket was not `hello`, or it did not arrive in time. */
+  HANDSHAKE_FAILED: 'HANDSHAKE_FAILED',
+  /** The coordinator declared this agent session dead (missed heartbeats). */
+  DECLARED_DEAD: 'DECLARED_DEAD',
+  /** The coordinator or agent is shutting down. */
+  SHUTTING_DOWN: 'SHUTTING_DOWN',
+  /** No task module with that name. */
+  UNKNOWN_TASK: 'UNKNOWN_TASK',
+  /** The task rejected its input (in `split`, `run` or `merge`). */
+  BAD_INPUT: 'BAD_INPUT',
+  /** An HTTP API request that is malformed. */
+  BAD_REQUEST: 'BAD_REQUEST',
+  /** An HTTP API request for a job or route that does not exist. */
+  NOT_FOUND: 'NOT_FOUND',
+  /** The task's `run` threw. */
+  TASK_ERROR: 'TASK_ERROR',
+  /** The slot running a partition died (exit, signal, abort, out of memory). */
+  SLOT_CRASHED: 'SLOT_CRASHED',
+  /** A slot could not be started. */
+  SLOT_START_FAILED: 'SLOT_START_FAILED',
+  /** A partition ran past its `timeoutMs`. */
+  PARTITION_TIMEOUT: 'PARTITION_TIMEOUT',
+  /** A partition failed on every attempt; the job fails with this code. */
+  PARTITION_FAILED: 'PARTITION_FAILED',
+  /** The job or partition was cancelled. */
+  CANCELLED: 'CANCELLED',
+  /** A state machine was asked for a move its table does not allow. */
+  INVALID_TRANSITION: 'INVALID_TRANSITION',
+  /** An option is missing, out of range, or conflicts with another. */
+  INVALID_OPTION: 'INVALID_OPTION',
+  /** Binding a non-loopback address without a token. */
+  INSECURE_BIND: 'INSECURE_BIND',
+  /** The coordinator could not be reached. */
+  CONNECT_FAILED: 'CONNECT_FAILED',
+  /** A journal record could not be read (torn or corrupt); it is skipped. */
+  JOURNAL_CORRUPT: 'JOURNAL_CORRUPT',
+  /** Something that should never happen. */
+  INTERNAL: 'INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * WebSocket close codes (4000-4999 are for applications). The close reason
+ * carries the error code string, so a peer can read it without parsing text.
+ */
+export const CloseCode: Partial<Record<ErrorCode, number>> = {
+  AUTH_FAILED: 4001,
+  BAD_FRAME: 4002,
+  FRAME_TOO_LARGE: 1009,
+  PROTOCOL_VERSION: 4004,
+  HANDSHAKE_FAILED: 4005,
+  DECLARED_DEAD: 4006,
+  SHUTTING_DOWN: 4007,
+  INTERNAL: 1011,
+};
+
+/** HTTP status for each code the API can return. */
+export const HttpStatus: Partial<Record<ErrorCode, number>> = {
+  AUTH_FAILED: 401,
+  BAD_REQUEST: 400,
+  BAD_INPUT: 400,
+  UNKNOWN_TASK: 400,
+  NOT_FOUND: 404,
+  SHUTTING_DOWN: 503,
+  FRAME_TOO_LARGE: 413,
+};
+
+/** The plain-object form of an error, as it crosses a socket, thread or process. */
+export interface WireError {
+  code: ErrorCode;
+  name: string;
+  message: string;
+  stack?: string;
+  /** Structured evidence: exit code, signal, partition ids, what to try next. */
+  details?: Record<string, unknown>;
+}
+
+export class CohortError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CohortError';
+    this.code = code;
+    if (options.details) this.details = options.details;
+  }
+
+  /** The WebSocket close code for this error, where one applies. */
+  get closeCode(): number | undefined {
+    return CloseCode[this.code];
+  }
+
+  toWire(): WireError {
+    return toWireError(this);
+  }
+}
+
+const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && KNOWN_CODES.has(value);
+}
+
+/** Turn anything thrown into a WireError, keeping a known code and falling back to `fallback`. */
+export function toWireError(err: unknown, fallback: ErrorCode = ErrorCode.INTERNAL): WireError {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    const details = (err as { details?: unknown }).details;
+    const wire: WireError = {
+      code: isErrorCode(code) ? code : fallback,
+      name: err.name,
+      message: err.message,
+    };
+    if (err.stack) wire.stack = err.stack;
+    if (details && typeof details === 'object') wire.details = details as Record<string, unknown>;
+    return wire;
+  }
+  return { code: fallback, name: 'Error', message: String(err) };
+}
+
+export function fromWireError(wire: WireError): CohortError {
+  const err = new CohortError(wire.code, wire.message, wire.details ? { details: wire.details } : {});
+  if (wire.stack) err.stack = wire.stack;
+  return err;
+}

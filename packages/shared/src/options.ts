@@ -1,0 +1,48 @@
+/**
+ * Helpers for the options modules of each package. Each package keeps its
+ * options in one module, in three steps: the user's options, `withDefaults()`,
+ * then a compiled, checked form. These helpers make the checks uniform.
+ */
+import { CohortError, ErrorCode } from './errors.js';
+
+export function invalidOption(message: string): CohortError {
+  return new CohortError(ErrorCode.INVALID_OPTION, message);
+}
+
+export function checkInt(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw invalidOption(`${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+export function checkNumber(name: string, value: number, min: number, max = Number.MAX_VALUE): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw invalidOption(`${name} must be a number in [${min}, ${max}], got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+export function checkOneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw invalidOption(`${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as T;
+}
+
+/** True for 127.0.0.0/8, ::1 and localhost: the addresses that need no token. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  if (/^127(\.\d{1,3}){3}$/.test(h)) return true;
+  if (/^::ffff:127(\.\d{1,3}){3}$/.test(h)) return true;
+  return false;
+}
+
+/** The token from an option or the COHORT_TOKEN environment variable; empty means none. */
+export function resolveToken(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const token = option ?? env.COHORT_TOKEN;
+  return token === undefined || token === '' ? undefined : token;
+}
+
+export const VERSION = '0.1.0';

@@ -1,0 +1,179 @@
+/**
+ * The wire protocol between coordinator and agents. One discriminated union
+ * per direction, keyed by `type`, agreed at the handshake by `protocol`.
+ *
+ * Partition messages carry `(jobId, p, a)`: job, partition index, attempt.
+ * Batches group items of one job so that small partitions never cost a frame
+ * each. Flow control is by credit: an agent's `hello` declares its slots and
+ * the most partitions it will queue (`maxPrefetch`); the coordinator keeps
+ * each agent's in-flight count within `slots + prefetch`.
+ */
+import type { WireError } from './errors.js';
+import type { Isolation } from './task.js';
+
+export const PROTOCOL_VERSION = 1;
+
+/** Where one partition runs. */
+export type SlotMode = 'thread' | 'process';
+/** How an agent chooses: always threads, always processes, or per task. */
+export type AgentMode = 'threads' | 'processes' | 'auto';
+
+/** Why a partition ran where it ran; recorded in each result. */
+export type ModeReason =
+  | 'agent-threads' // the agent runs only threads
+  | 'agent-processes' // the agent runs only processes
+  | 'profile-thread' // auto: the task asks for threads
+  | 'profile-process' // auto: the task asks for processes
+  | 'auto-cpu-pure' // auto: task says 'auto'; threads start faster here
+  | 'escalated-after-crash'; // auto: this task crashed a thread slot on this agent before
+
+export interface Hardware {
+  cpus: number;
+  cpuModel: string;
+  memoryBytes: number;
+  platform: string;
+  arch: string;
+  node: string;
+  hostname: string;
+}
+
+export interface Load {
+  /** CPU use of the whole host, 0-100. */
+  cpuPercent: number;
+  /** Memory in use on the host, 0-100. */
+  memoryPercent: number;
+  load1: number;
+  /** Partitions queued on the agent and not yet in a slot. */
+  queued: number;
+  /** Slots running a partition now. */
+  busySlots: number;
+}
+
+// ---------------------------------------------------------------- agent → coordinator
+
+export interface HelloMessage {
+  type: 'hello';
+  protocol: number;
+  agentVersion: string;
+  name: string;
+  slots: number;
+  mode: AgentMode;
+  modes: SlotMode[];
+  /** The most partitions beyond its slots the agent is willing to queue. */
+  maxPrefetch: number;
+  hardware: Hardware;
+  /** The session this agent had before, when it is re-joining. */
+  previousSessionId?: string;
+}
+
+export interface AgentHeartbeatMessage {
+  type: 'heartbeat';
+  seq: number;
+  sentAt: number;
+  load?: Load;
+}
+
+export interface ResultOk {
+  p: number;
+  a: number;
+  ok: true;
+  value: unknown;
+  /** Run time inside the slot, milliseconds. */
+  ms: number;
+  mode: SlotMode;
+  why: ModeReason;
+}
+
+export interface ResultFailed {
+  p: number;
+  a: number;
+  ok: false;
+  error: WireError;
+  ms: number;
+  mode: SlotMode;
+  why: ModeReason;
+}
+
+export type ResultItem = ResultOk | ResultFailed;
+
+export interface ResultsMessage {
+  type: 'results';
+  jobId: string;
+  items: ResultItem[];
+}
+
+/** Partitions that entered a slot; sent only for partitions dispatched one at a time. */
+export interface StartedMessage {
+  type: 'started';
+  jobId: string;
+  /** Pairs of partition index and attempt. */
+  items: Array<[p: number, a: number]>;
+}
+
+/** The agent changed how it runs a task (auto mode escalation), with the evidence. */
+export interface ModeChangeMessage {
+  type: 'mode-change';
+  task: string;
+  mode: SlotMode;
+  why: ModeReason;
+  evidence?: WireError;
+}
+
+/** The agent is draining: no new work, finishing what it has. */
+export interface DrainingMessage {
+  type: 'draining';
+}
+
+export type AgentMessage =
+  | HelloMessage
+  | AgentHeartbeatMessage
+  | ResultsMessage
+  | StartedMessage
+  | ModeChangeMessage
+  | DrainingMessage;
+
+// ---------------------------------------------------------------- coordinator → agent
+
+export interface WelcomeMessage {
+  type: 'welcome';
+  protocol: number;
+  sessionId: string;
+  coordinatorVersion: string;
+  heartbeatMs: number;
+  heartbeatTimeoutMs: number;
+}
+
+export interface AssignItem {
+  p: number;
+  a: number;
+  input: unknown;
+}
+
+export interface AssignMessage {
+  type: 'assign';
+  jobId: string;
+  task: string;
+  /** The task's `profile.isolation`, so that the agent's main thread never loads task code. */
+  isolation: Isolation;
+  /** Kill the slot and fail the attempt after this long; 0 means no limit. */
+  timeoutMs: number;
+  items: AssignItem[];
+}
+
+/** Stop work: the listed partitions of a job, or all of it when `items` is absent. */
+export interface CancelMessage {
+  type: 'cancel';
+  jobId: string;
+  items?: number[];
+}
+
+export interface CoordinatorHeartbeatMessage {
+  type: 'heartbeat';
+  seq: number;
+  sentAt: number;
+}
+
+export type CoordinatorMessage = WelcomeMessage | AssignMessage | CancelMessage | CoordinatorHeartbeatMessage;
+
+export type AgentMessageType = AgentMessage['type'];
+export type CoordinatorMessageType = CoordinatorMessage['type'];

@@ -1,0 +1,57 @@
+/**
+ * Host load for the coordinator's view, sampled in the background with
+ * node-os-utils (its CPU figure needs two readings some time apart, so it is
+ * never taken on the heartbeat path).
+ */
+import { OSUtils } from 'node-os-utils';
+import os from 'node:os';
+import type { Hardware, Load } from '@cohort/shared';
+
+export function hardware(): Hardware {
+  const cpus = os.cpus();
+  return {
+    cpus: os.availableParallelism(),
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    memoryBytes: os.totalmem(),
+    platform: process.platform,
+    arch: process.arch,
+    node: process.version,
+    hostname: os.hostname(),
+  };
+}
+
+export class LoadSampler {
+  private readonly utils = new OSUtils();
+  private latest = { cpuPercent: 0, memoryPercent: 0, load1: 0 };
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+
+  start(intervalMs: number): void {
+    void this.sample();
+    this.timer = setInterval(() => void this.sample(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  current(queued: number, busySlots: number): Load {
+    return { ...this.latest, queued, busySlots };
+  }
+
+  private async sample(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const [cpu, mem] = await Promise.all([this.utils.cpu.usage(), this.utils.memory.info()]);
+      if (cpu.success) this.latest.cpuPercent = Math.round(cpu.data * 10) / 10;
+      if (mem.success) this.latest.memoryPercent = Math.round(mem.data.usagePercentage * 10) / 10;
+      this.latest.load1 = os.loadavg()[0] ?? 0;
+    } catch {
+      // Load is advisory; a failed sample keeps the last one.
+    } finally {
+      this.busy = false;
+    }
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Agent options in one place: user options, `withDefaults()`, `compileOptions()`.
+ */
+import os from 'node:os';
+import { checkInt, checkOneOf, createLogger, invalidOption, resolveToken, type AgentMode, type Logger } from '@cohort/shared';
+
+export const DEFAULT_MODE: AgentMode = 'auto';
+export const DEFAULT_MAX_PREFETCH = 4096;
+export const DEFAULT_HEAP_LIMIT_MB = 512;
+export const DEFAULT_RECONNECT_INITIAL_MS = 100;
+export const DEFAULT_RECONNECT_MAX_MS = 5000;
+export const DEFAULT_DRAIN_GRACE_MS = 30_000;
+export const DEFAULT_LOAD_SAMPLE_MS = 2000;
+/** Results kept while disconnected, to be reported after re-joining. */
+export const DEFAULT_MAX_HELD_RESULTS = 200_000;
+
+export interface AgentOptions {
+  /** ws://host:port of the coordinator. */
+  connect: string;
+  token?: string;
+  mode?: AgentMode;
+  slots?: number;
+  name?: string;
+  maxPrefetch?: number;
+  heapLimitMb?: number;
+  reconnectInitialMs?: number;
+  reconnectMaxMs?: number;
+  drainGraceMs?: number;
+  loadSampleMs?: number;
+  maxHeldResults?: number;
+  logger?: Logger;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface CompiledAgentOptions {
+  connect: string;
+  url: string;
+  token: string | undefined;
+  mode: AgentMode;
+  slots: number;
+  name: string;
+  maxPrefetch: number;
+  heapLimitMb: number;
+  reconnectInitialMs: number;
+  reconnectMaxMs: number;
+  drainGraceMs: number;
+  loadSampleMs: number;
+  maxHeldResults: number;
+  logger: Logger;
+}
+
+export function withDefaults(options: AgentOptions): Omit<CompiledAgentOptions, 'url'> {
+  return {
+    connect: options.connect,
+    token: resolveToken(options.token, options.env),
+    mode: options.mode ?? DEFAULT_MODE,
+    slots: options.slots ?? os.availableParallelism(),
+    name: options.name ?? `${os.hostname()}-${process.pid}`,
+    maxPrefetch: options.maxPrefetch ?? DEFAULT_MAX_PREFETCH,
+    heapLimitMb: options.heapLimitMb ?? DEFAULT_HEAP_LIMIT_MB,
+    reconnectInitialMs: options.reconnectInitialMs ?? DEFAULT_RECONNECT_INITIAL_MS,
+    reconnectMaxMs: options.reconnectMaxMs ?? DEFAULT_RECONNECT_MAX_MS,
+    drainGraceMs: options.drainGraceMs ?? DEFAULT_DRAIN_GRACE_MS,
+    loadSampleMs: options.loadSampleMs ?? DEFAULT_LOAD_SAMPLE_MS,
+    maxHeldResults: options.maxHeldResults ?? DEFAULT_MAX_HELD_RESULTS,
+    logger: options.logger ?? createLogger().child({ component: 'agent' }),
+  };
+}
+
+export function compileOptions(options: AgentOptions): CompiledAgentOptions {
+  const o = withDefaults(options);
+  if (typeof o.connect !== 'string' || o.connect === '') throw invalidOption('connect is required: the coordinator URL, e.g. ws://127.0.0.1:7070');
+  let url: URL;
+  try {
+    url = new URL(o.connect);
+  } catch {
+    throw invalidOption(`connect must be a ws:// or wss:// URL, got ${JSON.stringify(o.connect)}`);
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw invalidOption(`connect must be a ws:// or wss:// URL, got ${JSON.stringify(o.connect)}`);
+  if (url.pathname === '/' || url.pathname === '') url.pathname = '/agent';
+  checkOneOf('mode', o.mode, ['threads', 'processes', 'auto'] as const);
+  checkInt('slots', o.slots, 1, 4096);
+  checkInt('maxPrefetch', o.maxPrefetch, 0, 1_000_000);
+  checkInt('heapLimitMb', o.heapLimitMb, 16, 1_000_000);
+  checkInt('reconnectInitialMs', o.reconnectInitialMs, 1, 600_000);
+  checkInt('reconnectMaxMs', o.reconnectMaxMs, o.reconnectInitialMs, 3_600_000);
+  checkInt('drainGraceMs', o.drainGraceMs, 0, 3_600_000);
+  checkInt('loadSampleMs', o.loadSampleMs, 100, 3_600_000);
+  checkInt('maxHeldResults', o.maxHeldResults, 0, 100_000_000);
+  if (o.name.length === 0 || o.name.length > 128) throw invalidOption('name must be 1 to 128 characters');
+  return { ...o, url: url.toString() };
+}

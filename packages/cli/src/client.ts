@@ -1,0 +1,107 @@
+/**
+ * A client for the coordinator's JSON API and its event stream, for `cohort
+ * run`, the demo, drills and tests. The URL may be given as ws:// (what agents
+ * use) or http://; both name the same port.
+ */
+import { CohortError, ErrorCode, isErrorCode } from '@cohort/shared';
+
+export interface ApiClientOptions {
+  url: string;
+  token?: string | undefined;
+}
+
+export function httpBase(url: string): string {
+  const u = new URL(url);
+  if (u.protocol === 'ws:') u.protocol = 'http:';
+  if (u.protocol === 'wss:') u.protocol = 'https:';
+  u.pathname = '';
+  return u.toString().replace(/\/$/, '');
+}
+
+export interface StreamEvent {
+  event: string;
+  data: unknown;
+}
+
+export class ApiClient {
+  readonly base: string;
+  constructor(private readonly options: ApiClientOptions) {
+    this.base = httpBase(options.url);
+  }
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return this.options.token ? { ...extra, authorization: `Bearer ${this.options.token}` } : extra;
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}${path}`, {
+        method,
+        headers: this.headers(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (err) {
+      throw new CohortError(ErrorCode.CONNECT_FAILED, `cannot reach the coordinator at ${this.base}: ${(err as Error).message}`, { cause: err });
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : {};
+    } catch {
+      throw new CohortError(ErrorCode.INTERNAL, `coordinator answered HTTP ${res.status} with non-JSON`);
+    }
+    if (!res.ok) {
+      const e = (json as { error?: { code?: string; message?: string; details?: Record<string, unknown> } }).error;
+      const code = isErrorCode(e?.code) ? e.code : ErrorCode.INTERNAL;
+      throw new CohortError(code, e?.message ?? `HTTP ${res.status}`, e?.details ? { details: e.details } : {});
+    }
+    return json as T;
+  }
+
+  /** Read a server-sent event stream until it ends, `onEvent` returns true, or `signal` aborts. */
+  async stream(path: string, onEvent: (e: StreamEvent) => boolean | void, signal?: AbortSignal): Promise<void> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}${path}`, { headers: this.headers({ accept: 'text/event-stream' }), ...(signal ? { signal } : {}) });
+    } catch (err) {
+      throw new CohortError(ErrorCode.CONNECT_FAILED, `cannot reach the coordinator at ${this.base}: ${(err as Error).message}`, { cause: err });
+    }
+    if (!res.ok || !res.body) {
+      const text = await res.text();
+      let code: ErrorCode = ErrorCode.INTERNAL;
+      let message = `HTTP ${res.status}`;
+      try {
+        const e = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
+        if (isErrorCode(e?.code)) code = e.code;
+        if (e?.message) message = e.message;
+      } catch {}
+      throw new CohortError(code, message);
+    }
+    const decoder = new TextDecoder();
+    let buffer = '';
+    const reader = res.body.getReader();
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        let sep: number;
+        while ((sep = buffer.indexOf('\n\n')) >= 0) {
+          const chunk = buffer.slice(0, sep);
+          buffer = buffer.slice(sep + 2);
+          let event = 'message';
+          let data = '';
+          for (const line of chunk.split('\n')) {
+            if (line.startsWith('event: ')) event = line.slice(7);
+            else if (line.startsWith('data: ')) data += line.slice(6);
+          }
+          if (!data) continue;
+          if (onEvent({ event, data: JSON.parse(data) }) === true) return;
+        }
+      }
+    } finally {
+      reader.cancel().catch(() => {});
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import { parseArgs } from 'node:util';
+import { startCoordinator } from '@cohort/coordinator';
+import { COMMON_FLAGS, intFlag, loggerFlag } from '../args.js';
+
+export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7070] [--token T]
+    [--heartbeat-ms 500] [--heartbeat-timeout-ms 2000] [--max-attempts 3]
+    [--state-dir DIR] [--no-speculation] [--log-level info]
+  Serves agents (ws://HOST:PORT/agent), the JSON API and progress streams on one port.
+  The token may also come from COHORT_TOKEN. Binding beyond loopback requires a token.`;
+
+export async function coordinatorCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      token: { type: 'string' },
+      'heartbeat-ms': { type: 'string' },
+      'heartbeat-timeout-ms': { type: 'string' },
+      'max-attempts': { type: 'string' },
+      'state-dir': { type: 'string' },
+      'no-speculation': { type: 'boolean' },
+      ...COMMON_FLAGS,
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${COORDINATOR_HELP}\n`);
+    return 0;
+  }
+  const coordinator = await startCoordinator({
+    ...(values.host !== undefined && { host: values.host }),
+    ...(values.port !== undefined && { port: intFlag('port', values.port)! }),
+    ...(values.token !== undefined && { token: values.token }),
+    ...(values['heartbeat-ms'] !== undefined && { heartbeatMs: intFlag('heartbeat-ms', values['heartbeat-ms'])! }),
+    ...(values['heartbeat-timeout-ms'] !== undefined && { heartbeatTimeoutMs: intFlag('heartbeat-timeout-ms', values['heartbeat-timeout-ms'])! }),
+    ...(values['max-attempts'] !== undefined && { maxAttempts: intFlag('max-attempts', values['max-attempts'])! }),
+    ...(values['state-dir'] !== undefined && { stateDir: values['state-dir'] }),
+    ...(values['no-speculation'] && { speculation: { enabled: false } }),
+    logger: loggerFlag(values['log-level'], 'coordinator'),
+  });
+  process.stdout.write(`cohort coordinator listening on ${coordinator.url}\n`);
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      process.stderr.write(`${JSON.stringify({ time: Date.now(), level: 'info', msg: 'signal received', signal, component: 'coordinator' })}\n`);
+      void coordinator.close().then(() => resolve(0));
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

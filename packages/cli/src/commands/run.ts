@@ -1,0 +1,83 @@
+import { parseArgs } from 'node:util';
+import { CohortError, ErrorCode, resolveToken } from '@cohort/shared';
+import { COMMON_FLAGS, intFlag, jsonFlag } from '../args.js';
+import { ProgressView } from '../progress-view.js';
+import { runJob } from '../run-job.js';
+
+export const RUN_HELP = `cohort run TASK --connect ws://HOST:PORT [--token T] [--input JSON] [--partitions N]
+    [--timeout-ms N] [--max-attempts N] [--attach JOBID] [--json]
+  Submits a job and follows it. Exit 0 on success, 1 when the job fails, 2 on a usage error.
+  --json prints exactly one JSON object on stdout:
+    {jobId, task, status, result, partitions, durationMs, attempts, duplicates, agents, error?}`;
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      connect: { type: 'string' },
+      token: { type: 'string' },
+      input: { type: 'string' },
+      partitions: { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      'max-attempts': { type: 'string' },
+      attach: { type: 'string' },
+      json: { type: 'boolean' },
+      ...COMMON_FLAGS,
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${RUN_HELP}\n`);
+    return 0;
+  }
+  const task = positionals[0];
+  if (!values.connect) throw new CohortError(ErrorCode.INVALID_OPTION, '--connect ws://HOST:PORT is required');
+  if (!task && !values.attach) throw new CohortError(ErrorCode.INVALID_OPTION, 'name a task (cohort run primes …) or --attach JOBID');
+  const view = new ProgressView();
+  const report = await runJob({
+    url: values.connect,
+    token: resolveToken(values.token),
+    ...(task !== undefined && { task }),
+    input: jsonFlag('input', values.input),
+    ...(values.partitions !== undefined && { partitions: intFlag('partitions', values.partitions)! }),
+    ...(values['timeout-ms'] !== undefined && { timeoutMs: intFlag('timeout-ms', values['timeout-ms'])! }),
+    ...(values['max-attempts'] !== undefined && { maxAttempts: intFlag('max-attempts', values['max-attempts'])! }),
+    ...(values.attach !== undefined && { attach: values.attach }),
+    onSubmitted: (r) => {
+      if (!values.json) view.event(`submitted ${r.jobId}: ${r.task}, ${r.partitions} partitions`);
+    },
+    onProgress: (p) => view.update(p),
+    onCluster: (e) => {
+      if (e.kind === 'agent-lost') view.event(`agent ${e.agent} lost (${e.reason}); ${e.requeued} partitions requeued`);
+      else if (e.kind === 'speculative-copy') view.event(`speculative copy of partition ${e.partition} (running ${e.runningMs} ms on ${e.agent})`);
+    },
+    onReattach: (n, err) => view.event(`lost the coordinator (${err.code}); re-attaching (try ${n})`),
+  });
+  view.end();
+  const summary = {
+    jobId: report.jobId,
+    task: report.task,
+    status: report.status,
+    result: report.result,
+    partitions: report.partitions,
+    durationMs: report.durationMs,
+    attempts: report.attempts,
+    duplicates: report.duplicates,
+    agents: report.agents,
+    ...(report.error && { error: report.error }),
+  };
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+  } else {
+    const rate = report.durationMs > 0 ? Math.round((report.partitions * 1000) / report.durationMs) : 0;
+    process.stdout.write(`${report.jobId} ${report.status} in ${report.durationMs} ms (${rate} partitions/s)\n`);
+    if (report.status === 'succeeded') process.stdout.write(`result: ${JSON.stringify(report.result)}\n`);
+    process.stdout.write(`partitions ${report.partitions}, attempts ${report.attempts}, duplicates ${report.duplicates}, requeued ${report.requeued}\n`);
+    for (const [name, share] of Object.entries(report.agents)) {
+      process.stdout.write(`  ${name}: ${share.partitions} partitions (${share.thread} on threads, ${share.process} in processes)\n`);
+    }
+    if (report.error) process.stdout.write(`error ${report.error.code}: ${report.error.message}\n`);
+  }
+  return report.status === 'succeeded' ? 0 : 1;
+}

@@ -1,0 +1,49 @@
+/**
+ * The `cohort` command: flags become the same options the library takes, and
+ * each subcommand calls one function.
+ */
+import { toWireError } from '@cohort/shared';
+import { AGENT_HELP, agentCommand } from './commands/agent.js';
+import { COORDINATOR_HELP, coordinatorCommand } from './commands/coordinator.js';
+import { DEMO_HELP, demoCommand } from './commands/demo.js';
+import { RUN_HELP, runCommand } from './commands/run.js';
+
+const HELP = `cohort: a distributed cluster runner for Node.js
+
+${COORDINATOR_HELP}
+
+${AGENT_HELP}
+
+${RUN_HELP}
+
+${DEMO_HELP}
+`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  coordinator: coordinatorCommand,
+  agent: agentCommand,
+  run: runCommand,
+  demo: demoCommand,
+};
+
+/** Exit codes: 0 success, 1 the work failed, 2 a usage or option error. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(HELP);
+    return command ? 0 : 2;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    process.stderr.write(`cohort: unknown command ${JSON.stringify(command)}\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    return await run(rest);
+  } catch (err) {
+    const wire = toWireError(err);
+    const usage = wire.code === 'INVALID_OPTION' || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`cohort ${command}: ${usage && wire.code === 'INTERNAL' ? 'INVALID_OPTION' : wire.code}: ${wire.message}\n`);
+    return usage ? 2 : 1;
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Start Cohort processes (a coordinator, agents) from the CLI's own binary,
+ * wait until each says it is ready, and stop each by its own pid. Used by
+ * `cohort demo`, `cohort drill` and the cluster tests. Every wait has a time
+ * limit, and a child that exits before it is ready fails the wait at once
+ * with its stderr tail as evidence.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CohortError, ErrorCode } from '@cohort/shared';
+
+export const COHORT_BIN = fileURLToPath(new URL('../bin/cohort.mjs', import.meta.url));
+export const READY_TIMEOUT_MS = 20_000;
+export const STOP_TIMEOUT_MS = 5_000;
+const LISTENING = /^cohort coordinator listening on (ws:\/\/\S+)$/m;
+const JOINED = /^cohort agent (\S+) joined (\S+) as (a_[0-9a-z]+)/m;
+
+export interface Spawned {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly name: string;
+  /** The stdout line that said it was ready, matched. */
+  readonly match: RegExpMatchArray;
+  stdout(): string;
+  stderrTail(): string;
+  /** Resolves with the exit code and signal once the process has exited. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(signal: NodeJS.Signals): void;
+  /** SIGTERM, then SIGKILL after STOP_TIMEOUT_MS. */
+  stop(): Promise<void>;
+}
+
+export interface SpawnOptions {
+  name: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Where to write the child's stderr (its JSON logs); default: kept in memory only. */
+  logDir?: string;
+  readyTimeoutMs?: number;
+}
+
+function spawnCohort(options: SpawnOptions, ready: RegExp): Promise<Spawned> {
+  const child = spawn(process.execPath, [COHORT_BIN, ...options.args], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let errTail = '';
+  let log: WriteStream | undefined;
+  if (options.logDir) {
+    mkdirSync(options.logDir, { recursive: true });
+    log = createWriteStream(join(options.logDir, `${options.name}.log`));
+  }
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    errTail = (errTail + d).slice(-8000);
+    log?.write(d);
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      log?.end();
+      resolve({ code, signal });
+    });
+  });
+  const timeoutMs = options.readyTimeoutMs ?? READY_TIMEOUT_MS;
+  return new Promise((resolve, reject) => {
+    const fail = (why: string) => {
+      cleanup();
+      child.kill('SIGKILL');
+      reject(new CohortError(ErrorCode.INTERNAL, `${options.name} did not become ready: ${why}\nstderr:\n${errTail.slice(-2000)}`));
+    };
+    const timer = setTimeout(() => fail(`no ready line within ${timeoutMs} ms`), timeoutMs);
+    const onData = () => {
+      const match = ready.exec(out);
+      if (!match) return;
+      cleanup();
+      const spawned: Spawned = {
+        child,
+        pid: child.pid!,
+        name: options.name,
+        match,
+        stdout: () => out,
+        stderrTail: () => errTail,
+        exited,
+        kill: (signal) => {
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+        },
+        stop: async () => {
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          child.kill('SIGCONT');
+          child.kill('SIGTERM');
+          const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+          await exited;
+          clearTimeout(timer);
+        },
+      };
+      resolve(spawned);
+    };
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) => fail(`exited early (code ${code}, signal ${signal})`);
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      child.off('exit', onExit);
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+export interface CoordinatorProcess extends Spawned {
+  readonly url: string;
+}
+
+export async function spawnCoordinator(options: Omit<SpawnOptions, 'name'> & { name?: string }): Promise<CoordinatorProcess> {
+  const spawned = await spawnCohort({ name: 'coordinator', ...options, args: ['coordinator', ...options.args] }, LISTENING);
+  return Object.assign(spawned, { url: spawned.match[1]! });
+}
+
+export interface AgentProcess extends Spawned {
+  readonly sessionId: string;
+}
+
+export async function spawnAgent(options: SpawnOptions): Promise<AgentProcess> {
+  const spawned = await spawnCohort({ ...options, args: ['agent', '--name', options.name, ...options.args] }, JOINED);
+  return Object.assign(spawned, { sessionId: spawned.match[3]! });
+}
+
+/** Stop every process given, each by its own pid; never throws. */
+export async function stopAll(processes: Array<Spawned | undefined>): Promise<void> {
+  await Promise.all(processes.map((p) => p?.stop().catch(() => {})));
+}

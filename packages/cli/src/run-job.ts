@@ -1,0 +1,85 @@
+/**
+ * `runJob()`: submit a job (or attach to one) and follow it to the end. If
+ * the stream breaks, because the coordinator restarted for instance, it
+ * re-attaches to the same job id with backoff until `reattachTimeoutMs`.
+ */
+import { CohortError, ErrorCode } from '@cohort/shared';
+import type { JobReport } from '@cohort/coordinator';
+import { ApiClient } from './client.js';
+
+export const DEFAULT_REATTACH_TIMEOUT_MS = 60_000;
+
+export interface JobProgress {
+  jobId: string;
+  status: string;
+  done: number;
+  total: number;
+  running: number;
+  attempts: number;
+  requeued: number;
+  duplicates: number;
+  speculative: number;
+}
+
+export interface RunJobOptions {
+  url: string;
+  token?: string | undefined;
+  task?: string;
+  input?: unknown;
+  partitions?: number;
+  timeoutMs?: number;
+  maxAttempts?: number;
+  /** Follow an existing job instead of submitting one. */
+  attach?: string;
+  reattachTimeoutMs?: number;
+  onSubmitted?(report: JobReport): void;
+  onProgress?(progress: JobProgress): void;
+  /** Cluster events while the job runs (agent lost, speculative copy, …). */
+  onCluster?(event: Record<string, unknown>): void;
+  onReattach?(attempt: number, error: CohortError): void;
+}
+
+export async function runJob(options: RunJobOptions): Promise<JobReport> {
+  const api = new ApiClient({ url: options.url, token: options.token });
+  let jobId = options.attach;
+  if (!jobId) {
+    if (!options.task) throw new CohortError(ErrorCode.INVALID_OPTION, 'a task name is required unless --attach is given');
+    const body: Record<string, unknown> = { task: options.task, input: options.input };
+    if (options.partitions !== undefined) body.partitions = options.partitions;
+    if (options.timeoutMs !== undefined) body.timeoutMs = options.timeoutMs;
+    if (options.maxAttempts !== undefined) body.maxAttempts = options.maxAttempts;
+    const submitted = await api.request<JobReport>('POST', '/api/jobs', body);
+    jobId = submitted.jobId;
+    options.onSubmitted?.(submitted);
+  }
+
+  const deadlineMs = options.reattachTimeoutMs ?? DEFAULT_REATTACH_TIMEOUT_MS;
+  let brokenSince: number | undefined;
+  for (let attempt = 0; attempt < 10_000; attempt++) {
+    let report: JobReport | undefined;
+    try {
+      await api.stream(`/api/jobs/${jobId}/events`, ({ event, data }) => {
+        brokenSince = undefined;
+        if (event === 'progress') options.onProgress?.(data as JobProgress);
+        else if (event === 'cluster') options.onCluster?.(data as Record<string, unknown>);
+        else if (event === 'end') {
+          report = data as JobReport;
+          return true;
+        }
+        return false;
+      });
+      if (report) return report;
+      throw new CohortError(ErrorCode.CONNECT_FAILED, 'the progress stream ended before the job did');
+    } catch (err) {
+      const e = err instanceof CohortError ? err : new CohortError(ErrorCode.CONNECT_FAILED, (err as Error).message, { cause: err });
+      if (e.code !== ErrorCode.CONNECT_FAILED) throw e;
+      brokenSince ??= Date.now();
+      if (Date.now() - brokenSince > deadlineMs) {
+        throw new CohortError(ErrorCode.CONNECT_FAILED, `lost the coordinator for over ${deadlineMs} ms while following job ${jobId}: ${e.message}`);
+      }
+      options.onReattach?.(attempt + 1, e);
+      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** Math.min(attempt, 5))));
+    }
+  }
+  throw new CohortError(ErrorCode.CONNECT_FAILED, `gave up following job ${jobId}`);
+}

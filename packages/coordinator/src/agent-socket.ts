@@ -1,0 +1,85 @@
+/**
+ * One agent WebSocket: the handshake, frame decoding and validation, and
+ * handing valid messages to the cluster. A bad frame closes this connection
+ * only, with a stable code; nothing else is affected.
+ */
+import type { WebSocket } from 'ws';
+import { CohortError, CloseCode, ErrorCode, decodeAgentMessage, newSessionId, toWireError, type Logger } from '@cohort/shared';
+import type { AgentSession } from './agent-session.js';
+import type { Cluster } from './cluster.js';
+
+/** How long a closing socket may take to finish the close handshake before it is destroyed. */
+export const CLOSE_TIMEOUT_MS = 1000;
+
+export interface AgentSocketContext {
+  cluster: Cluster;
+  log: Logger;
+  handshakeTimeoutMs: number;
+  /** Run the scheduler soon (coalesced). */
+  scheduleSoon(): void;
+}
+
+export function closeSocket(ws: WebSocket, code: ErrorCode, message: string): void {
+  // The reason carries the code first, so a peer can read it without parsing prose; 123 bytes is the limit.
+  const reason = Buffer.from(`${code}: ${message}`).subarray(0, 123).toString('utf8').replace(/\uFFFD+$/, '');
+  try {
+    ws.close(CloseCode[code] ?? 4000, reason);
+  } catch {
+    ws.terminate();
+    return;
+  }
+  setTimeout(() => ws.terminate(), CLOSE_TIMEOUT_MS).unref();
+}
+
+export function attachAgentSocket(ws: WebSocket, remote: string, ctx: AgentSocketContext): void {
+  let session: AgentSession | undefined;
+  let closed = false;
+  const handshake = setTimeout(() => {
+    if (!session) closeSocket(ws, ErrorCode.HANDSHAKE_FAILED, `no hello within ${ctx.handshakeTimeoutMs} ms`);
+  }, ctx.handshakeTimeoutMs);
+  handshake.unref();
+
+  const refuse = (err: unknown) => {
+    const wire = toWireError(err, ErrorCode.BAD_FRAME);
+    ctx.log.warn('agent connection refused', { remote, agentId: session?.id, code: wire.code, message: wire.message });
+    closeSocket(ws, wire.code, wire.message);
+    if (session) ctx.cluster.disconnected(session, Date.now());
+    ctx.scheduleSoon();
+  };
+
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (closed) return;
+    try {
+      if (!isBinary) throw new CohortError(ErrorCode.BAD_FRAME, 'text frame: the protocol is binary msgpack');
+      const msg = decodeAgentMessage(data);
+      const now = Date.now();
+      if (!session) {
+        if (msg.type !== 'hello') throw new CohortError(ErrorCode.HANDSHAKE_FAILED, `first message must be hello, got ${msg.type}`);
+        clearTimeout(handshake);
+        session = ctx.cluster.join(newSessionId(), msg, now, ws);
+        if (!session) closed = true;
+      } else {
+        ctx.cluster.receive(session, msg, now);
+      }
+      ctx.scheduleSoon();
+    } catch (err) {
+      closed = true;
+      refuse(err);
+    }
+  });
+
+  ws.on('close', () => {
+    closed = true;
+    clearTimeout(handshake);
+    if (session) {
+      ctx.cluster.disconnected(session, Date.now());
+      ctx.scheduleSoon();
+    }
+  });
+
+  ws.on('error', (err) => {
+    // ws reports oversized frames here (and closes with 1009 itself).
+    const code = (err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? ErrorCode.FRAME_TOO_LARGE : ErrorCode.BAD_FRAME;
+    ctx.log.warn('agent socket error', { remote, agentId: session?.id, code, message: err.message });
+  });
+}

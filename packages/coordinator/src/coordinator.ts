@@ -1,0 +1,130 @@
+/**
+ * `startCoordinator()`: one port for the agents' WebSocket (`/agent`), the
+ * JSON API and the progress streams. Authentication happens on the upgrade:
+ * an unauthenticated socket never reaches the message layer.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CloseCode, encode, ErrorCode, type Logger } from '@cohort/shared';
+import { attachAgentSocket, closeSocket } from './agent-socket.js';
+import type { AgentSession } from './agent-session.js';
+import { authorized } from './auth.js';
+import { Cluster } from './cluster.js';
+import { handleHttp } from './http-api.js';
+import { JobService } from './job-service.js';
+import { compileOptions, type CompiledCoordinatorOptions, type CoordinatorOptions } from './options.js';
+
+export const AGENT_PATH = '/agent';
+
+export interface Coordinator {
+  readonly host: string;
+  readonly port: number;
+  /** ws://host:port — what agents `--connect` to. */
+  readonly url: string;
+  readonly cluster: Cluster;
+  readonly jobs: JobService;
+  readonly options: CompiledCoordinatorOptions;
+  close(): Promise<void>;
+}
+
+function rejectUpgrade(socket: Socket, status: number, code: ErrorCode, message: string): void {
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Not Found'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+export async function startCoordinator(userOptions: CoordinatorOptions = {}): Promise<Coordinator> {
+  const options = compileOptions(userOptions);
+  const log: Logger = options.logger;
+
+  let scheduled = false;
+  const scheduleSoon = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      cluster.schedule(Date.now());
+    });
+  };
+
+  const sockets = (s: AgentSession) => s.conn as WebSocket;
+  let jobs!: JobService;
+  const cluster: Cluster = new Cluster(
+    { heartbeatMs: options.heartbeatMs, heartbeatTimeoutMs: options.heartbeatTimeoutMs, speculation: options.speculation },
+    {
+      send: (s, message) => {
+        const ws = sockets(s);
+        if (ws.readyState === ws.OPEN) ws.send(encode(message));
+      },
+      close: (s, code, message) => closeSocket(sockets(s), code, message),
+      complete: (job) => jobs.complete(job),
+      finished: (job) => jobs.finished(job),
+      accepted: () => {},
+      progress: (job) => jobs.progress(job),
+      notify: (event) => jobs.notify(event),
+    },
+    log.child({ component: 'cluster' }),
+  );
+  jobs = new JobService(cluster, { maxAttempts: options.maxAttempts, maxPartitions: options.maxPartitions, log, scheduleSoon });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false });
+  const server: Server = createServer((req, res) => {
+    void handleHttp(req, res, { token: options.token, maxBodyBytes: options.maxBodyBytes, jobs });
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+    const path = new URL(req.url ?? '/', 'http://coordinator').pathname;
+    if (path !== AGENT_PATH) return rejectUpgrade(socket, 404, ErrorCode.NOT_FOUND, `no WebSocket at ${path}; agents connect to ${AGENT_PATH}`);
+    if (!authorized(req, options.token)) {
+      log.warn('agent upgrade refused', { remote, code: ErrorCode.AUTH_FAILED });
+      return rejectUpgrade(socket, 401, ErrorCode.AUTH_FAILED, 'missing or wrong bearer token');
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      attachAgentSocket(ws, remote, { cluster, log, handshakeTimeoutMs: options.handshakeTimeoutMs, scheduleSoon });
+    });
+  });
+
+  const tick = setInterval(() => {
+    cluster.tick(Date.now());
+    scheduleSoon();
+  }, options.tickMs);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  log.info('coordinator listening', { host, port: address.port, auth: options.token ? 'token' : 'none' });
+
+  let closing: Promise<void> | undefined;
+  return {
+    host,
+    port: address.port,
+    url: `ws://${host}:${address.port}`,
+    cluster,
+    jobs,
+    options,
+    close() {
+      closing ??= (async () => {
+        jobs.accepting = false;
+        clearInterval(tick);
+        for (const ws of wss.clients) closeSocket(ws, ErrorCode.SHUTTING_DOWN, 'coordinator shutting down');
+        jobs.streams.close();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        for (const ws of wss.clients) ws.terminate();
+        wss.close();
+        log.info('coordinator stopped', { closeCode: CloseCode.SHUTTING_DOWN });
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * The error a job fails with when one partition fails every attempt: it
+ * names the partition, its input, each attempt's agent, mode and error, and
+ * what to try next.
+ */
+import { ErrorCode, type WireError } from '@cohort/shared';
+import type { Job, Partition } from './job.js';
+
+export function summarizeInput(input: unknown, max = 200): string {
+  let text: string;
+  try {
+    text = JSON.stringify(input) ?? String(input);
+  } catch {
+    text = String(input);
+  }
+  return text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text;
+}
+
+export function partitionFailedError(job: Job, p: Partition): WireError & { code: ErrorCode } {
+  const attempts = (p.failures ?? []).map((f) => ({ attempt: f.attempt, agent: f.agent, mode: f.mode, code: f.error.code, message: f.error.message }));
+  const lines = attempts.map((a) => `  attempt ${a.attempt} on ${a.agent} (${a.mode}): ${a.code} ${a.message}`);
+  const crashed = attempts.some((a) => a.code === ErrorCode.SLOT_CRASHED);
+  const timedOut = attempts.some((a) => a.code === ErrorCode.PARTITION_TIMEOUT);
+  const next = timedOut
+    ? 'raise timeoutMs, or split the job into more partitions'
+    : crashed
+      ? 'the task crashes its slot on this input: run it alone with `cohort run` and a single partition, and check its memory use (per-slot heap limit)'
+      : 'the task throws on this input every time: run it alone with `cohort run` and a single partition to see the error';
+  return {
+    code: ErrorCode.PARTITION_FAILED,
+    name: 'CohortError',
+    message: `partition ${p.index} of job ${job.id} (task ${job.spec.task}) failed all ${attempts.length} attempts:\n${lines.join('\n')}\ninput: ${summarizeInput(p.input)}\nnext: ${next}`,
+    details: { jobId: job.id, task: job.spec.task, partition: p.index, input: summarizeInput(p.input), attempts, next },
+  };
+}

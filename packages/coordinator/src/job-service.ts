@@ -1,0 +1,153 @@
+/**
+ * Jobs as the API sees them: validate a submission, load the task, split it,
+ * hand the job to the cluster; merge when every partition is in; answer
+ * reports and progress streams. Merges run on a later turn of the event
+ * loop, never inside a socket handler.
+ */
+import type { ServerResponse } from 'node:http';
+import { CohortError, ErrorCode, loadTask, newJobId, toWireError, type TaskModule, type Logger } from '@cohort/shared';
+import type { Cluster, ClusterEvent } from './cluster.js';
+import { Job, type JobSpec } from './job.js';
+import { jobProgress, jobReport, type JobReport } from './report.js';
+import { EventStreams } from './sse.js';
+
+export const DEFAULT_PARTITIONS = 16;
+/** Finished jobs kept for reports; older ones are forgotten. */
+export const MAX_FINISHED_JOBS = 1000;
+
+export interface JobServiceOptions {
+  maxAttempts: number;
+  maxPartitions: number;
+  log: Logger;
+  scheduleSoon(): void;
+}
+
+export class JobService {
+  accepting = true;
+  readonly streams = new EventStreams();
+  private readonly tasks = new Map<string, TaskModule>();
+  private readonly finishedOrder: string[] = [];
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly options: JobServiceOptions,
+  ) {}
+
+  async submit(body: unknown): Promise<JobReport> {
+    if (!this.accepting) throw new CohortError(ErrorCode.SHUTTING_DOWN, 'the coordinator is shutting down and accepts no new jobs');
+    const spec = this.parseSpec(body);
+    const task = await loadTask(spec.task);
+    let inputs: unknown[];
+    try {
+      inputs = task.split(spec.input, spec.partitions);
+    } catch (err) {
+      throw new CohortError(ErrorCode.BAD_INPUT, `task ${spec.task} rejected its input: ${(err as Error).message}`, { cause: err });
+    }
+    if (!Array.isArray(inputs)) throw new CohortError(ErrorCode.BAD_INPUT, `task ${spec.task}: split() must return an array`);
+    const timeoutMs = spec.timeoutMs || task.profile.timeoutMs || 0;
+    const job = new Job(newJobId(), { ...spec, timeoutMs, partitions: inputs.length }, task.profile.isolation, Date.now(), inputs);
+    this.tasks.set(job.id, task);
+    this.cluster.submit(job);
+    this.options.scheduleSoon();
+    return jobReport(job, Date.now());
+  }
+
+  private parseSpec(body: unknown): JobSpec {
+    if (typeof body !== 'object' || body === null) throw new CohortError(ErrorCode.BAD_REQUEST, 'body must be a JSON object');
+    const b = body as Record<string, unknown>;
+    if (typeof b.task !== 'string' || b.task.length === 0) throw new CohortError(ErrorCode.BAD_REQUEST, 'task must be a non-empty string');
+    const partitions = b.partitions ?? DEFAULT_PARTITIONS;
+    if (!Number.isInteger(partitions) || (partitions as number) < 1 || (partitions as number) > this.options.maxPartitions) {
+      throw new CohortError(ErrorCode.BAD_REQUEST, `partitions must be an integer in [1, ${this.options.maxPartitions}]`);
+    }
+    const timeoutMs = b.timeoutMs ?? 0;
+    if (!Number.isInteger(timeoutMs) || (timeoutMs as number) < 0) throw new CohortError(ErrorCode.BAD_REQUEST, 'timeoutMs must be an integer ≥ 0');
+    const maxAttempts = b.maxAttempts ?? this.options.maxAttempts;
+    if (!Number.isInteger(maxAttempts) || (maxAttempts as number) < 1 || (maxAttempts as number) > 100) {
+      throw new CohortError(ErrorCode.BAD_REQUEST, 'maxAttempts must be an integer in [1, 100]');
+    }
+    return { task: b.task, input: b.input, partitions: partitions as number, timeoutMs: timeoutMs as number, maxAttempts: maxAttempts as number };
+  }
+
+  // ---------------------------------------------------------------- cluster effects
+
+  /** All partitions are in: merge on a later turn, then finish. */
+  complete(job: Job): void {
+    setImmediate(() => {
+      const task = this.tasks.get(job.id);
+      try {
+        if (!task) throw new CohortError(ErrorCode.INTERNAL, `no task module for job ${job.id}`);
+        const result = task.merge(job.partitions.map((p) => p.value));
+        this.cluster.mergeDone(job, { result }, Date.now());
+      } catch (err) {
+        const wire = toWireError(err, ErrorCode.TASK_ERROR);
+        this.cluster.mergeDone(job, { error: { ...wire, message: `merge failed: ${wire.message}` } }, Date.now());
+      }
+    });
+  }
+
+  finished(job: Job): void {
+    this.tasks.delete(job.id);
+    this.streams.sendJob(job.id, 'end', jobReport(job, Date.now()), true);
+    this.finishedOrder.push(job.id);
+    while (this.finishedOrder.length > MAX_FINISHED_JOBS) this.cluster.jobs.delete(this.finishedOrder.shift()!);
+  }
+
+  progress(job: Job): void {
+    this.streams.progress(job.id, () => jobProgress(job));
+  }
+
+  notify(event: ClusterEvent): void {
+    this.streams.sendAll('cluster', event);
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  private job(jobId: string): Job {
+    const job = this.cluster.jobs.get(jobId);
+    if (!job) throw new CohortError(ErrorCode.NOT_FOUND, `no job ${jobId}`);
+    return job;
+  }
+
+  report(jobId: string): JobReport {
+    return jobReport(this.job(jobId), Date.now());
+  }
+
+  list(): Array<ReturnType<typeof jobProgress> & { task: string }> {
+    return [...this.cluster.jobs.values()].map((job) => ({ ...jobProgress(job), task: job.spec.task }));
+  }
+
+  cancel(jobId: string): JobReport {
+    this.job(jobId);
+    this.cluster.cancel(jobId, Date.now());
+    return this.report(jobId);
+  }
+
+  agents() {
+    const now = Date.now();
+    return [...this.cluster.agents.values()].map((s) => ({
+      agentId: s.id,
+      name: s.name,
+      state: s.state,
+      slots: s.slots,
+      mode: s.mode,
+      held: s.held.size,
+      window: s.window,
+      accepted: s.accepted,
+      failed: s.failed,
+      silentMs: now - s.lastSeen,
+      load: s.load ?? null,
+      hardware: s.hardware,
+      escalated: Object.fromEntries(s.escalated),
+    }));
+  }
+
+  watch(res: ServerResponse, jobId: string | undefined): void {
+    const job = jobId === undefined ? undefined : this.job(jobId);
+    this.streams.open(res, jobId);
+    if (job) {
+      this.streams.sendJob(job.id, 'progress', jobProgress(job));
+      if (job.finished) this.streams.sendJob(job.id, 'end', jobReport(job, Date.now()), true);
+    }
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Coordinator options in one place, in three steps: what the user passes
+ * (`CoordinatorOptions`), `withDefaults()`, and the checked, compiled form
+ * (`compileOptions()`). Durations are numbers named `…Ms`.
+ */
+import { CohortError, ErrorCode, checkInt, checkNumber, createLogger, invalidOption, isLoopbackHost, resolveToken, type Logger } from '@cohort/shared';
+import type { SpeculationConfig } from './cluster.js';
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 7070;
+export const DEFAULT_HEARTBEAT_MS = 500;
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 2000;
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000;
+export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_ATTEMPTS = 3;
+export const DEFAULT_MAX_PARTITIONS = 2_000_000;
+export const DEFAULT_TICK_MS = 100;
+export const DEFAULT_SPECULATION: SpeculationConfig = { enabled: true, quantile: 0.75, multiplier: 1.5, minRuntimeMs: 250 };
+
+export interface CoordinatorOptions {
+  host?: string;
+  /** 0 picks a free port; read it back from `coordinator.port`. */
+  port?: number;
+  /** Shared secret for agents and API clients; defaults to COHORT_TOKEN. Required to bind beyond loopback. */
+  token?: string;
+  heartbeatMs?: number;
+  heartbeatTimeoutMs?: number;
+  handshakeTimeoutMs?: number;
+  /** Frames larger than this close the connection with 1009 (FRAME_TOO_LARGE). */
+  maxPayloadBytes?: number;
+  maxBodyBytes?: number;
+  /** Default for jobs that do not say. */
+  maxAttempts?: number;
+  maxPartitions?: number;
+  tickMs?: number;
+  speculation?: Partial<SpeculationConfig>;
+  /** Directory for the append-only journal; without it, state lives in memory only. */
+  stateDir?: string;
+  logger?: Logger;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface CompiledCoordinatorOptions {
+  host: string;
+  port: number;
+  token: string | undefined;
+  heartbeatMs: number;
+  heartbeatTimeoutMs: number;
+  handshakeTimeoutMs: number;
+  maxPayloadBytes: number;
+  maxBodyBytes: number;
+  maxAttempts: number;
+  maxPartitions: number;
+  tickMs: number;
+  speculation: SpeculationConfig;
+  stateDir: string | undefined;
+  logger: Logger;
+}
+
+export function withDefaults(options: CoordinatorOptions): CompiledCoordinatorOptions {
+  return {
+    host: options.host ?? DEFAULT_HOST,
+    port: options.port ?? DEFAULT_PORT,
+    token: resolveToken(options.token, options.env),
+    heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+    heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
+    handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+    maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    maxPartitions: options.maxPartitions ?? DEFAULT_MAX_PARTITIONS,
+    tickMs: options.tickMs ?? DEFAULT_TICK_MS,
+    speculation: { ...DEFAULT_SPECULATION, ...options.speculation },
+    stateDir: options.stateDir,
+    logger: options.logger ?? createLogger().child({ component: 'coordinator' }),
+  };
+}
+
+export function compileOptions(options: CoordinatorOptions): CompiledCoordinatorOptions {
+  const o = withDefaults(options);
+  checkInt('port', o.port, 0, 65535);
+  checkInt('heartbeatMs', o.heartbeatMs, 10, 60_000);
+  checkInt('heartbeatTimeoutMs', o.heartbeatTimeoutMs, 20, 600_000);
+  if (o.heartbeatTimeoutMs < 2 * o.heartbeatMs) {
+    throw invalidOption(`heartbeatTimeoutMs (${o.heartbeatTimeoutMs}) must be at least twice heartbeatMs (${o.heartbeatMs})`);
+  }
+  checkInt('handshakeTimeoutMs', o.handshakeTimeoutMs, 10, 600_000);
+  checkInt('maxPayloadBytes', o.maxPayloadBytes, 1024, 2 ** 31 - 1);
+  checkInt('maxBodyBytes', o.maxBodyBytes, 1024, 2 ** 31 - 1);
+  checkInt('maxAttempts', o.maxAttempts, 1, 100);
+  checkInt('maxPartitions', o.maxPartitions, 1, 100_000_000);
+  checkInt('tickMs', o.tickMs, 5, 10_000);
+  if (o.tickMs > o.heartbeatMs) throw invalidOption(`tickMs (${o.tickMs}) must not exceed heartbeatMs (${o.heartbeatMs})`);
+  checkNumber('speculation.quantile', o.speculation.quantile, 0, 1);
+  checkNumber('speculation.multiplier', o.speculation.multiplier, 1);
+  checkNumber('speculation.minRuntimeMs', o.speculation.minRuntimeMs, 0);
+  if (!o.token && !isLoopbackHost(o.host)) {
+    throw new CohortError(ErrorCode.INSECURE_BIND, `refusing to bind ${o.host} without a token: pass --token or set COHORT_TOKEN, or bind 127.0.0.1`);
+  }
+  return o;
+}

@@ -1,0 +1,68 @@
+/**
+ * The partition state machine, as a table. No I/O: `transition()` checks the
+ * move against the table, records it in the partition's history and returns
+ * the new state; an illegal move throws INVALID_TRANSITION with the history.
+ *
+ *   pending → assigned → running → succeeded | failed
+ *   assigned | running → pending   (lost: agent dead, timeout, retry, speculation)
+ *
+ * A result may also arrive for a partition that is pending again (a late
+ * result from an agent declared dead, or the original of a speculative copy).
+ * `run` is deterministic, so the first result accepted is correct whichever
+ * attempt produced it: `succeed` is legal from pending, assigned and running.
+ */
+import { CohortError, ErrorCode } from '@cohort/shared';
+
+export type PartitionState = 'pending' | 'assigned' | 'running' | 'succeeded' | 'failed';
+export type PartitionEvent = 'assign' | 'start' | 'succeed' | 'lost' | 'retry' | 'fail';
+
+export const PARTITION_TRANSITIONS: Readonly<Record<PartitionState, Partial<Record<PartitionEvent, PartitionState>>>> = {
+  pending: { assign: 'assigned', succeed: 'succeeded', fail: 'failed' },
+  assigned: { start: 'running', succeed: 'succeeded', lost: 'pending', retry: 'pending', fail: 'failed' },
+  running: { succeed: 'succeeded', lost: 'pending', retry: 'pending', fail: 'failed' },
+  succeeded: {},
+  failed: {},
+};
+
+export interface Transition {
+  from: PartitionState;
+  to: PartitionState;
+  event: PartitionEvent;
+  at: number;
+  attempt: number;
+  agent?: string;
+  reason?: string;
+}
+
+/** The fields of a partition the machine reads and writes. */
+export interface PartitionRecord {
+  readonly index: number;
+  state: PartitionState;
+  attempt: number;
+  /** Transitions after creation; absent until the first move, so a million queued partitions cost nothing here. */
+  history?: Transition[];
+}
+
+export class InvalidTransition extends CohortError {
+  constructor(p: PartitionRecord, event: PartitionEvent) {
+    super(ErrorCode.INVALID_TRANSITION, `partition ${p.index}: no move '${event}' from '${p.state}'`, {
+      details: { partition: p.index, state: p.state, event, attempt: p.attempt, history: p.history ?? [] },
+    });
+    this.name = 'InvalidTransition';
+  }
+}
+
+export function canTransition(state: PartitionState, event: PartitionEvent): boolean {
+  return PARTITION_TRANSITIONS[state][event] !== undefined;
+}
+
+export function transition(p: PartitionRecord, event: PartitionEvent, at: number, agent?: string, reason?: string): PartitionState {
+  const to = PARTITION_TRANSITIONS[p.state][event];
+  if (to === undefined) throw new InvalidTransition(p, event);
+  const entry: Transition = { from: p.state, to, event, at, attempt: p.attempt };
+  if (agent !== undefined) entry.agent = agent;
+  if (reason !== undefined) entry.reason = reason;
+  (p.history ??= []).push(entry);
+  p.state = to;
+  return to;
+}

@@ -1,0 +1,78 @@
+/** What the API and the CLI show of a job. */
+import type { Job } from './job.js';
+
+export interface JobReport {
+  jobId: string;
+  task: string;
+  status: Job['status'];
+  result: unknown;
+  partitions: number;
+  done: number;
+  running: number;
+  waiting: number;
+  durationMs: number;
+  /** Attempts issued in all; more than `partitions` means retries, requeues or speculative copies. */
+  attempts: number;
+  duplicates: number;
+  requeued: number;
+  speculative: number;
+  agents: Record<string, { partitions: number; thread: number; process: number }>;
+  modes: { thread: number; process: number };
+  /** How many partitions ran in each mode, and why (`thread:profile-thread`: count). */
+  modeReasons: Record<string, number>;
+  createdAt: number;
+  startedAt: number;
+  finishedAt: number;
+  error?: { code: string; message: string; details?: Record<string, unknown> };
+}
+
+export function jobReport(job: Job, now: number): JobReport {
+  const modes = { thread: 0, process: 0 };
+  const agents: JobReport['agents'] = {};
+  for (const [name, share] of job.agents) {
+    agents[name] = { ...share };
+    modes.thread += share.thread;
+    modes.process += share.process;
+  }
+  const report: JobReport = {
+    jobId: job.id,
+    task: job.spec.task,
+    status: job.status,
+    result: job.status === 'succeeded' ? job.result : null,
+    partitions: job.total,
+    done: job.done,
+    running: job.inflight.size,
+    waiting: job.total - job.done - job.inflight.size,
+    durationMs: (job.finishedAt || now) - job.createdAt,
+    attempts: job.attempts,
+    duplicates: job.duplicates,
+    requeued: job.requeued,
+    speculative: job.speculative,
+    agents,
+    modes,
+    modeReasons: Object.fromEntries(job.modeReasons),
+    createdAt: job.createdAt,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+  };
+  if (job.error) {
+    report.error = { code: job.error.code, message: job.error.message };
+    if (job.error.details) report.error.details = job.error.details;
+  }
+  return report;
+}
+
+/** The small, frequent form sent on the progress stream. */
+export function jobProgress(job: Job) {
+  return {
+    jobId: job.id,
+    status: job.status,
+    done: job.done,
+    total: job.total,
+    running: job.inflight.size,
+    attempts: job.attempts,
+    requeued: job.requeued,
+    duplicates: job.duplicates,
+    speculative: job.speculative,
+  };
+}

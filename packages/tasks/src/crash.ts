@@ -1,0 +1,87 @@
+/**
+ * `crash` (drill): kill the slot running a partition, in a chosen way.
+ *
+ * Input `{how, partitions?, value?}`:
+ * - `how` is one of
+ *   - `'exit'`: `process.exit(3)`. In a thread slot this ends the worker
+ *     thread with exit code 3; in a process slot, the child process.
+ *   - `'throw-timer'`: throw `Error('crash from a timer')` from a timer, an
+ *     uncaught exception outside `run`, and never settle the partition.
+ *   - `'abort'`: `process.abort()`. This raises SIGABRT for the whole process,
+ *     so in a thread slot it takes the agent down with it; drill it in
+ *     process slots unless that is what you want.
+ *   - `'oom'`: allocate and retain objects until the V8 heap is exhausted
+ *     (a worker's resource limit, or the process's fatal out-of-memory).
+ *   - `'none'`: crash nothing; a control run.
+ * - `partitions`: the partition indices that crash (each in [0, n)); default
+ *   all of them.
+ * - `value`: what each non-crashing partition returns, a finite number,
+ *   default 1.
+ * Merge sums the results of the partitions that did not crash.
+ */
+import { badInput, defineTask } from '@cohort/shared';
+import { checkPartitionCount, describe, inputObject, partitionSet, sum } from './internal/input.js';
+
+const NAME = 'crash';
+const HOWS = ['exit', 'throw-timer', 'abort', 'oom', 'none'] as const;
+export type CrashHow = (typeof HOWS)[number];
+
+export interface CrashPart {
+  /** How this partition crashes; `'none'` for a partition that returns `value`. */
+  how: CrashHow;
+  value: number;
+}
+
+/** Exit code for `how: 'exit'`. */
+export const CRASH_EXIT_CODE = 3;
+
+export default defineTask({
+  name: NAME,
+  split(input: unknown, n: number): CrashPart[] {
+    checkPartitionCount(NAME, n);
+    const obj = inputObject(NAME, input, `{how: ${HOWS.join('|')}, partitions?, value?}`);
+    const how = obj.how;
+    if (!HOWS.includes(how as CrashHow)) {
+      throw badInput(NAME, `how must be one of ${HOWS.join(', ')}, got ${describe(how)}`);
+    }
+    const value = obj.value ?? 1;
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw badInput(NAME, `value must be a finite number, got ${describe(value)}`);
+    }
+    const crashing = partitionSet(NAME, obj, 'partitions', n, 'all');
+    return Array.from({ length: n }, (_, i) => ({ how: crashing.has(i) ? (how as CrashHow) : 'none', value }));
+  },
+  run(part: CrashPart): number | Promise<number> {
+    switch (part.how) {
+      case 'none':
+        return part.value;
+      case 'exit':
+        return process.exit(CRASH_EXIT_CODE);
+      case 'throw-timer':
+        setTimeout(() => {
+          throw new Error('crash from a timer');
+        });
+        return new Promise<number>(() => {});
+      case 'abort':
+        return process.abort();
+      case 'oom':
+        return exhaustHeap();
+      default:
+        throw badInput(NAME, `unknown crash ${describe(part.how)}`);
+    }
+  },
+  merge(results: number[]): number {
+    return sum(results);
+  },
+  profile: { isolation: 'auto' },
+});
+
+/** Allocate small objects and strings, all retained, until the heap runs out. */
+function exhaustHeap(): never {
+  const hoard: unknown[][] = [];
+  for (let i = 0; ; i++) {
+    const chunk: unknown[] = new Array(65_536);
+    for (let j = 0; j < chunk.length; j++) chunk[j] = { i, j, s: `oom ${i} ${j}` };
+    hoard.push(chunk);
+  }
+}

@@ -1,0 +1,6 @@
+/** The names of the built-in tasks; each loads as `@cohort/tasks/<name>`. */
+export const BUILTIN_TASKS = ['primes', 'noop', 'sleep', 'pi', 'hash', 'crash', 'hang', 'flaky', 'slow', 'poison'] as const;
+
+export type BuiltinTask = (typeof BUILTIN_TASKS)[number];
+
+export { PRIME_COUNTS } from './primes.js';

@@ -1,0 +1,27 @@
+/**
+ * `noop`: the cheapest possible task, for measuring scheduling overhead.
+ *
+ * The input is ignored: `undefined`, `null` or any object is accepted;
+ * anything else is BAD_INPUT. Every partition input is `null` and every
+ * partition returns 1, so merge (a sum) is the number of partitions run.
+ */
+import { defineTask } from '@cohort/shared';
+import { checkPartitionCount, inputObject, sum } from './internal/input.js';
+
+const NAME = 'noop';
+
+export default defineTask({
+  name: NAME,
+  split(input: unknown, n: number): null[] {
+    checkPartitionCount(NAME, n);
+    inputObject(NAME, input, '(or nothing); it is ignored', true);
+    return new Array<null>(n).fill(null);
+  },
+  run(): number {
+    return 1;
+  },
+  merge(results: number[]): number {
+    return sum(results);
+  },
+  profile: { isolation: 'auto' },
+});

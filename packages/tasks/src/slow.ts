@@ -1,0 +1,40 @@
+/**
+ * `slow` (drill): a few partitions take much longer than the rest, to
+ * exercise straggler detection and speculative copies.
+ *
+ * Input `{ms, slow, slowMs}`: partitions listed in `slow` (indices in [0, n),
+ * may be empty) wait `slowMs`, the others wait `ms`; both integers in
+ * [0, 600000]. Waiting is a timer (wall time, no CPU). Each partition returns
+ * its own index; merge returns the number of results.
+ */
+import { defineTask } from '@cohort/shared';
+import { checkPartitionCount, inputObject, intField, partitionSet } from './internal/input.js';
+import { sleep } from './internal/time.js';
+
+const NAME = 'slow';
+const MAX_MS = 600_000;
+
+export interface SlowPart {
+  index: number;
+  ms: number;
+}
+
+export default defineTask({
+  name: NAME,
+  split(input: unknown, n: number): SlowPart[] {
+    checkPartitionCount(NAME, n);
+    const obj = inputObject(NAME, input, '{ms, slow: number[], slowMs}');
+    const ms = intField(NAME, obj, 'ms', { min: 0, max: MAX_MS });
+    const slowMs = intField(NAME, obj, 'slowMs', { min: 0, max: MAX_MS });
+    const slow = partitionSet(NAME, obj, 'slow', n, 'required');
+    return Array.from({ length: n }, (_, index) => ({ index, ms: slow.has(index) ? slowMs : ms }));
+  },
+  async run(part: SlowPart): Promise<number> {
+    await sleep(part.ms);
+    return part.index;
+  },
+  merge(results: number[]): number {
+    return results.length;
+  },
+  profile: { isolation: 'auto' },
+});

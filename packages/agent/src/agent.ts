@@ -137,7 +137,7 @@ export async function startAgent(userOptions: AgentOptions, hooks: AgentHooks = 
   const fatal = (err: CohortError) => {
     log.error('agent stopped', { code: err.code, message: err.message });
     rejectReady(err);
-    void shutdown().then(() => rejectClosed(err));
+    void shutdown(err);
   };
 
   const onMessage = (msg: CoordinatorMessage) => {
@@ -236,7 +236,7 @@ export async function startAgent(userOptions: AgentOptions, hooks: AgentHooks = 
   };
 
   let stopping: Promise<void> | undefined;
-  const shutdown = () => {
+  const shutdown = (error?: CohortError) => {
     stopping ??= (async () => {
       setState('stopped');
       clearInterval(heartbeatTimer);
@@ -245,7 +245,8 @@ export async function startAgent(userOptions: AgentOptions, hooks: AgentHooks = 
       await pool.stop();
       ws?.terminate();
       log.info('agent stopped', { droppedResults: outbox.dropped });
-      resolveClosed();
+      if (error) rejectClosed(error);
+      else resolveClosed();
     })();
     return stopping;
   };
@@ -282,6 +283,6 @@ export async function startAgent(userOptions: AgentOptions, hooks: AgentHooks = 
       ws?.close(1000, 'drained');
       await shutdown();
     },
-    stop: shutdown,
+    stop: () => shutdown(),
   };
 }

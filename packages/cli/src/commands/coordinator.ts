@@ -4,7 +4,7 @@ import { COMMON_FLAGS, intFlag, loggerFlag } from '../args.js';
 
 export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7070] [--token T]
     [--heartbeat-ms 500] [--heartbeat-timeout-ms 2000] [--max-attempts 3]
-    [--state-dir DIR] [--no-speculation] [--log-level info]
+    [--state-dir DIR] [--max-payload-bytes 67108864] [--no-speculation] [--log-level info]
   Serves agents (ws://HOST:PORT/agent), the JSON API and progress streams on one port.
   The token may also come from COHORT_TOKEN. Binding beyond loopback requires a token.`;
 
@@ -19,6 +19,7 @@ export async function coordinatorCommand(argv: string[]): Promise<number> {
       'heartbeat-timeout-ms': { type: 'string' },
       'max-attempts': { type: 'string' },
       'state-dir': { type: 'string' },
+      'max-payload-bytes': { type: 'string' },
       'no-speculation': { type: 'boolean' },
       ...COMMON_FLAGS,
     },
@@ -36,6 +37,7 @@ export async function coordinatorCommand(argv: string[]): Promise<number> {
     ...(values['heartbeat-timeout-ms'] !== undefined && { heartbeatTimeoutMs: intFlag('heartbeat-timeout-ms', values['heartbeat-timeout-ms'])! }),
     ...(values['max-attempts'] !== undefined && { maxAttempts: intFlag('max-attempts', values['max-attempts'])! }),
     ...(values['state-dir'] !== undefined && { stateDir: values['state-dir'] }),
+    ...(values['max-payload-bytes'] !== undefined && { maxPayloadBytes: intFlag('max-payload-bytes', values['max-payload-bytes'])! }),
     ...(values['no-speculation'] && { speculation: { enabled: false } }),
     logger: loggerFlag(values['log-level'], 'coordinator'),
   });

@@ -11,7 +11,7 @@ import type { AgentMode } from '@cohort/shared';
 import { COMMON_FLAGS, intFlag } from '../args.js';
 import { startLocalCluster, defaultLogDir } from '../local-cluster.js';
 import { runJob } from '../run-job.js';
-import { capacityModel } from '../capacity.js';
+import { capacityModel, steadyRates } from '../capacity.js';
 
 export const DEMO_HELP = `cohort demo [--agents 3] [--json]
   Starts a coordinator and agents on 127.0.0.1, runs primes in [0, 2e9) in 60 partitions,
@@ -48,7 +48,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const victimSpec = specs.find((s) => s.name === victim.name)!;
     say(`job: count primes in [${DEMO_RANGE.from}, ${DEMO_RANGE.to}) in ${DEMO_PARTITIONS} partitions; SIGKILL ${victim.name} at ${KILL_AT * 100}%`);
 
-    let submittedAt = 0;
+    const samples: Array<[t: number, done: number]> = [];
     let killedAt = 0;
     let doneAtKill = 0;
     let lostAt = 0;
@@ -59,8 +59,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
       task: 'primes',
       input: DEMO_RANGE,
       partitions: DEMO_PARTITIONS,
-      onSubmitted: () => (submittedAt = Date.now()),
       onProgress: (p) => {
+        samples.push([Date.now(), p.done]);
         if (killedAt === 0 && p.done >= KILL_AT * p.total) {
           killedAt = Date.now();
           doneAtKill = p.done;
@@ -78,13 +78,13 @@ export async function demoCommand(argv: string[]): Promise<number> {
     });
     const endedAt = Date.now();
     const correct = report.status === 'succeeded' && report.result === DEMO_EXPECTED;
-    const before = doneAtKill / ((killedAt - submittedAt) / 1000);
-    const after = (report.partitions - doneAtKill) / ((endedAt - killedAt) / 1000);
+    samples.push([endedAt, report.partitions]);
+    const { before, after } = steadyRates(samples, killedAt, report.partitions);
     const model = capacityModel(specs.map((s) => s.slots), specs.indexOf(victimSpec), cpus);
     say(`result ${report.result} — ${correct ? 'correct' : 'WRONG'} (expected ${DEMO_EXPECTED}); status ${report.status} in ${report.durationMs} ms`);
     say(`attempts ${report.attempts} for ${report.partitions} partitions (${report.attempts - report.partitions} extra), requeued ${report.requeued}, duplicates ${report.duplicates}`);
     say(`modes: ${Object.entries(report.modeReasons).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-    say(`throughput: ${before.toFixed(1)} partitions/s before the kill, ${after.toFixed(1)} after (${((100 * after) / before).toFixed(0)}% of before)`);
+    say(`throughput (steady windows, 10%→kill and kill→90%): ${before.toFixed(1)} partitions/s before, ${after.toFixed(1)} after (${((100 * after) / before).toFixed(0)}% of before)`);
     say(`capacity lost: ${model.slotsLost} of ${model.slotsBefore} slots; these agents share ${cpus} CPUs, so usable capacity goes from ${model.usableBefore} to ${model.usableAfter} CPUs: predicted ${(100 * model.predictedRatio).toFixed(0)}% of before`);
     say(`logs: ${logDir}`);
     if (values.json) {

@@ -1,0 +1,87 @@
+/**
+ * Test harness: real coordinator and agent processes on loopback (port 0,
+ * read back from the ready line), stopped by their own pids after each test,
+ * pass or fail. Every wait is bounded in time.
+ */
+import { afterEach } from 'vitest';
+import { WebSocket } from 'ws';
+import { ApiClient, startLocalCluster, stopAll, type AgentSpec, type LocalCluster, type Spawned } from '@cohort/cli';
+import { encode } from '@cohort/shared';
+
+const started: Array<LocalCluster | Spawned> = [];
+
+afterEach(async () => {
+  const all = started.splice(0);
+  await Promise.all(all.map((c) => ('agents' in c ? c.stop() : stopAll([c]))));
+});
+
+export async function cluster(agents: AgentSpec[], coordinatorArgs: string[] = []): Promise<LocalCluster & { api: ApiClient }> {
+  const c = await startLocalCluster({ agents, coordinatorArgs });
+  started.push(c);
+  return Object.assign(c, { api: new ApiClient({ url: c.url, token: c.token }) });
+}
+
+export function track<T extends Spawned>(p: T): T {
+  started.push(p);
+  return p;
+}
+
+export const agents = (n: number, mode: AgentSpec['mode'], slots = 1): AgentSpec[] =>
+  Array.from({ length: n }, (_, i) => ({ name: `${mode}-${i + 1}`, mode, slots }));
+
+/** Poll `check` every 20 ms until it returns a value, or fail after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let i = 0; i < 100_000; i++) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+export interface RawSocket {
+  ws: WebSocket;
+  opened: Promise<void>;
+  closed: Promise<{ code: number; reason: string }>;
+  refused: Promise<{ status: number; body: string }>;
+}
+
+/** A raw WebSocket to the agent endpoint, for speaking (bad) protocol by hand. */
+export function rawSocket(url: string, token: string | undefined): RawSocket {
+  const ws = new WebSocket(`${url}/agent`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  const opened = new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  opened.catch(() => {});
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  const refused = new Promise<{ status: number; body: string }>((resolve) => {
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+  });
+  return { ws, opened, closed, refused };
+}
+
+export function hello(overrides: Record<string, unknown> = {}): Buffer {
+  return encode({
+    type: 'hello',
+    protocol: 1,
+    agentVersion: 'test',
+    name: 'raw',
+    slots: 1,
+    mode: 'threads',
+    modes: ['thread'],
+    maxPrefetch: 0,
+    hardware: { cpus: 1, cpuModel: 'x', memoryBytes: 1, platform: 'linux', arch: 'x64', node: 'v20', hostname: 'h' },
+    ...overrides,
+  });
+}
+
+export const PRIMES_1E7 = { input: { from: 0, to: 10_000_000 }, expected: 664_579 };
+export const PRIMES_2E8 = { input: { from: 0, to: 200_000_000 }, expected: 11_078_937 };

@@ -70,6 +70,7 @@ export class Cluster {
   private active: Job[] = [];
   private heartbeatSeq = 0;
   private lastHeartbeatAt = 0;
+  private lastTickAt = 0;
   /** Results for jobs this coordinator does not know (e.g. finished before a restart). */
   staleResults = 0;
 
@@ -323,6 +324,14 @@ export class Cluster {
 
   /** Heartbeats out, failure detection, speculation. Call every ~100 ms. */
   tick(now: number): void {
+    // If this process itself was paused (a long split, a GC pause, SIGSTOP), timers run before the
+    // sockets are read, so every agent would look silent. Time we could not listen is not silence.
+    const pause = this.lastTickAt === 0 ? 0 : now - this.lastTickAt;
+    this.lastTickAt = now;
+    if (pause > this.config.heartbeatMs) {
+      for (const s of this.agents.values()) s.lastSeen = Math.min(now, s.lastSeen + pause);
+      this.log.warn('coordinator paused; heartbeat clocks shifted', { pauseMs: pause });
+    }
     if (now - this.lastHeartbeatAt >= this.config.heartbeatMs) {
       this.lastHeartbeatAt = now;
       const hb: CoordinatorMessage = { type: 'heartbeat', seq: ++this.heartbeatSeq, sentAt: now };

@@ -17,10 +17,13 @@
  *   all of them.
  * - `value`: what each non-crashing partition returns, a finite number,
  *   default 1.
+ * - `attempts`: crash only on attempts 1..attempts of a partition and return
+ *   `value` on later ones (a transient fault); 0, the default, crashes on
+ *   every attempt (a poison partition).
  * Merge sums the results of the partitions that did not crash.
  */
-import { badInput, defineTask } from '@cohort/shared';
-import { checkPartitionCount, describe, inputObject, partitionSet, sum } from './internal/input.js';
+import { badInput, defineTask, type RunContext } from '@cohort/shared';
+import { checkPartitionCount, describe, inputObject, intField, partitionSet, sum } from './internal/input.js';
 
 const NAME = 'crash';
 const HOWS = ['exit', 'throw-timer', 'abort', 'oom', 'none'] as const;
@@ -30,6 +33,8 @@ export interface CrashPart {
   /** How this partition crashes; `'none'` for a partition that returns `value`. */
   how: CrashHow;
   value: number;
+  /** Crash on attempts up to this one; 0 means every attempt. */
+  attempts: number;
 }
 
 /** Exit code for `how: 'exit'`. */
@@ -49,10 +54,12 @@ export default defineTask({
       throw badInput(NAME, `value must be a finite number, got ${describe(value)}`);
     }
     const crashing = partitionSet(NAME, obj, 'partitions', n, 'all');
-    return Array.from({ length: n }, (_, i) => ({ how: crashing.has(i) ? (how as CrashHow) : 'none', value }));
+    const attempts = intField(NAME, obj, 'attempts', { min: 0, max: 1000, default: 0 });
+    return Array.from({ length: n }, (_, i) => ({ how: crashing.has(i) ? (how as CrashHow) : 'none', value, attempts }));
   },
-  run(part: CrashPart): number | Promise<number> {
-    switch (part.how) {
+  run(part: CrashPart, ctx: RunContext): number | Promise<number> {
+    const how = part.attempts === 0 || ctx.attempt <= part.attempts ? part.how : 'none';
+    switch (how) {
       case 'none':
         return part.value;
       case 'exit':
@@ -67,7 +74,7 @@ export default defineTask({
       case 'oom':
         return exhaustHeap();
       default:
-        throw badInput(NAME, `unknown crash ${describe(part.how)}`);
+        throw badInput(NAME, `unknown crash ${describe(how)}`);
     }
   },
   merge(results: number[]): number {

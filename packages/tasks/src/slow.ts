@@ -4,10 +4,12 @@
  *
  * Input `{ms, slow, slowMs}`: partitions listed in `slow` (indices in [0, n),
  * may be empty) wait `slowMs`, the others wait `ms`; both integers in
- * [0, 600000]. Waiting is a timer (wall time, no CPU). Each partition returns
+ * [0, 600000]. With `slowAttempts: k` (default 0: every attempt) a slow
+ * partition is slow only on its first k attempts, as if the node running it
+ * were slow: that is the case a speculative copy helps. Waiting is a timer (wall time, no CPU). Each partition returns
  * its own index; merge returns the number of results.
  */
-import { defineTask } from '@cohort/shared';
+import { defineTask, type RunContext } from '@cohort/shared';
 import { checkPartitionCount, inputObject, intField, partitionSet } from './internal/input.js';
 import { sleep } from './internal/time.js';
 
@@ -17,6 +19,9 @@ const MAX_MS = 600_000;
 export interface SlowPart {
   index: number;
   ms: number;
+  /** Used instead of `ms` after `slowAttempts` attempts; equal to `ms` for partitions that are never slow. */
+  fastMs: number;
+  slowAttempts: number;
 }
 
 export default defineTask({
@@ -27,10 +32,11 @@ export default defineTask({
     const ms = intField(NAME, obj, 'ms', { min: 0, max: MAX_MS });
     const slowMs = intField(NAME, obj, 'slowMs', { min: 0, max: MAX_MS });
     const slow = partitionSet(NAME, obj, 'slow', n, 'required');
-    return Array.from({ length: n }, (_, index) => ({ index, ms: slow.has(index) ? slowMs : ms }));
+    const slowAttempts = intField(NAME, obj, 'slowAttempts', { min: 0, max: 1000, default: 0 });
+    return Array.from({ length: n }, (_, index) => ({ index, ms: slow.has(index) ? slowMs : ms, fastMs: ms, slowAttempts }));
   },
-  async run(part: SlowPart): Promise<number> {
-    await sleep(part.ms);
+  async run(part: SlowPart, ctx: RunContext): Promise<number> {
+    await sleep(part.slowAttempts === 0 || ctx.attempt <= part.slowAttempts ? part.ms : part.fastMs);
     return part.index;
   },
   merge(results: number[]): number {

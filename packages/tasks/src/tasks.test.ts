@@ -152,6 +152,11 @@ describe('crash (non-crashing paths)', () => {
     expect(await runJob(crash, { how: 'none' }, 4)).toBe(4);
   });
 
+  it('returns value instead of crashing after `attempts` attempts (a transient fault)', async () => {
+    const [part] = crash.split({ how: 'exit', attempts: 1, value: 5 }, 1);
+    expect(await crash.run(part!, ctx(0, 2))).toBe(5);
+  });
+
   it('crashes every partition by default', () => {
     expect(crash.split({ how: 'oom' }, 2).map((p) => p.how)).toEqual(['oom', 'oom']);
   });
@@ -194,9 +199,17 @@ describe('flaky', () => {
 describe('slow', () => {
   it('returns partition indices and counts them', async () => {
     const parts = slow.split({ ms: 1, slow: [2], slowMs: 30 }, 3);
-    expect(parts).toEqual([{ index: 0, ms: 1 }, { index: 1, ms: 1 }, { index: 2, ms: 30 }]);
+    expect(parts.map((p) => p.ms)).toEqual([1, 1, 30]);
     expect(await slow.run(parts[1]!, ctx(1))).toBe(1);
     expect(await runJob(slow, { ms: 1, slow: [2], slowMs: 30 }, 3)).toBe(3);
+  });
+
+  it('is slow only on the first slowAttempts attempts when asked (a slow node, not a slow input)', async () => {
+    const [part] = slow.split({ ms: 1, slow: [0], slowMs: 400, slowAttempts: 1 }, 1);
+    const t0 = Date.now();
+    await slow.run(part!, ctx(0, 2));
+    expect(Date.now() - t0).toBeLessThan(300);
+    expect(part!.ms).toBe(400);
   });
 
   it('rejects bad input with BAD_INPUT', () => {

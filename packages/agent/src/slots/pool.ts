@@ -1,0 +1,338 @@
+/**
+ * The agent's local execution engine. Partitions wait in one FIFO deque; the
+ * pool posts them to free slots in batches sized per task (EWMA of run time),
+ * turns each slot's result chunks into ResultItems, and handles every way a
+ * slot can end: crash (blame the running partition with the evidence, requeue
+ * the rest at the front, respawn), timeout, cancel and shutdown. In auto mode
+ * it holds thread and process slots as needed, never running more than
+ * `slots` partitions at once.
+ */
+import { CohortError, ErrorCode, type Logger, type ResultItem, type SlotMode } from '@cohort/shared';
+import { DEFAULT_HEAP_LIMIT_MB, MAX_BATCH, MAX_START_ATTEMPTS, START_RETRY_BASE_MS } from './constants.js';
+import { buildEvidence, exitError } from './evidence.js';
+import { ModeBook, type ModeChoice } from './mode.js';
+import type { ExitInfo } from './runtime.js';
+import { Slot, type Batch, type SlotListener } from './slot.js';
+import type { SlotState } from './slot-machine.js';
+import type { BatchResultsMessage } from './slot-protocol.js';
+import { TaskStats } from './task-stats.js';
+import { NO_HOOKS, type PartitionWork, type SlotHooks, type SlotPoolOptions } from './types.js';
+import { ResultsByJob, checkWork, failedResult, wireError } from './work.js';
+import { WorkQueue } from './work-queue.js';
+
+type PoolState = 'new' | 'running' | 'draining' | 'stopping' | 'stopped';
+
+export class SlotPool {
+  private readonly queue = new WorkQueue();
+  private readonly slots: Slot[] = [];
+  private readonly book: ModeBook;
+  private readonly stats = new TaskStats();
+  private readonly hooks: SlotHooks;
+  private readonly log: Logger;
+  private readonly heapLimitMb: number;
+  private readonly listener: SlotListener;
+  private readonly startFailures: Record<SlotMode, number> = { thread: 0, process: 0 };
+  private readonly retryTimers: Partial<Record<SlotMode, NodeJS.Timeout>> = {};
+  private state: PoolState = 'new';
+  private nextSlot = 1;
+  private stopping: Promise<void> | undefined;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly options: SlotPoolOptions) {
+    if (!Number.isInteger(options.slots) || options.slots < 1) throw new CohortError(ErrorCode.INVALID_OPTION, `slots must be an integer >= 1, got ${options.slots}`);
+    this.heapLimitMb = options.heapLimitMb ?? DEFAULT_HEAP_LIMIT_MB;
+    this.book = new ModeBook(options.mode);
+    this.hooks = options.hooks ?? NO_HOOKS;
+    this.log = options.logger.child({ component: 'slot-pool' });
+    this.listener = {
+      ready: (slot) => this.onReady(slot),
+      results: (slot, batch, message) => this.onResults(slot, batch, message),
+      exited: (slot, info, stateAtExit, crashed) => this.onExit(slot, info, stateAtExit, crashed),
+      startFailed: (slot, error) => this.onStartFailed(slot, error),
+    };
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+  get busySlots(): number {
+    let n = 0;
+    for (const slot of this.slots) if (slot.state === 'busy') n++;
+    return n;
+  }
+  /** Live slots of both kinds (in auto mode up to 2 × `slots`, of which at most `slots` are busy). */
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Spawn the slots of the agent's main kind (threads, or processes in `processes` mode); the other kind starts on demand. */
+  async start(): Promise<void> {
+    if (this.state !== 'new') return;
+    this.state = 'running';
+    const mode: SlotMode = this.options.mode === 'processes' ? 'process' : 'thread';
+    const started = Array.from({ length: this.options.slots }, () => this.spawn(mode));
+    await Promise.all(started.map((slot) => slot.start()));
+    if (!this.slots.some((slot) => slot.state === 'ready' || slot.state === 'busy')) {
+      throw new CohortError(ErrorCode.SLOT_START_FAILED, `none of ${this.options.slots} ${mode} slots could start`, { details: { mode, heapLimitMb: this.heapLimitMb } });
+    }
+    this.dispatch();
+  }
+
+  submit(work: PartitionWork[]): void {
+    const refused = new ResultsByJob();
+    const closed = this.state === 'draining' || this.state === 'stopping' || this.state === 'stopped';
+    for (const w of Array.isArray(work) ? work : []) {
+      const problem = checkWork(w);
+      if (problem === undefined && !closed) {
+        this.queue.push(w);
+      } else if (typeof w?.jobId === 'string') {
+        const isolation = w.isolation === 'thread' || w.isolation === 'process' ? w.isolation : 'auto';
+        const choice = this.book.choose(String(w.task), isolation);
+        const error = problem ? wireError(ErrorCode.BAD_INPUT, `bad partition work: ${problem}`) : wireError(ErrorCode.SHUTTING_DOWN, 'the agent is draining or stopped');
+        refused.add(w.jobId, failedResult(w, error, choice));
+      } else {
+        this.log.warn('dropped work without a jobId', { problem });
+      }
+    }
+    refused.flush((jobId, items) => this.options.events.onResults(jobId, items));
+    this.dispatch();
+  }
+
+  cancel(jobId: string, partitions?: number[]): void {
+    const only = partitions ? new Set(partitions) : undefined;
+    const hit = (w: PartitionWork) => w.jobId === jobId && (!only || only.has(w.p));
+    const dropped = this.queue.remove(jobId, only ? hit : undefined);
+    for (const slot of this.slots) {
+      const batch = slot.batch;
+      if (!batch || batch.jobId !== jobId) continue;
+      for (let i = batch.reported; i < batch.items.length; i++) {
+        if (hit(batch.items[i] as PartitionWork)) (batch.cancelled ??= [])[i] = true;
+      }
+      // The running partition is cancelled: only killing the slot stops it.
+      if (batch.cancelled?.[batch.reported]) void slot.stop('cancel');
+    }
+    this.log.debug('cancelled', { jobId, partitions: partitions?.length, droppedQueued: dropped.length });
+    this.settle();
+  }
+
+  async drain(graceMs: number): Promise<void> {
+    if (this.state === 'new' || this.state === 'running') {
+      this.state = 'draining';
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.whenIdle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+    }
+    await this.stop();
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    this.state = 'stopping';
+    for (const timer of Object.values(this.retryTimers)) clearTimeout(timer);
+    const left = new ResultsByJob();
+    const error = wireError(ErrorCode.SHUTTING_DOWN, 'the agent stopped before this partition ran');
+    for (const w of this.queue.clear()) left.add(w.jobId, failedResult(w, error, this.book.choose(w.task, w.isolation)));
+    left.flush((jobId, items) => this.options.events.onResults(jobId, items));
+    await Promise.all(this.slots.slice().map((slot) => slot.stop('shutdown')));
+    this.state = 'stopped';
+    this.settle();
+  }
+
+  // ---------------------------------------------------------------- dispatch
+
+  private dispatch(): void {
+    if (this.state !== 'running' && this.state !== 'draining') return;
+    let started: Map<string, Array<[number, number]>> | undefined;
+    let busy = this.busySlots;
+    while (this.queue.length > 0 && busy < this.options.slots) {
+      const sent = this.dispatchOne(busy);
+      if (!sent) break;
+      busy++;
+      if (sent.single) {
+        started ??= new Map();
+        let list = started.get(sent.jobId);
+        if (!list) started.set(sent.jobId, (list = []));
+        const w = sent.items[0] as PartitionWork;
+        list.push([w.p, w.a]);
+      }
+    }
+    if (started) for (const [jobId, items] of started) this.options.events.onStarted(jobId, items);
+  }
+
+  /** Post one batch: the first job, in arrival order, with a free slot of its kind. */
+  private dispatchOne(busy: number): Batch | undefined {
+    for (const head of this.queue.heads()) {
+      const choice = this.book.choose(head.task, head.isolation);
+      const slot = this.freeSlot(choice.mode);
+      if (!slot) {
+        this.grow(choice.mode, busy);
+        continue;
+      }
+      const single = head.timeoutMs > 0 || !this.stats.isSmall(head.task);
+      const want = single ? 1 : Math.min(MAX_BATCH, Math.ceil(this.queue.jobLength(head.jobId) / (this.options.slots - busy)));
+      const items = this.queue.take(head.jobId, want, (w) => w.task === head.task && w.isolation === head.isolation && w.timeoutMs === 0);
+      const batch: Batch = { jobId: head.jobId, task: head.task, why: choice.why, items, reported: 0, single };
+      if (single) this.stats.dispatchedAlone(head.task);
+      this.hooks.beforeDispatch?.(slot.id, items);
+      slot.dispatch(batch);
+      if (head.timeoutMs > 0) batch.timer = setTimeout(() => slot.batch === batch && void slot.stop('timeout'), head.timeoutMs);
+      return batch;
+    }
+    return undefined;
+  }
+
+  private freeSlot(mode: SlotMode): Slot | undefined {
+    for (const slot of this.slots) if (slot.mode === mode && slot.free) return slot;
+    return undefined;
+  }
+
+  /** Start more slots of `mode` for the queue: at most `slots` of a kind, no more than could be busy now. */
+  private grow(mode: SlotMode, busy: number): void {
+    if (this.retryTimers[mode]) return; // backing off after failed starts
+    let live = 0;
+    let starting = 0;
+    for (const slot of this.slots) {
+      if (slot.mode !== mode || slot.stopReason !== undefined) continue;
+      live++;
+      if (slot.state === 'starting' || slot.state === 'idle') starting++;
+    }
+    const wanted = Math.min(this.queue.length, this.options.slots - busy);
+    while (live < this.options.slots && starting < wanted) {
+      void this.spawn(mode).start();
+      live++;
+      starting++;
+    }
+  }
+
+  private spawn(mode: SlotMode): Slot {
+    const slot = new Slot(`${mode === 'thread' ? 't' : 'p'}${this.nextSlot++}`, mode, this.heapLimitMb, this.listener);
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private remove(slot: Slot): void {
+    const i = this.slots.indexOf(slot);
+    if (i >= 0) this.slots.splice(i, 1);
+  }
+
+  // ---------------------------------------------------------------- slot events
+
+  private onReady(slot: Slot): void {
+    this.startFailures[slot.mode] = 0;
+    this.hooks.onSlotReady?.(slot.id, slot.mode, slot.pid);
+    this.dispatch();
+    this.settle();
+  }
+
+  private onResults(slot: Slot, batch: Batch, message: BatchResultsMessage): void {
+    const { values, ms, failed } = message;
+    const n = values.length;
+    const from = batch.reported;
+    batch.reported += n;
+    const mode = slot.mode;
+    const why = batch.why;
+    const items: ResultItem[] = [];
+    let f = 0;
+    let totalMs = 0;
+    for (let i = 0; i < n; i++) {
+      const w = batch.items[from + i] as PartitionWork;
+      const t = ms[i] as number;
+      totalMs += t;
+      const failure = failed !== undefined && f < failed.length && failed[f]?.[0] === i ? failed[f++]?.[1] : undefined;
+      if (batch.cancelled?.[from + i]) continue;
+      items.push(failure ? { p: w.p, a: w.a, ok: false, error: failure, ms: t, mode, why } : { p: w.p, a: w.a, ok: true, value: values[i], ms: t, mode, why });
+    }
+    this.stats.record(batch.task, totalMs, n);
+    if (items.length > 0) this.options.events.onResults(batch.jobId, items);
+  }
+
+  private onExit(slot: Slot, info: ExitInfo, stateAtExit: SlotState, crashed: boolean): void {
+    this.remove(slot);
+    const batch = slot.batch;
+    slot.batch = undefined;
+    if (batch) clearTimeout(batch.timer);
+    const cause = crashed ? 'crash' : (slot.stopReason ?? 'shutdown');
+    const unreported = batch ? batch.items.slice(batch.reported) : [];
+    const task = batch?.task ?? slot.lastTask;
+    const escalated = crashed && task !== undefined && this.book.escalate(task, slot.mode);
+    const evidence = buildEvidence({
+      slotId: slot.id, mode: slot.mode, cause, info, slotState: stateAtExit, pid: slot.pid, threadId: slot.threadId,
+      jobId: batch?.jobId ?? slot.lastJobId, task, partitions: unreported.map((w) => w.p), heapLimitMb: this.heapLimitMb,
+      timeoutMs: unreported[0]?.timeoutMs ?? 0, escalated, agentMode: this.options.mode,
+    });
+    this.hooks.onSlotExit?.(evidence);
+    if (crashed) this.log.warn('slot crashed', { ...evidence });
+    else this.log.debug('slot stopped', { slotId: slot.id, cause });
+
+    if (batch && unreported.length > 0) {
+      const live = unreported.filter((_, i) => !batch.cancelled?.[batch.reported + i]);
+      const choice: ModeChoice = { mode: slot.mode, why: batch.why };
+      if (cause === 'shutdown') {
+        const error = wireError(ErrorCode.SHUTTING_DOWN, 'the agent stopped while this partition was in a slot');
+        this.options.events.onResults(batch.jobId, live.map((w) => failedResult(w, error, choice)));
+      } else {
+        // Results come in chunks, so in a batch the partition that was running is not known:
+        // blame only a partition that was alone, and send a crashed batch's partitions again
+        // one at a time (quarantine). `run` is deterministic, so running them again is safe.
+        const running = unreported[0] as PartitionWork;
+        const blame = (cause === 'timeout' || (cause === 'crash' && unreported.length === 1)) && live[0] === running;
+        if (blame) this.options.events.onResults(batch.jobId, [failedResult(running, exitError(evidence), choice)]);
+        else if (cause === 'crash') this.stats.quarantine(batch.task, live.length);
+        this.queue.unshiftAll(blame ? live.slice(1) : live);
+      }
+    }
+    if (escalated && task !== undefined) {
+      this.log.warn('task escalated to processes', { task, slotId: slot.id });
+      this.options.events.onModeChange({ type: 'mode-change', task, mode: 'process', why: 'escalated-after-crash', evidence: exitError(evidence) });
+    }
+    this.dispatch();
+    this.settle();
+  }
+
+  private onStartFailed(slot: Slot, error: CohortError): void {
+    this.remove(slot);
+    const mode = slot.mode;
+    const attempts = ++this.startFailures[mode];
+    this.log.error('slot start failed', { slotId: slot.id, mode, attempts, code: error.code, message: error.message, details: error.details });
+    if (this.state !== 'running' && this.state !== 'draining') return;
+    if (attempts < MAX_START_ATTEMPTS) {
+      this.retryTimers[mode] = setTimeout(() => {
+        delete this.retryTimers[mode];
+        this.dispatch();
+      }, START_RETRY_BASE_MS * 2 ** (attempts - 1));
+      return;
+    }
+    // Give up on this kind for the work queued now; the coordinator retries it elsewhere.
+    this.startFailures[mode] = 0;
+    if (this.slots.some((s) => s.mode === mode)) return;
+    const failedNow = new ResultsByJob();
+    const wire = { ...error.toWire(), details: { ...error.details, attempts } };
+    for (const w of this.queue.removeWhere((w) => this.book.choose(w.task, w.isolation).mode === mode)) {
+      failedNow.add(w.jobId, failedResult(w, wire, this.book.choose(w.task, w.isolation)));
+    }
+    failedNow.flush((jobId, items) => this.options.events.onResults(jobId, items));
+    this.settle();
+  }
+
+  // ---------------------------------------------------------------- idle
+
+  private whenIdle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.settle();
+    });
+  }
+
+  /** Wake drain() when nothing is queued or running. */
+  private settle(): void {
+    if (this.idleWaiters.length === 0) return;
+    if (this.state !== 'stopped' && (this.queue.length > 0 || this.slots.some((s) => s.batch !== undefined))) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

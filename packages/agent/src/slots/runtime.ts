@@ -1,0 +1,71 @@
+/**
+ * One interface for the two ways to run a slot: a worker thread or a forked
+ * child process. An adapter spawns, carries messages both ways, reports the
+ * one exit, and stops (polite first, forced after STOP_TIMEOUT_MS). It knows
+ * nothing of batches or partitions.
+ */
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import type { SlotMode, WireError } from '@cohort/shared';
+import type { FromSlotMessage, ToSlotMessage } from './slot-protocol.js';
+
+/** How a slot's thread or process ended. */
+export interface ExitInfo {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  /** The uncaught error that ended it, when the slot or the runtime saw one. */
+  error?: WireError;
+  /** The slot ran out of heap (worker resource limit, or V8's fatal OOM in a process). */
+  oom: boolean;
+  /** The last bytes the slot wrote to stderr (process slots). */
+  stderrTail?: string;
+}
+
+export interface RuntimeHandlers {
+  onMessage(message: FromSlotMessage): void;
+  /** Called exactly once, whether the exit was asked for or not. */
+  onExit(info: ExitInfo): void;
+}
+
+export interface RuntimeOptions {
+  heapLimitMb: number;
+  handlers: RuntimeHandlers;
+}
+
+export interface SlotRuntime {
+  readonly mode: SlotMode;
+  /** The OS process id (the agent's own for a thread slot). */
+  readonly pid: number | undefined;
+  /** The worker's threadId, for a thread slot. */
+  readonly threadId: number | undefined;
+  /** Spawn and resolve on the slot's `ready`; reject with SLOT_START_FAILED on exit, error or START_TIMEOUT_MS. */
+  start(): Promise<void>;
+  send(message: ToSlotMessage): void;
+  /** SIGTERM / terminate(), then SIGKILL after STOP_TIMEOUT_MS. Resolves once the slot is gone (or given up on). */
+  stop(): Promise<void>;
+}
+
+/**
+ * The compiled slot entry. Worker threads and forks cannot load .ts, so both
+ * `src/slots/*.ts` (under vitest) and `dist/slots/*.js` point at
+ * `<package>/dist/slots/slot-main.js`.
+ */
+export function slotMainPath(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  return path.resolve(here, '..', '..', 'dist', 'slots', 'slot-main.js');
+}
+
+/** Copy a slot's output to the agent's stderr (stdout belongs to the CLI), keeping the last `tailBytes` as evidence. */
+export function forwardOutput(stream: NodeJS.ReadableStream | null | undefined, tail?: { text: string }, tailBytes = 0): void {
+  if (!stream) return;
+  stream.on('data', (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    if (tail) tail.text = (tail.text + chunk.toString('utf8')).slice(-tailBytes);
+  });
+  stream.on('error', () => {});
+}
+
+/** V8's fatal out-of-memory message, as a process slot prints it before aborting. */
+export function looksLikeOom(stderrTail: string | undefined): boolean {
+  return stderrTail !== undefined && /heap out of memory|Reached heap limit/i.test(stderrTail);
+}

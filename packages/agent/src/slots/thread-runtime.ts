@@ -1,0 +1,97 @@
+/** A slot on a worker thread, its heap capped by `resourceLimits.maxOldGenerationSizeMb`. */
+import { Worker } from 'node:worker_threads';
+import { CohortError, ErrorCode, toWireError, type WireError } from '@cohort/shared';
+import { START_TIMEOUT_MS, STOP_TIMEOUT_MS } from './constants.js';
+import { forwardOutput, slotMainPath, type ExitInfo, type RuntimeOptions, type SlotRuntime } from './runtime.js';
+import type { FromSlotMessage, ToSlotMessage } from './slot-protocol.js';
+
+export class ThreadRuntime implements SlotRuntime {
+  readonly mode = 'thread' as const;
+  readonly pid = process.pid;
+  private worker: Worker | undefined;
+  private id: number | undefined;
+  private error: WireError | undefined;
+  private oom = false;
+  private exited = false;
+  private readonly exit: Promise<void>;
+  private markExited!: () => void;
+
+  constructor(private readonly options: RuntimeOptions) {
+    this.exit = new Promise((resolve) => (this.markExited = resolve));
+  }
+
+  /** Kept from spawn: a Worker's own threadId reads -1 once it has exited. */
+  get threadId(): number | undefined {
+    return this.id;
+  }
+
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      const fail = (message: string, details: Record<string, unknown>) => {
+        if (ready) return;
+        ready = true;
+        clearTimeout(timer);
+        reject(new CohortError(ErrorCode.SLOT_START_FAILED, message, { details: { mode: this.mode, ...details } }));
+      };
+      const timer = setTimeout(() => {
+        fail(`thread slot did not become ready within ${START_TIMEOUT_MS} ms`, { startTimeoutMs: START_TIMEOUT_MS });
+        void this.stop();
+      }, START_TIMEOUT_MS);
+      let worker: Worker;
+      try {
+        worker = new Worker(slotMainPath(), {
+          resourceLimits: { maxOldGenerationSizeMb: this.options.heapLimitMb },
+          stdout: true,
+          stderr: true,
+        });
+      } catch (err) {
+        fail('thread slot could not be created', { error: toWireError(err) });
+        this.exited = true;
+        this.markExited();
+        return;
+      }
+      this.worker = worker;
+      this.id = worker.threadId;
+      forwardOutput(worker.stdout);
+      forwardOutput(worker.stderr);
+      worker.on('message', (message: FromSlotMessage) => {
+        if (!ready && message.t === 'ready') {
+          ready = true;
+          clearTimeout(timer);
+          resolve();
+          return;
+        }
+        this.options.handlers.onMessage(message);
+      });
+      worker.on('error', (err) => {
+        this.error = toWireError(err, ErrorCode.SLOT_CRASHED);
+        if ((err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') this.oom = true;
+      });
+      worker.on('exit', (exitCode) => {
+        this.exited = true;
+        fail('thread slot exited before it was ready', { exitCode, error: this.error });
+        const info: ExitInfo = { exitCode, signal: null, oom: this.oom };
+        if (this.error) info.error = this.error;
+        this.markExited();
+        this.options.handlers.onExit(info);
+      });
+    });
+  }
+
+  send(message: ToSlotMessage): void {
+    this.worker?.postMessage(message);
+  }
+
+  async stop(): Promise<void> {
+    if (this.exited || !this.worker) return;
+    // terminate() stops JavaScript even in a busy loop. A thread cannot be SIGKILLed:
+    // past STOP_TIMEOUT_MS we stop waiting, and the thread dies with the agent.
+    void this.worker.terminate().catch(() => {});
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS)));
+    await Promise.race([this.exit, timeout]);
+    clearTimeout(timer);
+    if (!this.exited) this.worker.unref();
+  }
+}

@@ -1,0 +1,78 @@
+/** The public types of the slot pool (re-exported by index.ts). */
+import type { AgentMode, Isolation, Logger, ModeChangeMessage, ResultItem, SlotMode } from '@cohort/shared';
+import type { SlotState } from './slot-machine.js';
+
+/** One partition to run. */
+export interface PartitionWork {
+  jobId: string;
+  task: string;
+  isolation: Isolation;
+  p: number;
+  a: number;
+  input: unknown;
+  /** Kill the slot and fail the partition with PARTITION_TIMEOUT after this long; 0 means no limit. */
+  timeoutMs: number;
+}
+
+export interface SlotPoolEvents {
+  /** Completed items of one job, in batches (never one call per partition when partitions are small). */
+  onResults(jobId: string, items: ResultItem[]): void;
+  /** Partitions that entered a slot; called only for partitions dispatched one at a time (long ones), batched per job. */
+  onStarted(jobId: string, items: Array<[p: number, a: number]>): void;
+  /** Auto mode escalated a task to processes after it crashed a thread slot, with the evidence. */
+  onModeChange(change: ModeChangeMessage): void;
+}
+
+/** Why a slot ended, as the pool saw it. */
+export type SlotExitCause = 'crash' | 'timeout' | 'cancel' | 'shutdown';
+
+/** The evidence of one slot's end; also the `details` of a SLOT_CRASHED / PARTITION_TIMEOUT result. */
+export interface SlotExitEvidence {
+  slotId: string;
+  mode: SlotMode;
+  cause: SlotExitCause;
+  exitCode: number | null;
+  signal: string | null;
+  /** The slot's state when it ended (busy, ready, …). */
+  slotState: SlotState;
+  pid: number | undefined;
+  threadId: number | undefined;
+  jobId: string | undefined;
+  task: string | undefined;
+  /** Partition indexes of the batch that had not reported; the first was running. */
+  partitions: number[];
+  heapLimitMb: number;
+  oom: boolean;
+  /** The uncaught error's message, when there was one. */
+  error?: string;
+  stderrTail?: string;
+  /** What to try next. */
+  hint: string;
+}
+
+/**
+ * Named points where a test can observe or hold the pool (STYLE.md #12). All
+ * are optional; the default does nothing. Hooks run synchronously on the
+ * agent's main thread and must not throw.
+ */
+export interface SlotHooks {
+  /** A batch is about to be posted to a slot. */
+  beforeDispatch?(slotId: string, items: readonly PartitionWork[]): void;
+  /** A slot's thread or process ended, for whatever reason. */
+  onSlotExit?(evidence: SlotExitEvidence): void;
+  /** A slot posted `ready`. */
+  onSlotReady?(slotId: string, mode: SlotMode, pid: number | undefined): void;
+}
+
+export const NO_HOOKS: SlotHooks = Object.freeze({});
+
+export interface SlotPoolOptions {
+  /** The most partitions running at once. */
+  slots: number;
+  mode: AgentMode;
+  /** V8 old-generation limit per slot, MB; default DEFAULT_HEAP_LIMIT_MB. */
+  heapLimitMb?: number;
+  logger: Logger;
+  events: SlotPoolEvents;
+  hooks?: SlotHooks;
+}

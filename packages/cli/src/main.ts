@@ -6,6 +6,7 @@ import { toWireError } from '@cohort/shared';
 import { AGENT_HELP, agentCommand } from './commands/agent.js';
 import { COORDINATOR_HELP, coordinatorCommand } from './commands/coordinator.js';
 import { DEMO_HELP, demoCommand } from './commands/demo.js';
+import { DRILL_HELP, drillCommand } from './commands/drill.js';
 import { RUN_HELP, runCommand } from './commands/run.js';
 
 const HELP = `cohort: a distributed cluster runner for Node.js
@@ -17,6 +18,8 @@ ${AGENT_HELP}
 ${RUN_HELP}
 
 ${DEMO_HELP}
+
+${DRILL_HELP}
 `;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
@@ -24,6 +27,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   agent: agentCommand,
   run: runCommand,
   demo: demoCommand,
+  drill: drillCommand,
 };
 
 /** Exit codes: 0 success, 1 the work failed, 2 a usage or option error. */

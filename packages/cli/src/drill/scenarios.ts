@@ -1,0 +1,269 @@
+/**
+ * The fault drills. Each starts its own cluster of single-slot agents on
+ * loopback, runs a baseline with no fault, runs the same job with the fault,
+ * and reports detection, requeues, duplicates, slowdown against the capacity
+ * prediction, and whether the answer was right.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import type { JobReport } from '@cohort/coordinator';
+import { ApiClient } from '../client.js';
+import type { LocalCluster } from '../local-cluster.js';
+import { drillCluster, predictedSlowdown, until, untilAsync, watchedRun, type JobSpec, type WatchedRun } from './fault-run.js';
+import type { DrillOptions, DrillResult } from './types.js';
+
+/** Fixed-duration partitions make capacity exact: each slot does 1000/ms partitions a second. */
+const SLEEP_MS = 100;
+const FAULT_AT = 0.5;
+
+function sleepJob(options: DrillOptions, perAgent = 10): JobSpec & { expected: number } {
+  const partitions = options.agents * perAgent;
+  return { task: 'sleep', input: { ms: SLEEP_MS }, partitions, expected: partitions * SLEEP_MS };
+}
+
+function result(
+  scenario: string,
+  fault: string,
+  base: WatchedRun,
+  run: WatchedRun,
+  expected: unknown,
+  extra: Partial<DrillResult> & { correct?: boolean },
+): DrillResult {
+  const jobMs = run.endedAt - run.submittedAt;
+  const baselineMs = base.endedAt - base.submittedAt;
+  return {
+    scenario,
+    fault,
+    injectedAtMs: null,
+    detectedMs: null,
+    requeued: run.report.requeued,
+    duplicates: run.report.duplicates,
+    attempts: run.report.attempts,
+    partitions: run.report.partitions,
+    jobMs,
+    baselineMs,
+    slowdown: jobMs / baselineMs,
+    predictedSlowdown: null,
+    correct: run.report.status === 'succeeded' && run.report.result === expected,
+    expected,
+    result: run.report.result,
+    notes: [],
+    ...extra,
+  };
+}
+
+async function withCluster<T>(make: () => Promise<LocalCluster>, body: (c: LocalCluster) => Promise<T>): Promise<T> {
+  const cluster = await make();
+  try {
+    return await body(cluster);
+  } finally {
+    await cluster.stop();
+  }
+}
+
+export async function killAgent(options: DrillOptions): Promise<DrillResult> {
+  return withCluster(
+    () => drillCluster(options, 'threads', [], 'kill'),
+    async (c) => {
+      const job = sleepJob(options);
+      const base = await watchedRun(c, job);
+      const victim = c.agents[c.agents.length - 1]!;
+      let injectedAt = 0;
+      const run = await watchedRun(c, job, (p) => {
+        if (!injectedAt && p.done >= FAULT_AT * p.total) {
+          injectedAt = Date.now();
+          victim.kill('SIGKILL');
+        }
+      });
+      const lost = run.events.find((e) => e.kind === 'agent-lost' && e.agent === victim.name);
+      const n = options.agents;
+      return result('kill-agent', `SIGKILL ${victim.name} (pid ${victim.pid}) at ${FAULT_AT * 100}%`, base, run, job.expected, {
+        injectedAtMs: injectedAt - run.submittedAt,
+        detectedMs: lost ? (lost.at as number) - injectedAt : null,
+        predictedSlowdown: predictedSlowdown(FAULT_AT, n, n - 1),
+        notes: [`agent lost by socket close; ${lost?.requeued ?? '?'} partitions requeued at once`],
+      });
+    },
+  );
+}
+
+export async function hangAgent(options: DrillOptions): Promise<DrillResult> {
+  return withCluster(
+    () => drillCluster(options, 'threads', [], 'hang'),
+    async (c) => {
+      const job = sleepJob(options, 16);
+      const base = await watchedRun(c, job);
+      const victim = c.agents[c.agents.length - 1]!;
+      let injectedAt = 0;
+      let resumedAt = 0;
+      const events: WatchedRun['events'] = [];
+      const lostEvent = () => events.find((e) => e.kind === 'agent-lost' && e.agent === victim.name);
+      const watch = watchedRun(
+        c,
+        job,
+        (p) => {
+          if (!injectedAt && p.done >= FAULT_AT * p.total) {
+            injectedAt = Date.now();
+            victim.kill('SIGSTOP');
+          }
+        },
+        events,
+      );
+      // Resume the agent once it has been declared dead; it must re-join as a new session.
+      const resume = (async () => {
+        await until('the fault to be injected', () => injectedAt > 0, 60_000);
+        await until('the hung agent to be declared dead', () => lostEvent() !== undefined, 10_000);
+        resumedAt = Date.now();
+        victim.kill('SIGCONT');
+      })();
+      const run = await watch;
+      await resume;
+      const lost = lostEvent();
+      const lostAt = lost ? (lost.at as number) : 0;
+      // Late results from the stale session may arrive after the job ended: wait for the re-join, then read the report again.
+      const api = new ApiClient({ url: c.url, token: c.token });
+      let rejoined = false;
+      try {
+        await untilAsync('the resumed agent to re-join', async () => {
+          const { agents } = await api.request<{ agents: Array<{ name: string }> }>('GET', '/api/agents');
+          return agents.some((a) => a.name === victim.name);
+        }, 10_000);
+        rejoined = true;
+        await new Promise((r) => setTimeout(r, 500));
+        run.report = await api.request<JobReport>('GET', `/api/jobs/${run.report.jobId}`);
+      } catch {
+        // reported below as "did not re-join"
+      }
+      const n = options.agents;
+      const detectedMs = lost ? lostAt - injectedAt : null;
+      return result('hang-agent', `SIGSTOP ${victim.name} at ${FAULT_AT * 100}%, SIGCONT after ${resumedAt - injectedAt} ms`, base, run, job.expected, {
+        injectedAtMs: injectedAt - run.submittedAt,
+        detectedMs,
+        predictedSlowdown: predictedSlowdown(FAULT_AT, n, n - 1),
+        notes: [
+          `declared dead by missed heartbeats (reason ${lost?.reason ?? 'none'}), ${lost?.requeued ?? '?'} partitions requeued`,
+          rejoined ? 're-joined as a new session after SIGCONT' : 'did not re-join within 10 s of SIGCONT',
+          `late results from the stale session counted as duplicates: ${run.report.duplicates}`,
+        ],
+      });
+    },
+  );
+}
+
+export async function crashSlot(options: DrillOptions): Promise<DrillResult> {
+  return withCluster(
+    () => drillCluster(options, 'auto', [], 'crash'),
+    async (c) => {
+      const partitions = options.agents * 6;
+      const crashing = [1, Math.floor(partitions / 2), partitions - 2];
+      const base = await watchedRun(c, { task: 'crash', input: { how: 'none' }, partitions });
+      const run = await watchedRun(c, { task: 'crash', input: { how: 'exit', partitions: crashing, attempts: 1 }, partitions });
+      const escalations = run.events.filter((e) => e.kind === 'mode-escalated');
+      const crashes = run.report.attempts - run.report.partitions;
+      return result('crash-slot', `process.exit(3) in partitions ${crashing.join(', ')} on their first attempt`, base, run, partitions, {
+        notes: [
+          `${crashes} slot crashes, each retried (${run.report.requeued} requeued)`,
+          `auto mode escalated the task to processes on ${escalations.length} agent(s)`,
+          `modes: ${Object.entries(run.report.modeReasons).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+        ],
+      });
+    },
+  );
+}
+
+export async function poison(options: DrillOptions): Promise<DrillResult> {
+  return withCluster(
+    () => drillCluster(options, 'threads', [], 'poison'),
+    async (c) => {
+      const good = sleepJob(options, 4);
+      const base = await watchedRun(c, good);
+      const bad = watchedRun(c, { task: 'poison', input: { bad: [3] }, partitions: 8, maxAttempts: 3 });
+      const run = await watchedRun(c, good);
+      const poisoned = await bad;
+      const error = poisoned.report.error;
+      const details = (error?.details ?? {}) as { partition?: number; attempts?: unknown[] };
+      const failedRight = poisoned.report.status === 'failed' && error?.code === 'PARTITION_FAILED' && details.partition === 3 && details.attempts?.length === 3;
+      const r = result('poison', 'partition 3 of a concurrent job throws on every attempt', base, run, good.expected, {
+        notes: [
+          `poisoned job: ${poisoned.report.status} with ${error?.code ?? 'no error'} naming partition ${details.partition} after ${details.attempts?.length ?? 0} attempts`,
+          'the other job ran beside it and finished with the right answer',
+        ],
+      });
+      return { ...r, correct: r.correct && failedRight };
+    },
+  );
+}
+
+export async function straggler(options: DrillOptions): Promise<DrillResult> {
+  return withCluster(
+    () => drillCluster(options, 'threads', [], 'straggler'),
+    async (c) => {
+      const partitions = options.agents * 8;
+      const slowMs = 5_000;
+      const last = partitions - 1;
+      const base = await watchedRun(c, { task: 'slow', input: { ms: SLEEP_MS, slow: [], slowMs }, partitions });
+      const run = await watchedRun(c, { task: 'slow', input: { ms: SLEEP_MS, slow: [last], slowMs, slowAttempts: 1 }, partitions });
+      const copy = run.events.find((e) => e.kind === 'speculative-copy');
+      const baselineMs = base.endedAt - base.submittedAt;
+      return result('straggler', `partition ${last} is ${slowMs / SLEEP_MS}× slower on its first attempt (a slow node)`, base, run, partitions, {
+        detectedMs: copy ? (copy.runningMs as number) : null,
+        notes: [
+          `speculative copies: ${run.report.speculative}; the first result won, the loser was cancelled`,
+          `without speculation the job would take at least ${slowMs} ms (baseline ${baselineMs} ms)`,
+        ],
+      });
+    },
+  );
+}
+
+export async function restartCoordinator(options: DrillOptions): Promise<DrillResult> {
+  const stateDir = mkdtempSync(join(os.tmpdir(), 'cohort-drill-state-'));
+  return withCluster(
+    () => drillCluster(options, 'threads', ['--state-dir', stateDir], 'restart'),
+    async (c) => {
+      const job = { task: 'sleep', input: { ms: 40 }, partitions: 200, expected: 200 * 40 };
+      const base = await watchedRun(c, job);
+      let injectedAt = 0;
+      let restartedAt = 0;
+      const restart = (async () => {
+        await until('the job to reach 50%', () => injectedAt > 0, 60_000);
+        await c.coordinator.exited;
+        await c.restartCoordinator();
+        restartedAt = Date.now();
+      })();
+      const run = await watchedRun(c, job, (p) => {
+        if (!injectedAt && p.done >= FAULT_AT * p.total) {
+          injectedAt = Date.now();
+          c.coordinator.kill('SIGKILL');
+        }
+      });
+      await restart;
+      const { auditJournal } = await import('./journal-audit.js');
+      const audit = await auditJournal(stateDir, run.report.jobId);
+      const r = result('restart-coordinator', `SIGKILL the coordinator at ${FAULT_AT * 100}%, restart it on the same port and state directory`, base, run, job.expected, {
+        injectedAtMs: injectedAt - run.submittedAt,
+        detectedMs: restartedAt ? restartedAt - injectedAt : null,
+        notes: [
+          `journal: ${audit.accepted} results accepted for ${job.partitions} partitions, ${audit.duplicates} partitions accepted twice`,
+          `${run.report.attempts} attempts after the restart for the ${job.partitions - audit.acceptedBeforeRestart} partitions with no accepted result`,
+          `agents reconnected by themselves; \`cohort run\` re-attached to ${run.report.jobId}`,
+        ],
+      });
+      return { ...r, correct: r.correct && audit.duplicates === 0 && audit.accepted === job.partitions };
+    },
+  );
+}
+
+export type Scenario = (options: DrillOptions) => Promise<DrillResult>;
+
+export const SCENARIOS: Record<string, Scenario> = {
+  'kill-agent': killAgent,
+  'hang-agent': hangAgent,
+  'crash-slot': crashSlot,
+  poison,
+  straggler,
+  'restart-coordinator': restartCoordinator,
+};
+
+export type { JobReport };

@@ -1,0 +1,66 @@
+/**
+ * A hung agent (SIGSTOP: socket open, process silent) is declared dead by
+ * missed heartbeats, its partitions run elsewhere within 2.5 s, and after
+ * SIGCONT it re-joins as a new session whose late results are counted as
+ * duplicates, never merged twice.
+ */
+import { describe, expect, it } from 'vitest';
+import { runJob } from '@cohort/cli';
+import { agents, cluster, waitFor } from '../helpers/cluster.js';
+
+describe('hung agent', () => {
+  it('is declared dead within the heartbeat timeout, its work requeued, and its late results deduplicated', async () => {
+    const c = await cluster(agents(3, 'threads'));
+    const victim = c.agents[2]!;
+    let stoppedAt = 0;
+    const lost: Array<Record<string, unknown> & { receivedAt: number }> = [];
+    const job = runJob({
+      url: c.url,
+      token: c.token,
+      task: 'sleep',
+      input: { ms: 200 },
+      partitions: 36,
+      onProgress: (p) => {
+        if (!stoppedAt && p.done >= 6) {
+          stoppedAt = Date.now();
+          victim.kill('SIGSTOP');
+        }
+      },
+      onCluster: (e) => {
+        if (e.kind === 'agent-lost') lost.push({ ...e, receivedAt: Date.now() });
+      },
+    });
+    await waitFor('the hung agent to be declared dead', () => lost.length > 0, 10_000);
+    const detectedMs = lost[0]!.receivedAt - stoppedAt;
+    expect(lost[0]).toMatchObject({ agent: victim.name, reason: 'timeout' });
+    expect(lost[0]!.requeued).toBeGreaterThan(0);
+    // Default heartbeat timeout is 2000 ms; requeued partitions go to the front of the queue at once.
+    expect(detectedMs).toBeLessThanOrEqual(2500);
+    const { agents: live } = await c.api.request<{ agents: Array<{ name: string; held: number }> }>('GET', '/api/agents');
+    expect(live.map((a) => a.name).sort()).toEqual(['threads-1', 'threads-2']);
+
+    victim.kill('SIGCONT');
+    const report = await job;
+    expect(report.status).toBe('succeeded');
+    expect(report.result).toBe(36 * 200);
+    const rejoined = await waitFor(
+      'the resumed agent to re-join as a new session',
+      async () => {
+        const { agents: now } = await c.api.request<{ agents: Array<{ name: string; agentId: string }> }>('GET', '/api/agents');
+        return now.find((a) => a.name === victim.name);
+      },
+      10_000,
+    );
+    expect(rejoined.agentId).not.toBe(victim.sessionId);
+    // Its stale partitions finished after SIGCONT and were reported in the new session: counted, not merged.
+    const final = await waitFor(
+      'late results to be counted',
+      async () => {
+        const r = await c.api.request<{ duplicates: number; result: number }>('GET', `/api/jobs/${report.jobId}`);
+        return r.duplicates > 0 ? r : undefined;
+      },
+      5_000,
+    );
+    expect(final.result).toBe(36 * 200);
+  });
+});

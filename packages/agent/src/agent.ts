@@ -9,6 +9,7 @@
  *   ready → draining → stopped;  any → stopped;  a fatal refusal (wrong token,
  *   protocol mismatch) stops the agent with that error.
  */
+import { utimesSync, writeFileSync } from 'node:fs';
 import { WebSocket } from 'ws';
 import {
   CohortError,
@@ -63,6 +64,19 @@ const MODES_OF: Record<CompiledAgentOptions['mode'], SlotMode[]> = {
   processes: ['process'],
   auto: ['thread', 'process'],
 };
+
+function touchHealthFile(path: string): void {
+  const now = new Date();
+  try {
+    utimesSync(path, now, now);
+  } catch {
+    try {
+      writeFileSync(path, '');
+    } catch {
+      // Health reporting is advisory.
+    }
+  }
+}
 
 export async function startAgent(userOptions: AgentOptions, hooks: AgentHooks = {}): Promise<Agent> {
   const options = compileOptions(userOptions);
@@ -131,7 +145,7 @@ export async function startAgent(userOptions: AgentOptions, hooks: AgentHooks = 
     if (hooks.beforeHeartbeat && hooks.beforeHeartbeat(seq) === false) return;
     const msg: AgentMessage = { type: 'heartbeat', seq, sentAt: now };
     if (seq % LOAD_EVERY_HEARTBEATS === 1) msg.load = load.current(pool.queued, pool.busySlots);
-    send(msg);
+    if (send(msg) && options.healthFile) touchHealthFile(options.healthFile);
   };
 
   const fatal = (err: CohortError) => {

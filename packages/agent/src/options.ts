@@ -28,6 +28,8 @@ export interface AgentOptions {
   drainGraceMs?: number;
   loadSampleMs?: number;
   maxHeldResults?: number;
+  /** A file whose mtime is refreshed with every heartbeat sent while connected (for container health checks); defaults to COHORT_HEALTH_FILE. */
+  healthFile?: string;
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
 }
@@ -46,6 +48,7 @@ export interface CompiledAgentOptions {
   drainGraceMs: number;
   loadSampleMs: number;
   maxHeldResults: number;
+  healthFile: string | undefined;
   logger: Logger;
 }
 
@@ -63,6 +66,7 @@ export function withDefaults(options: AgentOptions): Omit<CompiledAgentOptions, 
     drainGraceMs: options.drainGraceMs ?? DEFAULT_DRAIN_GRACE_MS,
     loadSampleMs: options.loadSampleMs ?? DEFAULT_LOAD_SAMPLE_MS,
     maxHeldResults: options.maxHeldResults ?? DEFAULT_MAX_HELD_RESULTS,
+    healthFile: options.healthFile ?? ((options.env ?? process.env).COHORT_HEALTH_FILE || undefined),
     logger: options.logger ?? createLogger().child({ component: 'agent' }),
   };
 }

@@ -48,8 +48,8 @@ export interface ClusterEffects {
   complete(job: Job): void;
   /** The job reached a final state. */
   finished(job: Job): void;
-  /** A result was accepted; the journal writes it before anything else sees it. */
-  accepted(job: Job, partition: Partition): void;
+  /** A result was accepted (from attempt `attempt`); the journal records it before the job can complete. */
+  accepted(job: Job, partition: Partition, attempt: number): void;
   /** Counts changed; the server throttles what it sends to watchers. */
   progress(job: Job): void;
   /** Something a watcher or a drill wants to see: an agent joined, was lost, a copy was issued. */
@@ -240,7 +240,7 @@ export class Cluster {
       s.accepted++;
       msSum += item.ms;
       accepted++;
-      this.effects.accepted(job, p);
+      this.effects.accepted(job, p, item.a);
     }
     if (accepted > 0) s.observeRunTime(msSum / accepted);
     for (const [other, list] of cancels) this.effects.send(other, { type: 'cancel', jobId, items: list });
@@ -274,7 +274,8 @@ export class Cluster {
 
   submit(job: Job): void {
     this.jobs.set(job.id, job);
-    if (job.total === 0) {
+    if (job.done === job.total) {
+      // Nothing to run: an empty job, or one whose every result was reloaded after a restart.
       job.status = 'merging';
       this.effects.complete(job);
       return;

@@ -14,6 +14,7 @@ import { Cluster } from './cluster.js';
 import { handleHttp } from './http-api.js';
 import { JobService } from './job-service.js';
 import { compileOptions, type CompiledCoordinatorOptions, type CoordinatorOptions } from './options.js';
+import { StateStore } from './state-store.js';
 
 export const AGENT_PATH = '/agent';
 
@@ -25,6 +26,8 @@ export interface Coordinator {
   readonly cluster: Cluster;
   readonly jobs: JobService;
   readonly options: CompiledCoordinatorOptions;
+  /** Resolves once the coordinator has stopped, whoever stopped it (close(), or a fatal journal error). */
+  readonly closed: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -49,6 +52,17 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
     });
   };
 
+  let closeForFatal: () => void = () => {};
+  const opened = options.stateDir
+    ? await StateStore.open(options.stateDir, log.child({ component: 'journal' }), (err) => {
+        // Never acknowledge what is not durable: stop, and let a restart recover from the journal.
+        log.error('coordinator stopping', { code: err.code });
+        process.exitCode = 1;
+        closeForFatal();
+      })
+    : undefined;
+  const store = opened?.store;
+
   const sockets = (s: AgentSession) => s.conn as WebSocket;
   let jobs!: JobService;
   const cluster: Cluster = new Cluster(
@@ -61,13 +75,14 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
       close: (s, code, message) => closeSocket(sockets(s), code, message),
       complete: (job) => jobs.complete(job),
       finished: (job) => jobs.finished(job),
-      accepted: () => {},
+      accepted: (job, p, attempt) => store?.resultAccepted(job, p, attempt),
       progress: (job) => jobs.progress(job),
       notify: (event) => jobs.notify(event),
     },
     log.child({ component: 'cluster' }),
   );
-  jobs = new JobService(cluster, { maxAttempts: options.maxAttempts, maxPartitions: options.maxPartitions, log, scheduleSoon });
+  jobs = new JobService(cluster, { maxAttempts: options.maxAttempts, maxPartitions: options.maxPartitions, log, scheduleSoon, store });
+  if (opened) await jobs.restore(opened.recovered);
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false });
   const server: Server = createServer((req, res) => {
@@ -103,7 +118,10 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
   log.info('coordinator listening', { host, port: address.port, auth: options.token ? 'token' : 'none' });
 
   let closing: Promise<void> | undefined;
-  return {
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  const coordinator: Coordinator = {
+    closed,
     host,
     port: address.port,
     url: `ws://${host}:${address.port}`,
@@ -122,9 +140,13 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
         });
         for (const ws of wss.clients) ws.terminate();
         wss.close();
+        await store?.close();
         log.info('coordinator stopped', { closeCode: CloseCode.SHUTTING_DOWN });
+        resolveClosed();
       })();
       return closing;
     },
   };
+  closeForFatal = () => void coordinator.close();
+  return coordinator;
 }

@@ -7,3 +7,5 @@ export { jobReport, type JobReport } from './report.js';
 export { transition, canTransition, InvalidTransition, PARTITION_TRANSITIONS, type PartitionState, type PartitionEvent } from './partition-machine.js';
 export { AGENT_TRANSITIONS, agentTransition, type AgentState, type AgentEvent } from './agent-machine.js';
 export { tokenMatches } from './auth.js';
+export { Journal, JOURNAL_FILE, type RecoveredState } from './journal.js';
+export { StateStore, LOCK_FILE } from './state-store.js';

@@ -8,6 +8,9 @@ import type { ServerResponse } from 'node:http';
 import { CohortError, ErrorCode, loadTask, newJobId, toWireError, type TaskModule, type Logger } from '@cohort/shared';
 import type { Cluster, ClusterEvent } from './cluster.js';
 import { Job, type JobSpec } from './job.js';
+import type { RecoveredState } from './journal.js';
+import { transition } from './partition-machine.js';
+import type { StateStore } from './state-store.js';
 import { jobProgress, jobReport, type JobReport } from './report.js';
 import { EventStreams } from './sse.js';
 
@@ -20,6 +23,8 @@ export interface JobServiceOptions {
   maxPartitions: number;
   log: Logger;
   scheduleSoon(): void;
+  /** The journal, with --state-dir. */
+  store?: StateStore | undefined;
 }
 
 export class JobService {
@@ -27,6 +32,8 @@ export class JobService {
   readonly streams = new EventStreams();
   private readonly tasks = new Map<string, TaskModule>();
   private readonly finishedOrder: string[] = [];
+  /** Reports of jobs that had finished before a restart (their partitions are not reloaded). */
+  private readonly restoredReports = new Map<string, JobReport>();
 
   constructor(
     private readonly cluster: Cluster,
@@ -47,6 +54,8 @@ export class JobService {
     const timeoutMs = spec.timeoutMs || task.profile.timeoutMs || 0;
     const job = new Job(newJobId(), { ...spec, timeoutMs, partitions: inputs.length }, task.profile.isolation, Date.now(), inputs);
     this.tasks.set(job.id, task);
+    // Durable before anyone learns the job id, so that a client can always re-attach after a restart.
+    await this.options.store?.jobSubmitted(job, spec.partitions, spec.input);
     this.cluster.submit(job);
     this.options.scheduleSoon();
     return jobReport(job, Date.now());
@@ -73,7 +82,13 @@ export class JobService {
 
   /** All partitions are in: merge on a later turn, then finish. */
   complete(job: Job): void {
-    setImmediate(() => {
+    // Every accepted result is durable before the job can complete.
+    const durable = this.options.store ? this.options.store.flush() : Promise.resolve();
+    durable.then(() => setImmediate(() => this.merge(job)), () => {});
+  }
+
+  private merge(job: Job): void {
+    {
       const task = this.tasks.get(job.id);
       try {
         if (!task) throw new CohortError(ErrorCode.INTERNAL, `no task module for job ${job.id}`);
@@ -83,12 +98,13 @@ export class JobService {
         const wire = toWireError(err, ErrorCode.TASK_ERROR);
         this.cluster.mergeDone(job, { error: { ...wire, message: `merge failed: ${wire.message}` } }, Date.now());
       }
-    });
+    }
   }
 
   finished(job: Job): void {
     this.tasks.delete(job.id);
-    this.streams.sendJob(job.id, 'end', jobReport(job, Date.now()), true);
+    const durable = this.options.store ? this.options.store.jobFinished(job) : Promise.resolve();
+    durable.then(() => this.streams.sendJob(job.id, 'end', jobReport(job, Date.now()), true), () => {});
     this.finishedOrder.push(job.id);
     while (this.finishedOrder.length > MAX_FINISHED_JOBS) this.cluster.jobs.delete(this.finishedOrder.shift()!);
   }
@@ -110,7 +126,8 @@ export class JobService {
   }
 
   report(jobId: string): JobReport {
-    return jobReport(this.job(jobId), Date.now());
+    const restored = this.restoredReports.get(jobId);
+    return restored ?? jobReport(this.job(jobId), Date.now());
   }
 
   list(): Array<ReturnType<typeof jobProgress> & { task: string }> {
@@ -143,6 +160,12 @@ export class JobService {
   }
 
   watch(res: ServerResponse, jobId: string | undefined): void {
+    const restored = jobId === undefined ? undefined : this.restoredReports.get(jobId);
+    if (restored) {
+      this.streams.open(res, jobId);
+      this.streams.sendJob(restored.jobId, 'end', restored, true);
+      return;
+    }
     const job = jobId === undefined ? undefined : this.job(jobId);
     this.streams.open(res, jobId);
     if (job) {
@@ -150,4 +173,75 @@ export class JobService {
       if (job.finished) this.streams.sendJob(job.id, 'end', jobReport(job, Date.now()), true);
     }
   }
+
+  // ---------------------------------------------------------------- restart
+
+  /**
+   * Rebuild jobs from the journal: unfinished jobs are split again (split is
+   * deterministic for the same input and count) and their accepted results put
+   * back, so only partitions with no accepted result run again. Finished jobs
+   * keep a report.
+   */
+  async restore(state: RecoveredState): Promise<void> {
+    const now = Date.now();
+    for (const [jobId, rec] of state.jobs) {
+      const spec = rec.job;
+      if (rec.finished) {
+        this.restoredReports.set(jobId, restoredReport(jobId, spec.task, spec.partitions, spec.createdAt, rec.finished, rec.results.size));
+        continue;
+      }
+      let task: TaskModule;
+      let inputs: unknown[];
+      try {
+        task = await loadTask(spec.task);
+        inputs = task.split(spec.input, spec.partitions);
+      } catch (err) {
+        this.options.log.error('journaled job cannot be restored', { jobId, task: spec.task, message: (err as Error).message });
+        continue;
+      }
+      const job = new Job(jobId, { task: spec.task, input: spec.input, partitions: inputs.length, timeoutMs: spec.timeoutMs, maxAttempts: spec.maxAttempts }, task.profile.isolation, spec.createdAt, inputs);
+      for (const [index, r] of rec.results) {
+        const p = job.partitions[index];
+        if (!p) continue;
+        transition(p, 'succeed', now, r.agent, 'recovered');
+        p.value = r.value;
+        p.ms = r.ms;
+        p.mode = r.mode;
+        p.winner = r.agent;
+        job.done++;
+        job.recovered++;
+        job.durations.add(r.ms);
+      }
+      this.tasks.set(job.id, task);
+      this.cluster.submit(job);
+      this.options.log.info('job restored', { jobId, task: spec.task, partitions: job.total, recovered: job.recovered });
+    }
+    this.options.scheduleSoon();
+  }
+}
+
+function restoredReport(jobId: string, task: string, partitions: number, createdAt: number, finished: { status: string; result?: unknown; error?: { code: string; message: string } }, done: number): JobReport {
+  return {
+    jobId,
+    task,
+    status: finished.status as JobReport['status'],
+    result: finished.result ?? null,
+    partitions,
+    done,
+    running: 0,
+    waiting: 0,
+    durationMs: 0,
+    attempts: done,
+    duplicates: 0,
+    requeued: 0,
+    speculative: 0,
+    recovered: done,
+    agents: {},
+    modes: { thread: 0, process: 0 },
+    modeReasons: {},
+    createdAt,
+    startedAt: 0,
+    finishedAt: 0,
+    ...(finished.error && { error: finished.error }),
+  };
 }

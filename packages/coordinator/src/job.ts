@@ -78,6 +78,8 @@ export class Job {
   duplicates = 0;
   requeued = 0;
   speculative = 0;
+  /** Partitions whose accepted results were reloaded from the journal after a restart. */
+  recovered = 0;
   result: unknown = undefined;
   error: (WireError & { code: ErrorCode }) | undefined;
 

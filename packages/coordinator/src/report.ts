@@ -16,6 +16,8 @@ export interface JobReport {
   duplicates: number;
   requeued: number;
   speculative: number;
+  /** Partitions whose results were reloaded from the journal after a coordinator restart. */
+  recovered: number;
   agents: Record<string, { partitions: number; thread: number; process: number }>;
   modes: { thread: number; process: number };
   /** How many partitions ran in each mode, and why (`thread:profile-thread`: count). */
@@ -48,6 +50,7 @@ export function jobReport(job: Job, now: number): JobReport {
     duplicates: job.duplicates,
     requeued: job.requeued,
     speculative: job.speculative,
+    recovered: job.recovered,
     agents,
     modes,
     modeReasons: Object.fromEntries(job.modeReasons),

@@ -49,6 +49,10 @@ export const ErrorCode = {
   CONNECT_FAILED: 'CONNECT_FAILED',
   /** A journal record could not be read (torn or corrupt); it is skipped. */
   JOURNAL_CORRUPT: 'JOURNAL_CORRUPT',
+  /** The journal could not be written or synced; the coordinator stops rather than acknowledge what is not durable. */
+  JOURNAL_WRITE_FAILED: 'JOURNAL_WRITE_FAILED',
+  /** Another live coordinator holds this state directory. */
+  STATE_DIR_LOCKED: 'STATE_DIR_LOCKED',
   /** Something that should never happen. */
   INTERNAL: 'INTERNAL',
 } as const;

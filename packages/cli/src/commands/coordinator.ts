@@ -49,5 +49,7 @@ export async function coordinatorCommand(argv: string[]): Promise<number> {
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    // Stopped from inside (a fatal journal error sets process.exitCode): exit with it.
+    void coordinator.closed.then(() => resolve(process.exitCode === undefined ? 0 : Number(process.exitCode)));
   });
 }

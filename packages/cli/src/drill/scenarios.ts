@@ -226,31 +226,36 @@ export async function restartCoordinator(options: DrillOptions): Promise<DrillRe
       const base = await watchedRun(c, job);
       let injectedAt = 0;
       let restartedAt = 0;
+      let jobId = '';
+      let beforeRestart = { accepted: 0, duplicates: 0 };
+      const { auditJournal } = await import('./journal-audit.js');
       const restart = (async () => {
         await until('the job to reach 50%', () => injectedAt > 0, 60_000);
         await c.coordinator.exited;
+        beforeRestart = await auditJournal(stateDir, jobId);
         await c.restartCoordinator();
         restartedAt = Date.now();
       })();
       const run = await watchedRun(c, job, (p) => {
         if (!injectedAt && p.done >= FAULT_AT * p.total) {
           injectedAt = Date.now();
+          jobId = p.jobId;
           c.coordinator.kill('SIGKILL');
         }
       });
       await restart;
-      const { auditJournal } = await import('./journal-audit.js');
       const audit = await auditJournal(stateDir, run.report.jobId);
       const r = result('restart-coordinator', `SIGKILL the coordinator at ${FAULT_AT * 100}%, restart it on the same port and state directory`, base, run, job.expected, {
         injectedAtMs: injectedAt - run.submittedAt,
         detectedMs: restartedAt ? restartedAt - injectedAt : null,
         notes: [
-          `journal: ${audit.accepted} results accepted for ${job.partitions} partitions, ${audit.duplicates} partitions accepted twice`,
-          `${run.report.attempts} attempts after the restart for the ${job.partitions - audit.acceptedBeforeRestart} partitions with no accepted result`,
+          `journal: ${beforeRestart.accepted} results accepted before the kill; ${audit.accepted} in all for ${job.partitions} partitions; ${audit.duplicates} partitions accepted twice`,
+          `after the restart: ${run.report.recovered} results reloaded, ${run.report.attempts} attempts for the ${job.partitions - run.report.recovered} partitions with no accepted result`,
           `agents reconnected by themselves; \`cohort run\` re-attached to ${run.report.jobId}`,
         ],
       });
-      return { ...r, correct: r.correct && audit.duplicates === 0 && audit.accepted === job.partitions };
+      const proven = audit.duplicates === 0 && audit.accepted === job.partitions && run.report.recovered === beforeRestart.accepted;
+      return { ...r, correct: r.correct && proven };
     },
   );
 }

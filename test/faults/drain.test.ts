@@ -36,8 +36,10 @@ describe('graceful drain', () => {
     const c = await cluster(agents(1, 'threads'));
     c.coordinator.kill('SIGTERM');
     expect(await c.coordinator.exited).toEqual({ code: 0, signal: null });
-    // The agent notices and keeps trying to reconnect rather than dying.
-    await waitFor('the agent to notice', () => c.agents[0]!.child.exitCode === null || undefined, 2_000);
-    expect(c.agents[0]!.child.exitCode).toBeNull();
+    // The agent notices the close (SHUTTING_DOWN, 4007) and keeps trying to reconnect rather than dying.
+    const agent = c.agents[0]!;
+    await waitFor('the agent to log its reconnect', () => agent.stderrTail().includes('link closed; reconnecting') || undefined, 5_000);
+    expect(agent.stderrTail()).toContain('"code":4007');
+    expect(agent.child.exitCode).toBeNull();
   });
 });

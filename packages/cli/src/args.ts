@@ -11,6 +11,12 @@ export function intFlag(name: string, value: string | undefined): number | undef
   return Number(value);
 }
 
+export function numberFlag(name: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new CohortError(ErrorCode.INVALID_OPTION, `--${name} must be a number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
 export function jsonFlag(name: string, value: string | undefined): unknown {
   if (value === undefined) return undefined;
   try {

@@ -24,6 +24,7 @@ import { AgentSession } from './agent-session.js';
 import { type Job, type Partition } from './job.js';
 import { transition } from './partition-machine.js';
 import { partitionFailedError } from './failure-report.js';
+import { planAssignments } from './scheduler.js';
 
 export interface SpeculationConfig {
   enabled: boolean;
@@ -330,7 +331,10 @@ export class Cluster {
     const pause = this.lastTickAt === 0 ? 0 : now - this.lastTickAt;
     this.lastTickAt = now;
     if (pause > this.config.heartbeatMs) {
-      for (const s of this.agents.values()) s.lastSeen = Math.min(now, s.lastSeen + pause);
+      // Only the part beyond a normal tick gap: a timer firing a little late (tickMs may equal
+      // heartbeatMs) must not erase the silence of an agent that really stopped talking.
+      const lost = pause - this.config.heartbeatMs;
+      for (const s of this.agents.values()) s.lastSeen = Math.min(now, s.lastSeen + lost);
       this.log.warn('coordinator paused; heartbeat clocks shifted', { pauseMs: pause });
     }
     if (now - this.lastHeartbeatAt >= this.config.heartbeatMs) {
@@ -374,50 +378,8 @@ export class Cluster {
 
   // ------------------------------------------------------------------ scheduling
 
-  /** Fill every ready agent's credit from the queued partitions, in proportion to free credit. */
+  /** Fill every ready agent's credit from the queued partitions (scheduler.ts), and send the batches. */
   schedule(now: number): void {
-    if (this.active.length === 0) return;
-    const ready: AgentSession[] = [];
-    let totalCredit = 0;
-    let live = 0;
-    for (const s of this.agents.values()) {
-      if (isLive(s.state)) live++;
-      if (acceptsWork(s.state) && s.credit > 0) {
-        ready.push(s);
-        totalCredit += s.credit;
-      }
-    }
-    if (ready.length === 0) return;
-    let waiting = 0;
-    for (const job of this.active) waiting += job.waiting;
-    if (waiting === 0) return;
-    ready.sort((a, b) => b.credit - a.credit);
-    for (const s of ready) {
-      let quota = Math.min(s.credit, Math.ceil((waiting * s.credit) / totalCredit));
-      for (const job of this.active) {
-        if (quota === 0) break;
-        const items = [];
-        while (quota > 0) {
-          const p = job.take(s, live);
-          if (!p) break;
-          transition(p, 'assign', now, s.name);
-          p.attempt++;
-          p.agent = s;
-          p.assignedAt = now;
-          p.startedAt = now;
-          s.held.add(p);
-          job.inflight.add(p);
-          job.attempts++;
-          items.push({ p: p.index, a: p.attempt, input: p.input });
-          quota--;
-        }
-        if (items.length === 0) continue;
-        if (job.status === 'queued') {
-          job.status = 'running';
-          job.startedAt = now;
-        }
-        this.effects.send(s, { type: 'assign', jobId: job.id, task: job.spec.task, isolation: job.isolation, timeoutMs: job.spec.timeoutMs, items });
-      }
-    }
+    for (const { session, message } of planAssignments(this.active, this.agents.values(), now)) this.effects.send(session, message);
   }
 }

@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { startCoordinator } from '@cohort/coordinator';
-import { COMMON_FLAGS, intFlag, loggerFlag } from '../args.js';
+import { COMMON_FLAGS, intFlag, loggerFlag, numberFlag } from '../args.js';
 
 export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7070] [--token T]
     [--heartbeat-ms 500] [--heartbeat-timeout-ms 2000] [--max-attempts 3]
-    [--state-dir DIR] [--max-payload-bytes 67108864] [--no-speculation] [--log-level info]
+    [--state-dir DIR] [--max-payload-bytes 67108864] [--log-level info]
+    [--no-speculation] [--speculation-quantile 0.75] [--speculation-multiplier 1.5]
   Serves agents (ws://HOST:PORT/agent), the JSON API and progress streams on one port.
   The token may also come from COHORT_TOKEN. Binding beyond loopback requires a token.`;
 
@@ -21,6 +22,8 @@ export async function coordinatorCommand(argv: string[]): Promise<number> {
       'state-dir': { type: 'string' },
       'max-payload-bytes': { type: 'string' },
       'no-speculation': { type: 'boolean' },
+      'speculation-quantile': { type: 'string' },
+      'speculation-multiplier': { type: 'string' },
       ...COMMON_FLAGS,
     },
     strict: true,
@@ -38,7 +41,11 @@ export async function coordinatorCommand(argv: string[]): Promise<number> {
     ...(values['max-attempts'] !== undefined && { maxAttempts: intFlag('max-attempts', values['max-attempts'])! }),
     ...(values['state-dir'] !== undefined && { stateDir: values['state-dir'] }),
     ...(values['max-payload-bytes'] !== undefined && { maxPayloadBytes: intFlag('max-payload-bytes', values['max-payload-bytes'])! }),
-    ...(values['no-speculation'] && { speculation: { enabled: false } }),
+    speculation: {
+      ...(values['no-speculation'] && { enabled: false }),
+      ...(values['speculation-quantile'] !== undefined && { quantile: numberFlag('speculation-quantile', values['speculation-quantile']) }),
+      ...(values['speculation-multiplier'] !== undefined && { multiplier: numberFlag('speculation-multiplier', values['speculation-multiplier']) }),
+    },
     logger: loggerFlag(values['log-level'], 'coordinator'),
   });
   process.stdout.write(`cohort coordinator listening on ${coordinator.url}\n`);

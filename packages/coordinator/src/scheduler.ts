@@ -1,0 +1,63 @@
+/**
+ * The scheduler: fill every ready agent's credit from the queued partitions,
+ * in proportion to free credit, one `assign` batch per agent per job. No I/O:
+ * it moves partitions to `assigned` and returns the messages to send.
+ */
+import type { AssignItem, AssignMessage } from '@cohort/shared';
+import { acceptsWork, isLive } from './agent-machine.js';
+import type { AgentSession } from './agent-session.js';
+import type { Job } from './job.js';
+import { transition } from './partition-machine.js';
+
+export interface Assignment {
+  session: AgentSession;
+  message: AssignMessage;
+}
+
+export function planAssignments(active: readonly Job[], sessions: Iterable<AgentSession>, now: number): Assignment[] {
+  if (active.length === 0) return [];
+  const ready: AgentSession[] = [];
+  let totalCredit = 0;
+  let live = 0;
+  for (const s of sessions) {
+    if (isLive(s.state)) live++;
+    if (acceptsWork(s.state) && s.credit > 0) {
+      ready.push(s);
+      totalCredit += s.credit;
+    }
+  }
+  if (ready.length === 0) return [];
+  let waiting = 0;
+  for (const job of active) waiting += job.waiting;
+  if (waiting === 0) return [];
+  ready.sort((a, b) => b.credit - a.credit);
+  const out: Assignment[] = [];
+  for (const s of ready) {
+    let quota = Math.min(s.credit, Math.ceil((waiting * s.credit) / totalCredit));
+    for (const job of active) {
+      if (quota === 0) break;
+      const items: AssignItem[] = [];
+      while (quota > 0) {
+        const p = job.take(s, live);
+        if (!p) break;
+        transition(p, 'assign', now, s.name);
+        p.attempt++;
+        p.agent = s;
+        p.assignedAt = now;
+        p.startedAt = now;
+        s.held.add(p);
+        job.inflight.add(p);
+        job.attempts++;
+        items.push({ p: p.index, a: p.attempt, input: p.input });
+        quota--;
+      }
+      if (items.length === 0) continue;
+      if (job.status === 'queued') {
+        job.status = 'running';
+        job.startedAt = now;
+      }
+      out.push({ session: s, message: { type: 'assign', jobId: job.id, task: job.spec.task, isolation: job.isolation, timeoutMs: job.spec.timeoutMs, items } });
+    }
+  }
+  return out;
+}

@@ -59,5 +59,5 @@ export function createLogger(options: { level?: LogLevel; sink?: LogSink; contex
 export const silentLogger: Logger = createLogger({ sink: () => {} });
 
 export function isLogLevel(value: unknown): value is LogLevel {
-  return typeof value === 'string' && value in LEVELS;
+  return typeof value === 'string' && Object.hasOwn(LEVELS, value);
 }

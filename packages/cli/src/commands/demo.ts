@@ -43,9 +43,12 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const cluster = await startLocalCluster({ agents: specs, logDir });
   try {
     say(`  coordinator ${cluster.url} (pid ${cluster.coordinator.pid}); token in COHORT_TOKEN, never on a command line`);
-    for (const [i, a] of cluster.agents.entries()) say(`  ${a.name}: mode ${specs[i]!.mode}, pid ${a.pid}, session ${a.sessionId}`);
-    const victim = cluster.agents[Math.min(1, count - 1)]!;
-    const victimSpec = specs.find((s) => s.name === victim.name)!;
+    const agents = [...cluster.agents].sort((a, b) => a.name.localeCompare(b.name));
+    const specOf = (name: string) => specs.find((s) => s.name === name)!;
+    for (const a of agents) say(`  ${a.name}: mode ${specOf(a.name).mode}, pid ${a.pid}, session ${a.sessionId}`);
+    // The second agent (mode processes): its slot children are orphaned by the kill and must not matter.
+    const victim = agents[1]!;
+    const victimSpec = specOf(victim.name);
     say(`job: count primes in [${DEMO_RANGE.from}, ${DEMO_RANGE.to}) in ${DEMO_PARTITIONS} partitions; SIGKILL ${victim.name} at ${KILL_AT * 100}%`);
 
     const samples: Array<[t: number, done: number]> = [];

@@ -254,7 +254,17 @@ export class Cluster {
   }
 
   private onFailure(job: Job, p: Partition, s: AgentSession, item: Extract<ResultItem, { ok: false }>, now: number): void {
-    if (item.error.code === Codes.CANCELLED) return;
+    if (item.error.code === Codes.CANCELLED || item.error.code === Codes.SHUTTING_DOWN) {
+      // Handed back unrun (a draining agent, a cancelled copy): a loss, not a failed attempt.
+      if (p.agent === s && item.a === p.attempt && (p.state === 'assigned' || p.state === 'running')) {
+        transition(p, 'lost', now, s.name, item.error.code);
+        p.agent = null;
+        job.inflight.delete(p);
+        job.retry.unshift(p.index);
+        job.requeued++;
+      }
+      return;
+    }
     (p.failures ??= []).push({ attempt: item.a, agent: s.name, mode: item.mode, error: item.error });
     s.failed++;
     if (p.agent !== s || item.a !== p.attempt) return; // an older copy failed; the current attempt goes on
@@ -335,7 +345,7 @@ export class Cluster {
       // heartbeatMs) must not erase the silence of an agent that really stopped talking.
       const lost = pause - this.config.heartbeatMs;
       for (const s of this.agents.values()) s.lastSeen = Math.min(now, s.lastSeen + lost);
-      this.log.warn('coordinator paused; heartbeat clocks shifted', { pauseMs: pause });
+      if (lost >= this.config.heartbeatMs) this.log.warn('coordinator paused; heartbeat clocks shifted', { pauseMs: pause });
     }
     if (now - this.lastHeartbeatAt >= this.config.heartbeatMs) {
       this.lastHeartbeatAt = now;

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode, silentLogger } from '@cohort/shared';
+import { DEFAULT_MAX_PREFETCH, DEFAULT_MODE, compileOptions, type AgentOptions } from './options.js';
+
+const compile = (options: Partial<AgentOptions> = {}) => compileOptions({ connect: 'ws://127.0.0.1:7070', slots: 2, logger: silentLogger, env: {}, ...options });
+
+const codeOf = (fn: () => unknown): unknown => {
+  try {
+    fn();
+  } catch (err) {
+    return (err as { code?: unknown }).code;
+  }
+  return 'no error';
+};
+
+describe('agent compileOptions', () => {
+  it('defaults', () => {
+    const o = compileOptions({ connect: 'ws://127.0.0.1:7070', logger: silentLogger, env: {} });
+    expect(o.mode).toBe(DEFAULT_MODE);
+    expect(o.maxPrefetch).toBe(DEFAULT_MAX_PREFETCH);
+    expect(o.slots).toBeGreaterThanOrEqual(1);
+    expect(o.name.length).toBeGreaterThan(0);
+    expect(o.token).toBeUndefined();
+  });
+
+  it('connect is required', () => {
+    expect(codeOf(() => compile({ connect: '' }))).toBe(ErrorCode.INVALID_OPTION);
+    expect(codeOf(() => compile({ connect: undefined as unknown as string }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('connect must be a URL', () => {
+    expect(codeOf(() => compile({ connect: 'not a url' }))).toBe(ErrorCode.INVALID_OPTION);
+    expect(codeOf(() => compile({ connect: '127.0.0.1:7070' }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('connect must use ws:// or wss://', () => {
+    expect(codeOf(() => compile({ connect: 'http://127.0.0.1:7070' }))).toBe(ErrorCode.INVALID_OPTION);
+    expect(compile({ connect: 'wss://coordinator.example:443' }).url).toBe('wss://coordinator.example/agent');
+  });
+
+  it('/agent is appended when the URL has no path, and a given path is kept', () => {
+    expect(compile({ connect: 'ws://127.0.0.1:7070' }).url).toBe('ws://127.0.0.1:7070/agent');
+    expect(compile({ connect: 'ws://127.0.0.1:7070/' }).url).toBe('ws://127.0.0.1:7070/agent');
+    expect(compile({ connect: 'ws://127.0.0.1:7070/custom' }).url).toBe('ws://127.0.0.1:7070/custom');
+    expect(compile({ connect: 'ws://127.0.0.1:7070' }).connect).toBe('ws://127.0.0.1:7070');
+  });
+
+  it('mode: threads, processes or auto', () => {
+    for (const mode of ['threads', 'processes', 'auto'] as const) expect(compile({ mode }).mode).toBe(mode);
+    expect(codeOf(() => compile({ mode: 'thread' as never }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('slots: an integer in [1, 4096]', () => {
+    expect(compile({ slots: 4096 }).slots).toBe(4096);
+    for (const slots of [0, 4097, 1.5]) expect(codeOf(() => compile({ slots }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('maxPrefetch: an integer in [0, 1000000]', () => {
+    expect(compile({ maxPrefetch: 0 }).maxPrefetch).toBe(0);
+    for (const maxPrefetch of [-1, 1_000_001]) expect(codeOf(() => compile({ maxPrefetch }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('heapLimitMb: at least 16', () => {
+    expect(codeOf(() => compile({ heapLimitMb: 15 }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('reconnectInitialMs: at least 1', () => {
+    expect(codeOf(() => compile({ reconnectInitialMs: 0 }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('reconnectMaxMs must not be below reconnectInitialMs', () => {
+    expect(compile({ reconnectInitialMs: 200, reconnectMaxMs: 200 }).reconnectMaxMs).toBe(200);
+    expect(codeOf(() => compile({ reconnectInitialMs: 200, reconnectMaxMs: 199 }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('drainGraceMs: not negative', () => {
+    expect(codeOf(() => compile({ drainGraceMs: -1 }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('loadSampleMs: at least 100', () => {
+    expect(codeOf(() => compile({ loadSampleMs: 99 }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('maxHeldResults: not negative', () => {
+    expect(codeOf(() => compile({ maxHeldResults: -1 }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('name: 1 to 128 characters', () => {
+    expect(compile({ name: 'x'.repeat(128) }).name).toHaveLength(128);
+    expect(codeOf(() => compile({ name: '' }))).toBe(ErrorCode.INVALID_OPTION);
+    expect(codeOf(() => compile({ name: 'x'.repeat(129) }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('the token comes from the option, else COHORT_TOKEN; empty means none', () => {
+    expect(compile({ token: 't1', env: { COHORT_TOKEN: 'env' } }).token).toBe('t1');
+    expect(compile({ env: { COHORT_TOKEN: 'env' } }).token).toBe('env');
+    expect(compile({ env: { COHORT_TOKEN: '' } }).token).toBeUndefined();
+  });
+});

@@ -1,0 +1,52 @@
+import type { IncomingMessage } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { authorized, presentedToken, tokenMatches } from './auth.js';
+
+const req = (authorization?: string) => ({ headers: authorization === undefined ? {} : { authorization } }) as IncomingMessage;
+
+describe('tokenMatches', () => {
+  it('is true for the same token', () => {
+    expect(tokenMatches('s3cret', 's3cret')).toBe(true);
+  });
+
+  it('is false for a different token of the same length', () => {
+    expect(tokenMatches('s3cret', 's3creT')).toBe(false);
+  });
+
+  it('is false for a prefix or a longer token', () => {
+    expect(tokenMatches('s3cret', 's3cre')).toBe(false);
+    expect(tokenMatches('s3cret', 's3cret!')).toBe(false);
+  });
+
+  it('is false when no token was presented', () => {
+    expect(tokenMatches('s3cret', undefined)).toBe(false);
+  });
+
+  it('is false for an empty presented token', () => {
+    expect(tokenMatches('s3cret', '')).toBe(false);
+  });
+});
+
+describe('presentedToken', () => {
+  it('reads a bearer token, case-insensitively on the scheme', () => {
+    expect(presentedToken(req('Bearer abc'))).toBe('abc');
+    expect(presentedToken(req('bearer   abc'))).toBe('abc');
+  });
+
+  it('is undefined without a header or with another scheme', () => {
+    expect(presentedToken(req())).toBeUndefined();
+    expect(presentedToken(req('Basic dXNlcjpwdw=='))).toBeUndefined();
+  });
+});
+
+describe('authorized', () => {
+  it('lets anything through when no token is configured', () => {
+    expect(authorized(req(), undefined)).toBe(true);
+  });
+
+  it('needs the right bearer token when one is configured', () => {
+    expect(authorized(req('Bearer right'), 'right')).toBe(true);
+    expect(authorized(req('Bearer wrong'), 'right')).toBe(false);
+    expect(authorized(req(), 'right')).toBe(false);
+  });
+});

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode, silentLogger } from '@cohort/shared';
+import { DEFAULT_HEARTBEAT_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS, DEFAULT_HOST, DEFAULT_MAX_ATTEMPTS, DEFAULT_PORT, DEFAULT_SPECULATION, DEFAULT_TICK_MS, compileOptions, type CoordinatorOptions } from './options.js';
+
+/** Compile with a silent logger and an empty environment, so COHORT_TOKEN on this machine never leaks in. */
+const compile = (options: CoordinatorOptions = {}) => compileOptions({ logger: silentLogger, env: {}, ...options });
+
+const codeOf = (fn: () => unknown): unknown => {
+  try {
+    fn();
+  } catch (err) {
+    return (err as { code?: unknown }).code;
+  }
+  return 'no error';
+};
+
+describe('coordinator compileOptions', () => {
+  it('defaults: loopback, DEFAULT_* values, no token', () => {
+    const o = compile();
+    expect(o).toMatchObject({ host: DEFAULT_HOST, port: DEFAULT_PORT, heartbeatMs: DEFAULT_HEARTBEAT_MS, heartbeatTimeoutMs: DEFAULT_HEARTBEAT_TIMEOUT_MS, maxAttempts: DEFAULT_MAX_ATTEMPTS, tickMs: DEFAULT_TICK_MS, token: undefined, stateDir: undefined });
+    expect(o.speculation).toEqual(DEFAULT_SPECULATION);
+  });
+
+  it('port: an integer in [0, 65535]', () => {
+    expect(compile({ port: 0 }).port).toBe(0);
+    expect(compile({ port: 65535 }).port).toBe(65535);
+    for (const port of [-1, 65536, 80.5]) expect(codeOf(() => compile({ port }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('heartbeatMs: an integer in [10, 60000]', () => {
+    expect(compile({ heartbeatMs: 10, tickMs: 10, heartbeatTimeoutMs: 20 }).heartbeatMs).toBe(10);
+    expect(codeOf(() => compile({ heartbeatMs: 9, tickMs: 5 }))).toBe(ErrorCode.INVALID_OPTION);
+    expect(codeOf(() => compile({ heartbeatMs: 60_001, heartbeatTimeoutMs: 600_000 }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('heartbeatTimeoutMs: an integer in [20, 600000]', () => {
+    expect(codeOf(() => compile({ heartbeatMs: 10, tickMs: 10, heartbeatTimeoutMs: 19 }))).toBe(ErrorCode.INVALID_OPTION);
+    expect(codeOf(() => compile({ heartbeatTimeoutMs: 600_001 }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('heartbeatTimeoutMs must be at least twice heartbeatMs', () => {
+    expect(compile({ heartbeatMs: 500, heartbeatTimeoutMs: 1000 }).heartbeatTimeoutMs).toBe(1000);
+    expect(codeOf(() => compile({ heartbeatMs: 500, heartbeatTimeoutMs: 999 }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('handshakeTimeoutMs: an integer in [10, 600000]', () => {
+    expect(codeOf(() => compile({ handshakeTimeoutMs: 9 }))).toBe(ErrorCode.INVALID_OPTION);
+    expect(codeOf(() => compile({ handshakeTimeoutMs: 600_001 }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('maxPayloadBytes and maxBodyBytes: at least 1024', () => {
+    expect(codeOf(() => compile({ maxPayloadBytes: 1023 }))).toBe(ErrorCode.INVALID_OPTION);
+    expect(codeOf(() => compile({ maxBodyBytes: 1023 }))).toBe(ErrorCode.INVALID_OPTION);
+    expect(compile({ maxPayloadBytes: 1024, maxBodyBytes: 1024 }).maxPayloadBytes).toBe(1024);
+  });
+
+  it('maxAttempts: an integer in [1, 100]', () => {
+    expect(compile({ maxAttempts: 1 }).maxAttempts).toBe(1);
+    for (const maxAttempts of [0, 101, 2.5]) expect(codeOf(() => compile({ maxAttempts }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('maxPartitions: an integer in [1, 100000000]', () => {
+    for (const maxPartitions of [0, 100_000_001]) expect(codeOf(() => compile({ maxPartitions }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('tickMs: an integer in [5, 10000]', () => {
+    expect(codeOf(() => compile({ tickMs: 4 }))).toBe(ErrorCode.INVALID_OPTION);
+    expect(codeOf(() => compile({ tickMs: 10_001, heartbeatMs: 60_000, heartbeatTimeoutMs: 120_000 }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('tickMs must not exceed heartbeatMs', () => {
+    expect(compile({ tickMs: 500, heartbeatMs: 500 }).tickMs).toBe(500);
+    expect(codeOf(() => compile({ tickMs: 501, heartbeatMs: 500 }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('speculation.quantile: a number in [0, 1]', () => {
+    expect(compile({ speculation: { quantile: 0.9 } }).speculation).toEqual({ ...DEFAULT_SPECULATION, quantile: 0.9 });
+    for (const quantile of [-0.01, 1.01, Number.NaN]) expect(codeOf(() => compile({ speculation: { quantile } }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('speculation.multiplier: at least 1', () => {
+    expect(codeOf(() => compile({ speculation: { multiplier: 0.99 } }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('speculation.minRuntimeMs: not negative', () => {
+    expect(compile({ speculation: { minRuntimeMs: 0 } }).speculation.minRuntimeMs).toBe(0);
+    expect(codeOf(() => compile({ speculation: { minRuntimeMs: -1 } }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('binding 0.0.0.0 without a token is INSECURE_BIND', () => {
+    expect(codeOf(() => compile({ host: '0.0.0.0' }))).toBe(ErrorCode.INSECURE_BIND);
+    expect(codeOf(() => compile({ host: '10.0.0.1' }))).toBe(ErrorCode.INSECURE_BIND);
+  });
+
+  it('binding 0.0.0.0 with a token is allowed', () => {
+    expect(compile({ host: '0.0.0.0', token: 's3cret' }).token).toBe('s3cret');
+  });
+
+  it('the token comes from COHORT_TOKEN in the env option', () => {
+    const o = compile({ host: '0.0.0.0', env: { COHORT_TOKEN: 'from-env' } });
+    expect(o.token).toBe('from-env');
+    expect(compile({ token: 'explicit', env: { COHORT_TOKEN: 'from-env' } }).token).toBe('explicit');
+  });
+
+  it('an empty token is no token', () => {
+    expect(compile({ token: '' }).token).toBeUndefined();
+    expect(codeOf(() => compile({ host: '0.0.0.0', token: '' }))).toBe(ErrorCode.INSECURE_BIND);
+    expect(codeOf(() => compile({ host: '0.0.0.0', env: { COHORT_TOKEN: '' } }))).toBe(ErrorCode.INSECURE_BIND);
+  });
+
+  it('loopback hosts need no token', () => {
+    for (const host of ['127.0.0.1', '::1', 'localhost']) expect(compile({ host }).host).toBe(host);
+  });
+});

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode } from './errors.js';
+import { defineTask, loadTask, splitRange, taskSpecifier, type TaskModule } from './task.js';
+
+const codeOf = (fn: () => unknown): unknown => {
+  try {
+    fn();
+  } catch (err) {
+    return (err as { code?: unknown }).code;
+  }
+  return 'no error';
+};
+
+const base: TaskModule<unknown, unknown, unknown, unknown> = {
+  name: 'my-task',
+  split: (_input, n) => Array.from({ length: n }, (_, i) => i),
+  run: (part) => part,
+  merge: (results) => results,
+  profile: { isolation: 'thread' },
+};
+
+describe('defineTask', () => {
+  it('returns the task with its profile', () => {
+    const task = defineTask(base);
+    expect(task.name).toBe('my-task');
+    expect(task.profile.isolation).toBe('thread');
+  });
+
+  it('defaults isolation to auto', () => {
+    expect(defineTask({ ...base, profile: {} as never }).profile.isolation).toBe('auto');
+  });
+
+  it.each([
+    ['uppercase', 'MyTask'],
+    ['empty', ''],
+    ['leading digit', '1task'],
+    ['leading dash', '-task'],
+    ['a path', '/abs/task.js'],
+    ['65 characters', `a${'b'.repeat(64)}`],
+  ])('refuses a name that is %s with INVALID_OPTION', (_why, name) => {
+    expect(codeOf(() => defineTask({ ...base, name }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('accepts a 64-character name', () => {
+    expect(defineTask({ ...base, name: `a${'b'.repeat(63)}` }).name).toHaveLength(64);
+  });
+
+  it.each(['split', 'run', 'merge'] as const)('refuses a task whose %s is not a function', (fn) => {
+    expect(codeOf(() => defineTask({ ...base, [fn]: 'nope' } as never))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('refuses an unknown isolation', () => {
+    expect(codeOf(() => defineTask({ ...base, profile: { isolation: 'vm' as never } }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('refuses a missing task', () => {
+    expect(codeOf(() => defineTask(undefined as never))).toBe(ErrorCode.INVALID_OPTION);
+  });
+});
+
+describe('splitRange', () => {
+  const check = (from: number, to: number, n: number) => {
+    const parts = splitRange(from, to, n);
+    expect(parts).toHaveLength(n);
+    expect(parts[0]!.from).toBe(from);
+    expect(parts[n - 1]!.to).toBe(to);
+    let covered = 0;
+    for (let i = 0; i < n; i++) {
+      const part = parts[i]!;
+      if (i > 0) expect(part.from).toBe(parts[i - 1]!.to); // no gap, no overlap
+      expect(part.to).toBeGreaterThanOrEqual(part.from);
+      covered += part.to - part.from;
+    }
+    expect(covered).toBe(to - from);
+    const sizes = parts.map((p) => p.to - p.from);
+    expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+  };
+
+  it.each([
+    [0, 100, 4],
+    [0, 100, 7],
+    [5, 6, 3],
+    [0, 0, 5],
+    [-50, 50, 9],
+    [1_000_000, 10_000_000, 13],
+    [0, 2 ** 40, 1000],
+  ])('[%i, %i) in %i parts covers the range exactly, near-equal sizes', (from, to, n) => check(from, to, n));
+
+  it('covers exactly for every n from 1 to 200 over [3, 1234)', () => {
+    for (let n = 1; n <= 200; n++) check(3, 1234, n);
+  });
+});
+
+describe('taskSpecifier', () => {
+  it('maps a built-in name to @cohort/tasks', () => {
+    expect(taskSpecifier('primes')).toBe('@cohort/tasks/primes');
+  });
+
+  it('maps an absolute path to a file URL and keeps a file URL', () => {
+    expect(taskSpecifier('/opt/tasks/mine.js')).toBe('file:///opt/tasks/mine.js');
+    expect(taskSpecifier('file:///opt/tasks/mine.js')).toBe('file:///opt/tasks/mine.js');
+  });
+
+  it.each(['./mine.js', '../tasks/mine.js', 'tasks/mine.js', 'Primes', ''])('refuses %j with UNKNOWN_TASK', (name) => {
+    expect(codeOf(() => taskSpecifier(name))).toBe(ErrorCode.UNKNOWN_TASK);
+  });
+});
+
+describe('loadTask', () => {
+  it('rejects an unknown built-in name with UNKNOWN_TASK', async () => {
+    await expect(loadTask('no-such-task')).rejects.toMatchObject({ code: ErrorCode.UNKNOWN_TASK });
+  });
+
+  it('rejects a relative path with UNKNOWN_TASK', async () => {
+    await expect(loadTask('./noop.js')).rejects.toMatchObject({ code: ErrorCode.UNKNOWN_TASK });
+  });
+
+  it('rejects a missing absolute path with UNKNOWN_TASK', async () => {
+    await expect(loadTask('/nonexistent/dir/task.js')).rejects.toMatchObject({ code: ErrorCode.UNKNOWN_TASK });
+  });
+
+  it('loads a built-in task once and returns the same module', async () => {
+    const first = await loadTask('noop');
+    expect(first.name).toBe('noop');
+    expect(typeof first.run).toBe('function');
+    expect(await loadTask('noop')).toBe(first);
+  });
+
+  it('does not cache a failure', async () => {
+    const a = loadTask('no-such-task-2');
+    await expect(a).rejects.toMatchObject({ code: ErrorCode.UNKNOWN_TASK });
+    const b = loadTask('no-such-task-2');
+    expect(b).not.toBe(a);
+    await expect(b).rejects.toMatchObject({ code: ErrorCode.UNKNOWN_TASK });
+  });
+});

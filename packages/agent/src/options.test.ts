@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, silentLogger } from '@cohort/shared';
 import { DEFAULT_MAX_PREFETCH, DEFAULT_MODE, compileOptions, type AgentOptions } from './options.js';
+import { codeOf } from '../../../test/helpers/code-of.js';
 
 const compile = (options: Partial<AgentOptions> = {}) => compileOptions({ connect: 'ws://127.0.0.1:7070', slots: 2, logger: silentLogger, env: {}, ...options });
 
-const codeOf = (fn: () => unknown): unknown => {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: unknown }).code;
-  }
-  return 'no error';
-};
 
 describe('agent compileOptions', () => {
   it('defaults', () => {

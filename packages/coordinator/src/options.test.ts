@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, silentLogger } from '@cohort/shared';
 import { DEFAULT_HEARTBEAT_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS, DEFAULT_HOST, DEFAULT_MAX_ATTEMPTS, DEFAULT_PORT, DEFAULT_SPECULATION, DEFAULT_TICK_MS, compileOptions, type CoordinatorOptions } from './options.js';
+import { codeOf } from '../../../test/helpers/code-of.js';
 
 /** Compile with a silent logger and an empty environment, so COHORT_TOKEN on this machine never leaks in. */
 const compile = (options: CoordinatorOptions = {}) => compileOptions({ logger: silentLogger, env: {}, ...options });
 
-const codeOf = (fn: () => unknown): unknown => {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: unknown }).code;
-  }
-  return 'no error';
-};
 
 describe('coordinator compileOptions', () => {
   it('defaults: loopback, DEFAULT_* values, no token', () => {

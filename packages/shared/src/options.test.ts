@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from './errors.js';
 import { checkInt, checkNumber, checkOneOf, isLoopbackHost, resolveToken } from './options.js';
+import { codeOf } from '../../../test/helpers/code-of.js';
 
-const codeOf = (fn: () => unknown): unknown => {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: unknown }).code;
-  }
-  return 'no error';
-};
 
 describe('isLoopbackHost', () => {
   it.each(['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', 'LOCALHOST', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'])('%s is loopback', (host) => {

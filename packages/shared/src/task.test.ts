@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from './errors.js';
 import { defineTask, loadTask, splitRange, taskSpecifier, type TaskModule } from './task.js';
+import { codeOf } from '../../../test/helpers/code-of.js';
 
-const codeOf = (fn: () => unknown): unknown => {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: unknown }).code;
-  }
-  return 'no error';
-};
 
 const base: TaskModule<unknown, unknown, unknown, unknown> = {
   name: 'my-task',

@@ -3,15 +3,8 @@ import { encode } from './codec.js';
 import { ErrorCode } from './errors.js';
 import { PROTOCOL_VERSION } from './protocol.js';
 import { decodeAgentMessage, decodeCoordinatorMessage } from './validate.js';
+import { codeOf } from '../../../test/helpers/code-of.js';
 
-const codeOf = (fn: () => unknown): unknown => {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: unknown }).code;
-  }
-  return 'no error';
-};
 
 /** A small seeded PRNG (mulberry32), so that a failure reproduces. */
 function rng(seed: number): () => number {

@@ -12,6 +12,7 @@ import poison from './poison.js';
 import primes, { PRIME_COUNTS } from './primes.js';
 import sleep from './sleep.js';
 import slow from './slow.js';
+import { codeOf } from '../../../test/helpers/code-of.js';
 
 const ctx = (partition: number, attempt = 1): RunContext => ({ jobId: 'job-test', partition, attempt, mode: 'thread' });
 
@@ -23,14 +24,6 @@ async function runJob<J>(task: TaskModule<unknown, unknown, unknown, J>, input: 
   return task.merge(results);
 }
 
-function codeOf(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: unknown }).code;
-  }
-  return 'no error';
-}
 
 function isPrime(x: number): boolean {
   if (x < 2) return false;

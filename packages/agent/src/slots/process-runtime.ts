@@ -9,9 +9,9 @@
  * 630k-821k. Fidelity decides it.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { CohortError, ErrorCode, toWireError, type WireError } from '@cohort/shared';
-import { STDERR_TAIL_BYTES, START_TIMEOUT_MS, STOP_TIMEOUT_MS } from './constants.js';
-import { forwardOutput, looksLikeOom, slotMainPath, type RuntimeOptions, type SlotRuntime } from './runtime.js';
+import { ErrorCode, toWireError, type WireError } from '@cohort/shared';
+import { STDERR_TAIL_BYTES, STOP_TIMEOUT_MS } from './constants.js';
+import { forwardOutput, looksLikeOom, slotMainPath, startGate, type RuntimeOptions, type SlotRuntime } from './runtime.js';
 import type { FromSlotMessage, ToSlotMessage } from './slot-protocol.js';
 
 /** After the exit, wait at most this long for stderr to close, so the evidence has the last words. */
@@ -37,17 +37,11 @@ export class ProcessRuntime implements SlotRuntime {
 
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
-      let ready = false;
-      const fail = (message: string, details: Record<string, unknown>) => {
-        if (ready) return;
-        ready = true;
-        clearTimeout(timer);
-        reject(new CohortError(ErrorCode.SLOT_START_FAILED, message, { details: { mode: this.mode, ...details } }));
-      };
-      const timer = setTimeout(() => {
-        fail(`process slot did not become ready within ${START_TIMEOUT_MS} ms`, { startTimeoutMs: START_TIMEOUT_MS, pid: this.pid });
+      const gate = startGate(this.mode, resolve, reject, () => {
         void this.stop();
-      }, START_TIMEOUT_MS);
+        return { pid: this.pid };
+      });
+      const fail = gate.fail;
       const child = fork(slotMainPath(), [], {
         execArgv: [`--max-old-space-size=${this.options.heapLimitMb}`],
         serialization: 'advanced',
@@ -57,12 +51,7 @@ export class ProcessRuntime implements SlotRuntime {
       forwardOutput(child.stdout);
       forwardOutput(child.stderr, this.tail, STDERR_TAIL_BYTES);
       child.on('message', (message: FromSlotMessage) => {
-        if (!ready && message.t === 'ready') {
-          ready = true;
-          clearTimeout(timer);
-          resolve();
-          return;
-        }
+        if (!gate.settled && message.t === 'ready') return gate.ready();
         if (message.t === 'fatal') {
           this.error = message.error;
           return;

@@ -6,7 +6,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import type { SlotMode, WireError } from '@cohort/shared';
+import { CohortError, ErrorCode, type SlotMode, type WireError } from '@cohort/shared';
+import { START_TIMEOUT_MS } from './constants.js';
 import type { FromSlotMessage, ToSlotMessage } from './slot-protocol.js';
 
 /** How a slot's thread or process ended. */
@@ -43,6 +44,40 @@ export interface SlotRuntime {
   send(message: ToSlotMessage): void;
   /** SIGTERM / terminate(), then SIGKILL after STOP_TIMEOUT_MS. Resolves once the slot is gone (or given up on). */
   stop(): Promise<void>;
+}
+
+/** The once-only outcome of a slot's start: ready, or SLOT_START_FAILED (early exit, error, START_TIMEOUT_MS). */
+export interface StartGate {
+  readonly settled: boolean;
+  ready(): void;
+  fail(message: string, details: Record<string, unknown>): void;
+}
+
+/**
+ * Settle a start exactly once. After START_TIMEOUT_MS it fails with the
+ * details `onTimeout` returns (the adapter stops the slot there).
+ */
+export function startGate(mode: SlotMode, resolve: () => void, reject: (err: Error) => void, onTimeout: () => Record<string, unknown>): StartGate {
+  let settled = false;
+  const gate: StartGate = {
+    get settled() {
+      return settled;
+    },
+    ready() {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve();
+    },
+    fail(message, details) {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(new CohortError(ErrorCode.SLOT_START_FAILED, message, { details: { mode, ...details } }));
+    },
+  };
+  const timer = setTimeout(() => gate.fail(`${mode} slot did not become ready within ${START_TIMEOUT_MS} ms`, { startTimeoutMs: START_TIMEOUT_MS, ...onTimeout() }), START_TIMEOUT_MS);
+  return gate;
 }
 
 /**

@@ -1,8 +1,8 @@
 /** A slot on a worker thread, its heap capped by `resourceLimits.maxOldGenerationSizeMb`. */
 import { Worker } from 'node:worker_threads';
-import { CohortError, ErrorCode, toWireError, type WireError } from '@cohort/shared';
-import { START_TIMEOUT_MS, STOP_TIMEOUT_MS } from './constants.js';
-import { forwardOutput, slotMainPath, type ExitInfo, type RuntimeOptions, type SlotRuntime } from './runtime.js';
+import { ErrorCode, toWireError, type WireError } from '@cohort/shared';
+import { STOP_TIMEOUT_MS } from './constants.js';
+import { forwardOutput, slotMainPath, startGate, type ExitInfo, type RuntimeOptions, type SlotRuntime } from './runtime.js';
 import type { FromSlotMessage, ToSlotMessage } from './slot-protocol.js';
 
 export class ThreadRuntime implements SlotRuntime {
@@ -27,17 +27,11 @@ export class ThreadRuntime implements SlotRuntime {
 
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
-      let ready = false;
-      const fail = (message: string, details: Record<string, unknown>) => {
-        if (ready) return;
-        ready = true;
-        clearTimeout(timer);
-        reject(new CohortError(ErrorCode.SLOT_START_FAILED, message, { details: { mode: this.mode, ...details } }));
-      };
-      const timer = setTimeout(() => {
-        fail(`thread slot did not become ready within ${START_TIMEOUT_MS} ms`, { startTimeoutMs: START_TIMEOUT_MS });
+      const gate = startGate(this.mode, resolve, reject, () => {
         void this.stop();
-      }, START_TIMEOUT_MS);
+        return {};
+      });
+      const fail = gate.fail;
       let worker: Worker;
       try {
         worker = new Worker(slotMainPath(), {
@@ -56,12 +50,7 @@ export class ThreadRuntime implements SlotRuntime {
       forwardOutput(worker.stdout);
       forwardOutput(worker.stderr);
       worker.on('message', (message: FromSlotMessage) => {
-        if (!ready && message.t === 'ready') {
-          ready = true;
-          clearTimeout(timer);
-          resolve();
-          return;
-        }
+        if (!gate.settled && message.t === 'ready') return gate.ready();
         this.options.handlers.onMessage(message);
       });
       worker.on('error', (err) => {

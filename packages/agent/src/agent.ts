@@ -154,7 +154,7 @@ export async function startAgent(userOptions: AgentOptions, hooks: AgentHooks = 
     void shutdown(err);
   };
 
-  const onMessage = (msg: CoordinatorMessage) => {
+  const onMessage = (msg: CoordinatorMessage, frameBytes: number) => {
     lastHeard = Date.now();
     switch (msg.type) {
       case 'welcome':
@@ -172,7 +172,8 @@ export async function startAgent(userOptions: AgentOptions, hooks: AgentHooks = 
         return;
       case 'assign': {
         const { jobId, task, isolation, timeoutMs } = msg;
-        pool.submit(msg.items.map((it) => ({ jobId, task, isolation, p: it.p, a: it.a, input: it.input, timeoutMs })));
+        const bytes = Math.ceil(frameBytes / Math.max(1, msg.items.length));
+        pool.submit(msg.items.map((it) => ({ jobId, task, isolation, p: it.p, a: it.a, input: it.input, timeoutMs, bytes })));
         return;
       }
       case 'cancel':
@@ -219,7 +220,7 @@ export async function startAgent(userOptions: AgentOptions, hooks: AgentHooks = 
     socket.on('message', (data: Buffer) => {
       if (socket !== ws) return;
       try {
-        onMessage(decodeCoordinatorMessage(data));
+        onMessage(decodeCoordinatorMessage(data), data.length);
       } catch (err) {
         const wire = toWireError(err, ErrorCode.BAD_FRAME);
         log.error('bad frame from coordinator', { code: wire.code, message: wire.message });

@@ -14,6 +14,8 @@ export const DEFAULT_HEAP_LIMIT_MB = 512;
 export const RESULT_FLUSH_MS = 20;
 /** The most partitions in one pool → slot message. */
 export const MAX_BATCH = 256;
+/** The most input, in bytes, one batch to a slot carries (estimated from the assign frame). */
+export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 /** A task whose EWMA run time is below this is batched; above it, dispatched one at a time. */
 export const SMALL_TASK_MS = 2;
 /** Weight of the newest sample in the per-task EWMA of run time. */

@@ -57,8 +57,10 @@ describe('SlotPool results', () => {
     expect(Math.max(...rec.dispatched.map((d) => d.size))).toBe(256);
     const calls = rec.resultCalls.filter((c) => c.jobId === 'many');
     expect(calls.length).toBeLessThan(n / 10);
-    // Batched partitions are not announced one by one.
-    expect(rec.started.filter((s) => s.jobId === 'many')).toHaveLength(0);
+    // A job is not "small" until measured: its first partition per slot goes out alone (and is
+    // announced); everything after that is batched and not announced one by one.
+    const announced = rec.started.filter((s) => s.jobId === 'many').flatMap((s) => s.items);
+    expect(announced.length).toBeLessThanOrEqual(2);
     const values = rec.results.filter((r) => r.jobId === 'many').map((r) => (r.ok ? r.value : null));
     expect(values.sort((x, y) => (x as number) - (y as number))).toEqual(Array.from({ length: n }, (_, i) => i));
   });

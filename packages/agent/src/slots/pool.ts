@@ -8,7 +8,7 @@
  * `slots` partitions at once.
  */
 import { CohortError, ErrorCode, type Logger, type ResultItem, type SlotMode } from '@cohort/shared';
-import { DEFAULT_HEAP_LIMIT_MB, MAX_BATCH, MAX_START_ATTEMPTS, START_RETRY_BASE_MS } from './constants.js';
+import { DEFAULT_HEAP_LIMIT_MB, MAX_BATCH, MAX_BATCH_BYTES, MAX_START_ATTEMPTS, START_RETRY_BASE_MS } from './constants.js';
 import { buildEvidence, exitError } from './evidence.js';
 import { ModeBook, type ModeChoice } from './mode.js';
 import type { ExitInfo } from './runtime.js';
@@ -172,8 +172,10 @@ export class SlotPool {
         this.grow(choice.mode, busy);
         continue;
       }
-      const single = head.timeoutMs > 0 || !this.stats.isSmall(head.task);
-      const want = single ? 1 : Math.min(MAX_BATCH, Math.ceil(this.queue.jobLength(head.jobId) / (this.options.slots - busy)));
+      const single = head.timeoutMs > 0 || !this.stats.isSmall(head.task, head.jobId);
+      // By count, and by size: no-op partitions with 1 MB inputs must not make 256 MB messages.
+      const bySize = Math.max(1, Math.floor(MAX_BATCH_BYTES / Math.max(1, head.bytes ?? 0)));
+      const want = single ? 1 : Math.min(MAX_BATCH, bySize, Math.ceil(this.queue.jobLength(head.jobId) / (this.options.slots - busy)));
       const items = this.queue.take(head.jobId, want, (w) => w.task === head.task && w.isolation === head.isolation && w.timeoutMs === 0);
       const batch: Batch = { jobId: head.jobId, task: head.task, why: choice.why, items, reported: 0, single };
       if (single) this.stats.dispatchedAlone(head.task);
@@ -246,7 +248,7 @@ export class SlotPool {
       if (batch.cancelled?.[from + i]) continue;
       items.push(failure ? { p: w.p, a: w.a, ok: false, error: failure, ms: t, mode, why } : { p: w.p, a: w.a, ok: true, value: values[i], ms: t, mode, why });
     }
-    this.stats.record(batch.task, totalMs, n);
+    this.stats.record(batch.jobId, totalMs, n);
     if (items.length > 0) this.options.events.onResults(batch.jobId, items);
   }
 

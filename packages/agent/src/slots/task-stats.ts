@@ -1,25 +1,31 @@
 /**
- * Per task: an EWMA of run time, deciding between batching and one-at-a-time
- * dispatch, and a quarantine count after a batch crashed a slot.
+ * Run-time averages and crash quarantine, deciding between batching and
+ * one-at-a-time dispatch. The average is kept per job (the same task can be
+ * tiny in one job and long in the next: `sleep`, `primes` with other ranges);
+ * quarantine is per task, since a task that crashed a slot may crash again.
  */
 import { EWMA_ALPHA, SMALL_TASK_MS } from './constants.js';
+
+/** Jobs whose averages are remembered; the oldest is forgotten past this. */
+export const MAX_TRACKED_JOBS = 1000;
 
 export class TaskStats {
   private readonly ewma = new Map<string, number>();
   private readonly quarantined = new Map<string, number>();
 
-  /** Fold in `count` runs that took `totalMs` together. */
-  record(task: string, totalMs: number, count: number): void {
+  /** Fold in `count` runs of one job that took `totalMs` together. */
+  record(jobId: string, totalMs: number, count: number): void {
     if (count === 0) return;
     const sample = totalMs / count;
-    const prev = this.ewma.get(task);
-    this.ewma.set(task, prev === undefined ? sample : prev + EWMA_ALPHA * (sample - prev));
+    const prev = this.ewma.get(jobId);
+    if (prev === undefined && this.ewma.size >= MAX_TRACKED_JOBS) this.ewma.delete(this.ewma.keys().next().value!);
+    this.ewma.set(jobId, prev === undefined ? sample : prev + EWMA_ALPHA * (sample - prev));
   }
 
-  /** Known to be short and not quarantined: batch it. Unknown tasks are not small until measured. */
-  isSmall(task: string): boolean {
+  /** Known to be short and not quarantined: batch it. A job is not small until measured. */
+  isSmall(task: string, jobId: string): boolean {
     if (this.quarantined.has(task)) return false;
-    const ms = this.ewma.get(task);
+    const ms = this.ewma.get(jobId);
     return ms !== undefined && ms < SMALL_TASK_MS;
   }
 
@@ -40,7 +46,7 @@ export class TaskStats {
     else this.quarantined.set(task, left - 1);
   }
 
-  meanMs(task: string): number | undefined {
-    return this.ewma.get(task);
+  meanMs(jobId: string): number | undefined {
+    return this.ewma.get(jobId);
   }
 }

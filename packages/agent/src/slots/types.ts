@@ -12,6 +12,8 @@ export interface PartitionWork {
   input: unknown;
   /** Kill the slot and fail the partition with PARTITION_TIMEOUT after this long; 0 means no limit. */
   timeoutMs: number;
+  /** About how many bytes the input takes on the wire; batches to a slot stay under MAX_BATCH_BYTES. */
+  bytes?: number;
 }
 
 export interface SlotPoolEvents {

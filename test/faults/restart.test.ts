@@ -53,8 +53,10 @@ describe('coordinator restart', () => {
     expect(report.result).toBe(200 * 30);
     // Everything accepted before the kill came back from the journal, and nothing else did.
     expect(report.recovered).toBe(before.partitions);
-    // After the restart, only partitions with no accepted result were issued.
-    expect(report.attempts).toBe(200 - before.partitions);
+    // After the restart, only partitions with no accepted result were issued (some may be
+    // satisfied instead by results the agents held through the outage).
+    expect(report.attempts).toBeLessThanOrEqual(200 - before.partitions);
+    expect(report.done).toBe(200);
     const after = await acceptedFor(stateDir, killed!.jobId);
     expect(after).toEqual({ partitions: 200, twice: 0 });
     // The agents reconnected by themselves.

@@ -204,10 +204,12 @@ export class Cluster {
     const cancels = new Map<AgentSession, number[]>();
     for (const item of items) {
       const p = job.partitions[item.p];
-      if (!p || item.a > p.attempt || item.a < 1) {
+      if (!p || item.a < 1 || (item.a > p.attempt && !job.restored)) {
         this.log.warn('result for an attempt never issued', { agentId: s.id, jobId, partition: item.p, attempt: item.a });
         continue;
       }
+      // After a restart, agents report attempts issued by the coordinator before it; run is deterministic, so they count.
+      if (item.a > p.attempt) p.attempt = item.a;
       s.held.delete(p);
       if (p.spare === s) p.spare = null;
       if (p.state === 'succeeded' || p.state === 'failed' || job.finished) {

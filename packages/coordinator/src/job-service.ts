@@ -200,6 +200,7 @@ export class JobService {
         continue;
       }
       const job = new Job(jobId, { task: spec.task, input: spec.input, partitions: inputs.length, timeoutMs: spec.timeoutMs, maxAttempts: spec.maxAttempts }, task.profile.isolation, spec.createdAt, inputs);
+      job.restored = true;
       for (const [index, r] of rec.results) {
         const p = job.partitions[index];
         if (!p) continue;

@@ -80,6 +80,8 @@ export class Job {
   speculative = 0;
   /** Partitions whose accepted results were reloaded from the journal after a restart. */
   recovered = 0;
+  /** Rebuilt from the journal: agents may hold results of attempts this coordinator never issued. */
+  restored = false;
   result: unknown = undefined;
   error: (WireError & { code: ErrorCode }) | undefined;
 

@@ -291,6 +291,22 @@ describe('cluster: partition failures', () => {
     expect(fx.completed).toEqual([good]);
   });
 
+  it('a job restored after a restart accepts a result from an attempt issued before the restart', () => {
+    const { cluster, fx } = makeCluster();
+    const a = join(cluster, 'a', 1, T0);
+    const fresh = makeJob('j-fresh', 2);
+    const restored = makeJob('j-restored', 2);
+    restored.restored = true;
+    cluster.submit(fresh);
+    cluster.submit(restored);
+    cluster.receive(a, { type: 'results', jobId: 'j-fresh', items: [ok(0, 3)] }, T0 + 1);
+    expect(fresh.done).toBe(0);
+    cluster.receive(a, { type: 'results', jobId: 'j-restored', items: [ok(0, 3)] }, T0 + 2);
+    expect(restored.done).toBe(1);
+    expect(restored.partitions[0]!.attempt).toBe(3);
+    expect(fx.acceptedItems).toEqual([{ jobId: 'j-restored', p: 0, value: 0 }]);
+  });
+
   it('a cancelled attempt is not counted as a failure, and the partition is not stranded', () => {
     const { cluster, a, job } = twoAgents();
     cluster.receive(a, { type: 'results', jobId: 'j1', items: [failed(0, 1, ErrorCode.CANCELLED)] }, T0 + 1);

@@ -1,0 +1,252 @@
+/**
+ * Docker test harness: a user-defined network, a coordinator container and
+ * agent containers from the suite's image (see global-setup.ts), all labelled
+ * with the run id and removed by id after each test, pass or fail.
+ *
+ * The coordinator's port is published on 127.0.0.1 only; the tests talk to it
+ * there and to nothing else. Faults are injected with the docker CLI by
+ * container id (kill, pause, network disconnect), the way an operator would.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
+import { afterEach, inject } from 'vitest';
+import { ApiClient, runJob, type JobProgress } from '@cohort/cli';
+import type { JobReport } from '@cohort/coordinator';
+
+const DOCKER = process.env.DOCKER || 'docker';
+const RUN_LABEL = 'org.cohort.test.run';
+const START_TIMEOUT_MS = 60_000;
+
+export function docker(...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(DOCKER, args, { timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`docker ${args.join(' ')}: ${stderr.trim() || err.message}`)) : resolve(stdout.trim()),
+    );
+  });
+}
+
+/** A container's log tail, stdout and stderr (the JSON logs) together. */
+function logTail(id: string, lines: number): Promise<string> {
+  return new Promise((resolve) => {
+    execFile(DOCKER, ['logs', '--tail', String(lines), id], { timeout: 30_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
+      resolve(err ? err.message : `${stdout}${stderr}`.trim()),
+    );
+  });
+}
+
+/** A GenericContainer that publishes its ports on 127.0.0.1 only (testcontainers binds all interfaces). */
+class LoopbackContainer extends GenericContainer {
+  withLoopbackPort(container: number, host?: number): this {
+    this.withExposedPorts(host === undefined ? container : { container, host });
+    for (const bindings of Object.values(this.hostConfig.PortBindings ?? {}) as Array<Array<{ HostIp?: string }>>) {
+      for (const b of bindings) b.HostIp = '127.0.0.1';
+    }
+    return this;
+  }
+}
+
+type Cleanup = () => Promise<unknown>;
+const cleanups: Cleanup[] = [];
+const containers: Array<{ id: string; name: string }> = [];
+
+afterEach(async (ctx) => {
+  // On failure, the evidence: each container's state and the tail of its log.
+  if (ctx.task.result?.state === 'fail') {
+    for (const c of containers) {
+      const state = await docker('inspect', '-f', '{{.State.Status}} exit={{.State.ExitCode}} restarts={{.RestartCount}}', c.id).catch((e) => (e as Error).message);
+      const logs = await logTail(c.id, 40);
+      process.stderr.write(`--- ${c.name} (${c.id.slice(0, 12)}): ${state}\n${logs}\n`);
+    }
+  }
+  containers.splice(0);
+  // Last created, first removed: containers before their network and volume.
+  for (const clean of cleanups.splice(0).reverse()) await clean().catch((e) => process.stderr.write(`cleanup: ${(e as Error).message}\n`));
+});
+
+async function removeContainer(id: string): Promise<void> {
+  await docker('unpause', id).catch(() => {});
+  await docker('rm', '-f', '-v', id);
+}
+
+export function runLabel(): Record<string, string> {
+  return { [RUN_LABEL]: inject('cohortRunId') };
+}
+
+export async function network(): Promise<string> {
+  const name = `cohort-test-${randomBytes(4).toString('hex')}`;
+  await docker('network', 'create', '--label', `${RUN_LABEL}=${inject('cohortRunId')}`, name);
+  cleanups.push(() => docker('network', 'rm', name));
+  return name;
+}
+
+export async function volume(): Promise<string> {
+  const name = `cohort-test-state-${randomBytes(4).toString('hex')}`;
+  await docker('volume', 'create', '--label', `${RUN_LABEL}=${inject('cohortRunId')}`, name);
+  cleanups.push(() => docker('volume', 'rm', '-f', name));
+  return name;
+}
+
+export function token(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/** A free TCP port on 127.0.0.1 (for a coordinator that must keep its address across a restart). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Coordinator {
+  container: StartedTestContainer;
+  id: string;
+  url: string;
+  api: ApiClient;
+  token: string;
+}
+
+export async function startCoordinator(
+  net: string,
+  secret: string,
+  options: { args?: string[]; volume?: string; hostPort?: number } = {},
+): Promise<Coordinator> {
+  const c = new LoopbackContainer(inject('cohortImage'))
+    .withNetworkMode(net)
+    .withNetworkAliases('coordinator')
+    .withLabels(runLabel())
+    .withEnvironment({ COHORT_TOKEN: secret, COHORT_ROLE: 'coordinator' })
+    .withCommand(['coordinator', '--host', '0.0.0.0', '--port', '7070', ...(options.volume ? ['--state-dir', '/var/lib/cohort'] : []), ...(options.args ?? [])])
+    .withLoopbackPort(7070, options.hostPort)
+    .withWaitStrategy(Wait.forHttp('/healthz', 7070))
+    .withStartupTimeout(START_TIMEOUT_MS);
+  if (options.volume) c.withBindMounts([{ source: options.volume, target: '/var/lib/cohort' }]);
+  const container = await c.start();
+  const id = container.getId();
+  cleanups.push(() => removeContainer(id));
+  containers.push({ id, name: 'coordinator' });
+  const url = `ws://127.0.0.1:${container.getMappedPort(7070)}`;
+  return { container, id, url, token: secret, api: new ApiClient({ url, token: secret }) };
+}
+
+export interface Agent {
+  container: StartedTestContainer;
+  id: string;
+  name: string;
+}
+
+export async function startAgent(net: string, secret: string, name: string, options: { mode?: string; cpus?: number } = {}): Promise<Agent> {
+  const c = new GenericContainer(inject('cohortImage'))
+    .withNetworkMode(net)
+    .withHostname(name)
+    .withLabels(runLabel())
+    .withEnvironment({ COHORT_TOKEN: secret, COHORT_ROLE: 'agent', COHORT_HEALTH_FILE: '/tmp/cohort-agent.health' })
+    .withCommand(['agent', '--connect', 'ws://coordinator:7070', '--name', name, '--mode', options.mode ?? 'threads', '--slots', '1'])
+    .withWaitStrategy(Wait.forLogMessage(/cohort agent \S+ joined /))
+    .withStartupTimeout(START_TIMEOUT_MS);
+  if (options.cpus !== undefined) c.withResourcesQuota({ cpu: options.cpus });
+  const container = await c.start();
+  const id = container.getId();
+  cleanups.push(() => removeContainer(id));
+  containers.push({ id, name });
+  return { container, id, name };
+}
+
+/** A coordinator and `n` agents named agent-1..n on a fresh network. */
+export async function cluster(n: number, options: { coordinatorArgs?: string[]; volume?: string; hostPort?: number; cpus?: number } = {}) {
+  const net = await network();
+  const secret = token();
+  const coordinator = await startCoordinator(net, secret, { args: options.coordinatorArgs ?? [], ...(options.volume && { volume: options.volume }), ...(options.hostPort && { hostPort: options.hostPort }) });
+  const agents = await Promise.all(
+    Array.from({ length: n }, (_, i) => startAgent(net, secret, `agent-${i + 1}`, options.cpus === undefined ? {} : { cpus: options.cpus })),
+  );
+  await agentsReady(coordinator.api, agents.map((a) => a.name));
+  return { net, secret, coordinator, agents };
+}
+
+export interface AgentView {
+  agentId: string;
+  name: string;
+  state: string;
+  hardware: { hostname: string };
+}
+
+export async function listAgents(api: ApiClient): Promise<AgentView[]> {
+  return (await api.request<{ agents: AgentView[] }>('GET', '/api/agents')).agents;
+}
+
+export async function agentsReady(api: ApiClient, names: string[], timeoutMs = 30_000): Promise<AgentView[]> {
+  return waitFor(`agents ${names.join(', ')} ready`, async () => {
+    const agents = await listAgents(api).catch(() => []);
+    return names.every((n) => agents.some((a) => a.name === n && a.state === 'ready')) ? agents : undefined;
+  }, timeoutMs);
+}
+
+/** Poll `check` every 50 ms until it returns a value, or fail after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export type ClusterEvent = Record<string, unknown> & { kind: string; receivedAt: number };
+
+export interface Followed {
+  report: JobReport;
+  events: ClusterEvent[];
+  samples: Array<[number, number]>;
+  submittedAt: number;
+  endedAt: number;
+}
+
+/** Submit a job and follow it to its end; `onProgress` is the place to inject a fault. Events land in `events` as they arrive. */
+export async function follow(
+  c: Coordinator,
+  spec: { task: string; input: unknown; partitions: number },
+  onProgress: (p: JobProgress) => void = () => {},
+  events: ClusterEvent[] = [],
+): Promise<Followed> {
+  const samples: Array<[number, number]> = [];
+  const state = { submittedAt: Date.now() };
+  const report = await runJob({
+    url: c.url,
+    token: c.token,
+    ...spec,
+    reattachTimeoutMs: 60_000,
+    onSubmitted: () => (state.submittedAt = Date.now()),
+    onProgress: (p) => {
+      samples.push([Date.now(), p.done]);
+      onProgress(p);
+    },
+    onCluster: (e) => events.push({ ...(e as { kind: string }), receivedAt: Date.now() }),
+  });
+  return { report, events, samples, submittedAt: state.submittedAt, endedAt: Date.now() };
+}
+
+/** Run a docker fault command once, from a progress callback; the promise is kept so the test can await it. */
+export function once(): { fire(fn: () => Promise<unknown>): void; fired: Promise<unknown> | undefined; at: number } {
+  const state = {
+    fired: undefined as Promise<unknown> | undefined,
+    at: 0,
+    fire(fn: () => Promise<unknown>) {
+      if (state.fired) return;
+      state.at = Date.now();
+      state.fired = fn();
+      state.fired.catch(() => {});
+    },
+  };
+  return state;
+}
+
+/** π(2·10^9): the same job as `cohort demo`, a few seconds on these agents. */
+export const PRIMES_2E9 = { task: 'primes', input: { from: 0, to: 2_000_000_000 }, partitions: 48, expected: 98_222_287 } as const;

@@ -1,0 +1,30 @@
+/**
+ * Scenario 2: `docker kill` of one agent container mid-job. The coordinator
+ * sees the socket close, requeues what the agent held, and the answer is
+ * still right.
+ */
+import { describe, expect, it } from 'vitest';
+import { cluster, docker, follow, once, PRIMES_2E9, type ClusterEvent } from './harness.js';
+
+describe('docker: kill an agent container mid-job', () => {
+  it('still counts the primes correctly', async () => {
+    const { coordinator, agents } = await cluster(3, { cpus: 0.5 });
+    const victim = agents[1]!;
+    const fault = once();
+    const events: ClusterEvent[] = [];
+    const run = await follow(coordinator, PRIMES_2E9, (p) => {
+      if (p.done >= 0.4 * p.total) fault.fire(() => docker('kill', victim.id));
+    }, events);
+    await fault.fired;
+    expect(fault.fired).toBeDefined();
+    expect(run.report.status).toBe('succeeded');
+    expect(run.report.result).toBe(PRIMES_2E9.expected);
+    const lost = events.find((e) => e.kind === 'agent-lost' && e.agent === victim.name);
+    expect(lost?.reason).toBe('closed');
+    expect(await docker('inspect', '-f', '{{.State.Status}} {{.RestartCount}}', victim.id)).toBe('exited 0');
+    process.stderr.write(
+      `[scenario 2] killed ${victim.name} at ${fault.at - run.submittedAt} ms; lost (${lost?.reason}) after ${(lost!.at as number) - fault.at} ms, ` +
+        `requeued ${lost?.requeued}; job ${run.endedAt - run.submittedAt} ms, attempts ${run.report.attempts}/${run.report.partitions}\n`,
+    );
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * Driving Cohort's real slot runtimes and pool from a bench, without an agent:
+ * ThreadRuntime / ProcessRuntime (one slot, spawn → `ready` → batches → stop)
+ * and SlotPool (the agent's engine). Imported from the built agent package.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { silentLogger } from '@cohort/shared';
+import { ThreadRuntime } from '../../packages/agent/dist/slots/thread-runtime.js';
+import { ProcessRuntime } from '../../packages/agent/dist/slots/process-runtime.js';
+import { SlotPool } from '../../packages/agent/dist/slots/pool.js';
+import { DEFAULT_HEAP_LIMIT_MB } from '../../packages/agent/dist/slots/constants.js';
+
+export { DEFAULT_HEAP_LIMIT_MB };
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const TASK_MEM = path.resolve(here, '..', 'tasks', 'mem.mjs');
+export const TASK_WORK = path.resolve(here, '..', 'tasks', 'work.mjs');
+
+/**
+ * One runtime with a promise-based `run(task, inputs)`: posts one batch and
+ * resolves with the values when the slot reports the batch done.
+ */
+export function runtime(mode, heapLimitMb = DEFAULT_HEAP_LIMIT_MB) {
+  let waiting;
+  let values = [];
+  let exited;
+  const exit = new Promise((resolve) => (exited = resolve));
+  const handlers = {
+    onMessage(m) {
+      if (m.t !== 'results') return;
+      values.push(...m.values);
+      if (m.failed?.length) {
+        const w = waiting;
+        waiting = undefined;
+        return w?.reject(new Error(`slot batch failed: ${JSON.stringify(m.failed[0][1])}`));
+      }
+      if (m.done) {
+        const w = waiting;
+        const v = values;
+        waiting = undefined;
+        values = [];
+        w?.resolve(v);
+      }
+    },
+    onExit(info) {
+      exited(info);
+      waiting?.reject(new Error(`slot exited: ${JSON.stringify(info)}`));
+    },
+  };
+  const rt = mode === 'thread' ? new ThreadRuntime({ heapLimitMb, handlers }) : new ProcessRuntime({ heapLimitMb, handlers });
+  let seq = 0;
+  return {
+    rt,
+    exit,
+    start: () => rt.start(),
+    stop: () => rt.stop(),
+    get pid() {
+      return rt.pid;
+    },
+    run(task, inputs) {
+      return new Promise((resolve, reject) => {
+        waiting = { resolve, reject };
+        const n = inputs.length;
+        const ps = new Array(n);
+        const as = new Array(n).fill(1);
+        for (let i = 0; i < n; i++) ps[i] = seq++;
+        rt.send({ t: 'run', jobId: 'bench', task, ps, as, inputs });
+      });
+    },
+  };
+}
+
+/**
+ * A started SlotPool and a `run(work)` that submits partitions and resolves
+ * when every result is in (rejects on the first failed one).
+ */
+export async function pool(mode, slots, heapLimitMb = DEFAULT_HEAP_LIMIT_MB) {
+  let left = 0;
+  let done;
+  let failed;
+  const p = new SlotPool({
+    slots,
+    mode,
+    heapLimitMb,
+    logger: silentLogger,
+    events: {
+      onResults(_jobId, items) {
+        for (const it of items) if (!it.ok) failed ??= it.error;
+        left -= items.length;
+        if (left <= 0 && done) {
+          const d = done;
+          done = undefined;
+          d();
+        }
+      },
+      onStarted() {},
+      onModeChange() {},
+    },
+  });
+  await p.start();
+  let job = 0;
+  return {
+    pool: p,
+    async run(task, inputs, isolation = 'auto') {
+      const jobId = `bench-${job++}`;
+      left = inputs.length;
+      failed = undefined;
+      const finished = new Promise((resolve) => (done = resolve));
+      p.submit(inputs.map((input, i) => ({ jobId, task, isolation, p: i, a: 1, input, timeoutMs: 0 })));
+      await finished;
+      if (failed) throw new Error(`partition failed: ${failed.code} ${failed.message}`);
+    },
+    stop: () => p.stop(),
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * Target (c): the coordinator holds 1,000,000 queued partitions in < 1 GB
+ * RSS, and its time per partition is flat from 10k to 1M. A fresh
+ * coordinator process per size; a `noop` job submitted with no agent
+ * attached (submit time = the POST, which splits and queues); RSS from
+ * /proc/<pid>/status once queued. Then one agent (2 thread slots) joins and
+ * runs the queue: time per partition end to end.
+ */
+import { randomBytes } from 'node:crypto';
+import { ApiClient, spawnAgent, spawnCoordinator, runJob, stopAll } from '@cohort/cli';
+import { MB, rssBytes } from '../lib/proc.mjs';
+import { summary } from '../lib/stats.mjs';
+
+export const RSS_TARGET_MB = 1024;
+export const FLAT_TOLERANCE = 1.5;
+
+async function once(partitions) {
+  const token = randomBytes(24).toString('base64url');
+  const env = { COHORT_TOKEN: token };
+  const coordinator = await spawnCoordinator({ args: ['--host', '127.0.0.1', '--port', '0'], env });
+  let agent;
+  try {
+    const api = new ApiClient({ url: coordinator.url, token });
+    const idleRss = rssBytes(coordinator.pid);
+    const t0 = performance.now();
+    const submitted = await api.request('POST', '/api/jobs', { task: 'noop', partitions });
+    const submitMs = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, 300));
+    const queuedRss = rssBytes(coordinator.pid);
+    agent = await spawnAgent({ name: 'scale-agent', args: ['--connect', coordinator.url, '--mode', 'threads', '--slots', '2'], env });
+    const report = await runJob({ url: coordinator.url, token, attach: submitted.jobId });
+    if (report.status !== 'succeeded' || report.result !== partitions) throw new Error(`scale job ${partitions}: ${report.status} ${report.result}`);
+    // From the agent joining to the end: the job was created long before.
+    const runMs = report.finishedAt - report.startedAt;
+    return { idleRssMb: idleRss / MB, queuedRssMb: queuedRss / MB, submitMs, submitUsPerPartition: (submitMs * 1000) / partitions, runMs, runUsPerPartition: (runMs * 1000) / partitions };
+  } finally {
+    await stopAll([agent, coordinator]);
+  }
+}
+
+export default {
+  name: 'scale',
+  target: true,
+  async run({ quick, log }) {
+    const sizes = [10_000, 100_000, 1_000_000];
+    const reps = quick ? 1 : 3;
+    const out = { sizes, bySize: {} };
+    for (const n of sizes) {
+      const runs = [];
+      for (let i = 0; i < reps; i++) runs.push(await once(n));
+      const s = (k, unit) => summary(runs.map((r) => r[k]), unit);
+      out.bySize[n] = { idleRssMb: s('idleRssMb', 'MB'), queuedRssMb: s('queuedRssMb', 'MB'), submitMs: s('submitMs', 'ms'), submitUsPerPartition: s('submitUsPerPartition', 'µs'), runMs: s('runMs', 'ms'), runUsPerPartition: s('runUsPerPartition', 'µs') };
+      const b = out.bySize[n];
+      log(`  ${n.toLocaleString('en-US')} queued: RSS ${b.queuedRssMb.median.toFixed(0)} MB (idle ${b.idleRssMb.median.toFixed(0)}), submit ${b.submitUsPerPartition.median.toFixed(2)} µs/partition, run ${b.runUsPerPartition.median.toFixed(2)} µs/partition`);
+    }
+    const big = out.bySize[1_000_000];
+    const small = out.bySize[10_000];
+    out.rss1M = big.queuedRssMb.median;
+    out.submitFlatRatio = big.submitUsPerPartition.median / small.submitUsPerPartition.median;
+    out.runFlatRatio = big.runUsPerPartition.median / out.bySize[100_000].runUsPerPartition.median;
+    out.rssPass = out.rss1M < RSS_TARGET_MB;
+    out.flatPass = out.submitFlatRatio <= FLAT_TOLERANCE && out.runFlatRatio <= FLAT_TOLERANCE;
+    return out;
+  },
+};

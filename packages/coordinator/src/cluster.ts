@@ -238,6 +238,7 @@ export class Cluster {
       p.spare = null;
       job.inflight.delete(p);
       job.done++;
+      job.slotMs += item.ms;
       job.durations.add(item.ms);
       job.recordShare(s.name, item.mode, item.why);
       s.accepted++;

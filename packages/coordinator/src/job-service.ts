@@ -237,6 +237,7 @@ function restoredReport(jobId: string, task: string, partitions: number, created
     requeued: 0,
     speculative: 0,
     recovered: done,
+    slotMs: 0,
     agents: {},
     modes: { thread: 0, process: 0 },
     modeReasons: {},

@@ -80,6 +80,8 @@ export class Job {
   speculative = 0;
   /** Partitions whose accepted results were reloaded from the journal after a restart. */
   recovered = 0;
+  /** Sum of the accepted partitions' run times inside their slots, ms: the work, without scheduling. */
+  slotMs = 0;
   /** Rebuilt from the journal: agents may hold results of attempts this coordinator never issued. */
   restored = false;
   result: unknown = undefined;

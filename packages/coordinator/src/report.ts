@@ -18,6 +18,8 @@ export interface JobReport {
   speculative: number;
   /** Partitions whose results were reloaded from the journal after a coordinator restart. */
   recovered: number;
+  /** Sum of accepted partitions' run times inside their slots, ms (the work itself, without scheduling). */
+  slotMs: number;
   agents: Record<string, { partitions: number; thread: number; process: number }>;
   modes: { thread: number; process: number };
   /** How many partitions ran in each mode, and why (`thread:profile-thread`: count). */
@@ -51,6 +53,7 @@ export function jobReport(job: Job, now: number): JobReport {
     requeued: job.requeued,
     speculative: job.speculative,
     recovered: job.recovered,
+    slotMs: Math.round(job.slotMs),
     agents,
     modes,
     modeReasons: Object.fromEntries(job.modeReasons),

@@ -27,6 +27,9 @@ import { capacityModel, steadyRates } from '../capacity.js';
 import { ApiClient } from '../client.js';
 import { formatDrillTable } from '../drill/report.js';
 import { predictedSlowdown, untilAsync, type WatchedRun } from '../drill/fault-run.js';
+
+/** The agents' CPU quota (docker/compose.yml reads the same variable). */
+const AGENT_CPUS = process.env.COHORT_AGENT_CPUS || '0.5';
 import type { DrillResult } from '../drill/types.js';
 import { runJob } from '../run-job.js';
 
@@ -98,7 +101,7 @@ function composeCluster(image: string): ComposeCluster {
 }
 
 async function up(c: ComposeCluster, say: (l: string) => void): Promise<void> {
-  say(`docker-compose -p ${c.project} up -d (coordinator + ${DOCKER_DEMO_AGENTS.length} agents, cpus 0.5 each)`);
+  say(`docker-compose -p ${c.project} up -d (coordinator + ${DOCKER_DEMO_AGENTS.length} agents, cpus ${AGENT_CPUS} each)`);
   await c.compose(['up', '-d']);
   const published = (await c.compose(['port', 'coordinator', '7070'])).stdout; // 127.0.0.1:NNNNN
   if (!/^127\.0\.0\.1:\d+$/.test(published)) throw new CohortError(ErrorCode.INTERNAL, `coordinator port published as ${JSON.stringify(published)}, expected 127.0.0.1:PORT`);
@@ -233,7 +236,7 @@ export async function demoDockerCommand(argv: string[]): Promise<number> {
     const jobMs = fault.endedAt - fault.submittedAt;
     const result: DrillResult = {
       scenario: 'docker-kill-agent',
-      fault: `docker kill ${victim.name} (${VICTIM}, container ${victim.id.slice(0, 12)}, cpus 0.5, 1 slot) at ${Math.round(fraction * 100)}%`,
+      fault: `docker kill ${victim.name} (${VICTIM}, container ${victim.id.slice(0, 12)}, cpus ${AGENT_CPUS}, 1 slot) at ${Math.round(fraction * 100)}%`,
       injectedAtMs: issuedAt - fault.submittedAt,
       detectedMs: lost ? (lost.at as number) - issuedAt : null,
       requeued: fault.report.requeued,
@@ -254,7 +257,7 @@ export async function demoDockerCommand(argv: string[]): Promise<number> {
         `whole job: predicted ${fraction.toFixed(2)} + ${(1 - fraction).toFixed(2)} × ${n}/${n - 1} = ${predictedSlowdown(fraction, n, n - 1).toFixed(2)}× the baseline; measured ${(jobMs / baselineMs).toFixed(2)}×`,
         `result ${JSON.stringify(fault.report.result)}: ${correct(fault.report) ? 'correct' : 'WRONG'} (expected hits ${DOCKER_DEMO_EXPECTED.hits}); baseline ${correct(base.report) ? 'correct' : 'WRONG'}`,
         `host: ${os.availableParallelism()} CPUs, 1-min load average ${loadAtStart.toFixed(2)} before the baseline, ${os.loadavg()[0]!.toFixed(2)} at the end; ` +
-          'cpus: 0.5 is a ceiling, not a reservation: other load on the host (beyond these 4 agents) slows the agents unevenly and skews both ratios',
+          `cpus: ${AGENT_CPUS} is a ceiling, not a reservation: other load on the host (the coordinator, this client, anything else) slows the agents unevenly and skews both ratios; COHORT_AGENT_CPUS sets the agents' quota`,
         `speculative copies ${fault.report.speculative}; modes ${Object.entries(fault.report.modeReasons).map(([k, v]) => `${k} ${v}`).join(', ')}`,
       ],
     };

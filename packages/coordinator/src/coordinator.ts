@@ -64,21 +64,13 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
   const store = opened?.store;
 
   const sockets = (s: AgentSession) => s.conn as WebSocket;
-  let lastMessage: unknown;
-  let lastFrame: Buffer = Buffer.alloc(0);
   let jobs!: JobService;
   const cluster: Cluster = new Cluster(
     { heartbeatMs: options.heartbeatMs, heartbeatTimeoutMs: options.heartbeatTimeoutMs, speculation: options.speculation },
     {
       send: (s, message) => {
         const ws = sockets(s);
-        if (ws.readyState !== ws.OPEN) return;
-        // A broadcast (the heartbeat) passes the same object to every session: encode it once.
-        if (message !== lastMessage) {
-          lastMessage = message;
-          lastFrame = encode(message);
-        }
-        ws.send(lastFrame);
+        if (ws.readyState === ws.OPEN) ws.send(encode(message));
       },
       close: (s, code, message) => closeSocket(sockets(s), code, message),
       complete: (job) => jobs.complete(job),

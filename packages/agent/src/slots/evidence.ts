@@ -1,27 +1,16 @@
 /** The evidence of a slot's end, and what to try next (STYLE.md #9). Pure. */
 import { CohortError, ErrorCode, type WireError } from '@cohort/shared';
 import type { ExitInfo } from './runtime.js';
-import type { SlotState } from './slot-machine.js';
 import type { SlotExitCause, SlotExitEvidence } from './types.js';
-import type { SlotMode } from '@cohort/shared';
 
-export interface EvidenceInput {
-  slotId: string;
-  mode: SlotMode;
-  cause: SlotExitCause;
+/** What the pool knows when a slot ends; the fields it shares with the evidence are the evidence's own. */
+export type EvidenceInput = Pick<SlotExitEvidence, 'slotId' | 'mode' | 'cause' | 'slotState' | 'pid' | 'threadId' | 'jobId' | 'task' | 'partitions' | 'heapLimitMb'> & {
   info: ExitInfo;
-  slotState: SlotState;
-  pid: number | undefined;
-  threadId: number | undefined;
-  jobId: string | undefined;
-  task: string | undefined;
-  partitions: number[];
-  heapLimitMb: number;
   timeoutMs: number;
   /** This crash moves the task to processes (auto mode). */
   escalated: boolean;
   agentMode: string;
-}
+};
 
 export function hintFor(e: EvidenceInput): string {
   if (e.cause === 'timeout') return `the partition ran past timeoutMs=${e.timeoutMs}; raise timeoutMs, or split the job into more, smaller partitions`;

@@ -1,23 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger, type AgentMode } from '@cohort/shared';
-import { SlotPool } from './pool.js';
+import type { AgentMode } from '@cohort/shared';
 import { Recorder, fixtureTask, work } from './fixtures/recorder.js';
 import type { SlotPoolOptions } from './types.js';
+import { PoolHarness } from './fixtures/pools.js';
 
 const drill = fixtureTask('drill');
-const pools: SlotPool[] = [];
 
-async function startPool(mode: AgentMode, extra: Partial<SlotPoolOptions> = {}) {
-  const rec = new Recorder();
-  const pool = new SlotPool({ slots: 1, mode, logger: silentLogger, events: rec.events, hooks: rec.hooks, ...extra });
-  pools.push(pool);
-  await pool.start();
-  return { pool, rec };
-}
+const harness = new PoolHarness(1);
+const startPool = (mode: AgentMode, extra: Partial<SlotPoolOptions> = {}) => harness.start(mode, extra);
 
-afterEach(async () => {
-  await Promise.all(pools.splice(0).map((p) => p.stop()));
-});
+afterEach(() => harness.stopAll());
 
 /** Crash one slot with `input`, check the evidence, then check the respawned slot runs the next partitions. */
 async function crashAndRecover(agentMode: AgentMode, input: object, heapLimitMb?: number) {

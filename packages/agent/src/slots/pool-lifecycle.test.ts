@@ -4,21 +4,14 @@ import { SlotPool } from './pool.js';
 import { STOP_TIMEOUT_MS } from './constants.js';
 import { Recorder, alive, fixtureTask, work } from './fixtures/recorder.js';
 import type { SlotPoolOptions } from './types.js';
+import { PoolHarness } from './fixtures/pools.js';
 
 const drill = fixtureTask('drill');
-const pools: SlotPool[] = [];
 
-async function startPool(mode: AgentMode, extra: Partial<SlotPoolOptions> = {}) {
-  const rec = new Recorder();
-  const pool = new SlotPool({ slots: 1, mode, logger: silentLogger, events: rec.events, hooks: rec.hooks, ...extra });
-  pools.push(pool);
-  await pool.start();
-  return { pool, rec };
-}
+const harness = new PoolHarness(1);
+const startPool = (mode: AgentMode, extra: Partial<SlotPoolOptions> = {}) => harness.start(mode, extra);
 
-afterEach(async () => {
-  await Promise.all(pools.splice(0).map((p) => p.stop()));
-});
+afterEach(() => harness.stopAll());
 
 describe('cancel', () => {
   it('drops queued partitions of a job and reports nothing for them', async () => {

@@ -3,22 +3,15 @@ import { silentLogger, type AgentMode } from '@cohort/shared';
 import { SlotPool } from './pool.js';
 import { Recorder, fixtureTask, work } from './fixtures/recorder.js';
 import type { SlotPoolOptions } from './types.js';
+import { PoolHarness } from './fixtures/pools.js';
 
 const drill = fixtureTask('drill');
 const noop = fixtureTask('noop');
-const pools: SlotPool[] = [];
 
-async function startPool(mode: AgentMode, extra: Partial<SlotPoolOptions> = {}) {
-  const rec = new Recorder();
-  const pool = new SlotPool({ slots: 2, mode, logger: silentLogger, events: rec.events, hooks: rec.hooks, ...extra });
-  pools.push(pool);
-  await pool.start();
-  return { pool, rec };
-}
+const harness = new PoolHarness(2);
+const startPool = (mode: AgentMode, extra: Partial<SlotPoolOptions> = {}) => harness.start(mode, extra);
 
-afterEach(async () => {
-  await Promise.all(pools.splice(0).map((p) => p.stop()));
-});
+afterEach(() => harness.stopAll());
 
 describe('SlotPool results', () => {
   it.each([
@@ -72,7 +65,7 @@ describe('SlotPool results', () => {
       slots: 2, mode: 'auto', logger: silentLogger, events: rec.events,
       hooks: { ...rec.hooks, beforeDispatch: (id, items) => { maxBusy = Math.max(maxBusy, pool.busySlots + 1); rec.hooks.beforeDispatch?.(id, items); } },
     });
-    pools.push(pool);
+    harness.track(pool);
     await pool.start();
     for (let i = 0; i < 20; i++) {
       pool.submit(work('t', noop, Array.from({ length: 100 }, (_, k) => k)).map((x) => ({ ...x, p: i * 100 + x.p, isolation: 'thread' as const })));

@@ -47,12 +47,28 @@ export const ErrorCode = {
   INSECURE_BIND: 'INSECURE_BIND',
   /** The coordinator could not be reached. */
   CONNECT_FAILED: 'CONNECT_FAILED',
-  /** A journal record could not be read (torn or corrupt); it is skipped. */
+  /** The journal is damaged with valid records after the damage: the coordinator refuses to start until `--journal-recover`. */
   JOURNAL_CORRUPT: 'JOURNAL_CORRUPT',
   /** The journal could not be written or synced; the coordinator stops rather than acknowledge what is not durable. */
   JOURNAL_WRITE_FAILED: 'JOURNAL_WRITE_FAILED',
   /** Another live coordinator holds this state directory. */
   STATE_DIR_LOCKED: 'STATE_DIR_LOCKED',
+  /** A partition's result is a value the value model cannot carry (BigInt beyond 64 bits, a cycle, a function…); that attempt fails. */
+  RESULT_NOT_SERIALIZABLE: 'RESULT_NOT_SERIALIZABLE',
+  /** A partition's encoded result is larger than a frame may be; that attempt fails. */
+  RESULT_TOO_LARGE: 'RESULT_TOO_LARGE',
+  /** An agent sent results for attempts it was never issued, again and again; its connection is closed. */
+  RESULT_NOT_ISSUED: 'RESULT_NOT_ISSUED',
+  /** A peer sent more messages of a kind than its bound allows (a flood); its connection is closed. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** A credential that is valid, but not for this role (an agent credential on the client API). */
+  FORBIDDEN: 'FORBIDDEN',
+  /** A trusted task module exists but could not be loaded: a syntax error, a throw at load, no default task export. */
+  TASK_LOAD_FAILED: 'TASK_LOAD_FAILED',
+  /** A watcher read its event stream too slowly and was dropped, with this code in its final event. */
+  SLOW_CONSUMER: 'SLOW_CONSUMER',
+  /** The coordinator could not listen on its address (EADDRINUSE, EACCES…); it exits at once. */
+  LISTEN_FAILED: 'LISTEN_FAILED',
   /** Something that should never happen. */
   INTERNAL: 'INTERNAL',
 } as const;
@@ -71,13 +87,17 @@ export const CloseCode: Partial<Record<ErrorCode, number>> = {
   HANDSHAKE_FAILED: 4005,
   DECLARED_DEAD: 4006,
   SHUTTING_DOWN: 4007,
+  RESULT_NOT_ISSUED: 4008,
+  RATE_LIMITED: 4009,
   INTERNAL: 1011,
 };
 
 /** HTTP status for each code the API can return. */
 export const HttpStatus: Partial<Record<ErrorCode, number>> = {
   AUTH_FAILED: 401,
+  FORBIDDEN: 403,
   BAD_REQUEST: 400,
+  TASK_LOAD_FAILED: 400,
   BAD_INPUT: 400,
   UNKNOWN_TASK: 400,
   NOT_FOUND: 404,

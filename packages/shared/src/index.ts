@@ -7,3 +7,4 @@ export * from './ids.js';
 export * from './log.js';
 export * from './options.js';
 export * from './assert-never.js';
+export * from './limits.js';

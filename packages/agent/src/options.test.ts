@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, silentLogger } from '@cohort/shared';
+import { ErrorCode, LIMITS, silentLogger } from '@cohort/shared';
 import { DEFAULT_MAX_PREFETCH, DEFAULT_MODE, compileOptions, type AgentOptions } from './options.js';
 import { codeOf } from '../../../test/helpers/code-of.js';
 
@@ -43,14 +43,14 @@ describe('agent compileOptions', () => {
     expect(codeOf(() => compile({ mode: 'thread' as never }))).toBe(ErrorCode.INVALID_OPTION);
   });
 
-  it('slots: an integer in [1, 4096]', () => {
-    expect(compile({ slots: 4096 }).slots).toBe(4096);
-    for (const slots of [0, 4097, 1.5]) expect(codeOf(() => compile({ slots }))).toBe(ErrorCode.INVALID_OPTION);
+  it('slots: an integer within the shared bound (the coordinator refuses more in hello)', () => {
+    expect(compile({ slots: LIMITS.slots.max }).slots).toBe(LIMITS.slots.max);
+    for (const slots of [0, LIMITS.slots.max + 1, 1.5]) expect(codeOf(() => compile({ slots }))).toBe(ErrorCode.INVALID_OPTION);
   });
 
-  it('maxPrefetch: an integer in [0, 1000000]', () => {
+  it('maxPrefetch: an integer within the shared bound', () => {
     expect(compile({ maxPrefetch: 0 }).maxPrefetch).toBe(0);
-    for (const maxPrefetch of [-1, 1_000_001]) expect(codeOf(() => compile({ maxPrefetch }))).toBe(ErrorCode.INVALID_OPTION);
+    for (const maxPrefetch of [-1, LIMITS.maxPrefetch.max + 1]) expect(codeOf(() => compile({ maxPrefetch }))).toBe(ErrorCode.INVALID_OPTION);
   });
 
   it('heapLimitMb: at least 16', () => {

@@ -2,7 +2,7 @@
  * Agent options in one place: user options, `withDefaults()`, `compileOptions()`.
  */
 import os from 'node:os';
-import { checkInt, checkOneOf, createLogger, invalidOption, resolveToken, type AgentMode, type Logger } from '@cohort/shared';
+import { LIMITS, MAX_LENGTH, checkInt, checkOneOf, createLogger, invalidOption, resolveToken, type AgentMode, type Logger } from '@cohort/shared';
 
 export const DEFAULT_MODE: AgentMode = 'auto';
 export const DEFAULT_MAX_PREFETCH = 4096;
@@ -83,14 +83,14 @@ export function compileOptions(options: AgentOptions): CompiledAgentOptions {
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw invalidOption(`connect must be a ws:// or wss:// URL, got ${JSON.stringify(o.connect)}`);
   if (url.pathname === '/' || url.pathname === '') url.pathname = '/agent';
   checkOneOf('mode', o.mode, ['threads', 'processes', 'auto'] as const);
-  checkInt('slots', o.slots, 1, 4096);
-  checkInt('maxPrefetch', o.maxPrefetch, 0, 1_000_000);
+  checkInt('slots', o.slots, LIMITS.slots.min, LIMITS.slots.max);
+  checkInt('maxPrefetch', o.maxPrefetch, LIMITS.maxPrefetch.min, LIMITS.maxPrefetch.max);
   checkInt('heapLimitMb', o.heapLimitMb, 16, 1_000_000);
   checkInt('reconnectInitialMs', o.reconnectInitialMs, 1, 600_000);
   checkInt('reconnectMaxMs', o.reconnectMaxMs, o.reconnectInitialMs, 3_600_000);
   checkInt('drainGraceMs', o.drainGraceMs, 0, 3_600_000);
   checkInt('loadSampleMs', o.loadSampleMs, 100, 3_600_000);
   checkInt('maxHeldResults', o.maxHeldResults, 0, 100_000_000);
-  if (o.name.length === 0 || o.name.length > 128) throw invalidOption('name must be 1 to 128 characters');
+  if (o.name.length === 0 || o.name.length > MAX_LENGTH.agentName) throw invalidOption(`name must be 1 to ${MAX_LENGTH.agentName} characters`);
   return { ...o, url: url.toString() };
 }

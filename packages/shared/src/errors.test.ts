@@ -68,6 +68,8 @@ describe('CloseCode', () => {
       HANDSHAKE_FAILED: 4005,
       DECLARED_DEAD: 4006,
       SHUTTING_DOWN: 4007,
+      RESULT_NOT_ISSUED: 4008,
+      RATE_LIMITED: 4009,
       INTERNAL: 1011,
     });
   });

@@ -6,6 +6,7 @@
  */
 import { CohortError, ErrorCode, isErrorCode } from './errors.js';
 import { decodeRaw } from './codec.js';
+import { LIMITS, MAX_LENGTH, inBound, type IntBound } from './limits.js';
 import type { AgentMessage, CoordinatorMessage, ResultItem, SlotMode } from './protocol.js';
 
 type Obj = Record<string, unknown>;
@@ -27,12 +28,15 @@ function int(o: Obj, k: string, min = 0, max = Number.MAX_SAFE_INTEGER): number 
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(`${k} must be an integer in [${min}, ${max}]`);
   return v;
 }
+function bounded(o: Obj, k: string, bound: IntBound): number {
+  return int(o, k, bound.min, bound.max);
+}
 function num(o: Obj, k: string): number {
   const v = o[k];
   if (typeof v !== 'number' || !Number.isFinite(v)) bad(`${k} must be a finite number`);
   return v;
 }
-function arr(o: Obj, k: string, max = 1_000_000): unknown[] {
+function arr(o: Obj, k: string, max: number = LIMITS.batchItems.max): unknown[] {
   const v = o[k];
   if (!Array.isArray(v) || v.length > max) bad(`${k} must be an array of at most ${max} items`);
   return v;
@@ -46,16 +50,49 @@ const MODE_REASONS = new Set(['agent-threads', 'agent-processes', 'profile-threa
 
 function resultItem(v: unknown): ResultItem {
   if (!isObj(v)) bad('results item must be an object');
-  int(v, 'p');
-  int(v, 'a', 1);
-  num(v, 'ms');
+  bounded(v, 'p', LIMITS.partition);
+  bounded(v, 'a', LIMITS.attempt);
+  const ms = num(v, 'ms');
+  if (ms < 0 || ms > LIMITS.resultMs.max) bad(`ms must be in [0, ${LIMITS.resultMs.max}]`);
   mode(v.mode, 'mode');
   if (!MODE_REASONS.has(v.why as string)) bad('why must be a mode reason');
   if (v.ok === true) return v as unknown as ResultItem;
   if (v.ok !== false) bad('ok must be a boolean');
-  const e = v.error;
-  if (!isObj(e) || !isErrorCode(e.code) || typeof e.message !== 'string') bad('error must be {code, message}');
+  wireError(v.error, 'error');
   return v as unknown as ResultItem;
+}
+
+/** A peer's error: a known code and a message; long texts are cut, not refused (an honest task may throw a long message). */
+function wireError(e: unknown, k: string): void {
+  if (!isObj(e) || !isErrorCode(e.code) || typeof e.message !== 'string') bad(`${k} must be {code, message}`);
+  if (typeof e.name !== 'string') e.name = 'Error';
+  else if (e.name.length > 128) e.name = e.name.slice(0, 128);
+  if (e.message.length > MAX_LENGTH.errorMessage) e.message = `${e.message.slice(0, MAX_LENGTH.errorMessage)}…`;
+  if (e.stack !== undefined && (typeof e.stack !== 'string' || e.stack.length > MAX_LENGTH.errorStack)) delete e.stack;
+  if (e.details !== undefined && !isObj(e.details)) delete e.details;
+}
+
+const HARDWARE_STRINGS = ['cpuModel', 'platform', 'arch', 'node', 'hostname'] as const;
+
+function hardware(h: unknown): void {
+  if (!isObj(h)) bad('hardware must be a map');
+  int(h, 'cpus', 0, 1_000_000);
+  num(h, 'memoryBytes');
+  for (const k of HARDWARE_STRINGS) str(h, k, MAX_LENGTH.hardwareField);
+  // Only the known fields are kept: a peer cannot grow what the coordinator stores and serves.
+  for (const k of Object.keys(h)) if (k !== 'cpus' && k !== 'memoryBytes' && !(HARDWARE_STRINGS as readonly string[]).includes(k)) delete h[k];
+}
+
+const LOAD_NUMBERS = ['cpuPercent', 'memoryPercent', 'load1', 'queued', 'busySlots'] as const;
+
+function load(l: unknown): void {
+  if (!isObj(l)) bad('load must be a map');
+  for (const k of LOAD_NUMBERS) num(l, k);
+  for (const k of Object.keys(l)) if (!(LOAD_NUMBERS as readonly string[]).includes(k)) delete l[k];
+}
+
+function pair(item: unknown): void {
+  if (!Array.isArray(item) || item.length !== 2 || !inBound(item[0], LIMITS.partition) || !inBound(item[1], LIMITS.attempt)) bad('started items must be [p, a] pairs in bounds');
 }
 
 export function validateAgentMessage(v: unknown): AgentMessage {
@@ -63,35 +100,34 @@ export function validateAgentMessage(v: unknown): AgentMessage {
   switch (v.type) {
     case 'hello': {
       int(v, 'protocol');
-      str(v, 'agentVersion', 64);
-      str(v, 'name', 128);
-      int(v, 'slots', 1, 4096);
+      str(v, 'agentVersion', MAX_LENGTH.agentVersion);
+      if (str(v, 'name', MAX_LENGTH.agentName).length === 0) bad('name must not be empty');
+      bounded(v, 'slots', LIMITS.slots);
       if (v.mode !== 'threads' && v.mode !== 'processes' && v.mode !== 'auto') bad('mode must be threads, processes or auto');
       arr(v, 'modes', 2).forEach((m, i) => mode(m, `modes[${i}]`));
-      int(v, 'maxPrefetch', 0, 1_000_000);
-      if (!isObj(v.hardware)) bad('hardware must be a map');
-      if (v.previousSessionId !== undefined) str(v, 'previousSessionId', 64);
+      bounded(v, 'maxPrefetch', LIMITS.maxPrefetch);
+      hardware(v.hardware);
+      if (v.previousSessionId !== undefined) str(v, 'previousSessionId', MAX_LENGTH.sessionId);
       return v as unknown as AgentMessage;
     }
     case 'heartbeat':
       int(v, 'seq');
       num(v, 'sentAt');
-      if (v.load !== undefined && !isObj(v.load)) bad('load must be a map');
+      if (v.load !== undefined) load(v.load);
       return v as unknown as AgentMessage;
     case 'results':
-      str(v, 'jobId', 64);
+      str(v, 'jobId', MAX_LENGTH.jobId);
       arr(v, 'items').forEach(resultItem);
       return v as unknown as AgentMessage;
     case 'started':
-      str(v, 'jobId', 64);
-      for (const item of arr(v, 'items')) {
-        if (!Array.isArray(item) || item.length !== 2 || !Number.isInteger(item[0]) || !Number.isInteger(item[1])) bad('started items must be [p, a] pairs');
-      }
+      str(v, 'jobId', MAX_LENGTH.jobId);
+      arr(v, 'items').forEach(pair);
       return v as unknown as AgentMessage;
     case 'mode-change':
-      str(v, 'task', 256);
+      str(v, 'task', MAX_LENGTH.taskName);
       mode(v.mode, 'mode');
       if (!MODE_REASONS.has(v.why as string)) bad('why must be a mode reason');
+      if (v.evidence !== undefined) wireError(v.evidence, 'evidence');
       return v as unknown as AgentMessage;
     case 'draining':
       return v as unknown as AgentMessage;
@@ -110,18 +146,18 @@ export function validateCoordinatorMessage(v: unknown): CoordinatorMessage {
       int(v, 'heartbeatTimeoutMs', 1);
       return v as unknown as CoordinatorMessage;
     case 'assign':
-      str(v, 'jobId', 64);
-      str(v, 'task', 1024);
+      str(v, 'jobId', MAX_LENGTH.jobId);
+      str(v, 'task', MAX_LENGTH.taskName);
       if (v.isolation !== 'thread' && v.isolation !== 'process' && v.isolation !== 'auto') bad('isolation must be thread, process or auto');
-      int(v, 'timeoutMs');
+      bounded(v, 'timeoutMs', LIMITS.timeoutMs);
       for (const item of arr(v, 'items')) {
         if (!isObj(item)) bad('assign items must be maps');
-        int(item, 'p');
-        int(item, 'a', 1);
+        bounded(item, 'p', LIMITS.partition);
+        bounded(item, 'a', LIMITS.attempt);
       }
       return v as unknown as CoordinatorMessage;
     case 'cancel':
-      str(v, 'jobId', 64);
+      str(v, 'jobId', MAX_LENGTH.jobId);
       if (v.items !== undefined) arr(v, 'items');
       return v as unknown as CoordinatorMessage;
     case 'heartbeat':

@@ -88,6 +88,7 @@ export async function startAgent(userOptions: AgentOptions, hooks: AgentHooks = 
   let ws: WebSocket | undefined;
   let sessionId: string | undefined;
   let previousSessionId: string | undefined;
+  let coordinatorId: string | undefined;
   let heartbeatMs = 500;
   let heartbeatTimeoutMs = 2000;
   let lastHeard = Date.now();
@@ -158,6 +159,13 @@ export async function startAgent(userOptions: AgentOptions, hooks: AgentHooks = 
     lastHeard = Date.now();
     switch (msg.type) {
       case 'welcome':
+        if (coordinatorId !== undefined && msg.coordinatorId !== coordinatorId) {
+          // A restarted coordinator issued none of what we hold: it would refuse those results.
+          const dropped = outbox.clear();
+          pool.cancelAll();
+          log.warn('coordinator restarted; dropped results and work issued by its previous start', { droppedResults: dropped });
+        }
+        coordinatorId = msg.coordinatorId;
         sessionId = msg.sessionId;
         previousSessionId = msg.sessionId;
         heartbeatMs = msg.heartbeatMs;

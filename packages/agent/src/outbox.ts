@@ -43,6 +43,15 @@ export class Outbox {
     this.soon();
   }
 
+  /** Forget everything held; returns how many results were dropped. */
+  clear(): number {
+    const dropped = this.held;
+    this.results.clear();
+    this.started.clear();
+    this.held = 0;
+    return dropped;
+  }
+
   /** Forget started notices (they mean nothing to a new session). */
   resetStarted(): void {
     this.started.clear();

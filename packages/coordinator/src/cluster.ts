@@ -1,8 +1,13 @@
 /**
  * The coordinator's brain, with no I/O: agent sessions and jobs go in as
  * events (join, message, disconnect, tick, submit), and what must happen to
- * the outside world comes out through `ClusterEffects`. server.ts wires the
- * effects to sockets; tests wire them to arrays.
+ * the outside world comes out through `ClusterEffects`. coordinator.ts wires
+ * the effects to sockets; tests wire them to arrays.
+ *
+ * Nothing an agent says is taken on trust: a result counts only when it
+ * answers an attempt issued to that session (or to an earlier session of the
+ * same agent), credit is capped by the coordinator, deadlines are enforced
+ * here too, and floods close the session that sent them.
  *
  * Cost per partition is O(1): queues are ring buffers, each session keeps the
  * set of partitions it holds, and nothing scans all partitions of a job.
@@ -14,33 +19,41 @@ import {
   type HelloMessage,
   type ResultItem,
   ErrorCode as Codes,
+  LIMITS,
   PROTOCOL_VERSION,
+  RATES,
   VERSION,
   assertNever,
   type Logger,
+  type ModeChangeMessage,
 } from '@cohort/shared';
 import { acceptsWork, agentTransition, isLive, type AgentEvent } from './agent-machine.js';
 import { AgentSession } from './agent-session.js';
-import { type Job, type Partition } from './job.js';
+import { overdue, stragglers, type SpeculationConfig } from './deadlines.js';
+import { type AttemptFailure, type Job, type Partition } from './job.js';
 import { transition } from './partition-machine.js';
-import { partitionFailedError } from './failure-report.js';
+import { attemptsExhaustedError, partitionFailedError } from './failure-report.js';
 import { planAssignments } from './scheduler.js';
 
-export interface SpeculationConfig {
-  enabled: boolean;
-  /** Fraction of a job's partitions done before speculation starts. */
-  quantile: number;
-  /** A partition running longer than this many times the job's median gets a copy. */
-  multiplier: number;
-  /** Never speculate on a partition younger than this. */
-  minRuntimeMs: number;
-}
+export type { SpeculationConfig } from './deadlines.js';
+
+/** Ended sessions remembered, so that a re-joining agent may still answer what its earlier session was issued. */
+export const RETIRED_SESSIONS = 4096;
 
 export interface ClusterConfig {
   heartbeatMs: number;
   heartbeatTimeoutMs: number;
   speculation: SpeculationConfig;
+  /** The most partitions one session may hold, whatever it declared. */
+  maxAgentCredit?: number;
+  /** Past `timeoutMs` plus this, the coordinator reclaims a partition itself. */
+  timeoutGraceMs?: number;
+  /** This start of the coordinator, told to agents in `welcome`. */
+  coordinatorId?: string;
 }
+
+const DEFAULT_MAX_AGENT_CREDIT = 4096;
+const DEFAULT_TIMEOUT_GRACE_MS = 2000;
 
 export interface ClusterEffects {
   send(session: AgentSession, message: CoordinatorMessage): void;
@@ -72,8 +85,12 @@ export class Cluster {
   private heartbeatSeq = 0;
   private lastHeartbeatAt = 0;
   private lastTickAt = 0;
-  /** Results for jobs this coordinator does not know (e.g. finished before a restart). */
+  /** Results for jobs this coordinator does not know, or that have finished. */
   staleResults = 0;
+  /** Results dropped because their attempt was never issued to the session that sent them. */
+  unissuedResults = 0;
+  /** Lineages of ended sessions, oldest first (a Map keeps insertion order). */
+  private readonly retired = new Map<string, readonly string[]>();
 
   constructor(
     private readonly config: ClusterConfig,
@@ -85,7 +102,9 @@ export class Cluster {
 
   /** A socket sent a valid `hello`. Returns the session, or undefined when refused (the socket is closed). */
   join(sessionId: string, hello: HelloMessage, now: number, conn: unknown): AgentSession | undefined {
-    const s = new AgentSession(sessionId, hello.name, hello.slots, hello.maxPrefetch, hello.mode, hello.hardware, now, conn);
+    const maxCredit = this.config.maxAgentCredit ?? DEFAULT_MAX_AGENT_CREDIT;
+    const ancestors = hello.protocol === PROTOCOL_VERSION ? this.ancestorsOf(hello.previousSessionId, now) : [];
+    const s = new AgentSession(sessionId, hello.name, hello.slots, hello.maxPrefetch, hello.mode, hello.hardware, now, conn, maxCredit, ancestors);
     if (hello.protocol !== PROTOCOL_VERSION) {
       this.effects.close(s, Codes.PROTOCOL_VERSION, `coordinator speaks protocol ${PROTOCOL_VERSION}, agent ${hello.protocol}`);
       return undefined;
@@ -97,6 +116,7 @@ export class Cluster {
       protocol: PROTOCOL_VERSION,
       sessionId: s.id,
       coordinatorVersion: VERSION,
+      ...(this.config.coordinatorId && { coordinatorId: this.config.coordinatorId }),
       heartbeatMs: this.config.heartbeatMs,
       heartbeatTimeoutMs: this.config.heartbeatTimeoutMs,
     });
@@ -118,11 +138,9 @@ export class Cluster {
       case 'started':
         return this.onStarted(s, msg.jobId, msg.items, now);
       case 'mode-change':
-        s.escalated.set(msg.task, msg.mode);
-        this.log.warn('agent escalated task', { agentId: s.id, agent: s.name, task: msg.task, mode: msg.mode, why: msg.why, evidence: msg.evidence?.code });
-        this.effects.notify({ kind: 'mode-escalated', at: now, agentId: s.id, agent: s.name, task: msg.task, mode: msg.mode, ...(msg.evidence ? { evidence: msg.evidence.code } : {}) });
-        return;
+        return this.onModeChange(s, msg, now);
       case 'draining':
+        if (s.state === 'draining') return;
         this.move(s, 'drain');
         this.log.info('agent draining', { agentId: s.id, agent: s.name, held: s.held.size });
         return;
@@ -135,22 +153,61 @@ export class Cluster {
     }
   }
 
+  /** One escalation per task is news and is broadcast; a repeat is not; past the bound it is a flood. */
+  private onModeChange(s: AgentSession, msg: ModeChangeMessage, now: number): void {
+    if (++s.modeChanges > RATES.modeChangesPerSession) {
+      return this.expel(s, Codes.RATE_LIMITED, `more than ${RATES.modeChangesPerSession} mode-change messages`, now);
+    }
+    if (s.escalated.get(msg.task) === msg.mode) return;
+    s.escalated.set(msg.task, msg.mode);
+    this.log.warn('agent escalated task', { agentId: s.id, agent: s.name, task: msg.task, mode: msg.mode, why: msg.why, evidence: msg.evidence?.code });
+    this.effects.notify({ kind: 'mode-escalated', at: now, agentId: s.id, agent: s.name, task: msg.task, mode: msg.mode, ...(msg.evidence ? { evidence: msg.evidence.code } : {}) });
+  }
+
   /** The socket closed (or was closed by us). */
   disconnected(s: AgentSession, now: number): void {
     if (!isLive(s.state) && s.state !== 'joining') return;
     this.lose(s, 'closed', now);
   }
 
+  /** Close a session for what it sent. Its partitions go back, but its loss is not held against them. */
+  private expel(s: AgentSession, code: ErrorCode, message: string, now: number): void {
+    this.log.warn('agent expelled', { agentId: s.id, agent: s.name, code, message });
+    this.effects.close(s, code, message);
+    if (isLive(s.state)) this.lose(s, 'closed', now, false);
+  }
+
   private move(s: AgentSession, event: AgentEvent): void {
     s.state = agentTransition(s.state, event, s.id);
   }
 
+  /**
+   * The sessions a new one follows: its earlier session's lineage, when this
+   * coordinator knows it. An earlier session still live is stale (the agent
+   * has already reconnected), and ends now.
+   */
+  private ancestorsOf(previous: string | undefined, now: number): readonly string[] {
+    if (previous === undefined) return [];
+    const live = this.agents.get(previous);
+    if (live) {
+      this.lose(live, 'closed', now);
+      return [...live.lineage];
+    }
+    return this.retired.get(previous) ?? [];
+  }
+
+  private retire(s: AgentSession): void {
+    this.retired.set(s.id, [...s.lineage]);
+    if (this.retired.size > RETIRED_SESSIONS) this.retired.delete(this.retired.keys().next().value!);
+  }
+
   /** Declare a session gone and put everything it held back in the queue, at the front. */
-  private lose(s: AgentSession, event: 'closed' | 'timeout', now: number): void {
+  private lose(s: AgentSession, event: 'closed' | 'timeout', now: number, suspect = true): void {
     this.move(s, event);
     s.diedAt = now;
-    const requeued = this.release(s, now, event === 'closed' ? 'agent-closed' : 'agent-timeout');
+    const requeued = this.release(s, now, event === 'closed' ? 'agent-closed' : 'agent-timeout', suspect && s.state === 'dead');
     this.agents.delete(s.id);
+    this.retire(s);
     const fields = { agentId: s.id, agent: s.name, state: s.state, requeued, silentMs: now - s.lastSeen };
     if (s.state === 'left') this.log.info('agent left', fields);
     else this.log.warn('agent lost', fields);
@@ -159,24 +216,41 @@ export class Cluster {
     if (event === 'timeout') this.effects.close(s, Codes.DECLARED_DEAD, `no heartbeat for ${now - s.lastSeen} ms; declared dead`);
   }
 
-  private release(s: AgentSession, now: number, reason: string): number {
+  /**
+   * Put back what `s` held. When it died (rather than left), a partition that
+   * was running on it is suspect: after `maxAttempts` such deaths it fails
+   * the job (Dask's allowed-failures). A partition only queued there is not.
+   */
+  private release(s: AgentSession, now: number, reason: string, died: boolean): number {
     let requeued = 0;
-    for (const p of s.held) {
+    for (const p of [...s.held]) {
       if (p.spare === s) {
         p.spare = null;
         continue;
       }
       if (p.agent !== s || (p.state !== 'assigned' && p.state !== 'running')) continue;
-      transition(p, 'lost', now, s.name, reason);
-      p.agent = null;
-      p.job.inflight.delete(p);
-      p.job.retry.unshift(p.index);
-      p.job.requeued++;
-      requeued++;
+      if (died && p.state === 'running') (p.deaths ??= []).push(s.name);
+      if (p.deaths && p.deaths.length >= p.job.spec.maxAttempts) {
+        p.job.fail(p, now, s.name, reason);
+        this.failJob(p.job, partitionFailedError(p.job, p), now);
+        continue;
+      }
+      if (this.takeBack(p, now, s.name, reason)) requeued++;
       this.effects.progress(p.job);
     }
     s.held.clear();
     return requeued;
+  }
+
+  /** Requeue `p` at the front, unless it has used every attempt number there is. True when requeued. */
+  private takeBack(p: Partition, now: number, agent: string, reason: string): boolean {
+    if (p.attempt < LIMITS.attempt.max) {
+      p.job.requeue(p, now, agent, reason);
+      return true;
+    }
+    p.job.fail(p, now, agent, reason);
+    this.failJob(p.job, attemptsExhaustedError(p.job, p), now);
+    return false;
   }
 
   // ------------------------------------------------------------------ results
@@ -195,7 +269,8 @@ export class Cluster {
 
   private onResults(s: AgentSession, jobId: string, items: ResultItem[], now: number): void {
     const job = this.jobs.get(jobId);
-    if (!job) {
+    if (!job || job.finished) {
+      // A late answer for a job that ended (or that a restart forgot): nothing to change.
       this.staleResults += items.length;
       return;
     }
@@ -204,14 +279,12 @@ export class Cluster {
     const cancels = new Map<AgentSession, number[]>();
     for (const item of items) {
       const p = job.partitions[item.p];
-      if (!p || item.a < 1 || (item.a > p.attempt && !job.restored)) {
-        this.log.warn('result for an attempt never issued', { agentId: s.id, jobId, partition: item.p, attempt: item.a });
+      if (!p || !p.issued(item.a, s.lineage)) {
+        if (this.unissued(s, job, item, now)) return;
         continue;
       }
-      // After a restart, agents report attempts issued by the coordinator before it; run is deterministic, so they count.
-      if (item.a > p.attempt) p.attempt = item.a;
       s.held.delete(p);
-      if (p.spare === s) p.spare = null;
+      if (p.spare && s.lineage.has(p.spare.id)) p.spare = null;
       if (p.state === 'succeeded' || p.state === 'failed' || job.finished) {
         if (item.ok) job.duplicates++;
         continue;
@@ -220,31 +293,9 @@ export class Cluster {
         this.onFailure(job, p, s, item, now);
         continue;
       }
-      if (p.state === 'assigned') transition(p, 'start', now, s.name);
-      transition(p, 'succeed', now, s.name);
-      p.value = item.value;
-      p.ms = item.ms;
-      p.mode = item.mode;
-      p.why = item.why;
-      p.winner = s.name;
-      for (const other of [p.agent, p.spare]) {
-        if (other && other !== s && other.held.delete(p)) {
-          let list = cancels.get(other);
-          if (!list) cancels.set(other, (list = []));
-          list.push(p.index);
-        }
-      }
-      p.agent = null;
-      p.spare = null;
-      job.inflight.delete(p);
-      job.done++;
-      job.slotMs += item.ms;
-      job.durations.add(item.ms);
-      job.recordShare(s.name, item.mode, item.why);
-      s.accepted++;
+      this.accept(job, p, s, item, now, cancels);
       msSum += item.ms;
       accepted++;
-      this.effects.accepted(job, p, item.a);
     }
     if (accepted > 0) s.observeRunTime(msSum / accepted);
     for (const [other, list] of cancels) this.effects.send(other, { type: 'cancel', jobId, items: list });
@@ -256,32 +307,71 @@ export class Cluster {
     }
   }
 
+  /** The first result for `p`: keep it, and cancel the other copy, if any. */
+  private accept(job: Job, p: Partition, s: AgentSession, item: Extract<ResultItem, { ok: true }>, now: number, cancels: Map<AgentSession, number[]>): void {
+    if (p.state === 'assigned') transition(p, 'start', now, s.name);
+    transition(p, 'succeed', now, s.name);
+    p.value = item.value;
+    p.ms = item.ms;
+    p.mode = item.mode;
+    p.why = item.why;
+    p.winner = s.name;
+    for (const other of [p.agent, p.spare]) {
+      if (other && other !== s && other.held.delete(p)) {
+        let list = cancels.get(other);
+        if (!list) cancels.set(other, (list = []));
+        list.push(p.index);
+      }
+    }
+    p.agent = null;
+    p.spare = null;
+    job.inflight.delete(p);
+    job.done++;
+    job.slotMs += item.ms;
+    job.durations.add(item.ms);
+    job.recordShare(s.name, item.mode, item.why);
+    s.accepted++;
+    this.effects.accepted(job, p, item.a);
+  }
+
+  /** A result for an attempt this session was never issued: drop and count it; past the bound, expel the session. True when expelled. */
+  private unissued(s: AgentSession, job: Job, item: ResultItem, now: number): boolean {
+    job.unissued++;
+    this.unissuedResults++;
+    if (++s.unissued === 1) this.log.warn('result for an attempt never issued to this agent', { agentId: s.id, agent: s.name, jobId: job.id, partition: item.p, attempt: item.a });
+    if (s.unissued <= RATES.unissuedResultsPerSession) return false;
+    this.expel(s, Codes.RESULT_NOT_ISSUED, `${s.unissued} results for attempts never issued to this session`, now);
+    return true;
+  }
+
   private onFailure(job: Job, p: Partition, s: AgentSession, item: Extract<ResultItem, { ok: false }>, now: number): void {
     if (item.error.code === Codes.CANCELLED || item.error.code === Codes.SHUTTING_DOWN) {
       // Handed back unrun (a draining agent, a cancelled copy): a loss, not a failed attempt.
-      if (p.agent === s && item.a === p.attempt && (p.state === 'assigned' || p.state === 'running')) {
-        transition(p, 'lost', now, s.name, item.error.code);
-        p.agent = null;
-        job.inflight.delete(p);
-        job.retry.unshift(p.index);
-        job.requeued++;
-      }
+      if (p.agent === s && item.a === p.attempt && (p.state === 'assigned' || p.state === 'running')) this.takeBack(p, now, s.name, item.error.code);
       return;
     }
-    (p.failures ??= []).push({ attempt: item.a, agent: s.name, mode: item.mode, error: item.error });
+    // One failure per attempt: the coordinator may already have timed this attempt out itself.
+    if (p.failures?.some((f) => f.attempt === item.a)) return;
     s.failed++;
-    if (p.agent !== s || item.a !== p.attempt) return; // an older copy failed; the current attempt goes on
-    job.inflight.delete(p);
-    p.agent = null;
+    this.attemptFailed(job, p, { attempt: item.a, agent: s.name, mode: item.mode, error: item.error }, p.agent === s && item.a === p.attempt, now);
+  }
+
+  /** Record a failed attempt; when it was the current one, retry the partition or, out of attempts, fail the job. */
+  private attemptFailed(job: Job, p: Partition, failure: AttemptFailure, current: boolean, now: number): void {
+    (p.failures ??= []).push(failure);
+    if (!current) return; // an older copy failed; the current attempt goes on
     if (p.failures.length >= job.spec.maxAttempts) {
-      transition(p, 'fail', now, s.name, item.error.code);
+      job.fail(p, now, failure.agent, failure.error.code);
       this.failJob(job, partitionFailedError(job, p), now);
       return;
     }
-    transition(p, 'retry', now, s.name, item.error.code);
-    job.retry.push(p.index);
-    job.requeued++;
-    this.log.warn('partition attempt failed', { jobId: job.id, partition: p.index, attempt: item.a, agent: s.name, code: item.error.code });
+    if (p.attempt >= LIMITS.attempt.max) {
+      job.fail(p, now, failure.agent, failure.error.code);
+      this.failJob(job, attemptsExhaustedError(job, p), now);
+      return;
+    }
+    job.retryLater(p, now, failure.agent, failure.error.code);
+    this.log.warn('partition attempt failed', { jobId: job.id, partition: p.index, attempt: failure.attempt, agent: failure.agent, code: failure.error.code });
   }
 
   // ------------------------------------------------------------------ jobs
@@ -329,6 +419,12 @@ export class Cluster {
     this.effects.finished(job);
   }
 
+  /** Drop a finished job from memory (its report is no longer served). */
+  forget(jobId: string): void {
+    const job = this.jobs.get(jobId);
+    if (job?.finished) this.jobs.delete(jobId);
+  }
+
   cancel(jobId: string, now: number): Job | undefined {
     const job = this.jobs.get(jobId);
     if (job && !job.finished) this.failJob(job, { code: Codes.CANCELLED, name: 'CohortError', message: 'job cancelled' }, now);
@@ -364,27 +460,35 @@ export class Cluster {
         this.effects.notify({ kind: 'agent-suspect', at: now, agentId: s.id, agent: s.name, silentMs: silent });
       }
     }
-    if (this.config.speculation.enabled) for (const job of this.active) this.speculate(job, now);
+    const grace = this.config.timeoutGraceMs ?? DEFAULT_TIMEOUT_GRACE_MS;
+    for (const job of [...this.active]) {
+      for (const p of overdue(job, now, grace)) this.reclaimOverdue(job, p, now);
+      if (!job.finished) this.speculate(job, now);
+    }
+  }
+
+  /** The agent did not answer within the deadline: count a timed-out attempt here, and tell the holder to stop. */
+  private reclaimOverdue(job: Job, p: Partition, now: number): void {
+    const holder = p.agent;
+    if (!holder || job.finished) return;
+    const runningMs = now - (p.state === 'running' ? p.startedAt : p.assignedAt);
+    holder.held.delete(p);
+    this.effects.send(holder, { type: 'cancel', jobId: job.id, items: [p.index] });
+    this.log.warn('partition past its deadline; reclaimed', { jobId: job.id, partition: p.index, attempt: p.attempt, agent: holder.name, state: p.state, runningMs });
+    const error = { code: Codes.PARTITION_TIMEOUT, name: 'CohortError', message: `no result within timeoutMs ${job.spec.timeoutMs} (coordinator deadline, ${runningMs} ms since ${p.state === 'running' ? 'start' : 'assignment'})` };
+    this.attemptFailed(job, p, { attempt: p.attempt, agent: holder.name, mode: undefined, error }, true, now);
   }
 
   private speculate(job: Job, now: number): void {
-    const spec = this.config.speculation;
-    if (job.done < spec.quantile * job.total || job.inflight.size === 0) return;
-    const median = job.durations.quantile(0.5);
-    if (median === undefined) return;
-    const limit = Math.max(spec.multiplier * median, spec.minRuntimeMs);
-    for (const p of job.inflight) {
-      if (p.state !== 'running' || p.speculated || now - p.startedAt <= limit) continue;
+    const candidates = stragglers(job, now, this.config.speculation);
+    if (candidates.length === 0) return;
+    const median = Math.round(job.durations.quantile(0.5) ?? 0);
+    const ready = [...this.agents.values()].filter((s) => acceptsWork(s.state));
+    for (const p of candidates) {
       const holder = p.agent!;
-      if (![...this.agents.values()].some((s) => s !== holder && acceptsWork(s.state))) return;
-      transition(p, 'lost', now, holder.name, 'speculation');
-      p.speculated = true;
-      p.spare = holder;
-      p.agent = null;
-      job.inflight.delete(p);
-      job.retry.unshift(p.index);
-      job.speculative++;
-      this.log.info('speculative copy', { jobId: job.id, partition: p.index, runningMs: now - p.startedAt, medianMs: Math.round(median), agent: holder.name });
+      if (!ready.some((s) => s !== holder)) return;
+      job.speculate(p, now);
+      this.log.info('speculative copy', { jobId: job.id, partition: p.index, runningMs: now - p.startedAt, medianMs: median, agent: holder.name });
       this.effects.notify({ kind: 'speculative-copy', at: now, jobId: job.id, partition: p.index, agent: holder.name, runningMs: now - p.startedAt });
     }
   }

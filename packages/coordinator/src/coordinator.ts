@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CloseCode, encode, ErrorCode, type Logger } from '@cohort/shared';
+import { CloseCode, encode, ErrorCode, newCoordinatorId, type Logger } from '@cohort/shared';
 import { attachAgentSocket, closeSocket } from './agent-socket.js';
 import type { AgentSession } from './agent-session.js';
 import { authorized } from './auth.js';
@@ -66,7 +66,14 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
   const sockets = (s: AgentSession) => s.conn as WebSocket;
   let jobs!: JobService;
   const cluster: Cluster = new Cluster(
-    { heartbeatMs: options.heartbeatMs, heartbeatTimeoutMs: options.heartbeatTimeoutMs, speculation: options.speculation },
+    {
+      heartbeatMs: options.heartbeatMs,
+      heartbeatTimeoutMs: options.heartbeatTimeoutMs,
+      speculation: options.speculation,
+      maxAgentCredit: options.maxAgentCredit,
+      timeoutGraceMs: options.timeoutGraceMs,
+      coordinatorId: newCoordinatorId(),
+    },
     {
       send: (s, message) => {
         const ws = sockets(s);

@@ -41,6 +41,13 @@ export class IntDeque {
     return this.count === 0 ? undefined : this.buf[this.head];
   }
 
+  /** Empty it and give the buffer back. */
+  clear(): void {
+    this.buf = new Int32Array(4);
+    this.head = 0;
+    this.count = 0;
+  }
+
   private grow(): void {
     const next = new Int32Array(this.buf.length * 2);
     for (let i = 0; i < this.count; i++) next[i] = this.buf[(this.head + i) % this.buf.length]!;

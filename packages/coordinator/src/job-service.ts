@@ -5,7 +5,7 @@
  * loop, never inside a socket handler.
  */
 import type { ServerResponse } from 'node:http';
-import { CohortError, ErrorCode, loadTask, newJobId, toWireError, type TaskModule, type Logger } from '@cohort/shared';
+import { CohortError, ErrorCode, encode, loadTask, newJobId, toWireError, type TaskModule, type Logger } from '@cohort/shared';
 import type { Cluster, ClusterEvent } from './cluster.js';
 import { Job, type JobSpec } from './job.js';
 import type { RecoveredState } from './journal.js';
@@ -17,6 +17,8 @@ import { EventStreams } from './sse.js';
 export const DEFAULT_PARTITIONS = 16;
 /** Finished jobs kept for reports; older ones are forgotten. */
 export const MAX_FINISHED_JOBS = 1000;
+/** And at most this many bytes of their merged results (the largest single result is kept regardless). */
+export const MAX_FINISHED_BYTES = 256 * 1024 * 1024;
 
 export interface JobServiceOptions {
   maxAttempts: number;
@@ -31,7 +33,8 @@ export class JobService {
   accepting = true;
   readonly streams = new EventStreams();
   private readonly tasks = new Map<string, TaskModule>();
-  private readonly finishedOrder: string[] = [];
+  private readonly finishedOrder: Array<{ jobId: string; bytes: number }> = [];
+  private finishedBytes = 0;
   /** Reports of jobs that had finished before a restart (their partitions are not reloaded). */
   private readonly restoredReports = new Map<string, JobReport>();
 
@@ -105,8 +108,20 @@ export class JobService {
     this.tasks.delete(job.id);
     const durable = this.options.store ? this.options.store.jobFinished(job) : Promise.resolve();
     durable.then(() => this.streams.sendJob(job.id, 'end', jobReport(job, Date.now()), true), () => {});
-    this.finishedOrder.push(job.id);
-    while (this.finishedOrder.length > MAX_FINISHED_JOBS) this.cluster.jobs.delete(this.finishedOrder.shift()!);
+    job.release();
+    this.retain(job);
+  }
+
+  /** Keep finished jobs' reports within MAX_FINISHED_JOBS and MAX_FINISHED_BYTES, forgetting the oldest first. */
+  private retain(job: Job): void {
+    const bytes = approxBytes(job.result);
+    this.finishedOrder.push({ jobId: job.id, bytes });
+    this.finishedBytes += bytes;
+    while (this.finishedOrder.length > 1 && (this.finishedOrder.length > MAX_FINISHED_JOBS || this.finishedBytes > MAX_FINISHED_BYTES)) {
+      const old = this.finishedOrder.shift()!;
+      this.finishedBytes -= old.bytes;
+      this.cluster.forget(old.jobId);
+    }
   }
 
   progress(job: Job): void {
@@ -218,6 +233,16 @@ export class JobService {
       this.options.log.info('job restored', { jobId, task: spec.task, partitions: job.total, recovered: job.recovered });
     }
     this.options.scheduleSoon();
+  }
+}
+
+/** The encoded size of a value, roughly; what cannot be encoded counts as a small fixed size. */
+function approxBytes(value: unknown): number {
+  if (value === undefined || value === null) return 16;
+  try {
+    return encode(value).length;
+  } catch {
+    return 1024;
   }
 }
 

@@ -1,11 +1,13 @@
 /**
  * A job and its partitions, as data with no I/O. The cluster (cluster.ts)
- * moves partitions through the partition machine and keeps the counts here.
+ * moves partitions through the partition machine; the moves that touch a
+ * partition's holder, the queues and the counts are methods here, each in one
+ * place: `assign`, `requeue`, `retryLater`, `settle`.
  */
 import type { ErrorCode, Isolation, ModeReason, SlotMode, WireError } from '@cohort/shared';
 import type { AgentSession } from './agent-session.js';
 import { IntDeque } from './deque.js';
-import type { PartitionRecord, PartitionState, Transition } from './partition-machine.js';
+import { transition, type PartitionRecord, type PartitionState, type Transition } from './partition-machine.js';
 import { DurationHistogram } from './quantile.js';
 
 export type JobStatus = 'queued' | 'running' | 'merging' | 'succeeded' | 'failed' | 'cancelled';
@@ -23,7 +25,8 @@ export interface JobSpec {
 export interface AttemptFailure {
   attempt: number;
   agent: string;
-  mode: SlotMode;
+  /** Undefined when the coordinator itself timed the attempt out. */
+  mode: SlotMode | undefined;
   error: WireError;
 }
 
@@ -44,13 +47,26 @@ export class Partition implements PartitionRecord {
   /** The agent whose result was accepted. */
   winner: string | undefined;
   failures?: AttemptFailure[];
+  /** Agents that died (closed or silent) while this partition ran on them: Dask's suspicious count. */
+  deaths?: string[];
   speculated = false;
+  /** The session id the current attempt was issued to; only it (or its heirs) may answer it. */
+  issuedTo: string | undefined;
+  /** Earlier attempts that may still be answered, as [attempt, session id]; absent until a second attempt. */
+  earlier?: Array<[attempt: number, sessionId: string]>;
 
   constructor(
     readonly job: Job,
     readonly index: number,
-    readonly input: unknown,
+    public input: unknown,
   ) {}
+
+  /** True when attempt `a` of this partition was issued to one of the sessions in `lineage`. */
+  issued(a: number, lineage: ReadonlySet<string>): boolean {
+    if (a === this.attempt) return this.issuedTo !== undefined && lineage.has(this.issuedTo);
+    if (this.earlier) for (const [attempt, id] of this.earlier) if (attempt === a) return lineage.has(id);
+    return false;
+  }
 }
 
 export interface AgentShare {
@@ -61,7 +77,9 @@ export interface AgentShare {
 
 export class Job {
   status: JobStatus = 'queued';
-  readonly partitions: Partition[];
+  /** Emptied when the job is released (finished): a finished job keeps its report and result only. */
+  partitions: Partition[];
+  readonly total: number;
   /** Fresh partitions, in order. */
   readonly pending = new IntDeque();
   /** Partitions that came back (lost, retried, speculated): they go first. */
@@ -82,8 +100,10 @@ export class Job {
   recovered = 0;
   /** Sum of the accepted partitions' run times inside their slots, ms: the work, without scheduling. */
   slotMs = 0;
-  /** Rebuilt from the journal: agents may hold results of attempts this coordinator never issued. */
+  /** Rebuilt from the journal after a restart. */
   restored = false;
+  /** Results dropped because their attempt was never issued to the session that sent them. */
+  unissued = 0;
   result: unknown = undefined;
   error: (WireError & { code: ErrorCode }) | undefined;
 
@@ -95,11 +115,79 @@ export class Job {
     inputs: unknown[],
   ) {
     this.partitions = inputs.map((input, i) => new Partition(this, i, input));
+    this.total = inputs.length;
     for (let i = 0; i < inputs.length; i++) this.pending.push(i);
   }
 
-  get total(): number {
-    return this.partitions.length;
+  /** Issue the next attempt of `p` to `s`. */
+  assign(p: Partition, s: AgentSession, now: number): void {
+    transition(p, 'assign', now, s.name);
+    if (p.issuedTo !== undefined) (p.earlier ??= []).push([p.attempt, p.issuedTo]);
+    p.attempt++;
+    p.issuedTo = s.id;
+    p.agent = s;
+    p.assignedAt = now;
+    p.startedAt = now;
+    s.held.add(p);
+    this.inflight.add(p);
+    this.attempts++;
+    if (this.status === 'queued') {
+      this.status = 'running';
+      this.startedAt = now;
+    }
+  }
+
+  /** Take `p` back from its holder and queue it first (a loss: agent gone, handed back, speculation, timeout). */
+  requeue(p: Partition, now: number, agent: string, reason: string): void {
+    transition(p, 'lost', now, agent, reason);
+    this.unhold(p);
+    this.retry.unshift(p.index);
+    this.requeued++;
+  }
+
+  /** Issue a copy of a straggler elsewhere: its holder keeps running the original, as the spare. */
+  speculate(p: Partition, now: number): void {
+    const holder = p.agent!;
+    transition(p, 'lost', now, holder.name, 'speculation');
+    p.speculated = true;
+    p.spare = holder;
+    p.agent = null;
+    this.inflight.delete(p);
+    this.retry.unshift(p.index);
+    this.speculative++;
+  }
+
+  /** A failed attempt with attempts left: queue `p` behind the others. */
+  retryLater(p: Partition, now: number, agent: string, reason: string): void {
+    transition(p, 'retry', now, agent, reason);
+    this.unhold(p);
+    this.retry.push(p.index);
+    this.requeued++;
+  }
+
+  /** `p` failed for good (the job fails with it). */
+  fail(p: Partition, now: number, agent: string, reason: string): void {
+    transition(p, 'fail', now, agent, reason);
+    this.unhold(p);
+  }
+
+  private unhold(p: Partition): void {
+    if (p.agent) p.agent.held.delete(p);
+    p.agent = null;
+    this.inflight.delete(p);
+  }
+
+  /**
+   * A finished job keeps its report and its merged result, and nothing else:
+   * inputs, partitions, histories and values go, so that memory is bounded by
+   * the jobs running, not the jobs run.
+   */
+  release(): void {
+    this.partitions = [];
+    this.spec.input = undefined;
+    this.pending.clear();
+    this.retry.clear();
+    this.inflight.clear();
   }
 
   get finished(): boolean {

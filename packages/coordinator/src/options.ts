@@ -3,7 +3,7 @@
  * (`CoordinatorOptions`), `withDefaults()`, and the checked, compiled form
  * (`compileOptions()`). Durations are numbers named `…Ms`.
  */
-import { CohortError, ErrorCode, checkInt, checkNumber, createLogger, invalidOption, isLoopbackHost, resolveToken, type Logger } from '@cohort/shared';
+import { CohortError, ErrorCode, LIMITS, checkInt, checkNumber, createLogger, invalidOption, isLoopbackHost, resolveToken, type Logger } from '@cohort/shared';
 import type { SpeculationConfig } from './cluster.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -16,6 +16,10 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_ATTEMPTS = 3;
 export const DEFAULT_MAX_PARTITIONS = 2_000_000;
 export const DEFAULT_TICK_MS = 100;
+/** The most partitions one agent session may hold, whatever slots and prefetch it declared. */
+export const DEFAULT_MAX_AGENT_CREDIT = 4096;
+/** Past a job's timeoutMs plus this, the coordinator reclaims the partition itself (the agent normally times out first). */
+export const DEFAULT_TIMEOUT_GRACE_MS = 2000;
 export const DEFAULT_SPECULATION: SpeculationConfig = { enabled: true, quantile: 0.75, multiplier: 1.5, minRuntimeMs: 250 };
 
 export interface CoordinatorOptions {
@@ -34,6 +38,10 @@ export interface CoordinatorOptions {
   maxAttempts?: number;
   maxPartitions?: number;
   tickMs?: number;
+  /** The most partitions one agent session may hold. */
+  maxAgentCredit?: number;
+  /** Grace past a job's timeoutMs before the coordinator reclaims a partition itself. */
+  timeoutGraceMs?: number;
   speculation?: Partial<SpeculationConfig>;
   /** Directory for the append-only journal; without it, state lives in memory only. */
   stateDir?: string;
@@ -53,6 +61,8 @@ export interface CompiledCoordinatorOptions {
   maxAttempts: number;
   maxPartitions: number;
   tickMs: number;
+  maxAgentCredit: number;
+  timeoutGraceMs: number;
   speculation: SpeculationConfig;
   stateDir: string | undefined;
   logger: Logger;
@@ -71,6 +81,8 @@ export function withDefaults(options: CoordinatorOptions): CompiledCoordinatorOp
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     maxPartitions: options.maxPartitions ?? DEFAULT_MAX_PARTITIONS,
     tickMs: options.tickMs ?? DEFAULT_TICK_MS,
+    maxAgentCredit: options.maxAgentCredit ?? DEFAULT_MAX_AGENT_CREDIT,
+    timeoutGraceMs: options.timeoutGraceMs ?? DEFAULT_TIMEOUT_GRACE_MS,
     speculation: { ...DEFAULT_SPECULATION, ...options.speculation },
     stateDir: options.stateDir,
     logger: options.logger ?? createLogger().child({ component: 'coordinator' }),
@@ -88,8 +100,10 @@ export function compileOptions(options: CoordinatorOptions): CompiledCoordinator
   checkInt('handshakeTimeoutMs', o.handshakeTimeoutMs, 10, 600_000);
   checkInt('maxPayloadBytes', o.maxPayloadBytes, 1024, 2 ** 31 - 1);
   checkInt('maxBodyBytes', o.maxBodyBytes, 1024, 2 ** 31 - 1);
-  checkInt('maxAttempts', o.maxAttempts, 1, 100);
-  checkInt('maxPartitions', o.maxPartitions, 1, 100_000_000);
+  checkInt('maxAttempts', o.maxAttempts, LIMITS.maxAttempts.min, LIMITS.maxAttempts.max);
+  checkInt('maxPartitions', o.maxPartitions, LIMITS.partitions.min, LIMITS.partitions.max);
+  checkInt('maxAgentCredit', o.maxAgentCredit, 1, 1_000_000);
+  checkInt('timeoutGraceMs', o.timeoutGraceMs, 0, 3_600_000);
   checkInt('tickMs', o.tickMs, 5, 10_000);
   if (o.tickMs > o.heartbeatMs) throw invalidOption(`tickMs (${o.tickMs}) must not exceed heartbeatMs (${o.heartbeatMs})`);
   checkNumber('speculation.quantile', o.speculation.quantile, 0, 1);

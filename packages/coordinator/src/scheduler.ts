@@ -7,7 +7,6 @@ import type { AssignItem, AssignMessage } from '@cohort/shared';
 import { acceptsWork, isLive } from './agent-machine.js';
 import type { AgentSession } from './agent-session.js';
 import type { Job } from './job.js';
-import { transition } from './partition-machine.js';
 
 export interface Assignment {
   session: AgentSession;
@@ -40,22 +39,11 @@ export function planAssignments(active: readonly Job[], sessions: Iterable<Agent
       while (quota > 0) {
         const p = job.take(s, live);
         if (!p) break;
-        transition(p, 'assign', now, s.name);
-        p.attempt++;
-        p.agent = s;
-        p.assignedAt = now;
-        p.startedAt = now;
-        s.held.add(p);
-        job.inflight.add(p);
-        job.attempts++;
+        job.assign(p, s, now);
         items.push({ p: p.index, a: p.attempt, input: p.input });
         quota--;
       }
       if (items.length === 0) continue;
-      if (job.status === 'queued') {
-        job.status = 'running';
-        job.startedAt = now;
-      }
       out.push({ session: s, message: { type: 'assign', jobId: job.id, task: job.spec.task, isolation: job.isolation, timeoutMs: job.spec.timeoutMs, items } });
     }
   }

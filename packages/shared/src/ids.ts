@@ -17,3 +17,8 @@ const JOB_ID = /^j_[0-9a-z]{10}$/;
 export function isJobId(value: unknown): value is string {
   return typeof value === 'string' && JOB_ID.test(value);
 }
+
+/** One per coordinator start: agents tell a restart from a reconnect by it. */
+export function newCoordinatorId(): string {
+  return `c_${short()}`;
+}

@@ -102,7 +102,7 @@ export interface ResultsMessage {
   items: ResultItem[];
 }
 
-/** Partitions that entered a slot; sent only for partitions dispatched one at a time. */
+/** Partitions that entered a slot (alone or in a batch): a partition running on an agent that dies is suspect. */
 export interface StartedMessage {
   type: 'started';
   jobId: string;
@@ -139,6 +139,12 @@ export interface WelcomeMessage {
   protocol: number;
   sessionId: string;
   coordinatorVersion: string;
+  /**
+   * Random for each start of the coordinator. Attempts issued by an earlier
+   * start mean nothing to this one: an agent that sees it change drops the
+   * results it held and the work it had queued.
+   */
+  coordinatorId?: string;
   heartbeatMs: number;
   heartbeatTimeoutMs: number;
 }

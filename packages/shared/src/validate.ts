@@ -141,7 +141,8 @@ export function validateCoordinatorMessage(v: unknown): CoordinatorMessage {
   switch (v.type) {
     case 'welcome':
       int(v, 'protocol');
-      str(v, 'sessionId', 64);
+      str(v, 'sessionId', MAX_LENGTH.sessionId);
+      if (v.coordinatorId !== undefined) str(v, 'coordinatorId', MAX_LENGTH.sessionId);
       int(v, 'heartbeatMs', 1);
       int(v, 'heartbeatTimeoutMs', 1);
       return v as unknown as CoordinatorMessage;

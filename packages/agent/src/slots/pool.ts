@@ -115,6 +115,14 @@ export class SlotPool {
     this.settle();
   }
 
+  /** Cancel every job: queued work is dropped, and slots running it are stopped. */
+  cancelAll(): void {
+    const jobs = new Set<string>();
+    for (const w of this.queue.heads()) jobs.add(w.jobId);
+    for (const slot of this.slots) if (slot.batch) jobs.add(slot.batch.jobId);
+    for (const jobId of jobs) this.cancel(jobId);
+  }
+
   async drain(graceMs: number): Promise<void> {
     if (this.state === 'new' || this.state === 'running') {
       this.state = 'draining';
@@ -172,11 +180,13 @@ export class SlotPool {
         this.grow(choice.mode, busy);
         continue;
       }
-      const single = head.timeoutMs > 0 || !this.stats.isSmall(head.task, head.jobId);
+      // A retried partition (attempt > 1) is suspect: it runs alone, so that the coordinator hears it
+      // started and can hold this agent's death against it.
+      const single = head.timeoutMs > 0 || head.a > 1 || !this.stats.isSmall(head.task, head.jobId);
       // By count, and by size: no-op partitions with 1 MB inputs must not make 256 MB messages.
       const bySize = Math.max(1, Math.floor(MAX_BATCH_BYTES / Math.max(1, head.bytes ?? 0)));
       const want = single ? 1 : Math.min(MAX_BATCH, bySize, Math.ceil(this.queue.jobLength(head.jobId) / (this.options.slots - busy)));
-      const items = this.queue.take(head.jobId, want, (w) => w.task === head.task && w.isolation === head.isolation && w.timeoutMs === 0);
+      const items = this.queue.take(head.jobId, want, (w) => w.task === head.task && w.isolation === head.isolation && w.timeoutMs === 0 && w.a <= 1);
       const batch: Batch = { jobId: head.jobId, task: head.task, why: choice.why, items, reported: 0, single };
       if (single) this.stats.dispatchedAlone(head.task);
       this.hooks.beforeDispatch?.(slot.id, items);

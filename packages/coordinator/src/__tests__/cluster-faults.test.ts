@@ -197,7 +197,7 @@ describe('cluster: failure detection by tick', () => {
   it('a late result for a partition that is pending (not yet rescheduled) is accepted, and it is not handed out again', () => {
     const { cluster, fx, a, b, job } = twoAgents();
     cluster.disconnected(a, T0 + 10);
-    const a2 = join(cluster, 'a', 1, T0 + 11, { id: 'a-2' });
+    const a2 = join(cluster, 'a', 1, T0 + 11, { id: 'a-2', previousSessionId: 'a' });
     cluster.receive(a2, { type: 'results', jobId: 'j1', items: [ok(0, 1), ok(1, 1)] }, T0 + 12);
     expect(job.partitions[0]!.state).toBe('succeeded');
     expect(job.partitions[0]!.history!.at(-1)).toMatchObject({ from: 'pending', to: 'succeeded', event: 'succeed' });
@@ -291,7 +291,7 @@ describe('cluster: partition failures', () => {
     expect(fx.completed).toEqual([good]);
   });
 
-  it('a job restored after a restart accepts a result from an attempt issued before the restart', () => {
+  it('a job restored after a restart refuses results of attempts this coordinator never issued (issue 8, item 3)', () => {
     const { cluster, fx } = makeCluster();
     const a = join(cluster, 'a', 1, T0);
     const fresh = makeJob('j-fresh', 2);
@@ -302,9 +302,10 @@ describe('cluster: partition failures', () => {
     cluster.receive(a, { type: 'results', jobId: 'j-fresh', items: [ok(0, 3)] }, T0 + 1);
     expect(fresh.done).toBe(0);
     cluster.receive(a, { type: 'results', jobId: 'j-restored', items: [ok(0, 3)] }, T0 + 2);
-    expect(restored.done).toBe(1);
-    expect(restored.partitions[0]!.attempt).toBe(3);
-    expect(fx.acceptedItems).toEqual([{ jobId: 'j-restored', p: 0, value: 0 }]);
+    expect(restored.done).toBe(0);
+    expect(restored.partitions[0]!.attempt).toBe(0);
+    expect(restored.unissued).toBe(1);
+    expect(fx.acceptedItems).toEqual([]);
   });
 
   it('a cancelled attempt is not counted as a failure, and the partition is not stranded', () => {
@@ -344,7 +345,7 @@ describe('cluster: partition failures', () => {
     answerAll(cluster, fx, b, T0 + 2);
     cluster.schedule(T0 + 3);
     expect(job.partitions[0]!.agent).toBe(b);
-    const a2 = join(cluster, 'a', 1, T0 + 4, { id: 'a-2' });
+    const a2 = join(cluster, 'a', 1, T0 + 4, { id: 'a-2', previousSessionId: 'a' });
     cluster.receive(a2, { type: 'results', jobId: 'j1', items: [failed(0, 1)] }, T0 + 5);
     expect(job.partitions[0]!.state).toBe('assigned');
     expect(job.partitions[0]!.attempt).toBe(2);

@@ -4,3 +4,4 @@ export { ApiClient, httpBase } from './client.js';
 export { startLocalCluster, type LocalCluster, type AgentSpec } from './local-cluster.js';
 export { spawnAgent, spawnCoordinator, stopAll, COHORT_BIN, type AgentProcess, type CoordinatorProcess, type Spawned } from './processes.js';
 export { capacityModel } from './capacity.js';
+export { startRogueAgent, type RogueAgent, type RogueOptions } from './drill/rogue-agent.js';

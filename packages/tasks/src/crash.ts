@@ -12,6 +12,9 @@
  *     process slots unless that is what you want.
  *   - `'oom'`: allocate and retain objects until the V8 heap is exhausted
  *     (a worker's resource limit, or the process's fatal out-of-memory).
+ *   - `'kill-agent'`: SIGKILL the agent that runs the slot (the process
+ *     itself in a thread slot, the parent in a process slot): a task that
+ *     takes its host down, which the coordinator must hold against it.
  *   - `'none'`: crash nothing; a control run.
  * - `partitions`: the partition indices that crash (each in [0, n)); default
  *   all of them.
@@ -26,7 +29,7 @@ import { badInput, defineTask, type RunContext } from '@cohort/shared';
 import { checkPartitionCount, describe, inputObject, intField, partitionSet, sum } from './internal/input.js';
 
 const NAME = 'crash';
-const HOWS = ['exit', 'throw-timer', 'abort', 'oom', 'none'] as const;
+const HOWS = ['exit', 'throw-timer', 'abort', 'oom', 'kill-agent', 'none'] as const;
 export type CrashHow = (typeof HOWS)[number];
 
 export interface CrashPart {
@@ -73,6 +76,9 @@ export default defineTask({
         return process.abort();
       case 'oom':
         return exhaustHeap();
+      case 'kill-agent':
+        process.kill(ctx.mode === 'thread' ? process.pid : process.ppid, 'SIGKILL');
+        return new Promise<number>(() => {});
       default:
         throw badInput(NAME, `unknown crash ${describe(how)}`);
     }

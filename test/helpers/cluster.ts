@@ -5,7 +5,7 @@
  */
 import { afterEach } from 'vitest';
 import { WebSocket } from 'ws';
-import { ApiClient, startLocalCluster, stopAll, type AgentSpec, type LocalCluster, type Spawned } from '@cohort/cli';
+import { ApiClient, startLocalCluster, stopAll, type AgentSpec, type LocalCluster, type LocalClusterOptions, type Spawned } from '@cohort/cli';
 import { encode } from '@cohort/shared';
 
 const started: Array<LocalCluster | Spawned> = [];
@@ -15,8 +15,8 @@ afterEach(async () => {
   await Promise.all(all.map((c) => ('agents' in c ? c.stop() : stopAll([c]))));
 });
 
-export async function cluster(agents: AgentSpec[], coordinatorArgs: string[] = []): Promise<LocalCluster & { api: ApiClient }> {
-  const c = await startLocalCluster({ agents, coordinatorArgs });
+export async function cluster(agents: AgentSpec[], coordinatorArgs: string[] = [], extra: Partial<LocalClusterOptions> = {}): Promise<LocalCluster & { api: ApiClient }> {
+  const c = await startLocalCluster({ ...extra, agents, coordinatorArgs });
   started.push(c);
   return Object.assign(c, { api: new ApiClient({ url: c.url, token: c.token }) });
 }

@@ -121,6 +121,7 @@ export async function startAgent(userOptions: AgentOptions, hooks: AgentHooks = 
     slots: options.slots,
     mode: options.mode,
     heapLimitMb: options.heapLimitMb,
+    tasksDirs: options.tasksDirs,
     logger: log.child({ component: 'slots' }),
     events: {
       onResults: (jobId, items) => outbox.addResults(jobId, items),

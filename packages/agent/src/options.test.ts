@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs';
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, LIMITS, silentLogger } from '@cohort/shared';
 import { DEFAULT_MAX_PREFETCH, DEFAULT_MODE, compileOptions, type AgentOptions } from './options.js';
@@ -88,5 +90,17 @@ describe('agent compileOptions', () => {
     expect(compile({ token: 't1', env: { COHORT_TOKEN: 'env' } }).token).toBe('t1');
     expect(compile({ env: { COHORT_TOKEN: 'env' } }).token).toBe('env');
     expect(compile({ env: { COHORT_TOKEN: '' } }).token).toBeUndefined();
+  });
+
+  it('COHORT_AGENT_TOKEN is preferred to COHORT_TOKEN, and the option to both', () => {
+    expect(compile({ env: { COHORT_TOKEN: 'both', COHORT_AGENT_TOKEN: 'agent' } }).token).toBe('agent');
+    expect(compile({ token: 't1', env: { COHORT_AGENT_TOKEN: 'agent' } }).token).toBe('t1');
+    expect(compile({ env: { COHORT_TOKEN: 'both', COHORT_AGENT_TOKEN: '' } }).token).toBe('both');
+  });
+
+  it('tasksDirs: existing directories, as real paths; none by default', () => {
+    expect(compile().tasksDirs).toEqual([]);
+    expect(compile({ tasksDirs: [os.tmpdir()] }).tasksDirs).toEqual([realpathSync(os.tmpdir())]);
+    expect(codeOf(() => compile({ tasksDirs: ['/no/such/dir/anywhere'] }))).toBe(ErrorCode.INVALID_OPTION);
   });
 });

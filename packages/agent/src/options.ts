@@ -2,7 +2,7 @@
  * Agent options in one place: user options, `withDefaults()`, `compileOptions()`.
  */
 import os from 'node:os';
-import { LIMITS, MAX_LENGTH, checkInt, checkOneOf, createLogger, invalidOption, resolveToken, type AgentMode, type Logger } from '@cohort/shared';
+import { LIMITS, MAX_LENGTH, checkInt, checkOneOf, createLogger, invalidOption, resolveAgentToken, resolveTasksDirs, type AgentMode, type Logger } from '@cohort/shared';
 
 export const DEFAULT_MODE: AgentMode = 'auto';
 export const DEFAULT_MAX_PREFETCH = 4096;
@@ -17,7 +17,10 @@ export const DEFAULT_MAX_HELD_RESULTS = 200_000;
 export interface AgentOptions {
   /** ws://host:port of the coordinator. */
   connect: string;
+  /** The credential presented at the upgrade; defaults to COHORT_AGENT_TOKEN, then COHORT_TOKEN. */
   token?: string;
+  /** Directories whose .js/.mjs modules the slots may load as tasks (resolved to real paths). */
+  tasksDirs?: string[];
   mode?: AgentMode;
   slots?: number;
   name?: string;
@@ -38,6 +41,8 @@ export interface CompiledAgentOptions {
   connect: string;
   url: string;
   token: string | undefined;
+  /** Real absolute paths; passed to every slot. */
+  tasksDirs: string[];
   mode: AgentMode;
   slots: number;
   name: string;
@@ -55,7 +60,8 @@ export interface CompiledAgentOptions {
 export function withDefaults(options: AgentOptions): Omit<CompiledAgentOptions, 'url'> {
   return {
     connect: options.connect,
-    token: resolveToken(options.token, options.env),
+    token: resolveAgentToken(options.token, options.env),
+    tasksDirs: options.tasksDirs ?? [],
     mode: options.mode ?? DEFAULT_MODE,
     slots: options.slots ?? os.availableParallelism(),
     name: options.name ?? `${os.hostname()}-${process.pid}`,
@@ -92,5 +98,5 @@ export function compileOptions(options: AgentOptions): CompiledAgentOptions {
   checkInt('loadSampleMs', o.loadSampleMs, 100, 3_600_000);
   checkInt('maxHeldResults', o.maxHeldResults, 0, 100_000_000);
   if (o.name.length === 0 || o.name.length > MAX_LENGTH.agentName) throw invalidOption(`name must be 1 to ${MAX_LENGTH.agentName} characters`);
-  return { ...o, url: url.toString() };
+  return { ...o, tasksDirs: resolveTasksDirs(o.tasksDirs), url: url.toString() };
 }

@@ -3,6 +3,7 @@
  * these helpers turn the strings into the numbers and objects the library
  * options take, with INVALID_OPTION errors that name the flag.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { CohortError, ErrorCode, isLogLevel, createLogger, type Logger } from '@cohort/shared';
 
 export function intFlag(name: string, value: string | undefined): number | undefined {
@@ -36,3 +37,30 @@ export const COMMON_FLAGS = {
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** Secrets longer than this in a token file are refused. */
+const MAX_TOKEN_FILE_BYTES = 4096;
+
+/**
+ * Read a credential from a file (`--token-file PATH`): its first line, without
+ * surrounding whitespace. The error names the flag and the path, never the content.
+ */
+export function tokenFileFlag(name: string, file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    if (statSync(file).size > MAX_TOKEN_FILE_BYTES) throw new Error('too large');
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new CohortError(ErrorCode.INVALID_OPTION, `--${name} ${JSON.stringify(file)} is not a readable file of at most ${MAX_TOKEN_FILE_BYTES} bytes`);
+  }
+  const token = (text.split(/\r?\n/, 1)[0] ?? '').trim();
+  if (token === '') throw new CohortError(ErrorCode.INVALID_OPTION, `--${name} ${JSON.stringify(file)} holds no token on its first line`);
+  return token;
+}
+
+/** One credential from its flag, or its file flag; both at once is a conflict. */
+export function secretFlag(name: string, value: string | undefined, fileFlag: string, file: string | undefined): string | undefined {
+  if (value !== undefined && file !== undefined) throw new CohortError(ErrorCode.INVALID_OPTION, `--${name} and --${fileFlag} conflict: pass one`);
+  return value ?? tokenFileFlag(fileFlag, file);
+}

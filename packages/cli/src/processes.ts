@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CohortError, ErrorCode } from '@cohort/shared';
+import { CohortError, ErrorCode, withoutSecrets } from '@cohort/shared';
 
 export const COHORT_BIN = fileURLToPath(new URL('../bin/cohort.mjs', import.meta.url));
 export const READY_TIMEOUT_MS = 20_000;
@@ -43,7 +43,8 @@ export interface SpawnOptions {
 
 function spawnCohort(options: SpawnOptions, ready: RegExp): Promise<Spawned> {
   const child = spawn(process.execPath, [COHORT_BIN, ...options.args], {
-    env: { ...process.env, ...options.env },
+    // This process's own Cohort secrets stay here; a child gets only those it is given.
+    env: { ...withoutSecrets(process.env), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { authorized, presentedToken, tokenMatches } from './auth.js';
+import { agentCredential, authorized, clientAccess, presentedToken, tokenMatches } from './auth.js';
 
 const req = (authorization?: string) => ({ headers: authorization === undefined ? {} : { authorization } }) as IncomingMessage;
 
@@ -48,5 +48,28 @@ describe('authorized', () => {
     expect(authorized(req('Bearer right'), 'right')).toBe(true);
     expect(authorized(req('Bearer wrong'), 'right')).toBe(false);
     expect(authorized(req(), 'right')).toBe(false);
+  });
+});
+
+describe('split credentials', () => {
+  const split = { client: 'client', agent: 'agent' };
+
+  it('the upgrade takes the agent credential when split, else the shared one', () => {
+    expect(agentCredential(split)).toBe('agent');
+    expect(agentCredential({ client: 'both', agent: undefined })).toBe('both');
+    expect(agentCredential({ client: undefined, agent: undefined })).toBeUndefined();
+  });
+
+  it('the API takes the client credential, forbids the agent one, and refuses anything else', () => {
+    expect(clientAccess(req('Bearer client'), split)).toBe('ok');
+    expect(clientAccess(req('Bearer agent'), split)).toBe('FORBIDDEN');
+    expect(clientAccess(req('Bearer other'), split)).toBe('AUTH_FAILED');
+    expect(clientAccess(req(), split)).toBe('AUTH_FAILED');
+  });
+
+  it('without a split, the one token opens the API; without any token, anything does', () => {
+    expect(clientAccess(req('Bearer both'), { client: 'both', agent: undefined })).toBe('ok');
+    expect(clientAccess(req('Bearer agent'), { client: 'both', agent: undefined })).toBe('AUTH_FAILED');
+    expect(clientAccess(req(), { client: undefined, agent: undefined })).toBe('ok');
   });
 });

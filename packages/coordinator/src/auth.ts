@@ -1,6 +1,7 @@
 /**
  * Token checks, in constant time. Both sides are hashed first so that the
- * comparison does not leak the token's length either.
+ * comparison does not leak the token's length either. The client API and
+ * the agent upgrade each check their own role's credential.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -25,4 +26,33 @@ export function presentedToken(req: IncomingMessage): string | undefined {
 /** True when the request may proceed: no token is configured, or it presented the right one. */
 export function authorized(req: IncomingMessage, token: string | undefined): boolean {
   return token === undefined || tokenMatches(token, presentedToken(req));
+}
+
+/**
+ * The two roles' credentials. `client` alone grants both roles (as `--token`
+ * always has); with `agent` set the roles are split: only `agent` joins at
+ * the upgrade, and only `client` reaches /api.
+ */
+export interface Credentials {
+  client: string | undefined;
+  agent: string | undefined;
+}
+
+/** The credential the agent upgrade accepts: the agent credential when split, else the shared one. */
+export function agentCredential(credentials: Credentials): string | undefined {
+  return credentials.agent ?? credentials.client;
+}
+
+/**
+ * Whether a request may use the client API: `ok`, `FORBIDDEN` (it presented
+ * the agent credential: valid, but not for this role), or `AUTH_FAILED`.
+ * Both comparisons always run, so the answer's timing does not say which.
+ */
+export function clientAccess(req: IncomingMessage, credentials: Credentials): 'ok' | 'FORBIDDEN' | 'AUTH_FAILED' {
+  if (credentials.client === undefined) return 'ok';
+  const presented = presentedToken(req);
+  const isClient = tokenMatches(credentials.client, presented);
+  const isAgent = credentials.agent !== undefined && tokenMatches(credentials.agent, presented);
+  if (isClient) return 'ok';
+  return isAgent ? 'FORBIDDEN' : 'AUTH_FAILED';
 }

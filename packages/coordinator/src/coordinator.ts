@@ -9,7 +9,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCode, encode, ErrorCode, newCoordinatorId, type Logger } from '@cohort/shared';
 import { attachAgentSocket, closeSocket } from './agent-socket.js';
 import type { AgentSession } from './agent-session.js';
-import { authorized } from './auth.js';
+import { agentCredential, authorized } from './auth.js';
 import { Cluster } from './cluster.js';
 import { handleHttp } from './http-api.js';
 import { JobService } from './job-service.js';
@@ -88,18 +88,18 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
     },
     log.child({ component: 'cluster' }),
   );
-  jobs = new JobService(cluster, { maxAttempts: options.maxAttempts, maxPartitions: options.maxPartitions, log, scheduleSoon, store });
+  jobs = new JobService(cluster, { maxAttempts: options.maxAttempts, maxPartitions: options.maxPartitions, tasksDirs: options.tasksDirs, log, scheduleSoon, store });
   if (opened) await jobs.restore(opened.recovered);
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false });
   const server: Server = createServer((req, res) => {
-    void handleHttp(req, res, { token: options.token, maxBodyBytes: options.maxBodyBytes, jobs });
+    void handleHttp(req, res, { token: options.token, agentToken: options.agentToken, maxBodyBytes: options.maxBodyBytes, jobs });
   });
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
     const path = new URL(req.url ?? '/', 'http://coordinator').pathname;
     if (path !== AGENT_PATH) return rejectUpgrade(socket, 404, ErrorCode.NOT_FOUND, `no WebSocket at ${path}; agents connect to ${AGENT_PATH}`);
-    if (!authorized(req, options.token)) {
+    if (!authorized(req, agentCredential({ client: options.token, agent: options.agentToken }))) {
       log.warn('agent upgrade refused', { remote, code: ErrorCode.AUTH_FAILED });
       return rejectUpgrade(socket, 401, ErrorCode.AUTH_FAILED, 'missing or wrong bearer token');
     }
@@ -122,7 +122,7 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  log.info('coordinator listening', { host, port: address.port, auth: options.token ? 'token' : 'none' });
+  log.info('coordinator listening', { host, port: address.port, auth: options.agentToken ? 'split' : options.token ? 'token' : 'none', tasksDirs: options.tasksDirs });
 
   let closing: Promise<void> | undefined;
   let resolveClosed!: () => void;

@@ -12,12 +12,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CohortError, ErrorCode, VERSION, isJobId } from '@cohort/shared';
-import { authorized } from './auth.js';
+import { clientAccess } from './auth.js';
 import { readJsonBody, sendError, sendJson } from './http-util.js';
 import type { JobService } from './job-service.js';
 
 export interface ApiContext {
+  /** The client credential; without `agentToken` it also joins agents. */
   token: string | undefined;
+  /** The agent credential when the roles are split: refused here with 403 FORBIDDEN. */
+  agentToken?: string | undefined;
   maxBodyBytes: number;
   jobs: JobService;
 }
@@ -30,7 +33,9 @@ export async function handleHttp(req: IncomingMessage, res: ServerResponse, ctx:
       return sendJson(res, 200, { ok: true, version: VERSION, accepting: ctx.jobs.accepting });
     }
     if (!path.startsWith('/api/')) throw new CohortError(ErrorCode.NOT_FOUND, `no route ${req.method} ${path}`);
-    if (!authorized(req, ctx.token)) throw new CohortError(ErrorCode.AUTH_FAILED, 'missing or wrong bearer token');
+    const access = clientAccess(req, { client: ctx.token, agent: ctx.agentToken });
+    if (access === 'FORBIDDEN') throw new CohortError(ErrorCode.FORBIDDEN, 'this is the agent credential: it may join at /agent, not use the API');
+    if (access !== 'ok') throw new CohortError(ErrorCode.AUTH_FAILED, 'missing or wrong bearer token');
 
     if (path === '/api/jobs' && req.method === 'POST') {
       const body = await readJsonBody(req, ctx.maxBodyBytes);

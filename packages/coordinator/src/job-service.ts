@@ -23,6 +23,8 @@ export const MAX_FINISHED_BYTES = 256 * 1024 * 1024;
 export interface JobServiceOptions {
   maxAttempts: number;
   maxPartitions: number;
+  /** Trusted task directories (real paths); user task modules load from nowhere else. */
+  tasksDirs?: readonly string[];
   log: Logger;
   scheduleSoon(): void;
   /** The journal, with --state-dir. */
@@ -46,7 +48,7 @@ export class JobService {
   async submit(body: unknown): Promise<JobReport> {
     if (!this.accepting) throw new CohortError(ErrorCode.SHUTTING_DOWN, 'the coordinator is shutting down and accepts no new jobs');
     const spec = this.parseSpec(body);
-    const task = await loadTask(spec.task);
+    const task = await loadTask(spec.task, this.options.tasksDirs);
     let inputs: unknown[];
     try {
       inputs = task.split(spec.input, spec.partitions);
@@ -208,7 +210,7 @@ export class JobService {
       let task: TaskModule;
       let inputs: unknown[];
       try {
-        task = await loadTask(spec.task);
+        task = await loadTask(spec.task, this.options.tasksDirs);
         inputs = task.split(spec.input, spec.partitions);
       } catch (err) {
         this.options.log.error('journaled job cannot be restored', { jobId, task: spec.task, message: (err as Error).message });

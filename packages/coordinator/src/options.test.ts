@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs';
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, silentLogger } from '@cohort/shared';
 import { DEFAULT_HEARTBEAT_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS, DEFAULT_HOST, DEFAULT_MAX_ATTEMPTS, DEFAULT_PORT, DEFAULT_SPECULATION, DEFAULT_TICK_MS, compileOptions, type CoordinatorOptions } from './options.js';
@@ -103,5 +105,28 @@ describe('coordinator compileOptions', () => {
 
   it('loopback hosts need no token', () => {
     for (const host of ['127.0.0.1', '::1', 'localhost']) expect(compile({ host }).host).toBe(host);
+  });
+
+  it('agentToken splits the roles; it comes from COHORT_AGENT_TOKEN too', () => {
+    expect(compile({ token: 'client', agentToken: 'agent' })).toMatchObject({ token: 'client', agentToken: 'agent' });
+    expect(compile({ env: { COHORT_TOKEN: 'client', COHORT_AGENT_TOKEN: 'agent' } })).toMatchObject({ token: 'client', agentToken: 'agent' });
+    expect(compile({ token: 'client', agentToken: '' }).agentToken).toBeUndefined();
+  });
+
+  it('agentToken needs a token, and must differ from it', () => {
+    expect(codeOf(() => compile({ agentToken: 'agent' }))).toBe(ErrorCode.INVALID_OPTION);
+    expect(codeOf(() => compile({ token: 'same', agentToken: 'same' }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('binding beyond loopback with split credentials needs both', () => {
+    expect(compile({ host: '0.0.0.0', token: 'client', agentToken: 'agent' }).agentToken).toBe('agent');
+    expect(codeOf(() => compile({ host: '0.0.0.0', agentToken: 'agent' }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('tasksDirs: existing directories, as real paths; none by default', () => {
+    expect(compile().tasksDirs).toEqual([]);
+    const real = realpathSync(os.tmpdir());
+    expect(compile({ tasksDirs: [os.tmpdir()] }).tasksDirs).toEqual([real]);
+    expect(codeOf(() => compile({ tasksDirs: ['/no/such/dir/anywhere'] }))).toBe(ErrorCode.INVALID_OPTION);
   });
 });

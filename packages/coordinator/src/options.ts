@@ -3,7 +3,7 @@
  * (`CoordinatorOptions`), `withDefaults()`, and the checked, compiled form
  * (`compileOptions()`). Durations are numbers named `…Ms`.
  */
-import { CohortError, ErrorCode, LIMITS, checkInt, checkNumber, createLogger, invalidOption, isLoopbackHost, resolveToken, type Logger } from '@cohort/shared';
+import { CohortError, ErrorCode, LIMITS, checkInt, checkNumber, createLogger, invalidOption, isLoopbackHost, resolveTasksDirs, resolveToken, type Logger } from '@cohort/shared';
 import type { SpeculationConfig } from './cluster.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -26,8 +26,15 @@ export interface CoordinatorOptions {
   host?: string;
   /** 0 picks a free port; read it back from `coordinator.port`. */
   port?: number;
-  /** Shared secret for agents and API clients; defaults to COHORT_TOKEN. Required to bind beyond loopback. */
+  /**
+   * The client credential (submit, cancel, read: every /api route); defaults to COHORT_TOKEN.
+   * Without `agentToken` it is the agents' credential too. Required to bind beyond loopback.
+   */
   token?: string;
+  /** The agent credential (join at /agent, nothing else); defaults to COHORT_AGENT_TOKEN. Needs `token`, and must differ from it. */
+  agentToken?: string;
+  /** Directories whose .js/.mjs modules may be loaded as tasks; nothing else on disk is ever imported because a request named it. */
+  tasksDirs?: string[];
   heartbeatMs?: number;
   heartbeatTimeoutMs?: number;
   handshakeTimeoutMs?: number;
@@ -53,6 +60,9 @@ export interface CompiledCoordinatorOptions {
   host: string;
   port: number;
   token: string | undefined;
+  agentToken: string | undefined;
+  /** Real absolute paths. */
+  tasksDirs: string[];
   heartbeatMs: number;
   heartbeatTimeoutMs: number;
   handshakeTimeoutMs: number;
@@ -73,6 +83,8 @@ export function withDefaults(options: CoordinatorOptions): CompiledCoordinatorOp
     host: options.host ?? DEFAULT_HOST,
     port: options.port ?? DEFAULT_PORT,
     token: resolveToken(options.token, options.env),
+    agentToken: (options.agentToken ?? (options.env ?? process.env).COHORT_AGENT_TOKEN) || undefined,
+    tasksDirs: options.tasksDirs ?? [],
     heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
@@ -109,6 +121,9 @@ export function compileOptions(options: CoordinatorOptions): CompiledCoordinator
   checkNumber('speculation.quantile', o.speculation.quantile, 0, 1);
   checkNumber('speculation.multiplier', o.speculation.multiplier, 1);
   checkNumber('speculation.minRuntimeMs', o.speculation.minRuntimeMs, 0);
+  if (o.agentToken !== undefined && !o.token) throw invalidOption('agentToken needs token as well: with split credentials, token is the client credential');
+  if (o.agentToken !== undefined && o.agentToken === o.token) throw invalidOption('agentToken must differ from token, or the split grants nothing');
+  o.tasksDirs = resolveTasksDirs(o.tasksDirs);
   if (!o.token && !isLoopbackHost(o.host)) {
     throw new CohortError(ErrorCode.INSECURE_BIND, `refusing to bind ${o.host} without a token: pass --token or set COHORT_TOKEN, or bind 127.0.0.1`);
   }

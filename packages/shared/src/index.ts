@@ -3,6 +3,7 @@ export * from './protocol.js';
 export * from './codec.js';
 export * from './validate.js';
 export * from './task.js';
+export * from './task-loader.js';
 export * from './ids.js';
 export * from './log.js';
 export * from './options.js';

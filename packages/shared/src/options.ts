@@ -45,4 +45,27 @@ export function resolveToken(option: string | undefined, env: NodeJS.ProcessEnv 
   return token === undefined || token === '' ? undefined : token;
 }
 
+/** The credential an agent presents: the option, else COHORT_AGENT_TOKEN, else COHORT_TOKEN; empty means none. */
+export function resolveAgentToken(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const token = option ?? (env.COHORT_AGENT_TOKEN || env.COHORT_TOKEN);
+  return token === undefined || token === '' ? undefined : token;
+}
+
+/** True for the names of Cohort's secrets in an environment: every COHORT_…TOKEN… variable. */
+export function isSecretEnvName(name: string): boolean {
+  return /^COHORT_.*TOKEN/i.test(name);
+}
+
+/** A copy of `env` without any Cohort secret: the environment a slot starts with. */
+export function withoutSecrets(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(env)) if (!isSecretEnvName(name)) out[name] = value;
+  return out;
+}
+
+/** Delete every Cohort secret from `env` in place (a process does this once it has read its token). */
+export function removeSecrets(env: NodeJS.ProcessEnv = process.env): void {
+  for (const name of Object.keys(env)) if (isSecretEnvName(name)) delete env[name];
+}
+
 export const VERSION = '0.1.0';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from './errors.js';
-import { defineTask, loadTask, splitRange, taskSpecifier, type TaskModule } from './task.js';
+import { defineTask, splitRange, type TaskModule } from './task.js';
 import { codeOf } from '../../../test/helpers/code-of.js';
 
 
@@ -81,49 +81,5 @@ describe('splitRange', () => {
 
   it('covers exactly for every n from 1 to 200 over [3, 1234)', () => {
     for (let n = 1; n <= 200; n++) check(3, 1234, n);
-  });
-});
-
-describe('taskSpecifier', () => {
-  it('maps a built-in name to @cohort/tasks', () => {
-    expect(taskSpecifier('primes')).toBe('@cohort/tasks/primes');
-  });
-
-  it('maps an absolute path to a file URL and keeps a file URL', () => {
-    expect(taskSpecifier('/opt/tasks/mine.js')).toBe('file:///opt/tasks/mine.js');
-    expect(taskSpecifier('file:///opt/tasks/mine.js')).toBe('file:///opt/tasks/mine.js');
-  });
-
-  it.each(['./mine.js', '../tasks/mine.js', 'tasks/mine.js', 'Primes', ''])('refuses %j with UNKNOWN_TASK', (name) => {
-    expect(codeOf(() => taskSpecifier(name))).toBe(ErrorCode.UNKNOWN_TASK);
-  });
-});
-
-describe('loadTask', () => {
-  it('rejects an unknown built-in name with UNKNOWN_TASK', async () => {
-    await expect(loadTask('no-such-task')).rejects.toMatchObject({ code: ErrorCode.UNKNOWN_TASK });
-  });
-
-  it('rejects a relative path with UNKNOWN_TASK', async () => {
-    await expect(loadTask('./noop.js')).rejects.toMatchObject({ code: ErrorCode.UNKNOWN_TASK });
-  });
-
-  it('rejects a missing absolute path with UNKNOWN_TASK', async () => {
-    await expect(loadTask('/nonexistent/dir/task.js')).rejects.toMatchObject({ code: ErrorCode.UNKNOWN_TASK });
-  });
-
-  it('loads a built-in task once and returns the same module', async () => {
-    const first = await loadTask('noop');
-    expect(first.name).toBe('noop');
-    expect(typeof first.run).toBe('function');
-    expect(await loadTask('noop')).toBe(first);
-  });
-
-  it('does not cache a failure', async () => {
-    const a = loadTask('no-such-task-2');
-    await expect(a).rejects.toMatchObject({ code: ErrorCode.UNKNOWN_TASK });
-    const b = loadTask('no-such-task-2');
-    expect(b).not.toBe(a);
-    await expect(b).rejects.toMatchObject({ code: ErrorCode.UNKNOWN_TASK });
   });
 });

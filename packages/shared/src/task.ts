@@ -1,7 +1,7 @@
 /**
  * The task-module contract. A task is an ES module whose default export is
  * `defineTask({...})`; the coordinator loads it for `split` and `merge`, and
- * each slot loads it for `run`. `run` must be deterministic for a given
+ * each slot loads it for `run` (task-loader.ts says from where). `run` must be deterministic for a given
  * partition input: that is what makes retries, speculative copies and late
  * duplicates safe, since the first accepted result is the only one that counts.
  */
@@ -63,49 +63,4 @@ export function splitRange(from: number, to: number, n: number): Array<{ from: n
     parts.push({ from: from + Math.floor((size * i) / n), to: from + Math.floor((size * (i + 1)) / n) });
   }
   return parts;
-}
-
-const BUILTIN_NAME = /^[a-z][a-z0-9-]{0,63}$/;
-
-/**
- * Resolve a task name to a module specifier. A bare name is a built-in task in
- * `@cohort/tasks`; an absolute path or a file: URL is a user's own module.
- */
-export function taskSpecifier(name: string): string {
-  if (BUILTIN_NAME.test(name)) return `@cohort/tasks/${name}`;
-  if (name.startsWith('file://')) return name;
-  if (name.startsWith('/')) return `file://${name}`;
-  throw new CohortError(ErrorCode.UNKNOWN_TASK, `unknown task ${JSON.stringify(name)}: use a built-in name or an absolute path to a task module`);
-}
-
-const cache = new Map<string, Promise<TaskModule>>();
-
-/** Load a task module by name, once per process. Fails with UNKNOWN_TASK. */
-export function loadTask(name: string): Promise<TaskModule> {
-  let loaded = cache.get(name);
-  if (!loaded) {
-    loaded = importTask(name);
-    cache.set(name, loaded);
-    loaded.catch(() => cache.delete(name));
-  }
-  return loaded;
-}
-
-async function importTask(name: string): Promise<TaskModule> {
-  const specifier = taskSpecifier(name);
-  let mod: { default?: TaskModule };
-  try {
-    mod = (await import(specifier)) as { default?: TaskModule };
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') {
-      throw new CohortError(ErrorCode.UNKNOWN_TASK, `unknown task ${JSON.stringify(name)}`, { cause: err });
-    }
-    throw new CohortError(ErrorCode.UNKNOWN_TASK, `task ${JSON.stringify(name)} failed to load: ${(err as Error).message}`, { cause: err });
-  }
-  const task = mod.default;
-  if (!task || typeof task.run !== 'function' || typeof task.split !== 'function' || typeof task.merge !== 'function') {
-    throw new CohortError(ErrorCode.UNKNOWN_TASK, `module for task ${JSON.stringify(name)} has no default defineTask() export`);
-  }
-  return task;
 }

@@ -46,6 +46,7 @@ async function run(mode: AgentMode, jobs: Array<[string, Isolation]>, count: num
   const pool: SlotPool = new SlotPool({
     slots: 2,
     mode,
+    tasksDirs: [path.dirname(noop)],
     logger: silentLogger,
     events: {
       onResults(_jobId: string, items: ResultItem[]) {

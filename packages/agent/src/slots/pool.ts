@@ -221,7 +221,7 @@ export class SlotPool {
   }
 
   private spawn(mode: SlotMode): Slot {
-    const slot = new Slot(`${mode === 'thread' ? 't' : 'p'}${this.nextSlot++}`, mode, this.heapLimitMb, this.listener);
+    const slot = new Slot(`${mode === 'thread' ? 't' : 'p'}${this.nextSlot++}`, mode, { heapLimitMb: this.heapLimitMb, tasksDirs: this.options.tasksDirs ?? [] }, this.listener);
     this.slots.push(slot);
     return slot;
   }

@@ -11,7 +11,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { ErrorCode, toWireError, type WireError } from '@cohort/shared';
 import { STDERR_TAIL_BYTES, STOP_TIMEOUT_MS } from './constants.js';
-import { forwardOutput, looksLikeOom, slotMainPath, startGate, type RuntimeOptions, type SlotRuntime } from './runtime.js';
+import { forwardOutput, looksLikeOom, slotMainPath, slotStart, startGate, type RuntimeOptions, type SlotRuntime } from './runtime.js';
 import type { FromSlotMessage, ToSlotMessage } from './slot-protocol.js';
 
 /** After the exit, wait at most this long for stderr to close, so the evidence has the last words. */
@@ -42,7 +42,9 @@ export class ProcessRuntime implements SlotRuntime {
         return { pid: this.pid };
       });
       const fail = gate.fail;
-      const child = fork(slotMainPath(), [], {
+      const { env, argv } = slotStart(this.options);
+      const child = fork(slotMainPath(), argv, {
+        env,
         execArgv: [`--max-old-space-size=${this.options.heapLimitMb}`],
         serialization: 'advanced',
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { CohortError, ErrorCode, type SlotMode, type WireError } from '@cohort/shared';
+import { CohortError, ErrorCode, withoutSecrets, type SlotMode, type WireError } from '@cohort/shared';
 import { START_TIMEOUT_MS } from './constants.js';
 import type { FromSlotMessage, ToSlotMessage } from './slot-protocol.js';
 
@@ -30,7 +30,18 @@ export interface RuntimeHandlers {
 
 export interface RuntimeOptions {
   heapLimitMb: number;
+  /** Trusted task directories (real paths); the slot loads user tasks from nowhere else. */
+  tasksDirs: readonly string[];
   handlers: RuntimeHandlers;
+}
+
+/**
+ * What a slot starts with, in both modes: an environment without any Cohort
+ * secret (every COHORT_…TOKEN… variable removed), and its trusted task
+ * directories as its one argument (`process.argv[2]`, JSON; not a secret).
+ */
+export function slotStart(options: Pick<RuntimeOptions, 'tasksDirs'>): { env: NodeJS.ProcessEnv; argv: string[] } {
+  return { env: withoutSecrets(process.env), argv: [JSON.stringify(options.tasksDirs)] };
 }
 
 export interface SlotRuntime {

@@ -1,9 +1,11 @@
 /**
  * The code inside a slot: one message loop, whichever the transport (a worker
  * thread's `parentPort` or a forked process's IPC channel). It loads the task
- * by name, runs each partition of a batch in order and posts the results in
- * chunks: when the batch is done, or when RESULT_FLUSH_MS have passed since
- * the last flush, so long partitions report one by one. A task's error fails
+ * by name, from the trusted directories the agent passed and nowhere else
+ * (anything else is UNKNOWN_TASK), runs each partition of a batch in order
+ * and posts the results in chunks: when the batch is done, or when
+ * RESULT_FLUSH_MS have passed since the last flush, so long partitions
+ * report one by one. A task's error fails
  * its partition; the slot lives on.
  */
 import { parentPort, threadId } from 'node:worker_threads';
@@ -51,6 +53,17 @@ function processTransport(): Transport {
 
 const transport = parentPort ? threadTransport(parentPort) : processTransport();
 
+/** The trusted task directories the agent passed (argv[2], JSON); anything malformed trusts none. */
+function trustedDirs(arg: string | undefined): string[] {
+  try {
+    const dirs: unknown = JSON.parse(arg ?? '[]');
+    return Array.isArray(dirs) && dirs.every((d) => typeof d === 'string' && d.startsWith('/')) ? (dirs as string[]) : [];
+  } catch {
+    return [];
+  }
+}
+const tasksDirs = trustedDirs(process.argv[2]);
+
 function taskError(err: unknown): WireError {
   const wire = toWireError(err, ErrorCode.TASK_ERROR);
   if ((err as { code?: unknown })?.code === 'ERR_WORKER_UNSUPPORTED_OPERATION') {
@@ -88,7 +101,7 @@ async function runBatch(batch: RunBatchMessage): Promise<void> {
   const n = batch.ps.length;
   let task: TaskModule;
   try {
-    task = await loadTask(batch.task);
+    task = await loadTask(batch.task, tasksDirs);
   } catch (err) {
     const error = toWireError(err, ErrorCode.UNKNOWN_TASK);
     const failed: Array<[number, WireError]> = [];

@@ -5,7 +5,7 @@
  */
 import { CohortError, ErrorCode, assertNever, type ModeReason, type SlotMode } from '@cohort/shared';
 import { ProcessRuntime } from './process-runtime.js';
-import type { ExitInfo, SlotRuntime } from './runtime.js';
+import type { ExitInfo, RuntimeOptions, SlotRuntime } from './runtime.js';
 import { SlotMachine, type SlotCommand, type SlotState } from './slot-machine.js';
 import type { BatchResultsMessage, FromSlotMessage } from './slot-protocol.js';
 import { ThreadRuntime } from './thread-runtime.js';
@@ -54,12 +54,12 @@ export class Slot {
   constructor(
     readonly id: string,
     readonly mode: SlotMode,
-    heapLimitMb: number,
+    spawn: Omit<RuntimeOptions, 'handlers'>,
     private readonly listener: SlotListener,
   ) {
     this.machine = new SlotMachine(id);
     const handlers = { onMessage: (m: FromSlotMessage) => this.onMessage(m), onExit: (info: ExitInfo) => this.onExit(info) };
-    this.runtime = mode === 'thread' ? new ThreadRuntime({ heapLimitMb, handlers }) : new ProcessRuntime({ heapLimitMb, handlers });
+    this.runtime = mode === 'thread' ? new ThreadRuntime({ ...spawn, handlers }) : new ProcessRuntime({ ...spawn, handlers });
   }
 
   get state(): SlotState {

@@ -2,7 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import { ErrorCode, toWireError, type WireError } from '@cohort/shared';
 import { STOP_TIMEOUT_MS } from './constants.js';
-import { forwardOutput, slotMainPath, startGate, type ExitInfo, type RuntimeOptions, type SlotRuntime } from './runtime.js';
+import { forwardOutput, slotMainPath, slotStart, startGate, type ExitInfo, type RuntimeOptions, type SlotRuntime } from './runtime.js';
 import type { FromSlotMessage, ToSlotMessage } from './slot-protocol.js';
 
 export class ThreadRuntime implements SlotRuntime {
@@ -34,7 +34,10 @@ export class ThreadRuntime implements SlotRuntime {
       const fail = gate.fail;
       let worker: Worker;
       try {
+        const { env, argv } = slotStart(this.options);
         worker = new Worker(slotMainPath(), {
+          env,
+          argv,
           resourceLimits: { maxOldGenerationSizeMb: this.options.heapLimitMb },
           stdout: true,
           stderr: true,

@@ -74,6 +74,8 @@ export interface SlotPoolOptions {
   mode: AgentMode;
   /** V8 old-generation limit per slot, MB; default DEFAULT_HEAP_LIMIT_MB. */
   heapLimitMb?: number;
+  /** Trusted task directories (real paths) the slots may load user tasks from; default none. */
+  tasksDirs?: readonly string[];
   logger: Logger;
   events: SlotPoolEvents;
   hooks?: SlotHooks;

@@ -1,12 +1,14 @@
 import { parseArgs } from 'node:util';
 import { startAgent } from '@cohort/agent';
-import type { AgentMode } from '@cohort/shared';
-import { COMMON_FLAGS, intFlag, loggerFlag } from '../args.js';
+import { removeSecrets, resolveAgentToken, type AgentMode } from '@cohort/shared';
+import { COMMON_FLAGS, intFlag, loggerFlag, secretFlag } from '../args.js';
 
-export const AGENT_HELP = `cohort agent --connect ws://HOST:PORT [--token T] [--mode auto|threads|processes]
-    [--slots N] [--name NAME] [--heap-limit-mb 512] [--drain-grace-ms 30000] [--log-level info]
+export const AGENT_HELP = `cohort agent --connect ws://HOST:PORT [--token T | --token-file F] [--tasks-dir DIR]...
+    [--mode auto|threads|processes] [--slots N] [--name NAME] [--heap-limit-mb 512] [--drain-grace-ms 30000] [--log-level info]
   Runs partitions on worker threads or child processes. SIGTERM drains: no new work,
-  running partitions finish (bounded by --drain-grace-ms), then exit 0.`;
+  running partitions finish (bounded by --drain-grace-ms), then exit 0.
+  The token may also come from COHORT_AGENT_TOKEN or COHORT_TOKEN; --token-file keeps it out of the
+  agent's environment (which its process slots could read). Slots never see it.`;
 
 export async function agentCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -14,6 +16,8 @@ export async function agentCommand(argv: string[]): Promise<number> {
     options: {
       connect: { type: 'string' },
       token: { type: 'string' },
+      'token-file': { type: 'string' },
+      'tasks-dir': { type: 'string', multiple: true },
       mode: { type: 'string' },
       slots: { type: 'string' },
       name: { type: 'string' },
@@ -27,9 +31,13 @@ export async function agentCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${AGENT_HELP}\n`);
     return 0;
   }
+  const token = resolveAgentToken(secretFlag('token', values.token, 'token-file', values['token-file']));
+  // Read once: from here on neither this process's environment nor its slots' holds a Cohort secret.
+  removeSecrets(process.env);
   const agent = await startAgent({
     connect: values.connect ?? '',
-    ...(values.token !== undefined && { token: values.token }),
+    ...(token !== undefined && { token }),
+    ...(values['tasks-dir'] !== undefined && { tasksDirs: values['tasks-dir'] }),
     ...(values.mode !== undefined && { mode: values.mode as AgentMode }),
     ...(values.slots !== undefined && { slots: intFlag('slots', values.slots)! }),
     ...(values.name !== undefined && { name: values.name }),

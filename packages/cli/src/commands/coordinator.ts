@@ -1,13 +1,16 @@
 import { parseArgs } from 'node:util';
 import { startCoordinator } from '@cohort/coordinator';
-import { COMMON_FLAGS, intFlag, loggerFlag, numberFlag } from '../args.js';
+import { removeSecrets } from '@cohort/shared';
+import { COMMON_FLAGS, intFlag, loggerFlag, numberFlag, secretFlag } from '../args.js';
 
-export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7070] [--token T]
-    [--heartbeat-ms 500] [--heartbeat-timeout-ms 2000] [--max-attempts 3]
+export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7070] [--token T | --token-file F]
+    [--agent-token T | --agent-token-file F] [--tasks-dir DIR]... [--heartbeat-ms 500] [--heartbeat-timeout-ms 2000] [--max-attempts 3]
     [--state-dir DIR] [--max-payload-bytes 67108864] [--log-level info]
     [--no-speculation] [--speculation-quantile 0.75] [--speculation-multiplier 1.5]
   Serves agents (ws://HOST:PORT/agent), the JSON API and progress streams on one port.
-  The token may also come from COHORT_TOKEN. Binding beyond loopback requires a token.`;
+  The token may also come from COHORT_TOKEN; it grants both roles unless --agent-token (or
+  COHORT_AGENT_TOKEN) splits them: then only the agent token joins, and only --token uses the API.
+  Binding beyond loopback requires a token. User task modules load only from a --tasks-dir.`;
 
 export async function coordinatorCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -16,6 +19,10 @@ export async function coordinatorCommand(argv: string[]): Promise<number> {
       host: { type: 'string' },
       port: { type: 'string' },
       token: { type: 'string' },
+      'token-file': { type: 'string' },
+      'agent-token': { type: 'string' },
+      'agent-token-file': { type: 'string' },
+      'tasks-dir': { type: 'string', multiple: true },
       'heartbeat-ms': { type: 'string' },
       'heartbeat-timeout-ms': { type: 'string' },
       'max-attempts': { type: 'string' },
@@ -32,10 +39,16 @@ export async function coordinatorCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${COORDINATOR_HELP}\n`);
     return 0;
   }
+  const token = secretFlag('token', values.token, 'token-file', values['token-file']) ?? process.env.COHORT_TOKEN;
+  const agentToken = secretFlag('agent-token', values['agent-token'], 'agent-token-file', values['agent-token-file']) ?? process.env.COHORT_AGENT_TOKEN;
+  // Read once; nothing this process starts or loads (task code in split and merge) finds them in the environment.
+  removeSecrets(process.env);
   const coordinator = await startCoordinator({
     ...(values.host !== undefined && { host: values.host }),
     ...(values.port !== undefined && { port: intFlag('port', values.port)! }),
-    ...(values.token !== undefined && { token: values.token }),
+    ...(token !== undefined && { token }),
+    ...(agentToken !== undefined && { agentToken }),
+    ...(values['tasks-dir'] !== undefined && { tasksDirs: values['tasks-dir'] }),
     ...(values['heartbeat-ms'] !== undefined && { heartbeatMs: intFlag('heartbeat-ms', values['heartbeat-ms'])! }),
     ...(values['heartbeat-timeout-ms'] !== undefined && { heartbeatTimeoutMs: intFlag('heartbeat-timeout-ms', values['heartbeat-timeout-ms'])! }),
     ...(values['max-attempts'] !== undefined && { maxAttempts: intFlag('max-attempts', values['max-attempts'])! }),

@@ -42,7 +42,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   say(`cohort demo: a coordinator and ${count} agents on 127.0.0.1, ${slots} slot(s) each, on a ${cpus}-CPU host`);
   const cluster = await startLocalCluster({ agents: specs, logDir });
   try {
-    say(`  coordinator ${cluster.url} (pid ${cluster.coordinator.pid}); token in COHORT_TOKEN, never on a command line`);
+    say(`  coordinator ${cluster.url} (pid ${cluster.coordinator.pid}); token in a 0600 file (--token-file), never on a command line nor in an environment`);
     const agents = [...cluster.agents].sort((a, b) => a.name.localeCompare(b.name));
     const specOf = (name: string) => specs.find((s) => s.name === name)!;
     for (const a of agents) say(`  ${a.name}: mode ${specOf(a.name).mode}, pid ${a.pid}, session ${a.sessionId}`);

@@ -1,11 +1,13 @@
 import { parseArgs } from 'node:util';
 import { CohortError, ErrorCode, resolveToken } from '@cohort/shared';
-import { COMMON_FLAGS, intFlag, jsonFlag } from '../args.js';
+import { COMMON_FLAGS, intFlag, jsonFlag, secretFlag } from '../args.js';
 import { ProgressView } from '../progress-view.js';
 import { runJob } from '../run-job.js';
 
-export const RUN_HELP = `cohort run TASK --connect ws://HOST:PORT [--token T] [--input JSON] [--partitions N]
+export const RUN_HELP = `cohort run TASK --connect ws://HOST:PORT [--token T | --token-file F] [--input JSON] [--partitions N]
     [--timeout-ms N] [--max-attempts N] [--attach JOBID] [--json]
+  TASK is a built-in name (primes, noop…), or a module in a --tasks-dir that the coordinator and
+  the agents trust: its file name there, or its absolute path.
   Submits a job and follows it. Exit 0 on success, 1 when the job fails, 2 on a usage error.
   --json prints exactly one JSON object on stdout:
     {jobId, task, status, result, partitions, durationMs, attempts, duplicates, agents, error?}`;
@@ -17,6 +19,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     options: {
       connect: { type: 'string' },
       token: { type: 'string' },
+      'token-file': { type: 'string' },
       input: { type: 'string' },
       partitions: { type: 'string' },
       'timeout-ms': { type: 'string' },
@@ -37,7 +40,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const view = new ProgressView();
   const report = await runJob({
     url: values.connect,
-    token: resolveToken(values.token),
+    token: resolveToken(secretFlag('token', values.token, 'token-file', values['token-file'])),
     ...(task !== undefined && { task }),
     input: jsonFlag('input', values.input),
     ...(values.partitions !== undefined && { partitions: intFlag('partitions', values.partitions)! }),

@@ -1,0 +1,201 @@
+/**
+ * Load a task module by name, and only from where the operator said to trust.
+ *
+ * - A bare name (`primes`) is a built-in task in `@cohort/tasks`.
+ * - An absolute path, a file: URL, or a file name (`mine.mjs`, looked up in
+ *   each trusted directory in turn) is a user's module. It loads only if its
+ *   real path (symlinks resolved) is a regular `.js` or `.mjs` file inside
+ *   one of the trusted directories (`--tasks-dir`, resolved to real paths
+ *   when the options are compiled).
+ * - Anything else is UNKNOWN_TASK, decided before the file is read or
+ *   imported. A module that exists but does not load is TASK_LOAD_FAILED.
+ *   No message ever carries what the file holds.
+ *
+ * Versions: a user's module is imported by a URL that carries the SHA-256 of
+ * its content (`file:///…/mine.mjs?v=<hash>`), so an edited file is a new
+ * module and never stale code. Node caches every module per URL for the life
+ * of the process: the modules a task imports itself are loaded once and not
+ * reloaded when they change, and each version of the task stays in memory.
+ */
+import { createHash } from 'node:crypto';
+import { realpathSync, statSync } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
+import { open, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CohortError, ErrorCode } from './errors.js';
+import { MAX_LENGTH } from './limits.js';
+import type { TaskModule } from './task.js';
+import { describeLoadError } from './task-load-error.js';
+
+const BUILTIN_NAME = /^[a-z][a-z0-9-]{0,63}$/;
+const FILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,250}\.m?js$/;
+/** The extensions a user's task module may have. */
+export const TASK_EXTENSIONS: readonly string[] = ['.js', '.mjs'];
+/** A task module larger than this is refused (TASK_LOAD_FAILED) before it is read. */
+export const MAX_TASK_MODULE_BYTES = 16 * 1024 * 1024;
+/** Versions of user modules remembered; older ones are forgotten here (Node keeps its own copy). */
+const MAX_CACHED_VERSIONS = 256;
+
+/** Where a task name points, decided without reading any file. */
+export type TaskTarget = { kind: 'builtin'; specifier: string } | { kind: 'file'; candidates: string[] };
+
+function unknownTask(name: string, why: string): CohortError {
+  return new CohortError(ErrorCode.UNKNOWN_TASK, `unknown task ${quote(name)}: ${why}`, { details: { task: quote(name) } });
+}
+
+function loadFailed(name: string, why: string): CohortError {
+  return new CohortError(ErrorCode.TASK_LOAD_FAILED, `task ${quote(name)} failed to load: ${why}`, { details: { task: quote(name) } });
+}
+
+function quote(name: string): string {
+  return JSON.stringify(name.length > 200 ? `${name.slice(0, 200)}…` : name);
+}
+
+/**
+ * Resolve `--tasks-dir` values to real absolute paths of existing
+ * directories; INVALID_OPTION names the one that is not.
+ */
+export function resolveTasksDirs(dirs: readonly string[] | undefined): string[] {
+  const out: string[] = [];
+  for (const dir of dirs ?? []) {
+    let real: string;
+    try {
+      real = realpathSync(path.resolve(dir));
+      if (!statSync(real).isDirectory()) throw new Error('not a directory');
+    } catch {
+      throw new CohortError(ErrorCode.INVALID_OPTION, `tasksDirs: ${JSON.stringify(dir)} is not an existing directory`);
+    }
+    if (!out.includes(real)) out.push(real);
+  }
+  return out;
+}
+
+/** Map a name to a built-in specifier or to candidate paths; UNKNOWN_TASK for any other shape. */
+export function taskTarget(name: string, tasksDirs: readonly string[]): TaskTarget {
+  if (typeof name !== 'string' || name.length === 0 || name.length > MAX_LENGTH.taskName || name.includes('\0')) {
+    throw unknownTask(String(name).slice(0, 200), 'not a task name');
+  }
+  if (BUILTIN_NAME.test(name)) return { kind: 'builtin', specifier: `@cohort/tasks/${name}` };
+  if (tasksDirs.length === 0) throw unknownTask(name, 'user task modules load only from a --tasks-dir, and none is trusted here');
+  if (name.startsWith('file://')) {
+    let file: string;
+    try {
+      file = fileURLToPath(name);
+    } catch {
+      throw unknownTask(name, 'not a file URL');
+    }
+    return { kind: 'file', candidates: [file] };
+  }
+  if (name.startsWith('/')) return { kind: 'file', candidates: [path.resolve(name)] };
+  if (FILE_NAME.test(name) && name !== '.' && name !== '..') return { kind: 'file', candidates: tasksDirs.map((dir) => path.join(dir, name)) };
+  throw unknownTask(name, 'use a built-in name, a file name in a --tasks-dir, or an absolute path inside one');
+}
+
+function inside(file: string, dir: string): boolean {
+  const rel = path.relative(dir, file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+/** The real path of the first candidate that is a trusted task file; UNKNOWN_TASK otherwise, having read nothing. */
+export async function trustedTaskFile(name: string, candidates: readonly string[], tasksDirs: readonly string[]): Promise<string> {
+  let found = false;
+  for (const candidate of candidates) {
+    let real: string;
+    try {
+      real = await realpath(candidate);
+    } catch {
+      continue;
+    }
+    found = true;
+    if (!tasksDirs.some((dir) => inside(real, dir))) continue;
+    if (!TASK_EXTENSIONS.includes(path.extname(real))) throw unknownTask(name, `a task module must end in ${TASK_EXTENSIONS.join(' or ')}`);
+    const info = await stat(real).catch(() => undefined);
+    if (!info?.isFile()) throw unknownTask(name, 'not a regular file');
+    return real;
+  }
+  const lexicallyTrusted = candidates.some((c) => tasksDirs.some((dir) => inside(c, dir)));
+  throw unknownTask(name, found || !lexicallyTrusted ? 'not inside a trusted --tasks-dir' : 'no such module in the trusted --tasks-dir');
+}
+
+/** Read at most MAX_TASK_MODULE_BYTES of a regular file; TASK_LOAD_FAILED when it is larger. */
+async function readBounded(name: string, file: string): Promise<Buffer> {
+  // O_NONBLOCK: a FIFO swapped in after the check must not block the open.
+  const handle = await open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw unknownTask(name, 'not a regular file');
+    if (info.size > MAX_TASK_MODULE_BYTES) throw loadFailed(name, `the module is larger than ${MAX_TASK_MODULE_BYTES} bytes`);
+    const buffer = Buffer.alloc(Number(info.size) + 1);
+    let length = 0;
+    for (let i = 0; i < 1024 && length < buffer.length; i++) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > MAX_TASK_MODULE_BYTES) throw loadFailed(name, `the module is larger than ${MAX_TASK_MODULE_BYTES} bytes`);
+    return buffer.subarray(0, length);
+  } finally {
+    await handle.close();
+  }
+}
+
+const builtins = new Map<string, Promise<TaskModule>>();
+const versions = new Map<string, Promise<TaskModule>>();
+
+function remember(cache: Map<string, Promise<TaskModule>>, key: string, loading: Promise<TaskModule>): Promise<TaskModule> {
+  cache.set(key, loading);
+  loading.catch(() => cache.delete(key));
+  if (cache.size > MAX_CACHED_VERSIONS) cache.delete(cache.keys().next().value as string);
+  return loading;
+}
+
+/**
+ * Load a task module by name: a built-in, or a user's module from one of the
+ * trusted directories (real absolute paths; see resolveTasksDirs). Fails
+ * with UNKNOWN_TASK or TASK_LOAD_FAILED.
+ */
+export async function loadTask(name: string, tasksDirs: readonly string[] = []): Promise<TaskModule> {
+  const target = taskTarget(name, tasksDirs);
+  if (target.kind === 'builtin') {
+    return builtins.get(name) ?? remember(builtins, name, importBuiltin(name, target.specifier));
+  }
+  const file = await trustedTaskFile(name, target.candidates, tasksDirs);
+  const source = await readBounded(name, file);
+  const hash = createHash('sha256').update(source).digest('hex');
+  const url = `${pathToFileURL(file).href}?v=${hash}`;
+  return versions.get(url) ?? remember(versions, url, importFile(name, url, source));
+}
+
+async function importBuiltin(name: string, specifier: string): Promise<TaskModule> {
+  let mod: unknown;
+  try {
+    mod = await import(specifier);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw unknownTask(name, 'no built-in task by that name');
+    throw loadFailed(name, describeLoadError(err, undefined, specifier));
+  }
+  return defaultTask(name, mod);
+}
+
+async function importFile(name: string, url: string, source: Buffer): Promise<TaskModule> {
+  let mod: unknown;
+  try {
+    mod = await import(url);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const why = typeof code === 'string' && /^ERR_[A-Z_]{1,60}$/.test(code) ? `${code} while importing it or what it imports` : describeLoadError(err, source.toString('utf8'), url);
+    throw loadFailed(name, why);
+  }
+  return defaultTask(name, mod);
+}
+
+function defaultTask(name: string, mod: unknown): TaskModule {
+  const task = (mod as { default?: Partial<TaskModule> } | undefined)?.default;
+  if (!task || typeof task !== 'object') throw loadFailed(name, 'the module has no default export; export default defineTask({...})');
+  if (typeof task.run !== 'function' || typeof task.split !== 'function' || typeof task.merge !== 'function') {
+    throw loadFailed(name, 'the default export is not a task: it needs split, run and merge functions (export default defineTask({...}))');
+  }
+  return task as TaskModule;
+}

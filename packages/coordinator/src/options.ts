@@ -37,6 +37,8 @@ export interface CoordinatorOptions {
   speculation?: Partial<SpeculationConfig>;
   /** Directory for the append-only journal; without it, state lives in memory only. */
   stateDir?: string;
+  /** A damaged journal: save the damage aside and keep every valid record, instead of refusing to start (`--journal-recover`). */
+  journalRecover?: boolean;
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
 }
@@ -55,6 +57,7 @@ export interface CompiledCoordinatorOptions {
   tickMs: number;
   speculation: SpeculationConfig;
   stateDir: string | undefined;
+  journalRecover: boolean;
   logger: Logger;
 }
 
@@ -73,6 +76,7 @@ export function withDefaults(options: CoordinatorOptions): CompiledCoordinatorOp
     tickMs: options.tickMs ?? DEFAULT_TICK_MS,
     speculation: { ...DEFAULT_SPECULATION, ...options.speculation },
     stateDir: options.stateDir,
+    journalRecover: options.journalRecover ?? false,
     logger: options.logger ?? createLogger().child({ component: 'coordinator' }),
   };
 }
@@ -95,6 +99,7 @@ export function compileOptions(options: CoordinatorOptions): CompiledCoordinator
   checkNumber('speculation.quantile', o.speculation.quantile, 0, 1);
   checkNumber('speculation.multiplier', o.speculation.multiplier, 1);
   checkNumber('speculation.minRuntimeMs', o.speculation.minRuntimeMs, 0);
+  if (o.journalRecover && o.stateDir === undefined) throw invalidOption('journalRecover needs stateDir: there is no journal to recover without --state-dir');
   if (!o.token && !isLoopbackHost(o.host)) {
     throw new CohortError(ErrorCode.INSECURE_BIND, `refusing to bind ${o.host} without a token: pass --token or set COHORT_TOKEN, or bind 127.0.0.1`);
   }

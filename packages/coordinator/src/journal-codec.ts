@@ -110,17 +110,16 @@ export function scanJournal(buf: Buffer, onRecord: (record: JournalRecord, offse
     result.damaged.push({ offset, bytes: next - offset, reason: check.reason });
     offset = next;
   }
-  if (result.records === 0 && result.tail && !cutShortFrame(buf, result.tail)) {
+  if (result.records === 0 && result.tail && !cutShortFrame(result.tail)) {
     result.damaged.push(result.tail);
     delete result.tail;
   }
   return result;
 }
 
-/** Does `tail` look like the start of a frame whose write was cut short (and not, say, a run of zeros)? */
-function cutShortFrame(buf: Buffer, tail: Damage): boolean {
-  if (tail.reason === 'short payload') return true;
-  return tail.reason === 'short header' && buf.subarray(tail.offset).some((b) => b !== 0);
+/** Is `tail` a frame whose write was cut short (and not, say, a run of zeros claiming a length of 0)? */
+function cutShortFrame(tail: Damage): boolean {
+  return tail.reason === 'short payload' || tail.reason === 'short header';
 }
 
 /** `buf` without its damaged ranges and torn tail: the good frames only, byte for byte. */

@@ -2,5 +2,5 @@ export { main } from './main.js';
 export { runJob, type RunJobOptions, type JobProgress } from './run-job.js';
 export { ApiClient, httpBase } from './client.js';
 export { startLocalCluster, type LocalCluster, type AgentSpec } from './local-cluster.js';
-export { spawnAgent, spawnCoordinator, stopAll, COHORT_BIN, type AgentProcess, type CoordinatorProcess, type Spawned } from './processes.js';
+export { runCohort, spawnAgent, spawnCoordinator, stopAll, COHORT_BIN, type Finished, type AgentProcess, type CoordinatorProcess, type Spawned } from './processes.js';
 export { capacityModel } from './capacity.js';

@@ -93,6 +93,10 @@ describe('journal damage', () => {
     await journal.close();
     expect(recovered.lostJobs).toEqual(['j_only000000']);
     expect(recovered.jobs.get('j_only000000')!.finished).toMatchObject({ status: 'failed', error: { code: ErrorCode.JOURNAL_CORRUPT } });
+    // The damage is gone from the journal now; the lost job's end was journaled, so it is still known next time.
+    const again = await Journal.open(dir, log());
+    await again.journal.close();
+    expect(again.recovered.jobs.get('j_only000000')!.finished).toMatchObject({ status: 'failed', error: { code: ErrorCode.JOURNAL_CORRUPT } });
   });
 
   it('after recovery the journal reopens clean and takes appends', async () => {

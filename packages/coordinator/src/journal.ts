@@ -94,7 +94,7 @@ export class Journal {
       log.warn('journal torn tail skipped', { code: ErrorCode.JOURNAL_CORRUPT, path, offset: scan.tail.offset, bytes: scan.tail.bytes, reason: scan.tail.reason });
       await truncate(path, scan.goodBytes);
     }
-    const lostJobs = adoptLostJobs(jobs, orphans, jobIdsIn(buf, scan.damaged), log);
+    const { lost: lostJobs, ended } = adoptLostJobs(jobs, orphans, jobIdsIn(buf, scan.damaged), log);
     const handle = await open(path, 'a', 0o600);
     if (existing === undefined) await syncDir(dir);
     if (scan.tail && scan.damaged.length === 0) await handle.datasync();
@@ -102,6 +102,9 @@ export class Journal {
     const unfinished = [...jobs.values()].filter((j) => !j.finished).length;
     log.info('journal opened', { path, records: scan.records, tornRecords, bytes, jobs: jobs.size, unfinished });
     const journal = new Journal(dir, handle, log, options.hooks ?? {});
+    // Journal the end given to each lost job, so the next start (the damage gone) still knows it.
+    for (const id of ended) journal.append({ kind: 'finished', jobId: id, ...jobs.get(id)!.finished! });
+    if (ended.length > 0) await journal.flush();
     return { journal, recovered: { jobs, records: scan.records, tornRecords, bytes, damaged: scan.damaged, lostJobs } };
   }
 
@@ -283,15 +286,18 @@ function fold(jobs: Map<string, RecoveredJob>, record: JournalRecord, orphans: M
 /**
  * Jobs whose job record is missing (records for them survive, or their id is
  * in the damaged bytes) become finished jobs: with their own end if it
- * survived, otherwise failed with JOURNAL_CORRUPT. So an acknowledged job is
- * never NOT_FOUND; and each one is logged as an error.
+ * survived, otherwise failed with JOURNAL_CORRUPT (`ended`: the caller
+ * journals that end). So an acknowledged job is never NOT_FOUND; and each one
+ * is logged as an error.
  */
-function adoptLostJobs(jobs: Map<string, RecoveredJob>, orphans: Map<string, RecoveredJob>, mentioned: Set<string>, log: Logger): string[] {
+function adoptLostJobs(jobs: Map<string, RecoveredJob>, orphans: Map<string, RecoveredJob>, mentioned: Set<string>, log: Logger): { lost: string[]; ended: string[] } {
   for (const id of mentioned) if (!jobs.has(id) && !orphans.has(id)) orphans.set(id, lostJob(id));
   let orphanResults = 0;
+  const ended: string[] = [];
   for (const [id, rj] of orphans) {
     orphanResults += rj.results.size;
     rj.job.partitions = rj.results.size;
+    if (!rj.finished) ended.push(id);
     rj.finished ??= {
       status: 'failed',
       error: { code: ErrorCode.JOURNAL_CORRUPT, message: `the job record of ${id} was lost to journal damage; ${rj.results.size} accepted results survive, but the job cannot run again` },
@@ -300,7 +306,7 @@ function adoptLostJobs(jobs: Map<string, RecoveredJob>, orphans: Map<string, Rec
   }
   const lost = [...orphans.keys()];
   if (lost.length > 0) log.error('journal lost job records', { code: ErrorCode.JOURNAL_CORRUPT, jobs: lost, orphanResults });
-  return lost;
+  return { lost, ended };
 }
 
 async function readIfExists(path: string): Promise<Buffer | undefined> {

@@ -63,10 +63,18 @@ function startsLikeRecord(buf: Buffer, offset: number): boolean {
   return key > 0 && buf.compare(KIND_KEY, 0, KIND_KEY.length, key, key + KIND_KEY.length) === 0;
 }
 
-/** The offset of the first valid frame at or after `from`, scanning byte by byte; undefined if none. */
+/**
+ * The offset of the first valid frame at or after `from`, or undefined. Every
+ * candidate is tried, byte by byte in effect, but found through the `kind` key
+ * its payload must open with (a native search), so a long run of zeros or
+ * garbage costs about as much as a memchr.
+ */
 export function nextValidFrame(buf: Buffer, from: number): number | undefined {
-  for (let p = from; p + HEADER_BYTES + MIN_PAYLOAD_BYTES <= buf.length; p++) {
-    if (startsLikeRecord(buf, p) && checkFrame(buf, p).ok) return p;
+  for (let k = buf.indexOf(KIND_KEY, from + HEADER_BYTES + 1); k >= 0; k = buf.indexOf(KIND_KEY, k + 1)) {
+    // The key follows a map16 marker and count (3 bytes) or a fixmap marker (1 byte).
+    for (const p of [k - HEADER_BYTES - 3, k - HEADER_BYTES - 1]) {
+      if (p >= from && startsLikeRecord(buf, p) && checkFrame(buf, p).ok) return p;
+    }
   }
   return undefined;
 }

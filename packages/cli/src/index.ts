@@ -2,6 +2,6 @@ export { main } from './main.js';
 export { runJob, type RunJobOptions, type JobProgress } from './run-job.js';
 export { ApiClient, httpBase } from './client.js';
 export { startLocalCluster, type LocalCluster, type LocalClusterOptions, type AgentSpec } from './local-cluster.js';
-export { spawnAgent, spawnCoordinator, stopAll, COHORT_BIN, type AgentProcess, type CoordinatorProcess, type Spawned } from './processes.js';
+export { runCohort, spawnAgent, spawnCoordinator, stopAll, COHORT_BIN, type Finished, type AgentProcess, type CoordinatorProcess, type Spawned } from './processes.js';
 export { capacityModel } from './capacity.js';
 export { startRogueAgent, type RogueAgent, type RogueOptions } from './drill/rogue-agent.js';

@@ -128,6 +128,37 @@ export async function spawnAgent(options: SpawnOptions): Promise<AgentProcess> {
   return Object.assign(spawned, { sessionId: spawned.match[3]! });
 }
 
+export interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Run `cohort ARGS` to its exit, for commands expected to stop by themselves
+ * (a refusal to start, say). Killed with SIGKILL after `timeoutMs`; the result
+ * then shows the signal.
+ */
+export function runCohort(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Finished> {
+  const child = spawn(process.execPath, [COHORT_BIN, ...args], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout = (stdout + d).slice(-64_000)));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-64_000)));
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? READY_TIMEOUT_MS);
+  return new Promise((resolve, reject) => {
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
 /** Stop every process given, each by its own pid; never throws. */
 export async function stopAll(processes: Array<Spawned | undefined>): Promise<void> {
   await Promise.all(processes.map((p) => p?.stop().catch(() => {})));

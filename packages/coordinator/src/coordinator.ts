@@ -59,7 +59,7 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
         log.error('coordinator stopping', { code: err.code });
         process.exitCode = 1;
         closeForFatal();
-      })
+      }, options.journalRecover)
     : undefined;
   const store = opened?.store;
 

@@ -8,4 +8,5 @@ export { transition, canTransition, InvalidTransition, PARTITION_TRANSITIONS, ty
 export { AGENT_TRANSITIONS, agentTransition, type AgentState, type AgentEvent } from './agent-machine.js';
 export { tokenMatches } from './auth.js';
 export { Journal, JOURNAL_FILE, type RecoveredState } from './journal.js';
+export { scanJournal, encodeFrame, HEADER_BYTES, type ScanResult, type Damage, type JournalRecord } from './journal-codec.js';
 export { StateStore, LOCK_FILE } from './state-store.js';

@@ -58,7 +58,7 @@ describe('journal format and recovery', () => {
     await write(records);
     const read: JournalRecord[] = [];
     const bytes = await readFile(join(dir, JOURNAL_FILE));
-    expect(scanJournal(bytes, (r) => read.push(r))).toEqual({ records: 5, skipped: [], goodBytes: bytes.length });
+    expect(scanJournal(bytes, (r) => read.push(r))).toEqual({ records: 5, damaged: [], goodBytes: bytes.length });
     expect(read).toEqual(records);
     const { journal, recovered } = await Journal.open(dir, log());
     await journal.close();
@@ -121,31 +121,34 @@ describe('journal format and recovery', () => {
     });
   }
 
-  it('skips one corrupt record in the middle when the next frame is intact', async () => {
+  it('refuses a corrupt record in the middle (JOURNAL_CORRUPT, naming the offset); recover saves it aside and keeps the rest', async () => {
     const first = encodeFrame({ kind: 'job', job: job('j_aaaaaaaaaa') });
     const broken = encodeFrame(results('j_aaaaaaaaaa', [0]));
     broken[broken.length - 2]! ^= 0x55;
     await writeFile(join(dir, JOURNAL_FILE), Buffer.concat([first, broken, encodeFrame(results('j_aaaaaaaaaa', [1]))]));
-    const { journal, recovered } = await Journal.open(dir, log());
+    const refused = await Journal.open(dir, log()).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: ErrorCode.JOURNAL_CORRUPT, details: { damaged: [{ offset: first.length, bytes: broken.length, reason: 'crc mismatch' }] } });
+    const { journal, recovered } = await Journal.open(dir, log(), { recover: true });
     await journal.close();
-    expect(warnings()).toEqual([expect.objectContaining({ msg: 'journal corrupt record skipped', code: ErrorCode.JOURNAL_CORRUPT, offset: first.length, bytes: broken.length })]);
+    expect(warnings()).toContainEqual(expect.objectContaining({ msg: 'journal damage saved aside', code: ErrorCode.JOURNAL_CORRUPT, offset: first.length, bytes: broken.length }));
+    const saved = warnings().find((w) => w.msg === 'journal damage saved aside')!.savedTo as string;
+    expect(await readFile(saved)).toEqual(broken);
     expect([...recovered.jobs.get('j_aaaaaaaaaa')!.results.keys()]).toEqual([1]);
-    expect(recovered).toMatchObject({ records: 2, tornRecords: 1 });
+    expect(recovered).toMatchObject({ records: 2, tornRecords: 1, lostJobs: [] });
   });
 
-  it('stops at a bad length in the middle, keeps what came before, and saves the dropped bytes', async () => {
+  it('refuses a bad length in the middle; recover resyncs on the next valid frame and keeps every record after it', async () => {
     const first = encodeFrame({ kind: 'job', job: job('j_aaaaaaaaaa') });
     const broken = encodeFrame(results('j_aaaaaaaaaa', [0]));
     broken.writeUInt32LE(broken.length - 8 + 3, 0); // framing lost from here on
-    const rest = Buffer.concat([broken, encodeFrame(results('j_aaaaaaaaaa', [1])), encodeFrame(results('j_aaaaaaaaaa', [2]))]);
-    await writeFile(join(dir, JOURNAL_FILE), Buffer.concat([first, rest]));
-    const { journal, recovered } = await Journal.open(dir, log());
+    const rest = Buffer.concat([encodeFrame(results('j_aaaaaaaaaa', [1])), encodeFrame(results('j_aaaaaaaaaa', [2]))]);
+    await writeFile(join(dir, JOURNAL_FILE), Buffer.concat([first, broken, rest]));
+    await expect(Journal.open(dir, log())).rejects.toMatchObject({ code: ErrorCode.JOURNAL_CORRUPT, details: { damaged: [{ offset: first.length, bytes: broken.length }] } });
+    const { journal, recovered } = await Journal.open(dir, log(), { recover: true });
     await journal.close();
-    const [warning] = warnings();
-    expect(warning).toMatchObject({ msg: 'journal torn tail skipped', code: ErrorCode.JOURNAL_CORRUPT, offset: first.length, bytes: rest.length });
-    expect(await readFile(warning!.savedTo as string)).toEqual(rest);
-    expect(recovered).toMatchObject({ records: 1, tornRecords: 1, bytes: first.length });
-    expect(recovered.jobs.get('j_aaaaaaaaaa')!.results.size).toBe(0);
+    expect(recovered).toMatchObject({ records: 3, tornRecords: 1, bytes: first.length + rest.length });
+    expect([...recovered.jobs.get('j_aaaaaaaaaa')!.results.keys()]).toEqual([1, 2]);
+    expect(await readFile(join(dir, JOURNAL_FILE))).toEqual(Buffer.concat([first, rest]));
   });
 
   it('audit counts results per partition and finds a partition accepted twice', async () => {

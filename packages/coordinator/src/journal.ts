@@ -6,14 +6,17 @@
  *
  * `append` only buffers. `flush` writes everything buffered with one `write`,
  * then `fdatasync`s; callers that arrive while a flush is under way share the
- * next one (group commit). A torn or corrupt record is skipped with a warning
- * (JOURNAL_CORRUPT) and the file is cut back to the last good record: never a
- * crash. Frame format and scanning live in journal-codec.ts.
+ * next one (group commit). A torn tail (an incomplete last record) is cut off
+ * with a warning. Damage with valid records after it is refused
+ * (JOURNAL_CORRUPT) unless `recover` is set: then the damage is saved aside and
+ * every valid record kept (journal-recovery.ts). Frame format and scanning
+ * live in journal-codec.ts.
  */
-import { mkdir, open, readFile, rename, truncate, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertNever, CohortError, ErrorCode, type Logger } from '@cohort/shared';
-import { encodeFrame, scanJournal, type JournalFinished, type JournalJob, type JournalRecord, type ScanResult, type SlotModeName } from './journal-codec.js';
+import { encodeFrame, scanJournal, type Damage, type JournalFinished, type JournalJob, type JournalRecord, type SlotModeName } from './journal-codec.js';
+import { jobIdsIn, journalCorrupt, recoverJournal, syncDir } from './journal-recovery.js';
 
 export type { JournalJob, JournalRecord, JournalResultItem, JournalFinished } from './journal-codec.js';
 
@@ -23,14 +26,27 @@ export const COMPACT_RESULTS_PER_RECORD = 10_000;
 
 export interface RecoveredResult { value: unknown; a: number; agent: string; ms: number; mode: SlotModeName }
 export interface RecoveredJob { job: JournalJob; results: Map<number, RecoveredResult>; finished?: JournalFinished }
-export interface RecoveredState { jobs: Map<string, RecoveredJob>; records: number; tornRecords: number; bytes: number }
+export interface RecoveredState {
+  jobs: Map<string, RecoveredJob>;
+  records: number;
+  tornRecords: number;
+  bytes: number;
+  /** Damaged ranges found (and, since the journal opened, saved aside by `recover`). */
+  damaged: Damage[];
+  /** Jobs whose job record is missing (lost to damage): restored as finished, failed with JOURNAL_CORRUPT unless their end survived. */
+  lostJobs: string[];
+}
 
 /** Named fault-injection points; the default does nothing. */
 export interface JournalHooks {
   /** After the write of a flush, before its fdatasync. A test can hold a flush here. */
   beforeSync(): void | Promise<void>;
 }
-export interface JournalOptions { hooks?: Partial<JournalHooks> }
+export interface JournalOptions {
+  hooks?: Partial<JournalHooks>;
+  /** Save damaged ranges aside and keep every valid record, instead of refusing to open (`--journal-recover`). */
+  recover?: boolean;
+}
 export interface JournalStats { records: number; flushes: number; syncs: number; bytes: number }
 
 type JournalState = 'open' | 'closing' | 'closed';
@@ -58,25 +74,38 @@ export class Journal {
     return join(this.dir, JOURNAL_FILE);
   }
 
-  /** Create `dir` (0700) if needed, replay the journal, cut off a torn tail, and open it for append. */
+  /**
+   * Create `dir` (0700) if needed, replay the journal, cut off a torn tail, and open it for append.
+   * Throws JOURNAL_CORRUPT on damage followed by valid records, unless `options.recover`.
+   */
   static async open(dir: string, log: Logger, options: JournalOptions = {}): Promise<{ journal: Journal; recovered: RecoveredState }> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const path = join(dir, JOURNAL_FILE);
     const existing = await readIfExists(path);
+    const buf = existing ?? Buffer.alloc(0);
     const jobs = new Map<string, RecoveredJob>();
-    const orphans = { count: 0 };
-    const scan = scanJournal(existing ?? Buffer.alloc(0), (record) => fold(jobs, record, orphans));
-    await reportProblems(path, existing, scan, log);
-    if (scan.stopped) await truncate(path, scan.goodBytes);
+    const orphans = new Map<string, RecoveredJob>();
+    const scan = scanJournal(buf, (record) => fold(jobs, record, orphans));
+    let bytes = scan.goodBytes;
+    if (scan.damaged.length > 0) {
+      if (!options.recover) throw journalCorrupt(path, scan);
+      bytes = (await recoverJournal(path, buf, scan, log)).bytesAfter;
+    } else if (scan.tail) {
+      log.warn('journal torn tail skipped', { code: ErrorCode.JOURNAL_CORRUPT, path, offset: scan.tail.offset, bytes: scan.tail.bytes, reason: scan.tail.reason });
+      await truncate(path, scan.goodBytes);
+    }
+    const { lost: lostJobs, ended } = adoptLostJobs(jobs, orphans, jobIdsIn(buf, scan.damaged), log);
     const handle = await open(path, 'a', 0o600);
     if (existing === undefined) await syncDir(dir);
-    if (scan.stopped) await handle.datasync();
-    if (orphans.count > 0) log.warn('journal records for unknown jobs ignored', { code: ErrorCode.JOURNAL_CORRUPT, count: orphans.count });
-    const tornRecords = scan.skipped.length + (scan.stopped ? 1 : 0);
+    if (scan.tail && scan.damaged.length === 0) await handle.datasync();
+    const tornRecords = scan.damaged.length + (scan.tail ? 1 : 0);
     const unfinished = [...jobs.values()].filter((j) => !j.finished).length;
-    log.info('journal opened', { path, records: scan.records, tornRecords, bytes: scan.goodBytes, jobs: jobs.size, unfinished });
+    log.info('journal opened', { path, records: scan.records, tornRecords, bytes, jobs: jobs.size, unfinished });
     const journal = new Journal(dir, handle, log, options.hooks ?? {});
-    return { journal, recovered: { jobs, records: scan.records, tornRecords, bytes: scan.goodBytes } };
+    // Journal the end given to each lost job, so the next start (the damage gone) still knows it.
+    for (const id of ended) journal.append({ kind: 'finished', jobId: id, ...jobs.get(id)!.finished! });
+    if (ended.length > 0) await journal.flush();
+    return { journal, recovered: { jobs, records: scan.records, tornRecords, bytes, damaged: scan.damaged, lostJobs } };
   }
 
   /** Buffer a record in memory. It is not durable until a later `flush()` resolves. */
@@ -177,7 +206,7 @@ export class Journal {
     this.check();
     const before = (await readIfExists(this.path)) ?? Buffer.alloc(0);
     const jobs = new Map<string, RecoveredJob>();
-    scanJournal(before, (record) => fold(jobs, record, { count: 0 }));
+    scanJournal(before, (record) => fold(jobs, record, new Map()));
     const frames: Buffer[] = [];
     let kept = 0;
     for (const { job, results, finished } of jobs.values()) {
@@ -216,33 +245,37 @@ export class Journal {
   }
 }
 
-/** Fold one record into the recovered state. The first result for a partition wins, as it does in the cluster. */
-function fold(jobs: Map<string, RecoveredJob>, record: JournalRecord, orphans: { count: number }): void {
+/** A stand-in for a job whose job record was lost: enough for a report, never enough to run it again. */
+function lostJob(jobId: string): RecoveredJob {
+  return { job: { jobId, task: '(unknown: job record lost)', input: null, partitions: 0, timeoutMs: 0, maxAttempts: 1, createdAt: 0 }, results: new Map() };
+}
+
+function jobFor(jobs: Map<string, RecoveredJob>, orphans: Map<string, RecoveredJob>, jobId: string): RecoveredJob {
+  let rj = jobs.get(jobId) ?? orphans.get(jobId);
+  if (!rj) orphans.set(jobId, (rj = lostJob(jobId)));
+  return rj;
+}
+
+/**
+ * Fold one record into the recovered state. The first result for a partition wins, as it does in the cluster.
+ * Results and ends of a job with no job record go to `orphans`, never silently away.
+ */
+function fold(jobs: Map<string, RecoveredJob>, record: JournalRecord, orphans: Map<string, RecoveredJob>): void {
   switch (record.kind) {
     case 'job':
       if (!jobs.has(record.job.jobId)) jobs.set(record.job.jobId, { job: record.job, results: new Map() });
       return;
     case 'results': {
-      const rj = jobs.get(record.jobId);
-      if (!rj) {
-        orphans.count += record.items.length;
-        return;
-      }
-      for (const { p, a, value, agent, ms, mode } of record.items) {
-        // No upper bound here: `partitions` may be the count asked of split(), not the count it returned.
-        if (!Number.isInteger(p) || p < 0) orphans.count++;
-        else if (!rj.results.has(p)) rj.results.set(p, { value, a, agent, ms, mode });
-      }
+      const rj = jobFor(jobs, orphans, record.jobId);
+      // No upper bound on p: `partitions` may be the count asked of split(), not the count it returned.
+      for (const { p, a, value, agent, ms, mode } of record.items) if (!rj.results.has(p)) rj.results.set(p, { value, a, agent, ms, mode });
       return;
     }
     case 'finished': {
-      const rj = jobs.get(record.jobId);
-      if (!rj) orphans.count++;
-      else {
-        rj.finished = { status: record.status };
-        if ('result' in record) rj.finished.result = record.result;
-        if (record.error) rj.finished.error = record.error;
-      }
+      const rj = jobFor(jobs, orphans, record.jobId);
+      rj.finished = { status: record.status };
+      if ('result' in record) rj.finished.result = record.result;
+      if (record.error) rj.finished.error = record.error;
       return;
     }
     default:
@@ -250,20 +283,30 @@ function fold(jobs: Map<string, RecoveredJob>, record: JournalRecord, orphans: {
   }
 }
 
-async function reportProblems(path: string, buf: Buffer | undefined, scan: ScanResult, log: Logger): Promise<void> {
-  for (const s of scan.skipped) {
-    log.warn('journal corrupt record skipped', { code: ErrorCode.JOURNAL_CORRUPT, path, offset: s.offset, bytes: s.bytes, reason: s.reason });
+/**
+ * Jobs whose job record is missing (records for them survive, or their id is
+ * in the damaged bytes) become finished jobs: with their own end if it
+ * survived, otherwise failed with JOURNAL_CORRUPT (`ended`: the caller
+ * journals that end). So an acknowledged job is never NOT_FOUND; and each one
+ * is logged as an error.
+ */
+function adoptLostJobs(jobs: Map<string, RecoveredJob>, orphans: Map<string, RecoveredJob>, mentioned: Set<string>, log: Logger): { lost: string[]; ended: string[] } {
+  for (const id of mentioned) if (!jobs.has(id) && !orphans.has(id)) orphans.set(id, lostJob(id));
+  let orphanResults = 0;
+  const ended: string[] = [];
+  for (const [id, rj] of orphans) {
+    orphanResults += rj.results.size;
+    rj.job.partitions = rj.results.size;
+    if (!rj.finished) ended.push(id);
+    rj.finished ??= {
+      status: 'failed',
+      error: { code: ErrorCode.JOURNAL_CORRUPT, message: `the job record of ${id} was lost to journal damage; ${rj.results.size} accepted results survive, but the job cannot run again` },
+    };
+    jobs.set(id, rj);
   }
-  const stop = scan.stopped;
-  if (!stop || !buf) return;
-  const fields: Record<string, unknown> = { code: ErrorCode.JOURNAL_CORRUPT, path, offset: stop.offset, bytes: stop.bytes, reason: stop.reason };
-  if (!stop.tail) {
-    // Not a write cut short: bytes follow the bad frame. Keep them for a human before truncating.
-    const saved = `${path}.dropped-${Date.now()}`;
-    await writeFile(saved, buf.subarray(stop.offset), { mode: 0o600 });
-    fields.savedTo = saved;
-  }
-  log.warn('journal torn tail skipped', fields);
+  const lost = [...orphans.keys()];
+  if (lost.length > 0) log.error('journal lost job records', { code: ErrorCode.JOURNAL_CORRUPT, jobs: lost, orphanResults });
+  return { lost, ended };
 }
 
 async function readIfExists(path: string): Promise<Buffer | undefined> {
@@ -272,15 +315,5 @@ async function readIfExists(path: string): Promise<Buffer | undefined> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
-  }
-}
-
-/** fsync a directory, so a file created or renamed in it survives a power cut. */
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }

@@ -16,6 +16,12 @@ describe('coordinator compileOptions', () => {
     expect(o.speculation).toEqual(DEFAULT_SPECULATION);
   });
 
+  it('journalRecover: off by default, and only with a stateDir', () => {
+    expect(compile().journalRecover).toBe(false);
+    expect(compile({ stateDir: '/tmp/x', journalRecover: true }).journalRecover).toBe(true);
+    expect(codeOf(() => compile({ journalRecover: true }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
   it('port: an integer in [0, 65535]', () => {
     expect(compile({ port: 0 }).port).toBe(0);
     expect(compile({ port: 65535 }).port).toBe(65535);

@@ -52,6 +52,8 @@ export interface CoordinatorOptions {
   speculation?: Partial<SpeculationConfig>;
   /** Directory for the append-only journal; without it, state lives in memory only. */
   stateDir?: string;
+  /** A damaged journal: save the damage aside and keep every valid record, instead of refusing to start (`--journal-recover`). */
+  journalRecover?: boolean;
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
 }
@@ -75,6 +77,7 @@ export interface CompiledCoordinatorOptions {
   timeoutGraceMs: number;
   speculation: SpeculationConfig;
   stateDir: string | undefined;
+  journalRecover: boolean;
   logger: Logger;
 }
 
@@ -97,6 +100,7 @@ export function withDefaults(options: CoordinatorOptions): CompiledCoordinatorOp
     timeoutGraceMs: options.timeoutGraceMs ?? DEFAULT_TIMEOUT_GRACE_MS,
     speculation: { ...DEFAULT_SPECULATION, ...options.speculation },
     stateDir: options.stateDir,
+    journalRecover: options.journalRecover ?? false,
     logger: options.logger ?? createLogger().child({ component: 'coordinator' }),
   };
 }
@@ -124,6 +128,7 @@ export function compileOptions(options: CoordinatorOptions): CompiledCoordinator
   if (o.agentToken !== undefined && !o.token) throw invalidOption('agentToken needs token as well: with split credentials, token is the client credential');
   if (o.agentToken !== undefined && o.agentToken === o.token) throw invalidOption('agentToken must differ from token, or the split grants nothing');
   o.tasksDirs = resolveTasksDirs(o.tasksDirs);
+  if (o.journalRecover && o.stateDir === undefined) throw invalidOption('journalRecover needs stateDir: there is no journal to recover without --state-dir');
   if (!o.token && !isLoopbackHost(o.host)) {
     throw new CohortError(ErrorCode.INSECURE_BIND, `refusing to bind ${o.host} without a token: pass --token or set COHORT_TOKEN, or bind 127.0.0.1`);
   }

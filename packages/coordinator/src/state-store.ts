@@ -62,11 +62,19 @@ export class StateStore {
     private readonly onFatal: (err: CohortError) => void,
   ) {}
 
-  static async open(dir: string, log: Logger, onFatal: (err: CohortError) => void): Promise<{ store: StateStore; recovered: RecoveredState }> {
+  /** `recover`: save a damaged journal's damage aside and keep every valid record, instead of refusing (JOURNAL_CORRUPT). */
+  static async open(dir: string, log: Logger, onFatal: (err: CohortError) => void, recover = false): Promise<{ store: StateStore; recovered: RecoveredState }> {
     const { mkdirSync } = await import('node:fs');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const lockPath = acquireLock(dir, log);
-    const { journal, recovered } = await Journal.open(dir, log);
+    let opened: Awaited<ReturnType<typeof Journal.open>>;
+    try {
+      opened = await Journal.open(dir, log, { recover });
+    } catch (err) {
+      rmSync(lockPath, { force: true }); // a refused journal must not keep the directory locked
+      throw err;
+    }
+    const { journal, recovered } = opened;
     if (recovered.bytes > COMPACT_OVER_BYTES) await journal.compact();
     log.info('journal recovered', { dir, records: recovered.records, jobs: recovered.jobs.size, tornRecords: recovered.tornRecords, bytes: recovered.bytes });
     return { store: new StateStore(journal, lockPath, log, onFatal), recovered };

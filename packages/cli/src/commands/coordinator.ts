@@ -5,12 +5,14 @@ import { COMMON_FLAGS, intFlag, loggerFlag, numberFlag, secretFlag } from '../ar
 
 export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7070] [--token T | --token-file F]
     [--agent-token T | --agent-token-file F] [--tasks-dir DIR]... [--heartbeat-ms 500] [--heartbeat-timeout-ms 2000] [--max-attempts 3]
-    [--state-dir DIR] [--max-payload-bytes 67108864] [--log-level info]
+    [--state-dir DIR [--journal-recover]] [--max-payload-bytes 67108864] [--log-level info]
     [--no-speculation] [--speculation-quantile 0.75] [--speculation-multiplier 1.5]
   Serves agents (ws://HOST:PORT/agent), the JSON API and progress streams on one port.
   The token may also come from COHORT_TOKEN; it grants both roles unless --agent-token (or
   COHORT_AGENT_TOKEN) splits them: then only the agent token joins, and only --token uses the API.
-  Binding beyond loopback requires a token. User task modules load only from a --tasks-dir.`;
+  Binding beyond loopback requires a token. User task modules load only from a --tasks-dir.
+  A damaged journal (JOURNAL_CORRUPT) stops start-up; --journal-recover saves the damaged
+  bytes aside next to the journal, keeps every valid record, and starts.`;
 
 export async function coordinatorCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -27,6 +29,7 @@ export async function coordinatorCommand(argv: string[]): Promise<number> {
       'heartbeat-timeout-ms': { type: 'string' },
       'max-attempts': { type: 'string' },
       'state-dir': { type: 'string' },
+      'journal-recover': { type: 'boolean' },
       'max-payload-bytes': { type: 'string' },
       'no-speculation': { type: 'boolean' },
       'speculation-quantile': { type: 'string' },
@@ -53,6 +56,7 @@ export async function coordinatorCommand(argv: string[]): Promise<number> {
     ...(values['heartbeat-timeout-ms'] !== undefined && { heartbeatTimeoutMs: intFlag('heartbeat-timeout-ms', values['heartbeat-timeout-ms'])! }),
     ...(values['max-attempts'] !== undefined && { maxAttempts: intFlag('max-attempts', values['max-attempts'])! }),
     ...(values['state-dir'] !== undefined && { stateDir: values['state-dir'] }),
+    ...(values['journal-recover'] && { journalRecover: true }),
     ...(values['max-payload-bytes'] !== undefined && { maxPayloadBytes: intFlag('max-payload-bytes', values['max-payload-bytes'])! }),
     speculation: {
       ...(values['no-speculation'] && { enabled: false }),

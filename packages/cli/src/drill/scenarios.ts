@@ -12,6 +12,7 @@ import { ApiClient } from '../client.js';
 import type { LocalCluster } from '../local-cluster.js';
 import { drillCluster, predictedSlowdown, until, untilAsync, watchedRun, type JobSpec, type WatchedRun } from './fault-run.js';
 import type { DrillOptions, DrillResult } from './types.js';
+import { corruptJournal } from './corrupt-journal.js';
 
 /** Fixed-duration partitions make capacity exact: each slot does 1000/ms partitions a second. */
 const SLEEP_MS = 100;
@@ -269,6 +270,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   poison,
   straggler,
   'restart-coordinator': restartCoordinator,
+  'corrupt-journal': corruptJournal,
 };
 
 export type { JobReport };

@@ -5,3 +5,4 @@ export { startLocalCluster, type LocalCluster, type LocalClusterOptions, type Ag
 export { runCohort, spawnAgent, spawnCoordinator, stopAll, COHORT_BIN, type Finished, type AgentProcess, type CoordinatorProcess, type Spawned } from './processes.js';
 export { capacityModel } from './capacity.js';
 export { startRogueAgent, type RogueAgent, type RogueOptions } from './drill/rogue-agent.js';
+export { runChaos, type ChaosReport, type ChaosOptions } from './chaos/chaos.js';

@@ -4,6 +4,7 @@
  */
 import { toWireError } from '@cohort/shared';
 import { AGENT_HELP, agentCommand } from './commands/agent.js';
+import { CHAOS_HELP, chaosCommand } from './commands/chaos.js';
 import { COORDINATOR_HELP, coordinatorCommand } from './commands/coordinator.js';
 import { DEMO_HELP, demoCommand } from './commands/demo.js';
 import { DRILL_HELP, drillCommand } from './commands/drill.js';
@@ -20,6 +21,8 @@ ${RUN_HELP}
 ${DEMO_HELP}
 
 ${DRILL_HELP}
+
+${CHAOS_HELP}
 `;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
@@ -28,6 +31,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   run: runCommand,
   demo: demoCommand,
   drill: drillCommand,
+  chaos: chaosCommand,
 };
 
 /** Exit codes: 0 success, 1 the work failed, 2 a usage or option error. */

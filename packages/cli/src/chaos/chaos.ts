@@ -74,7 +74,9 @@ async function runOne(cluster: LocalCluster, job: ChaosJob, onId?: (id: string) 
       ...(job.timeoutMs !== undefined && { timeoutMs: job.timeoutMs }),
       reattachTimeoutMs: 30_000,
       onProgress: (p) => {
-        if (jobId === undefined) onId?.((jobId = p.jobId));
+        if (jobId !== undefined) return;
+        jobId = p.jobId;
+        onId?.(jobId);
       },
     });
     const hung = new Promise<never>((_, reject) => bound.signal.addEventListener('abort', () => reject(Object.assign(new Error('hung'), { code: 'HUNG' }))));

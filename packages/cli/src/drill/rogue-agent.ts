@@ -8,9 +8,11 @@
  * - `hoard`: take every assignment and never answer it;
  * - `forgeAssigned`: answer what it was assigned, with a wrong value;
  * - `forgeOthers`: answer partitions of watched jobs it never held, attempt 1
- *   and up, with a wrong value;
- * - `drainFirst`: say `draining` right after joining (so it gets no work) and
- *   then forge anyway.
+ *   and up, with a wrong value (never an attempt it was issued: an agent that
+ *   lies about its own work is outside what the protocol can detect; see the
+ *   README's trust model);
+ * - `drainFirst`: say `draining` in the same breath as `hello` (so it is
+ *   given no work) and then forge anyway.
  */
 import { WebSocket } from 'ws';
 import { PROTOCOL_VERSION, decodeCoordinatorMessage, encode, type AgentMessage, type CoordinatorMessage, type ResultItem } from '@cohort/shared';
@@ -29,6 +31,8 @@ export interface RogueOptions {
   /** The wrong value it answers with. */
   forgedValue?: unknown;
   heartbeatMs?: number;
+  /** How long after `welcome` it forges (`forgeOthers`), default 300 ms. */
+  forgeDelayMs?: number;
 }
 
 export interface RogueAgent {
@@ -55,8 +59,10 @@ export function startRogueAgent(o: RogueOptions): RogueAgent {
   const value = o.forgedValue ?? -1;
   let assigned = 0;
   let forged = 0;
+  const issued = new Set<string>();
   let seq = 0;
   let heartbeat: NodeJS.Timeout | undefined;
+  let forgeTimer: NodeJS.Timeout | undefined;
   const send = (message: unknown) => {
     if (ws.readyState === WebSocket.OPEN) ws.send(encode(message));
   };
@@ -64,18 +70,21 @@ export function startRogueAgent(o: RogueOptions): RogueAgent {
     const f = o.forgeOthers;
     if (!f) return;
     const items: ResultItem[] = [];
-    for (let a = 1; a <= (f.attempts ?? 1); a++) for (let p = 0; p < f.partitions; p++) items.push(forgedItem(p, a, value));
+    for (let a = 1; a <= (f.attempts ?? 1); a++) {
+      for (let p = 0; p < f.partitions; p++) if (!issued.has(`${f.jobId}:${p}:${a}`)) items.push(forgedItem(p, a, value));
+    }
     forged += items.length;
     send({ type: 'results', jobId: f.jobId, items });
   };
   const onMessage = (msg: CoordinatorMessage) => {
     if (msg.type === 'welcome') {
       heartbeat = setInterval(() => send({ type: 'heartbeat', seq: ++seq, sentAt: Date.now() }), o.heartbeatMs ?? Math.max(50, msg.heartbeatMs / 2));
-      if (o.drainFirst) send({ type: 'draining' });
-      forgeNow();
+      // Wait for any assign already in flight, so that it forges only what it was never issued.
+      forgeTimer = setTimeout(forgeNow, o.forgeDelayMs ?? 300);
       resolveJoined();
     } else if (msg.type === 'assign') {
       assigned += msg.items.length;
+      for (const it of msg.items) issued.add(`${msg.jobId}:${it.p}:${it.a}`);
       if (o.forgeAssigned && !o.hoard) {
         forged += msg.items.length;
         send({ type: 'results', jobId: msg.jobId, items: msg.items.map((it) => forgedItem(it.p, it.a, value)) });
@@ -89,6 +98,7 @@ export function startRogueAgent(o: RogueOptions): RogueAgent {
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
     ws.on('close', (code, reason) => {
       clearInterval(heartbeat);
+      clearTimeout(forgeTimer);
       rejectJoined(new Error(`rogue closed before welcome: ${code}`));
       resolve({ code, reason: reason.toString() });
     });
@@ -100,6 +110,7 @@ export function startRogueAgent(o: RogueOptions): RogueAgent {
   });
   ws.on('open', () => {
     send({ type: 'hello', protocol: PROTOCOL_VERSION, agentVersion: 'rogue', name: o.name ?? 'rogue', slots: o.slots ?? 1, mode: 'threads', modes: ['thread'], maxPrefetch: o.maxPrefetch ?? 0, hardware: HARDWARE });
+    if (o.drainFirst) send({ type: 'draining' });
   });
   ws.on('message', (data: Buffer) => {
     try {
@@ -121,6 +132,7 @@ export function startRogueAgent(o: RogueOptions): RogueAgent {
     forgeNow,
     stop() {
       clearInterval(heartbeat);
+      clearTimeout(forgeTimer);
       ws.terminate();
     },
   };

@@ -1,0 +1,63 @@
+/**
+ * The `rogue-agent` drill: while a job runs, an agent with a valid credential
+ * joins, says it is draining (so it is given no work), and answers every
+ * partition of the job with a wrong value, several attempt numbers deep. The
+ * coordinator must accept none of it, expel the rogue with RESULT_NOT_ISSUED,
+ * and finish the job with the right answer.
+ */
+import { CloseCode } from '@cohort/shared';
+import { drillCluster, watchedRun } from './fault-run.js';
+import { startRogueAgent, type RogueAgent } from './rogue-agent.js';
+import type { DrillOptions, DrillResult } from './types.js';
+
+const SLEEP_MS = 50;
+
+export async function rogueAgent(options: DrillOptions): Promise<DrillResult> {
+  const c = await drillCluster(options, 'threads', [], 'rogue');
+  try {
+    const partitions = options.agents * 10;
+    const job = { task: 'sleep', input: { ms: SLEEP_MS }, partitions };
+    const expected = partitions * SLEEP_MS;
+    const base = await watchedRun(c, job);
+    let injectedAt = 0;
+    let expelledAt = 0;
+    let closeCode = 0;
+    let rogue: RogueAgent | undefined;
+    const run = await watchedRun(c, job, (p) => {
+      if (rogue) return;
+      injectedAt = Date.now();
+      rogue = startRogueAgent({ url: c.url, token: c.token, name: 'rogue', drainFirst: true, forgeOthers: { jobId: p.jobId, partitions, attempts: 3 }, forgedValue: -1 });
+      void rogue.closed.then(({ code }) => {
+        expelledAt = Date.now();
+        closeCode = code;
+      });
+    });
+    // The rogue is expelled within a frame or two; wait (bounded) in case the job ended first.
+    if (rogue) await Promise.race([rogue.closed, new Promise((r) => setTimeout(r, 5000))]);
+    rogue?.stop();
+    const forged = rogue?.forged ?? 0;
+    const jobMs = run.endedAt - run.submittedAt;
+    const baselineMs = base.endedAt - base.submittedAt;
+    const expelled = closeCode === CloseCode.RESULT_NOT_ISSUED;
+    return {
+      scenario: 'rogue-agent',
+      fault: `a rogue agent drains, then forges ${partitions} × 3 results with a wrong value`,
+      injectedAtMs: injectedAt - run.submittedAt,
+      detectedMs: expelled ? expelledAt - injectedAt : null,
+      requeued: run.report.requeued,
+      duplicates: run.report.duplicates,
+      attempts: run.report.attempts,
+      partitions: run.report.partitions,
+      jobMs,
+      baselineMs,
+      slowdown: jobMs / baselineMs,
+      predictedSlowdown: 1,
+      correct: run.report.status === 'succeeded' && run.report.result === expected && expelled,
+      expected,
+      result: run.report.result,
+      notes: [`${forged} forged results sent; none accepted; rogue closed with ${closeCode}${expelled ? ' (RESULT_NOT_ISSUED)' : ''}`],
+    };
+  } finally {
+    await c.stop();
+  }
+}

@@ -74,6 +74,8 @@ export interface SlotPoolOptions {
   mode: AgentMode;
   /** V8 old-generation limit per slot, MB; default DEFAULT_HEAP_LIMIT_MB. */
   heapLimitMb?: number;
+  /** The coordinator's frame limit; a larger result fails with RESULT_TOO_LARGE. Default DEFAULT_MAX_FRAME_BYTES. */
+  maxFrameBytes?: number;
   logger: Logger;
   events: SlotPoolEvents;
   hooks?: SlotHooks;

@@ -171,20 +171,26 @@ function walk(v: unknown, depth: number, w: Walk): unknown {
 
 function walkObject(v: object, depth: number, w: Walk): unknown {
   const proto: unknown = Object.getPrototypeOf(v);
-  if (proto === Date.prototype || proto === ArrayBuffer.prototype || TYPED_ARRAY_PROTOS.has(proto as object)) return v;
-  if (v instanceof RawValue || v instanceof MapBox || v instanceof NegZero) return v;
+  let kind: 'plain' | 'array' | 'map' | 'set';
+  if (proto === Object.prototype) kind = 'plain';
+  else if (proto === Array.prototype) kind = 'array';
+  else if (proto === Date.prototype || proto === ArrayBuffer.prototype || TYPED_ARRAY_PROTOS.has(proto as object)) return v;
+  else if (proto === Map.prototype) kind = 'map';
+  else if (proto === Set.prototype) kind = 'set';
+  else if (proto === null) kind = 'plain';
+  else if (v instanceof RawValue || v instanceof MapBox || v instanceof NegZero) return v;
+  else if (w.strict) refuse(`an instance of ${className(v)}`);
+  else return v; // lenient: msgpackr's own handling (toJSON, or a plain object)
   if (depth >= w.maxDepth) refuse(`nesting deeper than ${MAX_VALUE_DEPTH}`);
   if (w.ancestors) {
     if (w.ancestors.has(v)) refuse('a cycle');
     w.ancestors.add(v);
   }
   let out: unknown;
-  if (proto === Array.prototype) out = walkArray(v as unknown[], depth, w);
-  else if (proto === Object.prototype || proto === null) out = walkPlain(v as Record<string, unknown>, depth, w);
-  else if (proto === Map.prototype) out = walkMap(v as Map<unknown, unknown>, depth, w);
-  else if (proto === Set.prototype) out = walkSet(v as Set<unknown>, depth, w);
-  else if (w.strict) refuse(`an instance of ${className(v)}`);
-  else out = v; // lenient: msgpackr's own handling (toJSON, or a plain object)
+  if (kind === 'plain') out = walkPlain(v as Record<string, unknown>, depth, w);
+  else if (kind === 'array') out = walkArray(v as unknown[], depth, w);
+  else if (kind === 'map') out = walkMap(v as Map<unknown, unknown>, depth, w);
+  else out = walkSet(v as Set<unknown>, depth, w);
   w.ancestors?.delete(v);
   return out;
 }
@@ -214,11 +220,11 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 function walkPlain(obj: Record<string, unknown>, depth: number, w: Walk): unknown {
   let out: Record<string, unknown> | undefined;
-  const keys = Object.keys(obj);
-  if (w.strict && keys.length > MAX_OBJECT_KEYS) refuse(`an object with ${keys.length} keys (at most ${MAX_OBJECT_KEYS})`);
+  if (w.strict && Object.keys(obj).length > MAX_OBJECT_KEYS) refuse(`an object with more than ${MAX_OBJECT_KEYS} keys`);
   let key = '';
   try {
-    for (key of keys) {
+    // for…in: no key array to allocate; a plain object's prototype holds nothing enumerable.
+    for (key in obj) {
       if (key === '__proto__' && w.strict) refuse('an own key "__proto__"');
       const x = obj[key];
       const y = walk(x, depth + 1, w);

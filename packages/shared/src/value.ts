@@ -308,3 +308,23 @@ export function encodeValue(value: unknown, options: { root?: string; maxBytes?:
 export function decodeValue(bytes: Uint8Array): unknown {
   return packr.unpack(bytes);
 }
+
+/**
+ * JSON.stringify replacer for values shown by the HTTP API and event streams
+ * (JSON has no BigInt, Map or typed arrays; without this a BigInt throws):
+ * BigInt → its decimal string, Map → [key, value] pairs, Set → array, typed
+ * array and DataView → array of numbers (BigInt elements as strings),
+ * ArrayBuffer → array of bytes. JSON's own rules do the rest: Buffer →
+ * {type: 'Buffer', data}, Date → ISO string (invalid: null), NaN and
+ * ±Infinity → null, -0 → 0, undefined → omitted (null in arrays).
+ */
+export function jsonReplacer(this: unknown, _key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value !== 'object' || value === null) return value;
+  if (value instanceof Map) return [...value];
+  if (value instanceof Set) return [...value];
+  if (value instanceof DataView) return [...new Uint8Array(value.buffer, value.byteOffset, value.byteLength)];
+  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<unknown>);
+  if (value instanceof ArrayBuffer) return [...new Uint8Array(value)];
+  return value;
+}

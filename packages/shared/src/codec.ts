@@ -10,10 +10,12 @@
  * the stack; a value it cannot carry throws RESULT_NOT_SERIALIZABLE.
  */
 import { CohortError, ErrorCode } from './errors.js';
-import { packr, prepareValue } from './value.js';
+import { packr, prepareValue, releaseLarge } from './value.js';
 
 export function encode(message: unknown): Buffer {
-  return packr.pack(prepareValue(message, 'frame', false));
+  const frame = packr.pack(prepareValue(message, 'frame', false));
+  releaseLarge(frame);
+  return frame;
 }
 
 export function decodeRaw(frame: Uint8Array): unknown {

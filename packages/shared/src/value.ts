@@ -273,6 +273,14 @@ function refusalError(err: Refusal, root: string): CohortError {
   return new CohortError(ErrorCode.RESULT_NOT_SERIALIZABLE, `${path} cannot cross the wire: it is ${err.message}`, { details: { path, what: err.message } });
 }
 
+/** Above this, the packr drops its grown buffer after a pack: otherwise every later pack would allocate one as large. */
+const LARGE_PACK_BYTES = 1024 * 1024;
+
+/** After a large pack, give the packr a fresh small buffer (the returned bytes keep the large one alive only as long as they live). */
+export function releaseLarge(bytes: Uint8Array): void {
+  if (bytes.length > LARGE_PACK_BYTES) packr.useBuffer(Buffer.allocUnsafeSlow(8192));
+}
+
 /** The value ready for the packr (Maps and -0 boxed), or RESULT_NOT_SERIALIZABLE naming what and where. */
 export function prepareValue(value: unknown, root = 'value', strict = true): unknown {
   try {
@@ -297,6 +305,7 @@ export function encodeValue(value: unknown, options: { root?: string; maxBytes?:
   } catch (err) {
     throw new CohortError(ErrorCode.RESULT_NOT_SERIALIZABLE, `${root} cannot be encoded: ${(err as Error)?.message ?? String(err)}`, { cause: err, details: { path: root } });
   }
+  releaseLarge(bytes);
   const maxBytes = options.maxBytes ?? Infinity;
   if (bytes.length > maxBytes) {
     throw new CohortError(ErrorCode.RESULT_TOO_LARGE, `${root} is ${bytes.length} bytes encoded; a frame allows ${maxBytes}`, { details: { path: root, bytes: bytes.length, maxBytes } });

@@ -5,7 +5,8 @@
  * `run` builds the value.
  *
  * Input `{kinds: string[]}`: one partition per kind (the partition count is
- * a hint; the kinds decide). The merge runs on the coordinator and checks
+ * a hint; the kinds decide). `random:<seed>` is a random value of the
+ * model's exact types, the same for the same seed. The merge runs on the coordinator and checks
  * every result against a fresh build of its kind (node:util's
  * isDeepStrictEqual: types, classes, -0 and NaN all count), returning
  * `{kinds, exact}`: so a job that succeeds says whether each value came back
@@ -79,6 +80,51 @@ export const ODD_VALUES: Record<string, () => unknown> = {
   'huge-70mb': () => Buffer.alloc(70 * 1024 * 1024, 1),
 };
 
+/** A small seeded PRNG (mulberry32): `random:<seed>` builds the same value on the agent and in the merge. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const RANDOM_LEAVES: Array<(r: () => number) => unknown> = [
+  () => null,
+  () => undefined,
+  (r) => (r() < 0.5 ? -0 : NaN),
+  (r) => (r() - 0.5) * 1e9,
+  (r) => Math.floor(r() * 1e6),
+  (r) => String.fromCharCode(...Array.from({ length: Math.floor(r() * 8) }, () => 32 + Math.floor(r() * 0x2000))),
+  (r) => BigInt(Math.floor(r() * 1e9)) ** BigInt(1 + Math.floor(r() * 12)) * (r() < 0.5 ? -1n : 1n),
+  (r) => new Date(Math.floor(r() * 4e12)),
+  (r) => Buffer.from(Array.from({ length: Math.floor(r() * 6) }, () => Math.floor(r() * 256))),
+  (r) => new Float64Array(Array.from({ length: Math.floor(r() * 4) }, () => r() * 100 - 50)),
+  (r) => new Int16Array(Array.from({ length: Math.floor(r() * 4) }, () => Math.floor(r() * 65536) - 32768)),
+  (r) => new BigUint64Array([BigInt(Math.floor(r() * 2 ** 53)) * 1024n]),
+];
+
+function randomValue(r: () => number, depth: number): unknown {
+  const pick = r();
+  if (depth >= 4 || pick < 0.5) return (RANDOM_LEAVES[Math.floor(r() * RANDOM_LEAVES.length)] as (r: () => number) => unknown)(r);
+  const n = Math.floor(r() * 4);
+  const items = Array.from({ length: n }, () => randomValue(r, depth + 1));
+  if (pick < 0.65) return items;
+  if (pick < 0.8) return Object.fromEntries(items.map((v, i) => [`k${i}`, v]));
+  if (pick < 0.9) return new Map(items.map((v, i) => [i % 2 ? `k${i}` : i, v]));
+  return new Set(items);
+}
+
+/** The builder of a kind: a named one, or `random:<seed>`. */
+export function oddValue(kind: string): (() => unknown) | undefined {
+  if (Object.hasOwn(ODD_VALUES, kind)) return ODD_VALUES[kind];
+  const m = /^random:(\d{1,9})$/.exec(kind);
+  return m ? () => randomValue(prng(Number(m[1])), 0) : undefined;
+}
+
 export interface OddValuePart {
   kind: string;
 }
@@ -95,15 +141,15 @@ export default defineTask({
     const kinds = obj.kinds;
     if (!Array.isArray(kinds) || kinds.length === 0 || kinds.length > 1000) throw badInput(NAME, 'kinds must be an array of 1 to 1000 kind names');
     for (const kind of kinds) {
-      if (typeof kind !== 'string' || !Object.hasOwn(ODD_VALUES, kind)) throw badInput(NAME, `unknown kind ${JSON.stringify(kind)}; known: ${Object.keys(ODD_VALUES).join(', ')}`);
+      if (typeof kind !== 'string' || !oddValue(kind)) throw badInput(NAME, `unknown kind ${JSON.stringify(kind)}; known: random:<seed>, ${Object.keys(ODD_VALUES).join(', ')}`);
     }
     return kinds.map((kind: string) => ({ kind }));
   },
   run(part: OddValuePart): OddValueResult {
-    return { kind: part.kind, value: (ODD_VALUES[part.kind] as () => unknown)() };
+    return { kind: part.kind, value: (oddValue(part.kind) as () => unknown)() };
   },
   merge(results: OddValueResult[]): { kinds: string[]; exact: boolean[] } {
-    const build = (kind: string) => (Object.hasOwn(ODD_VALUES, kind) ? (ODD_VALUES[kind] as () => unknown)() : Symbol('unknown kind'));
+    const build = (kind: string) => (oddValue(kind) ?? (() => Symbol('unknown kind')))();
     return { kinds: results.map((r) => r.kind), exact: results.map((r) => isDeepStrictEqual(r.value, build(r.kind))) };
   },
   profile: { isolation: 'auto' },

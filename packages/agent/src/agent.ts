@@ -110,13 +110,27 @@ export async function startAgent(userOptions: AgentOptions, hooks: AgentHooks = 
     state = next;
   };
 
-  const send = (message: AgentMessage): boolean => {
-    if (!ws || ws.readyState !== WebSocket.OPEN || (state !== 'ready' && state !== 'draining')) return false;
-    ws.send(encode(message));
+  const linkUp = (): boolean => ws !== undefined && ws.readyState === WebSocket.OPEN && (state === 'ready' || state === 'draining');
+  const sendFrame = (frame: Buffer): boolean => {
+    if (!linkUp()) return false;
+    (ws as WebSocket).send(frame);
     return true;
   };
+  // The main thread never dies of a message: one that cannot be encoded is logged and dropped.
+  const send = (message: AgentMessage): boolean => {
+    if (!linkUp()) return false;
+    let frame: Buffer;
+    try {
+      frame = encode(message);
+    } catch (err) {
+      const wire = toWireError(err);
+      log.error('message not sent: it cannot be encoded', { type: message.type, code: wire.code, message: wire.message });
+      return true;
+    }
+    return sendFrame(frame);
+  };
 
-  const outbox = new Outbox(send, options.maxHeldResults);
+  const outbox = new Outbox(send, options.maxHeldResults, sendFrame);
   const pool = new SlotPool({
     slots: options.slots,
     mode: options.mode,
@@ -171,6 +185,10 @@ export async function startAgent(userOptions: AgentOptions, hooks: AgentHooks = 
         previousSessionId = msg.sessionId;
         heartbeatMs = msg.heartbeatMs;
         heartbeatTimeoutMs = msg.heartbeatTimeoutMs;
+        if (msg.maxPayloadBytes !== undefined) {
+          outbox.maxFrameBytes = msg.maxPayloadBytes;
+          pool.setMaxFrameBytes(msg.maxPayloadBytes);
+        }
         backoff.reset();
         setState('ready', { sessionId });
         log.info('agent joined', { sessionId, slots: options.slots, mode: options.mode, heldResults: outbox.pending });

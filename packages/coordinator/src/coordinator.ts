@@ -77,6 +77,8 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
     {
       send: (s, message) => {
         const ws = sockets(s);
+        // The agent sizes its results to our frame limit (its slots refuse a larger value with RESULT_TOO_LARGE).
+        if (message.type === 'welcome') message = { ...message, maxPayloadBytes: options.maxPayloadBytes };
         if (ws.readyState === ws.OPEN) ws.send(encode(message));
       },
       close: (s, code, message) => closeSocket(sockets(s), code, message),

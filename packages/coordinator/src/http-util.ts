@@ -1,6 +1,6 @@
 /** Small helpers for the JSON API: bodies with a size limit, JSON replies, coded errors. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CohortError, ErrorCode, HttpStatus, toWireError } from '@cohort/shared';
+import { CohortError, ErrorCode, HttpStatus, jsonReplacer, toWireError } from '@cohort/shared';
 
 export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -28,7 +28,7 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  const text = JSON.stringify(body, jsonReplacer);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
   res.end(text);
 }

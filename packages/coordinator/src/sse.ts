@@ -4,6 +4,7 @@
  * whatever the rate of results. Cluster events go to every watcher.
  */
 import type { ServerResponse } from 'node:http';
+import { jsonReplacer } from '@cohort/shared';
 
 export const PROGRESS_INTERVAL_MS = 100;
 
@@ -69,5 +70,5 @@ export class EventStreams {
 }
 
 function format(event: string, data: unknown): string {
-  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+  return `event: ${event}\ndata: ${JSON.stringify(data, jsonReplacer)}\n\n`;
 }

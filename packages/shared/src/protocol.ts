@@ -147,6 +147,12 @@ export interface WelcomeMessage {
   coordinatorId?: string;
   heartbeatMs: number;
   heartbeatTimeoutMs: number;
+  /**
+   * The largest frame the coordinator accepts. The agent's slots refuse a
+   * result that would not fit (RESULT_TOO_LARGE) and its frames stay under it.
+   * Optional: without it an agent assumes DEFAULT_MAX_FRAME_BYTES.
+   */
+  maxPayloadBytes?: number;
 }
 
 export interface AssignItem {

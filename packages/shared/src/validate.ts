@@ -7,6 +7,7 @@
 import { CohortError, ErrorCode, isErrorCode } from './errors.js';
 import { decodeRaw } from './codec.js';
 import { LIMITS, MAX_LENGTH, inBound, type IntBound } from './limits.js';
+import { MAX_FRAME_BYTES, MIN_FRAME_BYTES } from './value.js';
 import type { AgentMessage, CoordinatorMessage, ResultItem, SlotMode } from './protocol.js';
 
 type Obj = Record<string, unknown>;
@@ -145,6 +146,7 @@ export function validateCoordinatorMessage(v: unknown): CoordinatorMessage {
       if (v.coordinatorId !== undefined) str(v, 'coordinatorId', MAX_LENGTH.sessionId);
       int(v, 'heartbeatMs', 1);
       int(v, 'heartbeatTimeoutMs', 1);
+      if (v.maxPayloadBytes !== undefined) int(v, 'maxPayloadBytes', MIN_FRAME_BYTES, MAX_FRAME_BYTES);
       return v as unknown as CoordinatorMessage;
     case 'assign':
       str(v, 'jobId', MAX_LENGTH.jobId);

@@ -1,5 +1,5 @@
 /** The names of the built-in tasks; each loads as `@cohort/tasks/<name>`. */
-export const BUILTIN_TASKS = ['primes', 'noop', 'sleep', 'pi', 'hash', 'crash', 'hang', 'flaky', 'slow', 'poison'] as const;
+export const BUILTIN_TASKS = ['primes', 'noop', 'sleep', 'pi', 'hash', 'crash', 'hang', 'flaky', 'slow', 'poison', 'odd-value'] as const;
 
 export type BuiltinTask = (typeof BUILTIN_TASKS)[number];
 

@@ -96,7 +96,7 @@ describe('SlotPool results', () => {
     await rec.resultsFor('j', 4);
     expect(rec.result('j', 0)).toMatchObject({ ok: false, error: { code: 'TASK_ERROR', message: 'drill: boom' } });
     expect(rec.result('j', 1)).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
-    expect(rec.result('j', 2)).toMatchObject({ ok: false, error: { code: 'TASK_ERROR' } });
+    expect(rec.result('j', 2)).toMatchObject({ ok: false, error: { code: 'RESULT_NOT_SERIALIZABLE', details: { path: 'result' } } });
     expect(rec.result('j', 3)).toMatchObject({ ok: true, value: { value: 9 } });
     expect(rec.exits).toHaveLength(0);
     expect(pool.size).toBe(1);

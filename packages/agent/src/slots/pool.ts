@@ -7,7 +7,7 @@
  * it holds thread and process slots as needed, never running more than
  * `slots` partitions at once.
  */
-import { CohortError, ErrorCode, type Logger, type ResultItem, type SlotMode } from '@cohort/shared';
+import { CohortError, DEFAULT_MAX_FRAME_BYTES, ErrorCode, RESULT_FRAME_OVERHEAD_BYTES, RawValue, type Logger, type ResultItem, type SlotMode } from '@cohort/shared';
 import { DEFAULT_HEAP_LIMIT_MB, MAX_BATCH, MAX_BATCH_BYTES, MAX_START_ATTEMPTS, START_RETRY_BASE_MS } from './constants.js';
 import { buildEvidence, exitError } from './evidence.js';
 import { ModeBook, type ModeChoice } from './mode.js';
@@ -30,6 +30,8 @@ export class SlotPool {
   private readonly hooks: SlotHooks;
   private readonly log: Logger;
   private readonly heapLimitMb: number;
+  /** The most bytes one encoded result may take; set from the coordinator's frame limit. */
+  private maxValueBytes: number;
   private readonly listener: SlotListener;
   private readonly startFailures: Record<SlotMode, number> = { thread: 0, process: 0 };
   private readonly retryTimers: Partial<Record<SlotMode, NodeJS.Timeout>> = {};
@@ -41,6 +43,8 @@ export class SlotPool {
   constructor(private readonly options: SlotPoolOptions) {
     if (!Number.isInteger(options.slots) || options.slots < 1) throw new CohortError(ErrorCode.INVALID_OPTION, `slots must be an integer >= 1, got ${options.slots}`);
     this.heapLimitMb = options.heapLimitMb ?? DEFAULT_HEAP_LIMIT_MB;
+    this.maxValueBytes = 0;
+    this.setMaxFrameBytes(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
     this.book = new ModeBook(options.mode);
     this.hooks = options.hooks ?? NO_HOOKS;
     this.log = options.logger.child({ component: 'slot-pool' });
@@ -63,6 +67,11 @@ export class SlotPool {
   /** Live slots of both kinds (in auto mode up to 2 × `slots`, of which at most `slots` are busy). */
   get size(): number {
     return this.slots.length;
+  }
+
+  /** The coordinator's frame limit (from its `welcome`): results are refused in the slot beyond it, less the frame around them. */
+  setMaxFrameBytes(bytes: number): void {
+    this.maxValueBytes = Math.max(0, bytes - RESULT_FRAME_OVERHEAD_BYTES);
   }
 
   /** Spawn the slots of the agent's main kind (threads, or processes in `processes` mode); the other kind starts on demand. */
@@ -187,7 +196,7 @@ export class SlotPool {
       const bySize = Math.max(1, Math.floor(MAX_BATCH_BYTES / Math.max(1, head.bytes ?? 0)));
       const want = single ? 1 : Math.min(MAX_BATCH, bySize, Math.ceil(this.queue.jobLength(head.jobId) / (this.options.slots - busy)));
       const items = this.queue.take(head.jobId, want, (w) => w.task === head.task && w.isolation === head.isolation && w.timeoutMs === 0 && w.a <= 1);
-      const batch: Batch = { jobId: head.jobId, task: head.task, why: choice.why, items, reported: 0, single };
+      const batch: Batch = { jobId: head.jobId, task: head.task, why: choice.why, items, reported: 0, single, maxBytes: this.maxValueBytes };
       if (single) this.stats.dispatchedAlone(head.task);
       this.hooks.beforeDispatch?.(slot.id, items);
       slot.dispatch(batch);
@@ -241,8 +250,8 @@ export class SlotPool {
   }
 
   private onResults(slot: Slot, batch: Batch, message: BatchResultsMessage): void {
-    const { values, ms, failed } = message;
-    const n = values.length;
+    const { values, ends, ms, failed } = message;
+    const n = ends.length;
     const from = batch.reported;
     batch.reported += n;
     const mode = slot.mode;
@@ -255,8 +264,11 @@ export class SlotPool {
       const t = ms[i] as number;
       totalMs += t;
       const failure = failed !== undefined && f < failed.length && failed[f]?.[0] === i ? failed[f++]?.[1] : undefined;
+      const start = i === 0 ? 0 : (ends[i - 1] as number);
       if (batch.cancelled?.[from + i]) continue;
-      items.push(failure ? { p: w.p, a: w.a, ok: false, error: failure, ms: t, mode, why } : { p: w.p, a: w.a, ok: true, value: values[i], ms: t, mode, why });
+      // The slot encoded the value; it goes into the frame as those bytes, never decoded here.
+      const value = new RawValue(values.subarray(start, ends[i]));
+      items.push(failure ? { p: w.p, a: w.a, ok: false, error: failure, ms: t, mode, why } : { p: w.p, a: w.a, ok: true, value, ms: t, mode, why });
     }
     this.stats.record(batch.jobId, totalMs, n);
     if (items.length > 0) this.options.events.onResults(batch.jobId, items);

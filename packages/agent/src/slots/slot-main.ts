@@ -5,12 +5,13 @@
  * (anything else is UNKNOWN_TASK), runs each partition of a batch in order
  * and posts the results in chunks: when the batch is done, or when
  * RESULT_FLUSH_MS have passed since the last flush, so long partitions
- * report one by one. A task's error fails
- * its partition; the slot lives on.
+ * report one by one. A task's error fails its partition; the slot lives on.
+ * So does a result the value model refuses (RESULT_NOT_SERIALIZABLE,
+ * RESULT_TOO_LARGE): each value is encoded here, and only its bytes leave
+ * the slot.
  */
 import { parentPort, threadId } from 'node:worker_threads';
-import { serialize } from 'node:v8';
-import { ErrorCode, loadTask, toWireError, type SlotMode, type TaskModule, type WireError } from '@cohort/shared';
+import { ErrorCode, decodeValue, encodeValue, loadTask, toWireError, type SlotMode, type TaskModule, type WireError } from '@cohort/shared';
 import { RESULT_FLUSH_MS } from './constants.js';
 import type { BatchResultsMessage, FromSlotMessage, RunBatchMessage, ToSlotMessage } from './slot-protocol.js';
 
@@ -76,64 +77,110 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
 }
 
-/** Post one chunk; a value that cannot cross the boundary fails its own partition, not the slot. */
-function postResults(message: BatchResultsMessage): void {
-  try {
-    transport.post(message);
-    return;
-  } catch {
-    // Fall through: find the values that do not serialise.
+/** One chunk of a batch's results: encoded values back to back, their run times and failures. */
+class Chunk {
+  private parts: Uint8Array[] = [];
+  private ends: number[] = [];
+  private ms: number[] = [];
+  private failed: Array<[number, WireError]> | undefined;
+  private bytes = 0;
+
+  get length(): number {
+    return this.ends.length;
   }
-  const failed = message.failed ?? [];
-  for (let i = 0; i < message.values.length; i++) {
-    try {
-      serialize(message.values[i]);
-    } catch (err) {
-      message.values[i] = undefined;
-      failed.push([i, toWireError(new Error(`result of run() cannot be sent from the slot: ${(err as Error).message}`), ErrorCode.TASK_ERROR)]);
+
+  ok(encoded: Uint8Array, ms: number): void {
+    this.parts.push(encoded);
+    this.bytes += encoded.length;
+    this.ends.push(this.bytes);
+    this.ms.push(ms);
+  }
+
+  fail(error: WireError, ms: number): void {
+    (this.failed ??= []).push([this.ends.length, error]);
+    this.ends.push(this.bytes);
+    this.ms.push(ms);
+  }
+
+  /** The message for this chunk (copied into one exact-size buffer), and a fresh chunk behind it. */
+  post(done: boolean): void {
+    const values = new Uint8Array(this.bytes);
+    let at = 0;
+    for (const part of this.parts) {
+      values.set(part, at);
+      at += part.length;
     }
+    const message: BatchResultsMessage = { t: 'results', done, values, ends: this.ends, ms: this.ms };
+    if (this.failed) message.failed = this.failed;
+    transport.post(message);
+    this.parts = [];
+    this.ends = [];
+    this.ms = [];
+    this.failed = undefined;
+    this.bytes = 0;
   }
-  message.failed = failed;
-  transport.post(message);
+}
+
+/** A refusal of the value model, as a result error (no stack: the value, not the code, is at fault). */
+function valueError(err: unknown): WireError {
+  const wire = toWireError(err, ErrorCode.RESULT_NOT_SERIALIZABLE);
+  delete wire.stack;
+  return wire;
+}
+
+function decodeInputs(batch: RunBatchMessage): unknown[] {
+  const inputs = decodeValue(batch.inputs);
+  if (!Array.isArray(inputs) || inputs.length !== batch.ps.length) throw new Error('inputs do not match the batch');
+  return inputs;
 }
 
 async function runBatch(batch: RunBatchMessage): Promise<void> {
   const n = batch.ps.length;
+  const chunk = new Chunk();
   let task: TaskModule;
+  let inputs: unknown[];
   try {
     task = await loadTask(batch.task, tasksDirs);
   } catch (err) {
     const error = toWireError(err, ErrorCode.UNKNOWN_TASK);
-    const failed: Array<[number, WireError]> = [];
-    for (let i = 0; i < n; i++) failed.push([i, error]);
-    postResults({ t: 'results', done: true, values: new Array(n).fill(undefined), ms: new Array(n).fill(0), failed });
-    return;
+    for (let i = 0; i < n; i++) chunk.fail(error, 0);
+    return chunk.post(true);
   }
-  let values: unknown[] = [];
-  let ms: number[] = [];
-  let failed: Array<[number, WireError]> | undefined;
+  try {
+    inputs = decodeInputs(batch);
+  } catch (err) {
+    const error = toWireError(err, ErrorCode.BAD_INPUT);
+    for (let i = 0; i < n; i++) chunk.fail(error, 0);
+    return chunk.post(true);
+  }
   let lastFlush = performance.now();
   for (let i = 0; i < n; i++) {
     const started = performance.now();
+    let value: unknown;
+    let failure: WireError | undefined;
     try {
-      let value = task.run(batch.inputs[i], { jobId: batch.jobId, partition: batch.ps[i] as number, attempt: batch.as[i] as number, mode: transport.mode });
+      value = task.run(inputs[i], { jobId: batch.jobId, partition: batch.ps[i] as number, attempt: batch.as[i] as number, mode: transport.mode });
       if (isThenable(value)) value = await value;
-      values.push(value);
     } catch (err) {
-      values.push(undefined);
-      (failed ??= []).push([values.length - 1, taskError(err)]);
+      failure = taskError(err);
+    }
+    const ms = performance.now() - started;
+    if (failure) chunk.fail(failure, ms);
+    else {
+      // The value leaves the slot only as bytes of the value model: a value that cannot cross fails here, alone.
+      try {
+        chunk.ok(encodeValue(value, { root: 'result', maxBytes: batch.maxBytes }), ms);
+      } catch (err) {
+        chunk.fail(valueError(err), ms);
+      }
     }
     const now = performance.now();
-    ms.push(now - started);
     if (i < n - 1 && now - lastFlush >= RESULT_FLUSH_MS) {
-      postResults(failed ? { t: 'results', done: false, values, ms, failed } : { t: 'results', done: false, values, ms });
-      values = [];
-      ms = [];
-      failed = undefined;
+      chunk.post(false);
       lastFlush = now;
     }
   }
-  postResults(failed ? { t: 'results', done: true, values, ms, failed } : { t: 'results', done: true, values, ms });
+  chunk.post(true);
 }
 
 // The pool sends a batch only to a ready slot, so batches never overlap; the chain keeps that true regardless.

@@ -4,6 +4,12 @@
  * channel. A batch travels as parallel arrays and its results come back the
  * same way, so a batch of 256 partitions costs one message and a handful of
  * arrays each way, not 256 objects.
+ *
+ * Inputs and results cross as bytes of the value model (shared value.ts), not
+ * by structured clone: a thread slot's clone would turn a Buffer into a plain
+ * Uint8Array. The slot encodes each result itself, so a value that cannot
+ * cross the wire fails its own partition there, and the agent's main thread
+ * only copies bytes into frames.
  */
 import type { WireError } from '@cohort/shared';
 
@@ -14,7 +20,10 @@ export interface RunBatchMessage {
   task: string;
   ps: number[];
   as: number[];
-  inputs: unknown[];
+  /** The inputs, in order, as one encoded array. */
+  inputs: Uint8Array;
+  /** The most bytes one encoded result may take (the coordinator's frame limit, less the frame around it). */
+  maxBytes: number;
 }
 
 export type ToSlotMessage = RunBatchMessage;
@@ -27,14 +36,18 @@ export interface ReadyMessage {
 }
 
 /**
- * The next results of the current batch, in order. `values[i]` is the result
- * of the i-th partition of this chunk; a failed one is listed in `failed` by
- * its index in the chunk (and its value is undefined). `done` ends the batch.
+ * The next results of the current batch, in order. The i-th partition's
+ * encoded result is `values.subarray(ends[i - 1] ?? 0, ends[i])`; a failed one
+ * is listed in `failed` by its index in the chunk (and takes no bytes). `done`
+ * ends the batch.
  */
 export interface BatchResultsMessage {
   t: 'results';
   done: boolean;
-  values: unknown[];
+  /** The chunk's encoded results, back to back. */
+  values: Uint8Array;
+  /** End offset of each result in `values`. */
+  ends: number[];
   ms: number[];
   failed?: Array<[index: number, error: WireError]>;
 }

@@ -3,7 +3,7 @@
  * is running. The machine decides; this class carries out its commands. An
  * operation lock keeps start and stop from overlapping.
  */
-import { CohortError, ErrorCode, assertNever, type ModeReason, type SlotMode } from '@cohort/shared';
+import { CohortError, ErrorCode, assertNever, encode, type ModeReason, type SlotMode } from '@cohort/shared';
 import { ProcessRuntime } from './process-runtime.js';
 import type { ExitInfo, RuntimeOptions, SlotRuntime } from './runtime.js';
 import { SlotMachine, type SlotCommand, type SlotState } from './slot-machine.js';
@@ -21,6 +21,8 @@ export interface Batch {
   reported: number;
   /** Dispatched alone (long, unknown or timed); onStarted was called. */
   single: boolean;
+  /** The most bytes one encoded result may take. */
+  maxBytes: number;
   /** Items cancelled while in the slot, by index; their results are dropped. */
   cancelled?: boolean[];
   timer?: NodeJS.Timeout;
@@ -161,7 +163,8 @@ export class Slot {
   }
 
   private sendBatch(): void {
-    const items = (this.batch as Batch).items;
+    const batch = this.batch as Batch;
+    const items = batch.items;
     const n = items.length;
     const ps = new Array<number>(n);
     const as = new Array<number>(n);
@@ -172,14 +175,13 @@ export class Slot {
       as[i] = item.a;
       inputs[i] = item.input;
     }
-    const batch = this.batch as Batch;
     try {
-      this.runtime.send({ t: 'run', jobId: batch.jobId, task: batch.task, ps, as, inputs });
+      this.runtime.send({ t: 'run', jobId: batch.jobId, task: batch.task, ps, as, inputs: encode(inputs), maxBytes: batch.maxBytes });
     } catch (err) {
-      // An input that cannot be cloned: fail the batch as the slot would have.
-      const error = { code: ErrorCode.BAD_INPUT, name: 'DataCloneError', message: `partition input cannot be sent to a slot: ${(err as Error).message}` } as const;
+      // An input that cannot be encoded (or a send that failed): fail the batch as the slot would have.
+      const error = { code: ErrorCode.BAD_INPUT, name: 'CohortError', message: `partition input cannot be sent to a slot: ${(err as Error).message}` } as const;
       const failed = ps.map((_, i) => [i, error] as [number, typeof error]);
-      queueMicrotask(() => this.onMessage({ t: 'results', done: true, values: new Array(n).fill(undefined), ms: new Array(n).fill(0), failed }));
+      queueMicrotask(() => this.onMessage({ t: 'results', done: true, values: new Uint8Array(0), ends: new Array<number>(n).fill(0), ms: new Array<number>(n).fill(0), failed }));
     }
   }
 

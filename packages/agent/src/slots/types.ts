@@ -76,6 +76,8 @@ export interface SlotPoolOptions {
   heapLimitMb?: number;
   /** Trusted task directories (real paths) the slots may load user tasks from; default none. */
   tasksDirs?: readonly string[];
+  /** The coordinator's frame limit; a larger result fails with RESULT_TOO_LARGE. Default DEFAULT_MAX_FRAME_BYTES. */
+  maxFrameBytes?: number;
   logger: Logger;
   events: SlotPoolEvents;
   hooks?: SlotHooks;

@@ -2,20 +2,40 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CohortError, ErrorCode, HttpStatus, toWireError } from '@cohort/shared';
 
+function tooLarge(maxBytes: number, declared?: number): CohortError {
+  const what = declared === undefined ? 'request body' : `declared request body (${declared} bytes)`;
+  return new CohortError(ErrorCode.FRAME_TOO_LARGE, `${what} over ${maxBytes} bytes`, { details: { maxBytes } });
+}
+
+/**
+ * Read a JSON body of at most `maxBytes`. A larger body (declared by
+ * Content-Length, or found while reading) is refused with FRAME_TOO_LARGE
+ * and the rest is read and discarded, so that the 413 answer reaches the
+ * client before the connection closes, instead of a reset.
+ */
 export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
+    const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
+    if (declared !== undefined && declared > maxBytes) {
+      req.resume();
+      return reject(tooLarge(maxBytes, declared));
+    }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
-        reject(new CohortError(ErrorCode.FRAME_TOO_LARGE, `request body over ${maxBytes} bytes`));
-        req.destroy();
+        req.off('data', onData);
+        chunks.length = 0;
+        req.resume();
+        reject(tooLarge(maxBytes));
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => {
+      if (size > maxBytes) return;
       if (size === 0) return resolve({});
       try {
         resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
@@ -23,13 +43,15 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
         reject(new CohortError(ErrorCode.BAD_REQUEST, 'request body is not valid JSON', { cause: err }));
       }
     });
+    // Aborted or timed out before the end: nobody is waiting for an answer, but the promise must settle.
+    req.on('close', () => reject(new CohortError(ErrorCode.BAD_REQUEST, 'request closed before its body ended')));
     req.on('error', reject);
   });
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...headers });
   res.end(text);
 }
 
@@ -38,9 +60,10 @@ export function sendError(res: ServerResponse, err: unknown): void {
   const status = HttpStatus[wire.code] ?? 500;
   const error: Record<string, unknown> = { code: wire.code, message: wire.message };
   if (wire.details) error.details = wire.details;
-  if (res.headersSent) {
+  if (res.headersSent || res.destroyed) {
     res.destroy();
     return;
   }
-  sendJson(res, status, { error });
+  // After a body too large the connection is not reused: the client may still be sending it.
+  sendJson(res, status, { error }, status === 413 ? { connection: 'close' } : {});
 }

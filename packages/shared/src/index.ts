@@ -8,3 +8,4 @@ export * from './log.js';
 export * from './options.js';
 export * from './assert-never.js';
 export * from './limits.js';
+export * from './text.js';

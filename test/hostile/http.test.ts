@@ -63,6 +63,8 @@ describe('hostile HTTP', () => {
     const sent = await rawExchange(port, [head(`Content-Length: ${big.length}\r\n`), big]);
     expect(sent.status).toBe(413);
     expect(bodyOf(sent).error?.code).toBe('FRAME_TOO_LARGE');
+    // The answer came before the close, and the close was clean: no reset, no broken pipe.
+    for (const r of [declared, counted, sent]) expect({ closed: r.closed, error: r.error }).toEqual({ closed: true, error: undefined });
     await expectServing(c);
   });
 

@@ -10,8 +10,8 @@ function tooLarge(maxBytes: number, declared?: number): CohortError {
 /**
  * Read a JSON body of at most `maxBytes`. A larger body (declared by
  * Content-Length, or found while reading) is refused with FRAME_TOO_LARGE
- * and the rest is read and discarded, so that the 413 answer reaches the
- * client before the connection closes, instead of a reset.
+ * and the rest is read and discarded (see `lingeringClose`), so that the
+ * 413 answer reaches the client before the connection closes, not a reset.
  */
 export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -49,9 +49,28 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
   });
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+/** How long a connection refused for its body size keeps reading (and discarding) before it is destroyed. */
+export const LINGER_MS = 2000;
+
+/**
+ * Close after a refusal without losing the answer: half-close our side (the
+ * client reads the response, then EOF), keep reading and discarding what the
+ * client is still sending, and destroy only after LINGER_MS. Closing at once
+ * with unread bytes would send a reset, and the client would lose the answer.
+ */
+function lingeringClose(res: ServerResponse): void {
+  const socket = res.socket; // taken now: the response lets go of it when it finishes
+  if (!socket) return;
+  res.once('finish', () => {
+    if (socket.destroyed) return;
+    socket.end();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  });
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...headers });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
   res.end(text);
 }
 
@@ -65,5 +84,6 @@ export function sendError(res: ServerResponse, err: unknown): void {
     return;
   }
   // After a body too large the connection is not reused: the client may still be sending it.
-  sendJson(res, status, { error }, status === 413 ? { connection: 'close' } : {});
+  if (status === 413) lingeringClose(res);
+  sendJson(res, status, { error });
 }

@@ -2,7 +2,7 @@
  * The `cohort` command: flags become the same options the library takes, and
  * each subcommand calls one function.
  */
-import { toWireError } from '@cohort/shared';
+import { printable, toWireError } from '@cohort/shared';
 import { AGENT_HELP, agentCommand } from './commands/agent.js';
 import { CHAOS_HELP, chaosCommand } from './commands/chaos.js';
 import { COORDINATOR_HELP, coordinatorCommand } from './commands/coordinator.js';
@@ -43,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const run = COMMANDS[command];
   if (!run) {
-    process.stderr.write(`cohort: unknown command ${JSON.stringify(command)}\n\n${HELP}`);
+    process.stderr.write(`cohort: unknown command ${printable(JSON.stringify(command))}\n\n${HELP}`);
     return 2;
   }
   try {
@@ -51,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const wire = toWireError(err);
     const usage = wire.code === 'INVALID_OPTION' || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`cohort ${command}: ${usage && wire.code === 'INTERNAL' ? 'INVALID_OPTION' : wire.code}: ${wire.message}\n`);
+    process.stderr.write(`cohort ${command}: ${usage && wire.code === 'INTERNAL' ? 'INVALID_OPTION' : wire.code}: ${printable(wire.message)}\n`);
     return usage ? 2 : 1;
   }
 }

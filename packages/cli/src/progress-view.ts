@@ -2,6 +2,7 @@
  * How `cohort run` shows progress: a redrawn line on a TTY, plain lines
  * (at most one a second) otherwise. Always on stderr: stdout carries results.
  */
+import { printable } from '@cohort/shared';
 import type { JobProgress } from './run-job.js';
 
 export class ProgressView {
@@ -13,7 +14,8 @@ export class ProgressView {
 
   update(p: JobProgress): void {
     const pct = p.total === 0 ? 100 : Math.floor((100 * p.done) / p.total);
-    const line = `${p.jobId} ${p.status} ${p.done}/${p.total} (${pct}%) running ${p.running}, attempts ${p.attempts}, requeued ${p.requeued}, duplicates ${p.duplicates}`;
+    // Every field came from the coordinator: escaped, so that none can move the cursor.
+    const line = printable(`${p.jobId} ${p.status} ${p.done}/${p.total} (${pct}%) running ${p.running}, attempts ${p.attempts}, requeued ${p.requeued}, duplicates ${p.duplicates}`);
     if (this.tty) {
       this.out.write(`\r\x1b[2K${line}`);
     } else if (Date.now() - this.lastPlainAt >= 1000) {
@@ -22,6 +24,7 @@ export class ProgressView {
     }
   }
 
+  /** `text` is written as given: callers escape peer text in it with `printable`. */
   event(text: string): void {
     this.out.write(this.tty ? `\r\x1b[2K${text}\n` : `${text}\n`);
   }

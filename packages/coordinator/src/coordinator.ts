@@ -3,15 +3,17 @@
  * JSON API and the progress streams. Authentication happens on the upgrade:
  * an unauthenticated socket never reaches the message layer.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CloseCode, encode, ErrorCode, newCoordinatorId, type Logger } from '@cohort/shared';
+import { CloseCode, encode, ErrorCode, newCoordinatorId, type CohortError, type Logger } from '@cohort/shared';
 import { attachAgentSocket, closeSocket } from './agent-socket.js';
 import type { AgentSession } from './agent-session.js';
 import { agentCredential, authorized } from './auth.js';
 import { Cluster } from './cluster.js';
 import { handleHttp } from './http-api.js';
+import { createHttpServer, listen, refuseSocket, requestPath } from './http-server.js';
 import { JobService } from './job-service.js';
 import { compileOptions, type CompiledCoordinatorOptions, type CoordinatorOptions } from './options.js';
 import { StateStore } from './state-store.js';
@@ -31,11 +33,17 @@ export interface Coordinator {
   close(): Promise<void>;
 }
 
-function rejectUpgrade(socket: Socket, status: number, code: ErrorCode, message: string): void {
-  const body = JSON.stringify({ error: { code, message } });
-  socket.end(
-    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Not Found'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
+function rejectUpgrade(socket: Duplex, status: number, code: ErrorCode, message: string): void {
+  refuseSocket(socket, status, code, message);
+}
+
+/** A timer callback that throws is a bug to log, never a reason for the process to exit. */
+function guarded(log: Logger, what: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    log.error('timer callback failed', { what, code: (err as CohortError).code, message: (err as Error).message });
+  }
 }
 
 export async function startCoordinator(userOptions: CoordinatorOptions = {}): Promise<Coordinator> {
@@ -48,7 +56,7 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
-      cluster.schedule(Date.now());
+      guarded(log, 'schedule', () => cluster.schedule(Date.now()));
     });
   };
 
@@ -94,34 +102,39 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
   if (opened) await jobs.restore(opened.recovered);
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false });
-  const server: Server = createServer((req, res) => {
-    void handleHttp(req, res, { token: options.token, agentToken: options.agentToken, maxBodyBytes: options.maxBodyBytes, jobs });
-  });
-  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) =>
+    handleHttp(req, res, { token: options.token, agentToken: options.agentToken, maxBodyBytes: options.maxBodyBytes, jobs });
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
-    const path = new URL(req.url ?? '/', 'http://coordinator').pathname;
+    const path = requestPath(req);
     if (path !== AGENT_PATH) return rejectUpgrade(socket, 404, ErrorCode.NOT_FOUND, `no WebSocket at ${path}; agents connect to ${AGENT_PATH}`);
     if (!authorized(req, agentCredential({ client: options.token, agent: options.agentToken }))) {
       log.warn('agent upgrade refused', { remote, code: ErrorCode.AUTH_FAILED });
       return rejectUpgrade(socket, 401, ErrorCode.AUTH_FAILED, 'missing or wrong bearer token');
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
+    wss.handleUpgrade(req, socket as Socket, head, (ws) => {
       attachAgentSocket(ws, remote, { cluster, log, handshakeTimeoutMs: options.handshakeTimeoutMs, scheduleSoon });
     });
-  });
+  };
+  const server: Server = createHttpServer(options, log.child({ component: 'http' }), onRequest, onUpgrade);
 
   const tick = setInterval(() => {
-    cluster.tick(Date.now());
+    guarded(log, 'tick', () => cluster.tick(Date.now()));
     scheduleSoon();
   }, options.tickMs);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  try {
+    await listen(server, options.port, options.host, log);
+  } catch (err) {
+    // Nothing may outlive a failed start: the tick, the streams, the state-dir lock.
+    clearInterval(tick);
+    jobs.accepting = false;
+    jobs.streams.close();
+    wss.close();
+    await store?.close();
+    log.error('coordinator cannot listen', { code: ErrorCode.LISTEN_FAILED, host: options.host, port: options.port, reason: (err as CohortError).details?.reason });
+    throw err;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   log.info('coordinator listening', { host, port: address.port, auth: options.agentToken ? 'split' : options.token ? 'token' : 'none', tasksDirs: options.tasksDirs });

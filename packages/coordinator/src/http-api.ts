@@ -14,6 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CohortError, ErrorCode, VERSION, isJobId } from '@cohort/shared';
 import { clientAccess } from './auth.js';
 import { readJsonBody, sendError, sendJson } from './http-util.js';
+import { requestPath } from './http-server.js';
 import type { JobService } from './job-service.js';
 
 export interface ApiContext {
@@ -27,8 +28,7 @@ export interface ApiContext {
 
 export async function handleHttp(req: IncomingMessage, res: ServerResponse, ctx: ApiContext): Promise<void> {
   try {
-    const url = new URL(req.url ?? '/', 'http://coordinator');
-    const path = url.pathname;
+    const path = requestPath(req);
     if (req.method === 'GET' && path === '/healthz') {
       return sendJson(res, 200, { ok: true, version: VERSION, accepting: ctx.jobs.accepting });
     }

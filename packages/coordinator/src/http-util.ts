@@ -2,20 +2,40 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CohortError, ErrorCode, HttpStatus, jsonReplacer, toWireError } from '@cohort/shared';
 
+function tooLarge(maxBytes: number, declared?: number): CohortError {
+  const what = declared === undefined ? 'request body' : `declared request body (${declared} bytes)`;
+  return new CohortError(ErrorCode.FRAME_TOO_LARGE, `${what} over ${maxBytes} bytes`, { details: { maxBytes } });
+}
+
+/**
+ * Read a JSON body of at most `maxBytes`. A larger body (declared by
+ * Content-Length, or found while reading) is refused with FRAME_TOO_LARGE
+ * and the rest is read and discarded (see `lingeringClose`), so that the
+ * 413 answer reaches the client before the connection closes, not a reset.
+ */
 export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
+    const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
+    if (declared !== undefined && declared > maxBytes) {
+      req.resume();
+      return reject(tooLarge(maxBytes, declared));
+    }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
-        reject(new CohortError(ErrorCode.FRAME_TOO_LARGE, `request body over ${maxBytes} bytes`));
-        req.destroy();
+        req.off('data', onData);
+        chunks.length = 0;
+        req.resume();
+        reject(tooLarge(maxBytes));
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => {
+      if (size > maxBytes) return;
       if (size === 0) return resolve({});
       try {
         resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
@@ -23,7 +43,28 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
         reject(new CohortError(ErrorCode.BAD_REQUEST, 'request body is not valid JSON', { cause: err }));
       }
     });
+    // Aborted or timed out before the end: nobody is waiting for an answer, but the promise must settle.
+    req.on('close', () => reject(new CohortError(ErrorCode.BAD_REQUEST, 'request closed before its body ended')));
     req.on('error', reject);
+  });
+}
+
+/** How long a connection refused for its body size keeps reading (and discarding) before it is destroyed. */
+export const LINGER_MS = 2000;
+
+/**
+ * Close after a refusal without losing the answer: half-close our side (the
+ * client reads the response, then EOF), keep reading and discarding what the
+ * client is still sending, and destroy only after LINGER_MS. Closing at once
+ * with unread bytes would send a reset, and the client would lose the answer.
+ */
+function lingeringClose(res: ServerResponse): void {
+  const socket = res.socket; // taken now: the response lets go of it when it finishes
+  if (!socket) return;
+  res.once('finish', () => {
+    if (socket.destroyed) return;
+    socket.end();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
   });
 }
 
@@ -38,9 +79,11 @@ export function sendError(res: ServerResponse, err: unknown): void {
   const status = HttpStatus[wire.code] ?? 500;
   const error: Record<string, unknown> = { code: wire.code, message: wire.message };
   if (wire.details) error.details = wire.details;
-  if (res.headersSent) {
+  if (res.headersSent || res.destroyed) {
     res.destroy();
     return;
   }
+  // After a body too large the connection is not reused: the client may still be sending it.
+  if (status === 413) lingeringClose(res);
   sendJson(res, status, { error });
 }

@@ -7,14 +7,15 @@
 import type { ServerResponse } from 'node:http';
 import { CohortError, ErrorCode, encode, loadTask, newJobId, toWireError, type TaskModule, type Logger } from '@cohort/shared';
 import type { Cluster, ClusterEvent } from './cluster.js';
-import { Job, type JobSpec } from './job.js';
+import { Job } from './job.js';
+import { parseJobRequest } from './job-request.js';
 import type { RecoveredState } from './journal.js';
 import { transition } from './partition-machine.js';
 import type { StateStore } from './state-store.js';
 import { jobProgress, jobReport, type JobReport } from './report.js';
 import { EventStreams } from './sse.js';
 
-export const DEFAULT_PARTITIONS = 16;
+export { DEFAULT_PARTITIONS } from './job-request.js';
 /** Finished jobs kept for reports; older ones are forgotten. */
 export const MAX_FINISHED_JOBS = 1000;
 /** And at most this many bytes of their merged results (the largest single result is kept regardless). */
@@ -47,7 +48,7 @@ export class JobService {
 
   async submit(body: unknown): Promise<JobReport> {
     if (!this.accepting) throw new CohortError(ErrorCode.SHUTTING_DOWN, 'the coordinator is shutting down and accepts no new jobs');
-    const spec = this.parseSpec(body);
+    const spec = parseJobRequest(body, this.options);
     const task = await loadTask(spec.task, this.options.tasksDirs);
     let inputs: unknown[];
     try {
@@ -64,23 +65,6 @@ export class JobService {
     this.cluster.submit(job);
     this.options.scheduleSoon();
     return jobReport(job, Date.now());
-  }
-
-  private parseSpec(body: unknown): JobSpec {
-    if (typeof body !== 'object' || body === null) throw new CohortError(ErrorCode.BAD_REQUEST, 'body must be a JSON object');
-    const b = body as Record<string, unknown>;
-    if (typeof b.task !== 'string' || b.task.length === 0) throw new CohortError(ErrorCode.BAD_REQUEST, 'task must be a non-empty string');
-    const partitions = b.partitions ?? DEFAULT_PARTITIONS;
-    if (!Number.isInteger(partitions) || (partitions as number) < 1 || (partitions as number) > this.options.maxPartitions) {
-      throw new CohortError(ErrorCode.BAD_REQUEST, `partitions must be an integer in [1, ${this.options.maxPartitions}]`);
-    }
-    const timeoutMs = b.timeoutMs ?? 0;
-    if (!Number.isInteger(timeoutMs) || (timeoutMs as number) < 0) throw new CohortError(ErrorCode.BAD_REQUEST, 'timeoutMs must be an integer ≥ 0');
-    const maxAttempts = b.maxAttempts ?? this.options.maxAttempts;
-    if (!Number.isInteger(maxAttempts) || (maxAttempts as number) < 1 || (maxAttempts as number) > 100) {
-      throw new CohortError(ErrorCode.BAD_REQUEST, 'maxAttempts must be an integer in [1, 100]');
-    }
-    return { task: b.task, input: b.input, partitions: partitions as number, timeoutMs: timeoutMs as number, maxAttempts: maxAttempts as number };
   }
 
   // ---------------------------------------------------------------- cluster effects

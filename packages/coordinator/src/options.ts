@@ -20,6 +20,14 @@ export const DEFAULT_TICK_MS = 100;
 export const DEFAULT_MAX_AGENT_CREDIT = 4096;
 /** Past a job's timeoutMs plus this, the coordinator reclaims the partition itself (the agent normally times out first). */
 export const DEFAULT_TIMEOUT_GRACE_MS = 2000;
+/** A connection that has not sent a complete request head within this is answered 408 and closed (the idle limit). */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+/** A request whose body has not arrived within this is answered 408 and closed. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+/** A keep-alive connection idle this long after a response is closed. */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** Connections that have not yet sent a request head; past this, the oldest is closed to admit the newest. */
+export const DEFAULT_MAX_PENDING_CONNECTIONS = 512;
 export const DEFAULT_SPECULATION: SpeculationConfig = { enabled: true, quantile: 0.75, multiplier: 1.5, minRuntimeMs: 250 };
 
 export interface CoordinatorOptions {
@@ -41,6 +49,11 @@ export interface CoordinatorOptions {
   /** Frames larger than this close the connection with 1009 (FRAME_TOO_LARGE). */
   maxPayloadBytes?: number;
   maxBodyBytes?: number;
+  /** The idle limit: a connection must send a complete request head (or upgrade) within this. */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  keepAliveTimeoutMs?: number;
+  maxPendingConnections?: number;
   /** Default for jobs that do not say. */
   maxAttempts?: number;
   maxPartitions?: number;
@@ -70,6 +83,10 @@ export interface CompiledCoordinatorOptions {
   handshakeTimeoutMs: number;
   maxPayloadBytes: number;
   maxBodyBytes: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxPendingConnections: number;
   maxAttempts: number;
   maxPartitions: number;
   tickMs: number;
@@ -93,6 +110,10 @@ export function withDefaults(options: CoordinatorOptions): CompiledCoordinatorOp
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
     maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    headersTimeoutMs: options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+    maxPendingConnections: options.maxPendingConnections ?? DEFAULT_MAX_PENDING_CONNECTIONS,
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     maxPartitions: options.maxPartitions ?? DEFAULT_MAX_PARTITIONS,
     tickMs: options.tickMs ?? DEFAULT_TICK_MS,
@@ -116,6 +137,13 @@ export function compileOptions(options: CoordinatorOptions): CompiledCoordinator
   checkInt('handshakeTimeoutMs', o.handshakeTimeoutMs, 10, 600_000);
   checkInt('maxPayloadBytes', o.maxPayloadBytes, 1024, 2 ** 31 - 1);
   checkInt('maxBodyBytes', o.maxBodyBytes, 1024, 2 ** 31 - 1);
+  checkInt('headersTimeoutMs', o.headersTimeoutMs, 100, 600_000);
+  checkInt('requestTimeoutMs', o.requestTimeoutMs, 100, 3_600_000);
+  if (o.requestTimeoutMs < o.headersTimeoutMs) {
+    throw invalidOption(`requestTimeoutMs (${o.requestTimeoutMs}) must be at least headersTimeoutMs (${o.headersTimeoutMs})`);
+  }
+  checkInt('keepAliveTimeoutMs', o.keepAliveTimeoutMs, 100, 600_000);
+  checkInt('maxPendingConnections', o.maxPendingConnections, 1, 1_000_000);
   checkInt('maxAttempts', o.maxAttempts, LIMITS.maxAttempts.min, LIMITS.maxAttempts.max);
   checkInt('maxPartitions', o.maxPartitions, LIMITS.partitions.min, LIMITS.partitions.max);
   checkInt('maxAgentCredit', o.maxAgentCredit, 1, 1_000_000);

@@ -1,25 +1,70 @@
 /**
  * Server-sent events for watchers of jobs (`cohort run`, the demo, drills).
- * Progress is coalesced: at most one `progress` event per job per interval,
- * whatever the rate of results. Cluster events go to every watcher.
+ *
+ * What one watcher can cost is bounded, however slowly it reads:
+ * - progress is coalesced: at most one `progress` event per job per
+ *   interval, and a watcher whose buffer is over `softBytes` gets none until
+ *   it drains, then only the latest;
+ * - a watcher whose buffer passes `hardBytes` gets a final `error` event
+ *   with code SLOW_CONSUMER and is closed (destroyed if it never drains);
+ * - cluster events go to every watcher, but at most `clusterBudget` of them
+ *   per interval; the rest wait, coalesced by what they are about (a flood
+ *   of one agent's escalations of one task is one event), in a bounded map.
  */
 import type { ServerResponse } from 'node:http';
-import { jsonReplacer } from '@cohort/shared';
+import { ErrorCode, jsonReplacer } from '@cohort/shared';
 
 export const PROGRESS_INTERVAL_MS = 100;
+/** Past this many unsent bytes, a watcher gets no progress until it drains (then only the latest). */
+export const SSE_SOFT_BYTES = 64 * 1024;
+/** Past this many unsent bytes, a watcher is dropped with SLOW_CONSUMER. */
+export const SSE_HARD_BYTES = 1024 * 1024;
+/** Cluster events broadcast per interval; more wait for the next one, coalesced. */
+export const CLUSTER_EVENTS_PER_INTERVAL = 64;
+/** Distinct cluster events that may wait; past this, new ones are dropped and counted. */
+export const MAX_PENDING_CLUSTER_EVENTS = 1024;
+/** How long a dropped watcher has to take its final event before its socket is destroyed. */
+export const SLOW_CONSUMER_GRACE_MS = 2000;
+
+export interface EventStreamLimits {
+  intervalMs: number;
+  softBytes: number;
+  hardBytes: number;
+  clusterBudget: number;
+  maxPendingCluster: number;
+}
+
+const DEFAULT_LIMITS: EventStreamLimits = {
+  intervalMs: PROGRESS_INTERVAL_MS,
+  softBytes: SSE_SOFT_BYTES,
+  hardBytes: SSE_HARD_BYTES,
+  clusterBudget: CLUSTER_EVENTS_PER_INTERVAL,
+  maxPendingCluster: MAX_PENDING_CLUSTER_EVENTS,
+};
 
 interface Watcher {
   res: ServerResponse;
   jobId: string | undefined;
+  /** The latest progress held back while the watcher was behind. */
+  heldProgress: (() => unknown) | undefined;
+  dropped: boolean;
 }
 
 export class EventStreams {
   private readonly watchers = new Set<Watcher>();
   private readonly dirty = new Map<string, () => unknown>();
   private readonly timer: NodeJS.Timeout;
+  private readonly limits: EventStreamLimits;
+  private clusterSent = 0;
+  private readonly clusterPending = new Map<string, unknown>();
+  /** Cluster events dropped because too many distinct ones were waiting. */
+  clusterDropped = 0;
+  /** Watchers dropped with SLOW_CONSUMER. */
+  slowDropped = 0;
 
-  constructor(intervalMs = PROGRESS_INTERVAL_MS) {
-    this.timer = setInterval(() => this.flush(), intervalMs);
+  constructor(limits: Partial<EventStreamLimits> | number = {}) {
+    this.limits = { ...DEFAULT_LIMITS, ...(typeof limits === 'number' ? { intervalMs: limits } : limits) };
+    this.timer = setInterval(() => this.flush(), this.limits.intervalMs);
     this.timer.unref();
   }
 
@@ -27,10 +72,15 @@ export class EventStreams {
   open(res: ServerResponse, jobId: string | undefined): Watcher {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     res.write(': cohort\n\n');
-    const watcher = { res, jobId };
+    const watcher: Watcher = { res, jobId, heldProgress: undefined, dropped: false };
     this.watchers.add(watcher);
     res.on('close', () => this.watchers.delete(watcher));
+    res.on('drain', () => this.drained(watcher));
     return watcher;
+  }
+
+  get size(): number {
+    return this.watchers.size;
   }
 
   /** Mark a job's progress as changed; `snapshot` is called once at the next flush. */
@@ -43,22 +93,80 @@ export class EventStreams {
     const frame = format(event, data);
     for (const w of this.watchers) {
       if (w.jobId !== jobId) continue;
-      w.res.write(frame);
-      if (end) {
-        w.res.end();
-        this.watchers.delete(w);
+      if (!end) {
+        this.write(w, frame);
+        continue;
       }
+      // A final event is written whatever the buffer: it is one, and the stream ends with it.
+      w.res.end(frame);
+      this.watchers.delete(w);
     }
   }
 
+  /** A cluster event for every watcher: now if this interval's budget allows, else coalesced into the next. */
   sendAll(event: string, data: unknown): void {
-    const frame = format(event, data);
-    for (const w of this.watchers) w.res.write(frame);
+    if (this.clusterSent < this.limits.clusterBudget && this.clusterPending.size === 0) {
+      this.clusterSent++;
+      this.broadcast(format(event, data));
+      return;
+    }
+    const key = `${event}\u0000${coalesceKey(data)}`;
+    if (!this.clusterPending.has(key) && this.clusterPending.size >= this.limits.maxPendingCluster) {
+      this.clusterDropped++;
+      return;
+    }
+    this.clusterPending.delete(key); // re-inserted last: the latest of a kind keeps its place in line after others
+    this.clusterPending.set(key, data);
+  }
+
+  private broadcast(frame: string): void {
+    for (const w of this.watchers) this.write(w, frame);
+  }
+
+  /** Write `frame`, or drop the watcher once it is past the hard bound. */
+  private write(w: Watcher, frame: string): void {
+    if (w.dropped) return;
+    w.res.write(frame);
+    if (w.res.writableLength > this.limits.hardBytes) this.drop(w);
+  }
+
+  private sendProgress(w: Watcher, snapshot: () => unknown): void {
+    if (w.dropped) return;
+    if (w.res.writableLength > this.limits.softBytes) {
+      w.heldProgress = snapshot;
+      return;
+    }
+    w.heldProgress = undefined;
+    this.write(w, format('progress', snapshot()));
+  }
+
+  private drained(w: Watcher): void {
+    const held = w.heldProgress;
+    if (held) this.sendProgress(w, held);
+  }
+
+  private drop(w: Watcher): void {
+    w.dropped = true;
+    w.heldProgress = undefined;
+    this.watchers.delete(w);
+    this.slowDropped++;
+    const error = { code: ErrorCode.SLOW_CONSUMER, message: `the event stream fell more than ${this.limits.hardBytes} bytes behind; re-attach to continue` };
+    w.res.end(format('error', error));
+    setTimeout(() => w.res.destroy(), SLOW_CONSUMER_GRACE_MS).unref();
   }
 
   private flush(): void {
+    this.clusterSent = 0;
+    for (const [key, data] of this.clusterPending) {
+      if (this.clusterSent >= this.limits.clusterBudget) break;
+      this.clusterPending.delete(key);
+      this.clusterSent++;
+      this.broadcast(format(key.slice(0, key.indexOf('\u0000')), data));
+    }
     if (this.dirty.size === 0) return;
-    for (const [jobId, snapshot] of this.dirty) this.sendJob(jobId, 'progress', snapshot());
+    for (const [jobId, snapshot] of this.dirty) {
+      for (const w of this.watchers) if (w.jobId === jobId) this.sendProgress(w, snapshot);
+    }
     this.dirty.clear();
   }
 
@@ -67,6 +175,13 @@ export class EventStreams {
     for (const w of this.watchers) w.res.end();
     this.watchers.clear();
   }
+}
+
+/** What a cluster event is about: repeats of the same thing coalesce into the latest. */
+function coalesceKey(data: unknown): string {
+  if (typeof data !== 'object' || data === null) return String(data);
+  const d = data as Record<string, unknown>;
+  return [d.kind, d.agentId, d.task, d.jobId, d.partition].map((v) => (v === undefined ? '' : String(v))).join('\u0000');
 }
 
 function format(event: string, data: unknown): string {

@@ -10,3 +10,4 @@ export * from './options.js';
 export * from './assert-never.js';
 export * from './limits.js';
 export * from './value.js';
+export * from './text.js';

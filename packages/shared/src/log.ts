@@ -29,8 +29,19 @@ export interface Logger {
 /** Field names whose values are never written, whatever logs them. */
 const SECRET_FIELDS = new Set(['token', 'authorization', 'password', 'secret']);
 
+/**
+ * JSON escapes C0 controls but not DEL, C1 (CSI is 0x9b) or the Unicode line
+ * separators and bidi controls; a peer's text in a field must not reach a
+ * terminal that tails the log, so those become \uNNNN too (still valid JSON).
+ */
+const JSON_UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+export function formatLogLine(entry: LogEntry): string {
+  return JSON.stringify(entry, redact).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export const stderrSink: LogSink = (entry) => {
-  process.stderr.write(`${JSON.stringify(entry, redact)}\n`);
+  process.stderr.write(`${formatLogLine(entry)}\n`);
 };
 
 function redact(key: string, value: unknown): unknown {

@@ -21,7 +21,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CohortError, ErrorCode } from '@cohort/shared';
+import { CohortError, ErrorCode, printable } from '@cohort/shared';
 import { COMMON_FLAGS, numberFlag } from '../args.js';
 import { capacityModel, steadyRates } from '../capacity.js';
 import { ApiClient } from '../client.js';
@@ -277,7 +277,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.ar
   demoDockerCommand(process.argv.slice(2)).then(
     (code) => (process.exitCode = code),
     (err) => {
-      process.stderr.write(`demo:docker: ${(err as { code?: string }).code ?? 'INTERNAL'}: ${(err as Error).message}\n`);
+      process.stderr.write(`demo:docker: ${printable((err as { code?: string }).code ?? 'INTERNAL')}: ${printable((err as Error).message)}\n`);
       process.exitCode = 1;
     },
   );

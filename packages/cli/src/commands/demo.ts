@@ -7,7 +7,7 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import type { AgentMode } from '@cohort/shared';
+import { printable, type AgentMode } from '@cohort/shared';
 import { COMMON_FLAGS, intFlag } from '../args.js';
 import { startLocalCluster, defaultLogDir } from '../local-cluster.js';
 import { runJob } from '../run-job.js';
@@ -75,7 +75,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
         if (e.kind === 'agent-lost' && e.agent === victim.name) {
           lostAt = Date.now();
           requeued = e.requeued as number;
-          say(`  coordinator: ${victim.name} lost (${e.reason}) ${lostAt - killedAt} ms after the kill; ${requeued} partition(s) requeued`);
+          say(`  coordinator: ${victim.name} lost (${printable(e.reason)}) ${lostAt - killedAt} ms after the kill; ${printable(requeued)} partition(s) requeued`);
         }
       },
     });
@@ -84,9 +84,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
     samples.push([endedAt, report.partitions]);
     const { before, after } = steadyRates(samples, killedAt, report.partitions);
     const model = capacityModel(specs.map((s) => s.slots), specs.indexOf(victimSpec), cpus);
-    say(`result ${report.result} — ${correct ? 'correct' : 'WRONG'} (expected ${DEMO_EXPECTED}); status ${report.status} in ${report.durationMs} ms`);
+    say(`result ${printable(report.result)} — ${correct ? 'correct' : 'WRONG'} (expected ${DEMO_EXPECTED}); status ${printable(report.status)} in ${report.durationMs} ms`);
     say(`attempts ${report.attempts} for ${report.partitions} partitions (${report.attempts - report.partitions} extra), requeued ${report.requeued}, duplicates ${report.duplicates}`);
-    say(`modes: ${Object.entries(report.modeReasons).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    say(`modes: ${printable(Object.entries(report.modeReasons).map(([k, v]) => `${k} ${v}`).join(', '))}`);
     say(`throughput (steady windows, 10%→kill and kill→90%): ${before.toFixed(1)} partitions/s before, ${after.toFixed(1)} after (${((100 * after) / before).toFixed(0)}% of before)`);
     say(`capacity lost: ${model.slotsLost} of ${model.slotsBefore} slots; these agents share ${cpus} CPUs, so usable capacity goes from ${model.usableBefore} to ${model.usableAfter} CPUs: predicted ${(100 * model.predictedRatio).toFixed(0)}% of before`);
     say(`logs: ${logDir}`);

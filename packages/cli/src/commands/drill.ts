@@ -4,7 +4,7 @@
  * answer was still right. Exit 0 only if every scenario was correct.
  */
 import { parseArgs } from 'node:util';
-import { CohortError, ErrorCode } from '@cohort/shared';
+import { CohortError, ErrorCode, printable } from '@cohort/shared';
 import { COMMON_FLAGS, intFlag } from '../args.js';
 import { defaultLogDir } from '../local-cluster.js';
 import { formatDrillTable } from '../drill/report.js';
@@ -30,7 +30,7 @@ export async function drillCommand(argv: string[]): Promise<number> {
   if (agents < 2 || agents > 32) throw new CohortError(ErrorCode.INVALID_OPTION, '--agents must be 2 to 32');
   const logDir = defaultLogDir('drill');
   const say = (line: string) => {
-    if (!values.json) process.stderr.write(`${line}\n`);
+    if (!values.json) process.stderr.write(`${printable(line)}\n`);
   };
   const results: DrillResult[] = [];
   for (const scenario of names) {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { CohortError, ErrorCode, resolveToken } from '@cohort/shared';
+import { CohortError, ErrorCode, printable, resolveToken } from '@cohort/shared';
 import { COMMON_FLAGS, intFlag, jsonFlag, secretFlag } from '../args.js';
 import { ProgressView } from '../progress-view.js';
 import { runJob } from '../run-job.js';
@@ -48,12 +48,12 @@ export async function runCommand(argv: string[]): Promise<number> {
     ...(values['max-attempts'] !== undefined && { maxAttempts: intFlag('max-attempts', values['max-attempts'])! }),
     ...(values.attach !== undefined && { attach: values.attach }),
     onSubmitted: (r) => {
-      if (!values.json) view.event(`submitted ${r.jobId}: ${r.task}, ${r.partitions} partitions`);
+      if (!values.json) view.event(`submitted ${printable(r.jobId)}: ${printable(r.task)}, ${printable(r.partitions)} partitions`);
     },
     onProgress: (p) => view.update(p),
     onCluster: (e) => {
-      if (e.kind === 'agent-lost') view.event(`agent ${e.agent} lost (${e.reason}); ${e.requeued} partitions requeued`);
-      else if (e.kind === 'speculative-copy') view.event(`speculative copy of partition ${e.partition} (running ${e.runningMs} ms on ${e.agent})`);
+      if (e.kind === 'agent-lost') view.event(`agent ${printable(e.agent)} lost (${printable(e.reason)}); ${printable(e.requeued)} partitions requeued`);
+      else if (e.kind === 'speculative-copy') view.event(`speculative copy of partition ${printable(e.partition)} (running ${printable(e.runningMs)} ms on ${printable(e.agent)})`);
     },
     onReattach: (n, err) => view.event(`lost the coordinator (${err.code}); re-attaching (try ${n})`),
   });
@@ -74,13 +74,13 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(summary)}\n`);
   } else {
     const rate = report.durationMs > 0 ? Math.round((report.partitions * 1000) / report.durationMs) : 0;
-    process.stdout.write(`${report.jobId} ${report.status} in ${report.durationMs} ms (${rate} partitions/s)\n`);
+    process.stdout.write(`${printable(report.jobId)} ${printable(report.status)} in ${printable(report.durationMs)} ms (${rate} partitions/s)\n`);
     if (report.status === 'succeeded') process.stdout.write(`result: ${JSON.stringify(report.result)}\n`);
-    process.stdout.write(`partitions ${report.partitions}, attempts ${report.attempts}, duplicates ${report.duplicates}, requeued ${report.requeued}\n`);
+    process.stdout.write(`partitions ${printable(report.partitions)}, attempts ${printable(report.attempts)}, duplicates ${printable(report.duplicates)}, requeued ${printable(report.requeued)}\n`);
     for (const [name, share] of Object.entries(report.agents)) {
-      process.stdout.write(`  ${name}: ${share.partitions} partitions (${share.thread} on threads, ${share.process} in processes)\n`);
+      process.stdout.write(`  ${printable(name)}: ${printable(share.partitions)} partitions (${printable(share.thread)} on threads, ${printable(share.process)} in processes)\n`);
     }
-    if (report.error) process.stdout.write(`error ${report.error.code}: ${report.error.message}\n`);
+    if (report.error) process.stdout.write(`error ${printable(report.error.code)}: ${printable(report.error.message)}\n`);
   }
   return report.status === 'succeeded' ? 0 : 1;
 }

@@ -1,4 +1,5 @@
 /** The drill report as a table, one row per scenario, and its notes. */
+import { printable } from '@cohort/shared';
 import type { DrillResult } from './types.js';
 
 const ms = (v: number | null) => (v === null ? '—' : `${Math.round(v)} ms`);
@@ -26,5 +27,6 @@ export function formatDrillTable(results: DrillResult[]): string {
     out.push('', `${r.scenario}: ${r.fault}`);
     for (const note of r.notes) out.push(`  - ${note}`);
   }
-  return out.join('\n');
+  // Notes quote what the cluster reported (agent names, error messages): escaped line by line.
+  return out.map(printable).join('\n');
 }

@@ -1,0 +1,31 @@
+/**
+ * The body of `POST /api/jobs`, checked against the shared bounds
+ * (`@cohort/shared` limits.ts): a request the agents would refuse is refused
+ * here first, with BAD_REQUEST naming the field in `details.field`.
+ */
+import { CohortError, ErrorCode, LIMITS, MAX_LENGTH, checkBound, describe } from '@cohort/shared';
+import type { JobSpec } from './job.js';
+
+export const DEFAULT_PARTITIONS = 16;
+
+export interface JobRequestDefaults {
+  maxAttempts: number;
+  /** The coordinator's own cap; narrows LIMITS.partitions. */
+  maxPartitions: number;
+}
+
+function badField(field: string, message: string): CohortError {
+  return new CohortError(ErrorCode.BAD_REQUEST, message, { details: { field } });
+}
+
+export function parseJobRequest(body: unknown, defaults: JobRequestDefaults): JobSpec {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new CohortError(ErrorCode.BAD_REQUEST, 'body must be a JSON object');
+  const b = body as Record<string, unknown>;
+  if (typeof b.task !== 'string' || b.task.length === 0) throw badField('task', `task must be a non-empty string, got ${describe(b.task)}`);
+  if (b.task.length > MAX_LENGTH.taskName) throw badField('task', `task must be at most ${MAX_LENGTH.taskName} characters, got ${b.task.length}`);
+  const partitionBound = { min: LIMITS.partitions.min, max: Math.min(LIMITS.partitions.max, defaults.maxPartitions) };
+  const partitions = checkBound('partitions', b.partitions ?? DEFAULT_PARTITIONS, partitionBound, ErrorCode.BAD_REQUEST);
+  const timeoutMs = checkBound('timeoutMs', b.timeoutMs ?? 0, LIMITS.timeoutMs, ErrorCode.BAD_REQUEST);
+  const maxAttempts = checkBound('maxAttempts', b.maxAttempts ?? defaults.maxAttempts, LIMITS.maxAttempts, ErrorCode.BAD_REQUEST);
+  return { task: b.task, input: b.input, partitions, timeoutMs, maxAttempts };
+}

@@ -1,0 +1,28 @@
+/**
+ * Text from a peer (an agent's name, a task name, an error message from the
+ * coordinator) is escaped before it reaches a terminal: C0 and C1 control
+ * characters (ESC, BEL, CSI 0x9b, newlines…), DEL, and the Unicode controls
+ * that reorder or split lines become visible `\xNN` / `\uNNNN` escapes, so a
+ * peer can neither move the cursor, set the title, clear the screen nor fake
+ * a line of output.
+ */
+
+/** Everything `printable` escapes: C0, DEL, C1, line/paragraph separators, bidi embeddings, overrides and isolates. */
+const UNSAFE_CHARS = '[\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]';
+const UNSAFE = new RegExp(UNSAFE_CHARS, 'g');
+const HAS_UNSAFE = new RegExp(UNSAFE_CHARS);
+
+function escapeChar(c: string): string {
+  const code = c.charCodeAt(0);
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/** `s` with every control character escaped; a non-string is turned into a string first. */
+export function printable(s: unknown): string {
+  return String(s).replace(UNSAFE, escapeChar);
+}
+
+/** True if `s` holds nothing `printable` would escape. */
+export function isPrintable(s: string): boolean {
+  return !HAS_UNSAFE.test(s);
+}

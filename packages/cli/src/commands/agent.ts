@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startAgent } from '@cohort/agent';
-import type { AgentMode } from '@cohort/shared';
+import { printable, type AgentMode } from '@cohort/shared';
 import { COMMON_FLAGS, intFlag, loggerFlag } from '../args.js';
 
 export const AGENT_HELP = `cohort agent --connect ws://HOST:PORT [--token T] [--mode auto|threads|processes]
@@ -41,7 +41,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const announce = () => {
     if (agent.sessionId && !announced) {
       announced = true;
-      process.stdout.write(`cohort agent ${agent.name} joined ${agent.options.connect} as ${agent.sessionId} (${agent.options.slots} slots, mode ${agent.options.mode})\n`);
+      process.stdout.write(`cohort agent ${agent.name} joined ${agent.options.connect} as ${printable(agent.sessionId)} (${agent.options.slots} slots, mode ${agent.options.mode})\n`);
     }
   };
   agent.ready.then(announce, () => {});

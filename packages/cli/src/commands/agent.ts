@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startAgent } from '@cohort/agent';
-import { removeSecrets, resolveAgentToken, type AgentMode } from '@cohort/shared';
+import { printable, removeSecrets, resolveAgentToken, type AgentMode } from '@cohort/shared';
 import { COMMON_FLAGS, intFlag, loggerFlag, secretFlag } from '../args.js';
 
 export const AGENT_HELP = `cohort agent --connect ws://HOST:PORT [--token T | --token-file F] [--tasks-dir DIR]...
@@ -49,7 +49,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const announce = () => {
     if (agent.sessionId && !announced) {
       announced = true;
-      process.stdout.write(`cohort agent ${agent.name} joined ${agent.options.connect} as ${agent.sessionId} (${agent.options.slots} slots, mode ${agent.options.mode})\n`);
+      process.stdout.write(`cohort agent ${agent.name} joined ${agent.options.connect} as ${printable(agent.sessionId)} (${agent.options.slots} slots, mode ${agent.options.mode})\n`);
     }
   };
   agent.ready.then(announce, () => {});

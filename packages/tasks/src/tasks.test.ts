@@ -9,6 +9,7 @@ import { BUILTIN_TASKS } from './index.js';
 import noop from './noop.js';
 import pi from './pi.js';
 import poison from './poison.js';
+import oddValue from './odd-value.js';
 import primes, { PRIME_COUNTS } from './primes.js';
 import sleep from './sleep.js';
 import slow from './slow.js';
@@ -228,9 +229,24 @@ describe('poison', () => {
   });
 });
 
+describe('odd-value', () => {
+  it('one partition per kind; run builds the kind; merge says which came back exact', () => {
+    const parts = oddValue.split({ kinds: ['map', 'neg-zero', 'random:7'] }, 1);
+    expect(parts).toEqual([{ kind: 'map' }, { kind: 'neg-zero' }, { kind: 'random:7' }]);
+    const results = parts.map((p) => oddValue.run(p, { jobId: 'j', partition: 0, attempt: 1, mode: 'thread' }) as { kind: string; value: unknown });
+    expect(results[0]?.value).toBeInstanceOf(Map);
+    expect(oddValue.merge(results as never)).toEqual({ kinds: ['map', 'neg-zero', 'random:7'], exact: [true, true, true] });
+    // A value that changed on the way (here -0 → 0) is reported as not exact.
+    expect(oddValue.merge([{ kind: 'neg-zero', value: 0 }] as never)).toEqual({ kinds: ['neg-zero'], exact: [false] });
+    for (const input of [undefined, {}, { kinds: [] }, { kinds: ['nope'] }, { kinds: ['random:x'] }]) {
+      expect(codeOf(() => oddValue.split(input, 1)), JSON.stringify(input)).toBe(ErrorCode.BAD_INPUT);
+    }
+  });
+});
+
 describe('index', () => {
   it('lists every built-in task under its own name', () => {
-    const modules: TaskModule[] = [primes, noop, sleep, pi, hash, crash, hang, flaky, slow, poison] as TaskModule[];
+    const modules: TaskModule[] = [primes, noop, sleep, pi, hash, crash, hang, flaky, slow, poison, oddValue] as TaskModule[];
     expect(modules.map((m) => m.name).sort()).toEqual([...BUILTIN_TASKS].sort());
     for (const m of modules) expect(m.profile.isolation).toBe('auto');
   });

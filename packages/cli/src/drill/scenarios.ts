@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { JobReport } from '@cohort/coordinator';
 import { ApiClient } from '../client.js';
 import type { LocalCluster } from '../local-cluster.js';
+import { oddValue } from './odd-value-drill.js';
 import { rogueAgent } from './rogue-agent-drill.js';
 import { drillCluster, predictedSlowdown, until, untilAsync, watchedRun, type JobSpec, type WatchedRun } from './fault-run.js';
 import type { DrillOptions, DrillResult } from './types.js';
@@ -273,6 +274,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   'restart-coordinator': restartCoordinator,
   'corrupt-journal': corruptJournal,
   'rogue-agent': rogueAgent,
+  'odd-value': oddValue,
 };
 
 export type { JobReport };

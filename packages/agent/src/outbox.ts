@@ -112,7 +112,7 @@ export class Outbox {
     let n = 0;
     while (n < items.length && n < MAX_BATCH_ITEMS) {
       const item = items[n] as ResultItem;
-      const size = ITEM_OVERHEAD_BYTES + (item.ok && item.value instanceof RawValue ? item.value.bytes.length : 0);
+      const size = ITEM_OVERHEAD_BYTES + (item.ok && item.value instanceof RawValue ? item.value.length : 0);
       if (n > 0 && bytes + size > room) break;
       bytes += size;
       n++;

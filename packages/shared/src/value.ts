@@ -55,7 +55,20 @@ const NEG_ZERO = new NegZero();
 
 /** A value already encoded (a slot's result): written into a frame as it is, never encoded twice. */
 export class RawValue {
-  constructor(readonly bytes: Uint8Array) {}
+  /** `source[start, end)` holds the value; several values may share one source (a slot's chunk). */
+  constructor(
+    readonly source: Uint8Array,
+    readonly start = 0,
+    readonly end = source.length,
+  ) {}
+
+  get length(): number {
+    return this.end - this.start;
+  }
+
+  get bytes(): Uint8Array {
+    return this.source.subarray(this.start, this.end);
+  }
 }
 
 // Extension type codes (1-100 are the application's; msgpackr reserves the rest).
@@ -90,8 +103,10 @@ addExtension({
   type: RAW_EXT,
   // The bytes are one complete msgpack value: written inline, they decode as that value.
   pack(raw: RawValue, allocateForWrite: (size: number) => { target: Uint8Array; position: number }) {
-    const { target, position } = allocateForWrite(raw.bytes.length);
-    target.set(raw.bytes, position);
+    const { source, start, end } = raw;
+    const { target, position } = allocateForWrite(end - start);
+    if (end - start > 64) target.set(source.subarray(start, end), position);
+    else for (let i = start, j = position; i < end; i++, j++) target[j] = source[i] as number;
   },
   unpack: () => {
     throw new Error('a raw value is never written as an extension');
@@ -283,6 +298,11 @@ export function releaseLarge(bytes: Uint8Array): void {
 
 /** The value ready for the packr (Maps and -0 boxed), or RESULT_NOT_SERIALIZABLE naming what and where. */
 export function prepareValue(value: unknown, root = 'value', strict = true): unknown {
+  // Fast path: a primitive needs no walk state.
+  if (typeof value !== 'object' || value === null) {
+    if (typeof value === 'number') return value === 0 && 1 / value < 0 ? NEG_ZERO : value;
+    if (typeof value === 'boolean' || value === undefined || value === null || typeof value === 'bigint' || (typeof value === 'string' && (!strict || (value as unknown as WellFormed).isWellFormed()))) return value;
+  }
   try {
     return walk(value, 0, { strict, maxDepth: strict ? MAX_VALUE_DEPTH : MAX_VALUE_DEPTH + FRAME_DEPTH, ancestors: strict ? new Set() : undefined });
   } catch (err) {

@@ -267,7 +267,7 @@ export class SlotPool {
       const start = i === 0 ? 0 : (ends[i - 1] as number);
       if (batch.cancelled?.[from + i]) continue;
       // The slot encoded the value; it goes into the frame as those bytes, never decoded here.
-      const value = new RawValue(values.subarray(start, ends[i]));
+      const value = new RawValue(values, start, ends[i]);
       items.push(failure ? { p: w.p, a: w.a, ok: false, error: failure, ms: t, mode, why } : { p: w.p, a: w.a, ok: true, value, ms: t, mode, why });
     }
     this.stats.record(batch.jobId, totalMs, n);

@@ -102,9 +102,31 @@ export class StateStore {
 
   private appendPending(): void {
     this.scheduled = false;
-    for (const [jobId, items] of this.pending) this.journal.append({ kind: 'results', jobId, items });
+    for (const [jobId, items] of this.pending) this.appendResults(jobId, items);
     this.pending.clear();
     void this.flush().catch(() => {});
+  }
+
+  /**
+   * One record per job; a value the journal cannot encode (a peer's value
+   * past the model's bounds) never stops the coordinator: the others are
+   * journaled one by one, and that one is logged as not durable (it runs
+   * again after a restart).
+   */
+  private appendResults(jobId: string, items: JournalResultItem[]): void {
+    try {
+      this.journal.append({ kind: 'results', jobId, items });
+      return;
+    } catch {
+      // Find the item that does not encode.
+    }
+    for (const item of items) {
+      try {
+        this.journal.append({ kind: 'results', jobId, items: [item] });
+      } catch (err) {
+        this.log.error('accepted result not journaled: it cannot be encoded', { jobId, partition: item.p, code: (err as { code?: string }).code });
+      }
+    }
   }
 
   async jobFinished(job: Job): Promise<void> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CohortError, ErrorCode, LIMITS, MAX_LENGTH } from '@cohort/shared';
-import { DEFAULT_PARTITIONS, parseJobRequest } from './job-request.js';
+import { DEFAULT_PARTITIONS, checkSplitOutput, parseJobRequest } from './job-request.js';
+import { codeOf } from '../../../test/helpers/code-of.js';
 
 const defaults = { maxAttempts: 3, maxPartitions: 1000 };
 
@@ -47,5 +48,30 @@ describe('parseJobRequest', () => {
 
   it('refuses a body that is not an object', () => {
     for (const body of [null, 3, 'x', []]) expect(refusal(body).code).toBe(ErrorCode.BAD_REQUEST);
+  });
+});
+
+describe('checkSplitOutput', () => {
+  it('passes inputs the value model carries, as they are', () => {
+    const inputs = [1, { a: new Map([[1, 2n]]) }, undefined];
+    expect(checkSplitOutput('t', inputs, 10)).toBe(inputs);
+  });
+
+  it('refuses a non-array, too many partitions, and an input the wire cannot carry, with BAD_INPUT naming where', () => {
+    expect(codeOf(() => checkSplitOutput('t', 'nope', 10))).toBe(ErrorCode.BAD_INPUT);
+    expect(codeOf(() => checkSplitOutput('t', new Array(11).fill(0), 10))).toBe(ErrorCode.BAD_INPUT);
+    const cyclic: unknown[] = [];
+    cyclic.push(cyclic);
+    for (const bad of [cyclic, { f: () => 1 }, Symbol('s')]) {
+      let caught: unknown;
+      try {
+        checkSplitOutput('t', [0, bad], 10);
+      } catch (err) {
+        caught = err;
+      }
+      expect((caught as { code?: string }).code).toBe(ErrorCode.BAD_INPUT);
+      expect((caught as { details?: { partition?: number; path?: string } }).details).toMatchObject({ partition: 1 });
+      expect(String((caught as { details?: { path?: string } }).details?.path)).toMatch(/^partition\[1\]/);
+    }
   });
 });

@@ -3,7 +3,7 @@
  * (`@cohort/shared` limits.ts): a request the agents would refuse is refused
  * here first, with BAD_REQUEST naming the field in `details.field`.
  */
-import { CohortError, ErrorCode, LIMITS, MAX_LENGTH, checkBound, describe } from '@cohort/shared';
+import { CohortError, ErrorCode, LIMITS, MAX_LENGTH, checkBound, describe, prepareValue } from '@cohort/shared';
 import type { JobSpec } from './job.js';
 
 export const DEFAULT_PARTITIONS = 16;
@@ -28,4 +28,27 @@ export function parseJobRequest(body: unknown, defaults: JobRequestDefaults): Jo
   const timeoutMs = checkBound('timeoutMs', b.timeoutMs ?? 0, LIMITS.timeoutMs, ErrorCode.BAD_REQUEST);
   const maxAttempts = checkBound('maxAttempts', b.maxAttempts ?? defaults.maxAttempts, LIMITS.maxAttempts, ErrorCode.BAD_REQUEST);
   return { task: b.task, input: b.input, partitions, timeoutMs, maxAttempts };
+}
+
+/**
+ * What `split` returned, checked before the job exists: an array of at most
+ * `maxPartitions` inputs, each one the value model can carry to an agent (a
+ * cycle or a function would otherwise fail only when its assign frame is
+ * encoded, with the job already running). BAD_INPUT names the partition and
+ * the path.
+ */
+export function checkSplitOutput(task: string, inputs: unknown, maxPartitions: number): unknown[] {
+  if (!Array.isArray(inputs)) throw new CohortError(ErrorCode.BAD_INPUT, `task ${task}: split() must return an array`);
+  if (inputs.length > maxPartitions) {
+    throw new CohortError(ErrorCode.BAD_INPUT, `task ${task}: split() returned ${inputs.length} partitions, over the coordinator's ${maxPartitions}`, { details: { partitions: inputs.length, maxPartitions } });
+  }
+  for (let i = 0; i < inputs.length; i++) {
+    try {
+      prepareValue(inputs[i], `partition[${i}]`);
+    } catch (err) {
+      const path = (err as { details?: { path?: string } }).details?.path ?? `partition[${i}]`;
+      throw new CohortError(ErrorCode.BAD_INPUT, `task ${task}: split() returned an input the wire cannot carry: ${(err as Error).message}`, { cause: err, details: { partition: i, path } });
+    }
+  }
+  return inputs;
 }

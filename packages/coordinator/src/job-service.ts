@@ -8,7 +8,7 @@ import type { ServerResponse } from 'node:http';
 import { CohortError, ErrorCode, encode, loadTask, newJobId, toWireError, type TaskModule, type Logger } from '@cohort/shared';
 import type { Cluster, ClusterEvent } from './cluster.js';
 import { Job } from './job.js';
-import { parseJobRequest } from './job-request.js';
+import { checkSplitOutput, parseJobRequest } from './job-request.js';
 import type { RecoveredState } from './journal.js';
 import { transition } from './partition-machine.js';
 import type { StateStore } from './state-store.js';
@@ -50,13 +50,13 @@ export class JobService {
     if (!this.accepting) throw new CohortError(ErrorCode.SHUTTING_DOWN, 'the coordinator is shutting down and accepts no new jobs');
     const spec = parseJobRequest(body, this.options);
     const task = await loadTask(spec.task, this.options.tasksDirs);
-    let inputs: unknown[];
+    let split: unknown;
     try {
-      inputs = task.split(spec.input, spec.partitions);
+      split = task.split(spec.input, spec.partitions);
     } catch (err) {
       throw new CohortError(ErrorCode.BAD_INPUT, `task ${spec.task} rejected its input: ${(err as Error).message}`, { cause: err });
     }
-    if (!Array.isArray(inputs)) throw new CohortError(ErrorCode.BAD_INPUT, `task ${spec.task}: split() must return an array`);
+    const inputs = checkSplitOutput(spec.task, split, this.options.maxPartitions);
     const timeoutMs = spec.timeoutMs || task.profile.timeoutMs || 0;
     const job = new Job(newJobId(), { ...spec, timeoutMs, partitions: inputs.length }, task.profile.isolation, Date.now(), inputs);
     this.tasks.set(job.id, task);

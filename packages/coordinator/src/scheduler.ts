@@ -4,7 +4,7 @@
  * it moves partitions to `assigned` and returns the messages to send.
  */
 import type { AssignItem, AssignMessage } from '@cohort/shared';
-import { acceptsWork, isLive } from './agent-machine.js';
+import { acceptsWork } from './agent-machine.js';
 import type { AgentSession } from './agent-session.js';
 import type { Job } from './job.js';
 
@@ -17,9 +17,10 @@ export function planAssignments(active: readonly Job[], sessions: Iterable<Agent
   if (active.length === 0) return [];
   const ready: AgentSession[] = [];
   let totalCredit = 0;
+  /** Agents that may take work now or soon: a draining one never will, so a retry must not wait for it. */
   let live = 0;
   for (const s of sessions) {
-    if (isLive(s.state)) live++;
+    if (s.state === 'ready' || s.state === 'suspect') live++;
     if (acceptsWork(s.state) && s.credit > 0) {
       ready.push(s);
       totalCredit += s.credit;

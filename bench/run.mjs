@@ -12,7 +12,7 @@ import { machine } from './lib/machine.mjs';
 import { consoleTable } from './lib/figures.mjs';
 import { writeReport } from './lib/report.mjs';
 
-const SUITES = ['c1-lifecycle', 'c2-switching', 'c3-shared-input', 'c4-serialization', 'c5-cpu', 'c6-agent-loss', 'c7-grid', 't-scheduling', 't-scale', 't-sessions'];
+const SUITES = ['c1-lifecycle', 'c2-switching', 'c3-shared-input', 'c4-serialization', 'c5-cpu', 'c6-agent-loss', 'c7-grid', 't-scheduling', 't-scale', 't-sessions', 't-release'];
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 

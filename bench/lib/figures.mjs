@@ -76,6 +76,10 @@ export function targetRows(s) {
   if (ss && !ss.error) {
     rows.push({ id: 'd', what: `coordinator CPU with ${ss.sessions} agent sessions, heartbeats every ${ss.heartbeatMs} ms`, value: `${fmt(ss.cpuPercent)}% of one core; noop job ${ss.job.status} in ${ss.job.durationMs} ms`, target: '< 25%, job completes', pass: ss.pass });
   }
+  const rl = s.release;
+  if (rl && !rl.error) {
+    rows.push({ id: 'f', what: `coordinator RSS after two ${rl.partitions.toLocaleString('en-US')}-partition no-op jobs (a finished job keeps its report only)`, value: `${fmt(rl.afterFirstMb)} MB, then ${fmt(rl.afterSecondMb)} MB (${fmt(rl.growth)}×; idle ${fmt(rl.idleRssMb)} MB)`, target: `≤ ${1.25}× after the second`, pass: rl.pass });
+  }
   for (const [name, r] of Object.entries(s)) if (r?.error) rows.push({ id: '!', what: `suite ${name} failed`, value: r.error, target: '', pass: false });
   return rows;
 }

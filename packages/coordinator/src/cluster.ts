@@ -18,6 +18,7 @@ import {
   type ErrorCode,
   type HelloMessage,
   type ResultItem,
+  type ResultOk,
   ErrorCode as Codes,
   LIMITS,
   PROTOCOL_VERSION,
@@ -29,53 +30,16 @@ import {
 } from '@cohort/shared';
 import { acceptsWork, agentTransition, isLive, type AgentEvent } from './agent-machine.js';
 import { AgentSession } from './agent-session.js';
-import { overdue, stragglers, type SpeculationConfig } from './deadlines.js';
+import { DEFAULT_MAX_AGENT_CREDIT, DEFAULT_TIMEOUT_GRACE_MS, type ClusterConfig, type ClusterEffects } from './cluster-types.js';
+import { overdue, stragglers } from './deadlines.js';
+import { SessionLineage } from './lineage.js';
 import { type AttemptFailure, type Job, type Partition } from './job.js';
 import { transition } from './partition-machine.js';
 import { attemptsExhaustedError, partitionFailedError } from './failure-report.js';
 import { planAssignments } from './scheduler.js';
 
 export type { SpeculationConfig } from './deadlines.js';
-
-/** Ended sessions remembered, so that a re-joining agent may still answer what its earlier session was issued. */
-export const RETIRED_SESSIONS = 4096;
-
-export interface ClusterConfig {
-  heartbeatMs: number;
-  heartbeatTimeoutMs: number;
-  speculation: SpeculationConfig;
-  /** The most partitions one session may hold, whatever it declared. */
-  maxAgentCredit?: number;
-  /** Past `timeoutMs` plus this, the coordinator reclaims a partition itself. */
-  timeoutGraceMs?: number;
-  /** This start of the coordinator, told to agents in `welcome`. */
-  coordinatorId?: string;
-}
-
-const DEFAULT_MAX_AGENT_CREDIT = 4096;
-const DEFAULT_TIMEOUT_GRACE_MS = 2000;
-
-export interface ClusterEffects {
-  send(session: AgentSession, message: CoordinatorMessage): void;
-  close(session: AgentSession, code: ErrorCode, message: string): void;
-  /** Every partition succeeded: merge the results, off the socket path, then call `mergeDone`. */
-  complete(job: Job): void;
-  /** The job reached a final state. */
-  finished(job: Job): void;
-  /** A result was accepted (from attempt `attempt`); the journal records it before the job can complete. */
-  accepted(job: Job, partition: Partition, attempt: number): void;
-  /** Counts changed; the server throttles what it sends to watchers. */
-  progress(job: Job): void;
-  /** Something a watcher or a drill wants to see: an agent joined, was lost, a copy was issued. */
-  notify(event: ClusterEvent): void;
-}
-
-export type ClusterEvent =
-  | { kind: 'agent-joined'; at: number; agentId: string; agent: string; slots: number; mode: string }
-  | { kind: 'agent-suspect'; at: number; agentId: string; agent: string; silentMs: number }
-  | { kind: 'agent-lost'; at: number; agentId: string; agent: string; reason: 'closed' | 'timeout' | 'left'; silentMs: number; requeued: number }
-  | { kind: 'speculative-copy'; at: number; jobId: string; partition: number; agent: string; runningMs: number }
-  | { kind: 'mode-escalated'; at: number; agentId: string; agent: string; task: string; mode: string; evidence?: string };
+export type { ClusterConfig, ClusterEffects, ClusterEvent } from './cluster-types.js';
 
 export class Cluster {
   readonly agents = new Map<string, AgentSession>();
@@ -89,8 +53,7 @@ export class Cluster {
   staleResults = 0;
   /** Results dropped because their attempt was never issued to the session that sent them. */
   unissuedResults = 0;
-  /** Lineages of ended sessions, oldest first (a Map keeps insertion order). */
-  private readonly retired = new Map<string, readonly string[]>();
+  private readonly lineage = new SessionLineage();
 
   constructor(
     private readonly config: ClusterConfig,
@@ -189,16 +152,9 @@ export class Cluster {
   private ancestorsOf(previous: string | undefined, now: number): readonly string[] {
     if (previous === undefined) return [];
     const live = this.agents.get(previous);
-    if (live) {
-      this.lose(live, 'closed', now);
-      return [...live.lineage];
-    }
-    return this.retired.get(previous) ?? [];
-  }
-
-  private retire(s: AgentSession): void {
-    this.retired.set(s.id, [...s.lineage]);
-    if (this.retired.size > RETIRED_SESSIONS) this.retired.delete(this.retired.keys().next().value!);
+    if (!live) return this.lineage.of(previous);
+    this.lose(live, 'closed', now);
+    return [...live.lineage];
   }
 
   /** Declare a session gone and put everything it held back in the queue, at the front. */
@@ -207,7 +163,7 @@ export class Cluster {
     s.diedAt = now;
     const requeued = this.release(s, now, event === 'closed' ? 'agent-closed' : 'agent-timeout', suspect && s.state === 'dead');
     this.agents.delete(s.id);
-    this.retire(s);
+    this.lineage.retire(s.id, s.lineage);
     const fields = { agentId: s.id, agent: s.name, state: s.state, requeued, silentMs: now - s.lastSeen };
     if (s.state === 'left') this.log.info('agent left', fields);
     else this.log.warn('agent lost', fields);
@@ -308,28 +264,12 @@ export class Cluster {
   }
 
   /** The first result for `p`: keep it, and cancel the other copy, if any. */
-  private accept(job: Job, p: Partition, s: AgentSession, item: Extract<ResultItem, { ok: true }>, now: number, cancels: Map<AgentSession, number[]>): void {
-    if (p.state === 'assigned') transition(p, 'start', now, s.name);
-    transition(p, 'succeed', now, s.name);
-    p.value = item.value;
-    p.ms = item.ms;
-    p.mode = item.mode;
-    p.why = item.why;
-    p.winner = s.name;
-    for (const other of [p.agent, p.spare]) {
-      if (other && other !== s && other.held.delete(p)) {
-        let list = cancels.get(other);
-        if (!list) cancels.set(other, (list = []));
-        list.push(p.index);
-      }
+  private accept(job: Job, p: Partition, s: AgentSession, item: ResultOk, now: number, cancels: Map<AgentSession, number[]>): void {
+    for (const other of job.succeed(p, s, item, now)) {
+      let list = cancels.get(other);
+      if (!list) cancels.set(other, (list = []));
+      list.push(p.index);
     }
-    p.agent = null;
-    p.spare = null;
-    job.inflight.delete(p);
-    job.done++;
-    job.slotMs += item.ms;
-    job.durations.add(item.ms);
-    job.recordShare(s.name, item.mode, item.why);
     s.accepted++;
     this.effects.accepted(job, p, item.a);
   }

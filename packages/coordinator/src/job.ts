@@ -4,7 +4,7 @@
  * partition's holder, the queues and the counts are methods here, each in one
  * place: `assign`, `requeue`, `retryLater`, `settle`.
  */
-import type { ErrorCode, Isolation, ModeReason, SlotMode, WireError } from '@cohort/shared';
+import type { ErrorCode, Isolation, ModeReason, ResultOk, SlotMode, WireError } from '@cohort/shared';
 import type { AgentSession } from './agent-session.js';
 import { IntDeque } from './deque.js';
 import { transition, type PartitionRecord, type PartitionState, type Transition } from './partition-machine.js';
@@ -143,6 +143,31 @@ export class Job {
     this.unhold(p);
     this.retry.unshift(p.index);
     this.requeued++;
+  }
+
+  /**
+   * The first result for `p`, from `s`: keep it and count it. Returns the
+   * other sessions that held a copy (the spare, or the current holder when an
+   * earlier attempt won), which no longer hold it and should be told to stop.
+   */
+  succeed(p: Partition, s: AgentSession, item: ResultOk, now: number): AgentSession[] {
+    if (p.state === 'assigned') transition(p, 'start', now, s.name);
+    transition(p, 'succeed', now, s.name);
+    p.value = item.value;
+    p.ms = item.ms;
+    p.mode = item.mode;
+    p.why = item.why;
+    p.winner = s.name;
+    const others: AgentSession[] = [];
+    for (const other of [p.agent, p.spare]) if (other && other !== s && other.held.delete(p)) others.push(other);
+    p.agent = null;
+    p.spare = null;
+    this.inflight.delete(p);
+    this.done++;
+    this.slotMs += item.ms;
+    this.durations.add(item.ms);
+    this.recordShare(s.name, item.mode, item.why);
+    return others;
   }
 
   /** Issue a copy of a straggler elsewhere: its holder keeps running the original, as the spare. */

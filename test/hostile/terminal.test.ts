@@ -37,7 +37,8 @@ describe('terminal safety', () => {
     const run = cohortRun(['primes', '--connect', c.url, '--input', JSON.stringify(PRIMES_1E7.input), '--partitions', '24'], { COHORT_TOKEN: c.token });
     try {
       await waitFor('the run to submit', () => (run.stderr().toString('latin1').includes('submitted') ? true : undefined), 20_000);
-      await new Promise((r) => setTimeout(r, 300)); // its event stream is open
+      // Its event stream is open once it has printed a progress line (a fixed sleep was flaky under load).
+      await waitFor('the run to print progress', () => (/ running \d+\/24/.test(run.stderr().toString('latin1')) ? true : undefined), 20_000);
       evil.ws.terminate(); // → an agent-lost event naming EVIL, to every watcher
       const code = await Promise.race([run.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 60_000))]);
       expect(code).toBe(0);

@@ -3,7 +3,7 @@
  * (`@cohort/shared` limits.ts): a request the agents would refuse is refused
  * here first, with BAD_REQUEST naming the field in `details.field`.
  */
-import { CohortError, ErrorCode, LIMITS, MAX_LENGTH, checkBound, describe } from '@cohort/shared';
+import { CohortError, ErrorCode, LIMITS, MAX_LENGTH, checkBound, describe, prepareValue } from '@cohort/shared';
 import type { JobSpec } from './job.js';
 
 export const DEFAULT_PARTITIONS = 16;
@@ -27,5 +27,21 @@ export function parseJobRequest(body: unknown, defaults: JobRequestDefaults): Jo
   const partitions = checkBound('partitions', b.partitions ?? DEFAULT_PARTITIONS, partitionBound, ErrorCode.BAD_REQUEST);
   const timeoutMs = checkBound('timeoutMs', b.timeoutMs ?? 0, LIMITS.timeoutMs, ErrorCode.BAD_REQUEST);
   const maxAttempts = checkBound('maxAttempts', b.maxAttempts ?? defaults.maxAttempts, LIMITS.maxAttempts, ErrorCode.BAD_REQUEST);
+  checkInput(b.input);
   return { task: b.task, input: b.input, partitions, timeoutMs, maxAttempts };
+}
+
+/**
+ * The input is journaled and handed to split: it must be a value the model carries exactly (JSON nested
+ * past MAX_VALUE_DEPTH, or an own `__proto__` key, is not), or the request is refused naming `input`.
+ */
+function checkInput(input: unknown): void {
+  try {
+    prepareValue(input, 'input');
+  } catch (err) {
+    const what = (err as CohortError).details?.what;
+    const path = String((err as CohortError).details?.path ?? 'input');
+    const where = path.length > 120 ? `${path.slice(0, 120)}… (${path.length} chars)` : path;
+    throw new CohortError(ErrorCode.BAD_REQUEST, `input cannot be journaled or sent to agents: ${where} is ${String(what ?? 'outside the value model')}`, { details: { field: 'input' } });
+  }
 }

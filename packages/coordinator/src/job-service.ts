@@ -5,7 +5,7 @@
  * loop, never inside a socket handler.
  */
 import type { ServerResponse } from 'node:http';
-import { CohortError, ErrorCode, encode, encodeValue, loadTask, newJobId, toWireError, type TaskModule, type Logger } from '@cohort/shared';
+import { CohortError, ErrorCode, encode, encodeValue, loadTask, prepareValue, newJobId, toWireError, type TaskModule, type Logger } from '@cohort/shared';
 import type { Cluster, ClusterEvent } from './cluster.js';
 import { Job } from './job.js';
 import { parseJobRequest } from './job-request.js';
@@ -57,6 +57,7 @@ export class JobService {
       throw new CohortError(ErrorCode.BAD_INPUT, `task ${spec.task} rejected its input: ${(err as Error).message}`, { cause: err });
     }
     if (!Array.isArray(inputs)) throw new CohortError(ErrorCode.BAD_INPUT, `task ${spec.task}: split() must return an array`);
+    checkPartitionInputs(spec.task, inputs);
     const timeoutMs = spec.timeoutMs || task.profile.timeoutMs || 0;
     const job = new Job(newJobId(), { ...spec, timeoutMs, partitions: inputs.length }, task.profile.isolation, Date.now(), inputs);
     this.tasks.set(job.id, task);
@@ -224,6 +225,20 @@ export class JobService {
       this.options.log.info('job restored', { jobId, task: spec.task, partitions: job.total, recovered: job.recovered });
     }
     this.options.scheduleSoon();
+  }
+}
+
+/**
+ * Every partition input goes out in an assign frame: one the value model does not carry (a cycle, a class)
+ * would throw while the scheduler sends, with its partitions already marked assigned. Refuse the job instead.
+ */
+function checkPartitionInputs(task: string, inputs: unknown[]): void {
+  for (let i = 0; i < inputs.length; i++) {
+    try {
+      prepareValue(inputs[i], `split()[${i}]`);
+    } catch (err) {
+      throw new CohortError(ErrorCode.BAD_INPUT, `task ${task}: ${(err as Error).message}`, { details: { partition: i } });
+    }
   }
 }
 

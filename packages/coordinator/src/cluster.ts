@@ -233,10 +233,17 @@ export class Cluster {
     let msSum = 0;
     let accepted = 0;
     const cancels = new Map<AgentSession, number[]>();
-    for (const item of items) {
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      if (job.finished) {
+        // The job ended part-way through this frame (a failure in it): the rest is late, not forged.
+        this.staleResults += items.length - i;
+        break;
+      }
       const p = job.partitions[item.p];
       if (!p || !p.issued(item.a, s.lineage)) {
-        if (this.unissued(s, job, item, now)) return;
+        // Expelled: what it was issued and answered earlier in this frame still counts (below).
+        if (this.unissued(s, job, item, now)) break;
         continue;
       }
       s.held.delete(p);

@@ -27,7 +27,23 @@ export function parseJobRequest(body: unknown, defaults: JobRequestDefaults): Jo
   const partitions = checkBound('partitions', b.partitions ?? DEFAULT_PARTITIONS, partitionBound, ErrorCode.BAD_REQUEST);
   const timeoutMs = checkBound('timeoutMs', b.timeoutMs ?? 0, LIMITS.timeoutMs, ErrorCode.BAD_REQUEST);
   const maxAttempts = checkBound('maxAttempts', b.maxAttempts ?? defaults.maxAttempts, LIMITS.maxAttempts, ErrorCode.BAD_REQUEST);
+  checkInput(b.input);
   return { task: b.task, input: b.input, partitions, timeoutMs, maxAttempts };
+}
+
+/**
+ * The input is journaled and handed to split: it must be a value the model carries exactly (JSON nested
+ * past MAX_VALUE_DEPTH, or an own `__proto__` key, is not), or the request is refused naming `input`.
+ */
+function checkInput(input: unknown): void {
+  try {
+    prepareValue(input, 'input');
+  } catch (err) {
+    const what = (err as CohortError).details?.what;
+    const path = String((err as CohortError).details?.path ?? 'input');
+    const where = path.length > 120 ? `${path.slice(0, 120)}… (${path.length} chars)` : path;
+    throw new CohortError(ErrorCode.BAD_REQUEST, `input cannot be journaled or sent to agents: ${where} is ${String(what ?? 'outside the value model')}`, { details: { field: 'input' } });
+  }
 }
 
 /**
@@ -46,8 +62,10 @@ export function checkSplitOutput(task: string, inputs: unknown, maxPartitions: n
     try {
       prepareValue(inputs[i], `partition[${i}]`);
     } catch (err) {
-      const path = (err as { details?: { path?: string } }).details?.path ?? `partition[${i}]`;
-      throw new CohortError(ErrorCode.BAD_INPUT, `task ${task}: split() returned an input the wire cannot carry: ${(err as Error).message}`, { cause: err, details: { partition: i, path } });
+      const full = String((err as CohortError).details?.path ?? `partition[${i}]`);
+      const path = full.length > 120 ? `${full.slice(0, 120)}… (${full.length} chars)` : full;
+      const what = String((err as CohortError).details?.what ?? 'outside the value model');
+      throw new CohortError(ErrorCode.BAD_INPUT, `task ${task}: split() returned an input the wire cannot carry: ${path} is ${what}`, { details: { partition: i, path } });
     }
   }
   return inputs;

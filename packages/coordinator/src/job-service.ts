@@ -5,7 +5,7 @@
  * loop, never inside a socket handler.
  */
 import type { ServerResponse } from 'node:http';
-import { CohortError, ErrorCode, encode, loadTask, newJobId, toWireError, type TaskModule, type Logger } from '@cohort/shared';
+import { CohortError, ErrorCode, encode, encodeValue, loadTask, newJobId, toWireError, type TaskModule, type Logger } from '@cohort/shared';
 import type { Cluster, ClusterEvent } from './cluster.js';
 import { Job } from './job.js';
 import { checkSplitOutput, parseJobRequest } from './job-request.js';
@@ -82,6 +82,9 @@ export class JobService {
       try {
         if (!task) throw new CohortError(ErrorCode.INTERNAL, `no task module for job ${job.id}`);
         const result = task.merge(job.partitions.map((p) => p.value));
+        // A result that cannot be stored or sent (a cycle, a class, nesting past the model) fails the job
+        // here, with its code: otherwise its end could never be journaled, and its watchers would wait forever.
+        encodeValue(result, { root: 'merge result' });
         this.cluster.mergeDone(job, { result }, Date.now());
       } catch (err) {
         const wire = toWireError(err, ErrorCode.TASK_ERROR);
@@ -93,7 +96,9 @@ export class JobService {
   finished(job: Job): void {
     this.tasks.delete(job.id);
     const durable = this.options.store ? this.options.store.jobFinished(job) : Promise.resolve();
-    durable.then(() => this.streams.sendJob(job.id, 'end', jobReport(job, Date.now()), true), () => {});
+    durable
+      .then(() => this.streams.sendJob(job.id, 'end', jobReport(job, Date.now()), true), () => {})
+      .catch((err: unknown) => this.options.log.error('job end not sent to watchers', { jobId: job.id, message: (err as Error)?.message }));
     job.release();
     this.retain(job);
   }

@@ -49,6 +49,13 @@ export const MAX_LENGTH = {
   errorStack: 16_384,
 } as const;
 
+/**
+ * The most a peer's error `details` may weigh (roughly, in encoded bytes); larger
+ * details are dropped. The coordinator keeps a failed attempt's error until its
+ * job ends, so what one failure costs it must be bounded.
+ */
+export const MAX_ERROR_DETAILS_BYTES = 16 * 1024;
+
 /** Per-connection rate bounds for agent messages that are broadcast or logged. */
 export const RATES = {
   /** `mode-change` frames a session may send in its lifetime: one per task is news, more is a flood. */

@@ -4,9 +4,9 @@
  * and they check exactly the shape the handlers rely on. A failure is a
  * CohortError with code BAD_FRAME that names the offending field.
  */
-import { CohortError, ErrorCode, isErrorCode } from './errors.js';
+import { CohortError, ErrorCode, isErrorCode, type WireError } from './errors.js';
 import { decodeRaw } from './codec.js';
-import { LIMITS, MAX_LENGTH, inBound, type IntBound } from './limits.js';
+import { LIMITS, MAX_ERROR_DETAILS_BYTES, MAX_LENGTH, inBound, type IntBound } from './limits.js';
 import { MAX_FRAME_BYTES, MIN_FRAME_BYTES } from './value.js';
 import type { AgentMessage, CoordinatorMessage, ResultItem, SlotMode } from './protocol.js';
 
@@ -59,18 +59,40 @@ function resultItem(v: unknown): ResultItem {
   if (!MODE_REASONS.has(v.why as string)) bad('why must be a mode reason');
   if (v.ok === true) return v as unknown as ResultItem;
   if (v.ok !== false) bad('ok must be a boolean');
-  wireError(v.error, 'error');
+  v.error = wireError(v.error, 'error');
   return v as unknown as ResultItem;
 }
 
-/** A peer's error: a known code and a message; long texts are cut, not refused (an honest task may throw a long message). */
-function wireError(e: unknown, k: string): void {
+/**
+ * A peer's error: a known code and a message; long texts are cut, not refused
+ * (an honest task may throw a long message). Only the known fields are kept,
+ * and `details` only when small: the coordinator holds failures until the job ends.
+ */
+function wireError(e: unknown, k: string): WireError {
   if (!isObj(e) || !isErrorCode(e.code) || typeof e.message !== 'string') bad(`${k} must be {code, message}`);
-  if (typeof e.name !== 'string') e.name = 'Error';
-  else if (e.name.length > 128) e.name = e.name.slice(0, 128);
-  if (e.message.length > MAX_LENGTH.errorMessage) e.message = `${e.message.slice(0, MAX_LENGTH.errorMessage)}…`;
-  if (e.stack !== undefined && (typeof e.stack !== 'string' || e.stack.length > MAX_LENGTH.errorStack)) delete e.stack;
-  if (e.details !== undefined && !isObj(e.details)) delete e.details;
+  const out: WireError = { code: e.code, name: typeof e.name === 'string' ? e.name.slice(0, 128) : 'Error', message: e.message };
+  if (e.message.length > MAX_LENGTH.errorMessage) out.message = `${e.message.slice(0, MAX_LENGTH.errorMessage)}…`;
+  if (typeof e.stack === 'string' && e.stack.length <= MAX_LENGTH.errorStack) out.stack = e.stack;
+  if (isObj(e.details) && weighsAtMost(e.details, MAX_ERROR_DETAILS_BYTES)) out.details = e.details;
+  return out;
+}
+
+/** True when `v` costs at most about `budget` bytes (strings by length, 8 per anything else); stops as soon as it is over. */
+function weighsAtMost(v: unknown, budget: number): boolean {
+  let left = budget;
+  const stack: unknown[] = [v];
+  while (stack.length > 0) {
+    const x = stack.pop();
+    left -= typeof x === 'string' ? x.length + 8 : 8;
+    if (left < 0) return false;
+    if (typeof x !== 'object' || x === null) continue;
+    if (ArrayBuffer.isView(x) || x instanceof ArrayBuffer) left -= x.byteLength;
+    else if (x instanceof Map) for (const [key, value] of x) stack.push(key, value);
+    else if (x instanceof Set || Array.isArray(x)) for (const item of x) stack.push(item);
+    else for (const key in x) stack.push(key, (x as Obj)[key]);
+    if (left < 0 || stack.length > left) return false;
+  }
+  return true;
 }
 
 const HARDWARE_STRINGS = ['cpuModel', 'platform', 'arch', 'node', 'hostname'] as const;
@@ -128,7 +150,7 @@ export function validateAgentMessage(v: unknown): AgentMessage {
       str(v, 'task', MAX_LENGTH.taskName);
       mode(v.mode, 'mode');
       if (!MODE_REASONS.has(v.why as string)) bad('why must be a mode reason');
-      if (v.evidence !== undefined) wireError(v.evidence, 'evidence');
+      if (v.evidence !== undefined) v.evidence = wireError(v.evidence, 'evidence');
       return v as unknown as AgentMessage;
     case 'draining':
       return v as unknown as AgentMessage;

@@ -39,12 +39,22 @@ export function attachAgentSocket(ws: WebSocket, remote: string, ctx: AgentSocke
   }, ctx.handshakeTimeoutMs);
   handshake.unref();
 
+  /** The session is gone; a bug in the cluster's bookkeeping is logged, never thrown out of a socket callback. */
+  const gone = () => {
+    if (!session) return;
+    try {
+      ctx.cluster.disconnected(session, Date.now());
+    } catch (err) {
+      ctx.log.error('agent disconnect failed', { remote, agentId: session.id, code: toWireError(err).code, message: (err as Error).message });
+    }
+    ctx.scheduleSoon();
+  };
+
   const refuse = (err: unknown) => {
     const wire = toWireError(err, ErrorCode.BAD_FRAME);
     ctx.log.warn('agent connection refused', { remote, agentId: session?.id, code: wire.code, message: wire.message });
     closeSocket(ws, wire.code, wire.message);
-    if (session) ctx.cluster.disconnected(session, Date.now());
-    ctx.scheduleSoon();
+    gone();
   };
 
   ws.on('message', (data: Buffer, isBinary: boolean) => {
@@ -71,10 +81,7 @@ export function attachAgentSocket(ws: WebSocket, remote: string, ctx: AgentSocke
   ws.on('close', () => {
     closed = true;
     clearTimeout(handshake);
-    if (session) {
-      ctx.cluster.disconnected(session, Date.now());
-      ctx.scheduleSoon();
-    }
+    gone();
   });
 
   ws.on('error', (err) => {

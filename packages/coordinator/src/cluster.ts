@@ -153,7 +153,8 @@ export class Cluster {
     if (previous === undefined) return [];
     const live = this.agents.get(previous);
     if (!live) return this.lineage.of(previous);
-    this.lose(live, 'closed', now);
+    // The same agent, reconnected: its old connection is stale. Close it, and hold nothing against its partitions.
+    this.expel(live, Codes.DECLARED_DEAD, 'superseded: the agent re-joined as a new session', now);
     return [...live.lineage];
   }
 
@@ -292,8 +293,9 @@ export class Cluster {
   }
 
   private onFailure(job: Job, p: Partition, s: AgentSession, item: Extract<ResultItem, { ok: false }>, now: number): void {
-    if (item.error.code === Codes.CANCELLED || item.error.code === Codes.SHUTTING_DOWN) {
-      // Handed back unrun (a draining agent, a cancelled copy): a loss, not a failed attempt.
+    // Handed back unrun by a draining agent: a loss, not a failed attempt. Only a draining agent hands
+    // work back; from any other, a hand-back is a failed attempt (else a rogue could loop a partition).
+    if ((item.error.code === Codes.CANCELLED || item.error.code === Codes.SHUTTING_DOWN) && s.state === 'draining') {
       if (p.agent === s && item.a === p.attempt && (p.state === 'assigned' || p.state === 'running')) this.takeBack(p, now, s.name, item.error.code);
       return;
     }

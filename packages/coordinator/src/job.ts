@@ -30,6 +30,9 @@ export interface AttemptFailure {
   error: WireError;
 }
 
+/** Earlier attempts of a partition that may still be answered. */
+export const MAX_EARLIER_ATTEMPTS = 16;
+
 export class Partition implements PartitionRecord {
   state: PartitionState = 'pending';
   attempt = 0;
@@ -122,7 +125,13 @@ export class Job {
   /** Issue the next attempt of `p` to `s`. */
   assign(p: Partition, s: AgentSession, now: number): void {
     transition(p, 'assign', now, s.name);
-    if (p.issuedTo !== undefined) (p.earlier ??= []).push([p.attempt, p.issuedTo]);
+    if (p.issuedTo !== undefined) {
+      const earlier = (p.earlier ??= []);
+      earlier.push([p.attempt, p.issuedTo]);
+      // A late answer to an attempt older than this is dropped (and the partition simply runs again):
+      // the check stays O(1) whatever a loss loop did.
+      if (earlier.length > MAX_EARLIER_ATTEMPTS) earlier.shift();
+    }
     p.attempt++;
     p.issuedTo = s.id;
     p.agent = s;

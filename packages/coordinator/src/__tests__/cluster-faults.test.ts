@@ -308,13 +308,22 @@ describe('cluster: partition failures', () => {
     expect(fx.acceptedItems).toEqual([]);
   });
 
-  it('a cancelled attempt is not counted as a failure, and the partition is not stranded', () => {
+  it('a cancelled attempt from a draining agent is not counted as a failure, and the partition is not stranded', () => {
     const { cluster, a, job } = twoAgents();
+    cluster.receive(a, { type: 'draining' }, T0 + 1);
     cluster.receive(a, { type: 'results', jobId: 'j1', items: [failed(0, 1, ErrorCode.CANCELLED)] }, T0 + 1);
     expect(job.partitions[0]!.failures).toBeUndefined();
     expect(a.failed).toBe(0);
     expect(job.partitions[0]!.state).toBe('pending');
     expect(job.partitions[0]!.history!.at(-1)).toMatchObject({ event: 'lost', reason: ErrorCode.CANCELLED });
+  });
+
+  it('a hand-back from an agent that is not draining is a failed attempt (issue 8: a rogue must not loop a partition)', () => {
+    const { cluster, a, job } = twoAgents();
+    cluster.receive(a, { type: 'results', jobId: 'j1', items: [failed(0, 1, ErrorCode.CANCELLED)] }, T0 + 1);
+    expect(job.partitions[0]!.failures).toHaveLength(1);
+    expect(a.failed).toBe(1);
+    expect(job.partitions[0]!.history!.at(-1)).toMatchObject({ event: 'retry', reason: ErrorCode.CANCELLED });
   });
 
   it('partitions a draining agent hands back unrun (SHUTTING_DOWN) are requeued, not failed, even with maxAttempts 1', () => {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, LIMITS, RATES } from '@cohort/shared';
 import { INITIAL_WINDOW_MAX } from '../agent-session.js';
+import { MAX_EARLIER_ATTEMPTS } from '../job.js';
 import { answerAll, join, makeCluster, makeJob, ok, tickTo } from './helpers.js';
 
 const T0 = 1_000;
@@ -71,6 +72,36 @@ describe('results are accepted only from the session issued that attempt', () =>
     const heir = join(cluster, 'a', 1, T0 + 4, { id: 'a-3', previousSessionId: 'a' });
     cluster.receive(heir, { type: 'results', jobId: 'j1', items: [ok(0, 1)] }, T0 + 5);
     expect(job.done).toBe(1);
+  });
+});
+
+describe('a re-joining agent', () => {
+  it('that names a still-live session supersedes it: the old one is closed, and nothing is held against its partitions', () => {
+    const { cluster, fx, a, job } = oneJob(2, { maxAttempts: 1 });
+    cluster.receive(a, { type: 'started', jobId: 'j1', items: [[0, 1]] }, T0 + 1);
+    const heir = join(cluster, 'a', 1, T0 + 2, { id: 'a-2', previousSessionId: 'a' });
+    expect(a.state).toBe('dead');
+    expect(fx.closed).toEqual([expect.objectContaining({ to: 'a', code: ErrorCode.DECLARED_DEAD })]);
+    expect(job.partitions[0]!.deaths).toBeUndefined();
+    cluster.receive(heir, { type: 'results', jobId: 'j1', items: [ok(0, 1)] }, T0 + 3);
+    expect(job.done).toBe(1);
+  });
+
+  it('may answer only the last MAX_EARLIER_ATTEMPTS earlier attempts: the check stays cheap after a loss loop', () => {
+    const { cluster, fx, job } = oneJob(1);
+    let s = cluster.agents.get('a')!;
+    for (let i = 1; i <= MAX_EARLIER_ATTEMPTS + 3; i++) {
+      cluster.disconnected(s, T0 + i * 10);
+      s = join(cluster, 'a', 1, T0 + i * 10 + 1, { id: `a-${i}`, previousSessionId: s.id });
+      cluster.schedule(T0 + i * 10 + 2);
+    }
+    const p = job.partitions[0]!;
+    expect(p.earlier!.length).toBe(MAX_EARLIER_ATTEMPTS);
+    cluster.receive(s, { type: 'results', jobId: 'j1', items: [ok(0, 1)] }, T0 + 1000);
+    expect(job.done).toBe(0);
+    cluster.receive(s, { type: 'results', jobId: 'j1', items: [ok(0, p.attempt - 1)] }, T0 + 1001);
+    expect(job.done).toBe(1);
+    expect(fx.closed).toEqual([]);
   });
 });
 

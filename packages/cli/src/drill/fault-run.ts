@@ -7,7 +7,7 @@ import type { JobReport } from '@cohort/coordinator';
 import type { AgentMode } from '@cohort/shared';
 import { startLocalCluster, type LocalCluster } from '../local-cluster.js';
 import { runJob, type JobProgress } from '../run-job.js';
-import type { DrillOptions } from './types.js';
+import type { DrillOptions, DrillResult } from './types.js';
 
 export interface JobSpec {
   task: string;
@@ -76,4 +76,36 @@ export async function untilAsync(what: string, check: () => Promise<boolean>, ti
     if (Date.now() > deadline) throw new Error(`drill: timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A drill's result row from its baseline and faulted runs; `extra` overrides any field. */
+export function result(
+  scenario: string,
+  fault: string,
+  base: WatchedRun,
+  run: WatchedRun,
+  expected: unknown,
+  extra: Partial<DrillResult> & { correct?: boolean },
+): DrillResult {
+  const jobMs = run.endedAt - run.submittedAt;
+  const baselineMs = base.endedAt - base.submittedAt;
+  return {
+    scenario,
+    fault,
+    injectedAtMs: null,
+    detectedMs: null,
+    requeued: run.report.requeued,
+    duplicates: run.report.duplicates,
+    attempts: run.report.attempts,
+    partitions: run.report.partitions,
+    jobMs,
+    baselineMs,
+    slowdown: jobMs / baselineMs,
+    predictedSlowdown: null,
+    correct: run.report.status === 'succeeded' && run.report.result === expected,
+    expected,
+    result: run.report.result,
+    notes: [],
+    ...extra,
+  };
 }

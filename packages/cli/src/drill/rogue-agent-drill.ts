@@ -6,7 +6,7 @@
  * and finish the job with the right answer.
  */
 import { CloseCode } from '@cohort/shared';
-import { drillCluster, watchedRun } from './fault-run.js';
+import { drillCluster, result, watchedRun } from './fault-run.js';
 import { startRogueAgent, type RogueAgent } from './rogue-agent.js';
 import type { DrillOptions, DrillResult } from './types.js';
 
@@ -36,27 +36,14 @@ export async function rogueAgent(options: DrillOptions): Promise<DrillResult> {
     if (rogue) await Promise.race([rogue.closed, new Promise((r) => setTimeout(r, 5000))]);
     rogue?.stop();
     const forged = rogue?.forged ?? 0;
-    const jobMs = run.endedAt - run.submittedAt;
-    const baselineMs = base.endedAt - base.submittedAt;
     const expelled = closeCode === CloseCode.RESULT_NOT_ISSUED;
-    return {
-      scenario: 'rogue-agent',
-      fault: `a rogue agent drains, then forges ${partitions} × 3 results with a wrong value`,
+    const r = result('rogue-agent', `a rogue agent drains, then forges ${partitions} × 3 results with a wrong value`, base, run, expected, {
       injectedAtMs: injectedAt - run.submittedAt,
       detectedMs: expelled ? expelledAt - injectedAt : null,
-      requeued: run.report.requeued,
-      duplicates: run.report.duplicates,
-      attempts: run.report.attempts,
-      partitions: run.report.partitions,
-      jobMs,
-      baselineMs,
-      slowdown: jobMs / baselineMs,
       predictedSlowdown: 1,
-      correct: run.report.status === 'succeeded' && run.report.result === expected && expelled,
-      expected,
-      result: run.report.result,
       notes: [`${forged} forged results sent; none accepted; rogue closed with ${closeCode}${expelled ? ' (RESULT_NOT_ISSUED)' : ''}`],
-    };
+    });
+    return { ...r, correct: r.correct && expelled };
   } finally {
     await c.stop();
   }

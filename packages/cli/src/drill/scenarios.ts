@@ -12,7 +12,7 @@ import { ApiClient } from '../client.js';
 import type { LocalCluster } from '../local-cluster.js';
 import { oddValue } from './odd-value-drill.js';
 import { rogueAgent } from './rogue-agent-drill.js';
-import { drillCluster, predictedSlowdown, until, untilAsync, watchedRun, type JobSpec, type WatchedRun } from './fault-run.js';
+import { drillCluster, predictedSlowdown, result, until, untilAsync, watchedRun, type JobSpec, type WatchedRun } from './fault-run.js';
 import type { DrillOptions, DrillResult } from './types.js';
 import { corruptJournal } from './corrupt-journal.js';
 
@@ -23,37 +23,6 @@ const FAULT_AT = 0.5;
 function sleepJob(options: DrillOptions, perAgent = 10): JobSpec & { expected: number } {
   const partitions = options.agents * perAgent;
   return { task: 'sleep', input: { ms: SLEEP_MS }, partitions, expected: partitions * SLEEP_MS };
-}
-
-function result(
-  scenario: string,
-  fault: string,
-  base: WatchedRun,
-  run: WatchedRun,
-  expected: unknown,
-  extra: Partial<DrillResult> & { correct?: boolean },
-): DrillResult {
-  const jobMs = run.endedAt - run.submittedAt;
-  const baselineMs = base.endedAt - base.submittedAt;
-  return {
-    scenario,
-    fault,
-    injectedAtMs: null,
-    detectedMs: null,
-    requeued: run.report.requeued,
-    duplicates: run.report.duplicates,
-    attempts: run.report.attempts,
-    partitions: run.report.partitions,
-    jobMs,
-    baselineMs,
-    slowdown: jobMs / baselineMs,
-    predictedSlowdown: null,
-    correct: run.report.status === 'succeeded' && run.report.result === expected,
-    expected,
-    result: run.report.result,
-    notes: [],
-    ...extra,
-  };
 }
 
 async function withCluster<T>(make: () => Promise<LocalCluster>, body: (c: LocalCluster) => Promise<T>): Promise<T> {

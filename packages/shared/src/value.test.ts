@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeRaw, encode } from './codec.js';
 import { ErrorCode } from './errors.js';
 import { decodeCoordinatorMessage } from './validate.js';
-import { MAX_VALUE_DEPTH, RawValue, decodeValue, encodeValue, jsonReplacer } from './value.js';
+import { MAX_VALUE_DEPTH, RawValue, decodeValue, encodeValue, encodeValueInto, jsonReplacer } from './value.js';
 
 const SEED = Number(process.env.FC_SEED ?? 42);
 const REFUSALS: string[] = [ErrorCode.RESULT_NOT_SERIALIZABLE, ErrorCode.RESULT_TOO_LARGE];
@@ -83,6 +83,47 @@ describe('value model (property)', () => {
     // Both outcomes happen: the arbitrary is not all refusals.
     expect(exact).toBeGreaterThan(500);
     expect(refused).toBeGreaterThan(20);
+  });
+});
+
+/** encodeValueInto's bytes, copied out of the packr's buffer as a slot's chunk does; or the refusal's code. */
+function intoBytes(v: unknown, maxBytes: number): { bytes: Buffer } | { code: string } {
+  let bytes: Buffer | undefined;
+  try {
+    encodeValueInto(v, { root: 'result', maxBytes }, (source, start, end) => (bytes = Buffer.from(source.subarray(start, end))));
+  } catch (err) {
+    return { code: (err as { code: string }).code };
+  }
+  return { bytes: bytes as Buffer };
+}
+
+describe('encodeValueInto (the slot hot path)', () => {
+  it('gives the bytes and refusals of encodeValue, whatever was packed before it', () => {
+    const big = Buffer.alloc(2 * 1024 * 1024, 7); // grows the packr's buffer, which is then released
+    const bigBytes = encodeValue(big);
+    fc.assert(
+      fc.property(value, fc.boolean(), (v, packBigFirst) => {
+        if (packBigFirst) {
+          const into = intoBytes(big, Infinity);
+          expect('bytes' in into && into.bytes.equals(bigBytes)).toBe(true);
+        }
+        const frame = encode({ type: 'results', jobId: 'j', items: [{ value: 1 }] }); // a frame packed in between stays intact
+        const copy = Buffer.from(frame);
+        const into = intoBytes(v, 1 << 20);
+        expect(frame.equals(copy)).toBe(true);
+        const code = codeOf(() => encodeValue(v, { root: 'result', maxBytes: 1 << 20 }));
+        if (code !== undefined) return 'code' in into && into.code === code;
+        return 'bytes' in into && into.bytes.equals(encodeValue(v, { root: 'result', maxBytes: 1 << 20 })) && isDeepStrictEqual(decodeValue(into.bytes), v);
+      }),
+      { seed: SEED, numRuns: 300, reporter: (out) => out.failed && console.error(`encodeValueInto property failed; FC_SEED=${SEED}\n${fc.defaultReportMessage(out)}`) },
+    );
+  });
+
+  it('refuses a value over maxBytes with RESULT_TOO_LARGE before handing over any bytes', () => {
+    let called = false;
+    const code = codeOf(() => encodeValueInto('x'.repeat(100), { maxBytes: 50 }, () => (called = true)));
+    expect(code).toBe(ErrorCode.RESULT_TOO_LARGE);
+    expect(called).toBe(false);
   });
 });
 

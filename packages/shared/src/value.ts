@@ -28,7 +28,7 @@
  * records) only boxes and bounds the depth, so the codec can never overflow
  * the stack.
  */
-import { Packr, addExtension } from 'msgpackr';
+import { Packr, RESET_BUFFER_MODE, REUSE_BUFFER_MODE, addExtension } from 'msgpackr';
 import { CohortError, ErrorCode } from './errors.js';
 
 /** Deepest nesting of a value (arrays, objects, maps, sets). */
@@ -331,6 +331,38 @@ export function encodeValue(value: unknown, options: { root?: string; maxBytes?:
     throw new CohortError(ErrorCode.RESULT_TOO_LARGE, `${root} is ${bytes.length} bytes encoded; a frame allows ${maxBytes}`, { details: { path: root, bytes: bytes.length, maxBytes } });
   }
   return bytes;
+}
+
+/** Where `encodeValueInto` hands over a value's bytes: `source[start, end)`, valid only during the call. */
+export type ValueSink = (source: Uint8Array, start: number, end: number) => void;
+
+/**
+ * encodeValue without a Buffer per value, for a slot's hot path: the same
+ * checks and the same bytes, handed to `sink` straight from the packr's own
+ * buffer, which the next pack overwrites (the sink copies them). Throws what
+ * encodeValue throws, before calling `sink`.
+ */
+export function encodeValueInto(value: unknown, options: { root?: string; maxBytes?: number }, sink: ValueSink): void {
+  const root = options.root ?? 'value';
+  const prepared = prepareValue(value, root, true);
+  let packed: Uint8Array & { start: number; end: number };
+  try {
+    // REUSE: the packr's buffer itself, with start/end set; RESET: the next pack writes over it.
+    packed = packr.pack(prepared, REUSE_BUFFER_MODE | RESET_BUFFER_MODE) as unknown as Uint8Array & { start: number; end: number };
+  } catch (err) {
+    throw new CohortError(ErrorCode.RESULT_NOT_SERIALIZABLE, `${root} cannot be encoded: ${(err as Error)?.message ?? String(err)}`, { cause: err, details: { path: root } });
+  }
+  const { start, end } = packed;
+  const bytes = end - start;
+  try {
+    const maxBytes = options.maxBytes ?? Infinity;
+    if (bytes > maxBytes) {
+      throw new CohortError(ErrorCode.RESULT_TOO_LARGE, `${root} is ${bytes} bytes encoded; a frame allows ${maxBytes}`, { details: { path: root, bytes, maxBytes } });
+    }
+    sink(packed, start, end);
+  } finally {
+    if (bytes > LARGE_PACK_BYTES) packr.useBuffer(Buffer.allocUnsafeSlow(8192));
+  }
 }
 
 /** Decode bytes written by encodeValue (or any frame): exact values, never a class the model refuses. */

@@ -11,20 +11,21 @@
  * the slot.
  */
 import { parentPort, threadId } from 'node:worker_threads';
-import { ErrorCode, decodeValue, encodeValue, loadTask, toWireError, type SlotMode, type TaskModule, type WireError } from '@cohort/shared';
+import { ErrorCode, decodeValue, encodeValueInto, loadTask, toWireError, type SlotMode, type TaskModule, type WireError } from '@cohort/shared';
 import { RESULT_FLUSH_MS } from './constants.js';
 import type { BatchResultsMessage, FromSlotMessage, RunBatchMessage, ToSlotMessage } from './slot-protocol.js';
 
 interface Transport {
   mode: SlotMode;
-  post(message: FromSlotMessage): void;
+  /** `transfer`: buffers the message owns alone, moved to a thread's parent instead of cloned (a process ignores it). */
+  post(message: FromSlotMessage, transfer?: ArrayBuffer[]): void;
   listen(handler: (message: ToSlotMessage) => void): void;
 }
 
 function threadTransport(port: NonNullable<typeof parentPort>): Transport {
   return {
     mode: 'thread',
-    post: (message) => port.postMessage(message),
+    post: (message, transfer) => port.postMessage(message, transfer),
     listen: (handler) => port.on('message', handler),
   };
 }
@@ -77,21 +78,52 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
 }
 
-/** One chunk of a batch's results: encoded values back to back, their run times and failures. */
+/** A chunk's buffer starts this large and, once grown past RELEASE_CHUNK_BYTES, is dropped after its post. */
+const INITIAL_CHUNK_BYTES = 16 * 1024;
+const RELEASE_CHUNK_BYTES = 1024 * 1024;
+/** Values up to this long are copied byte by byte: cheaper than a subarray and a set. */
+const SMALL_VALUE_BYTES = 64;
+
+/**
+ * One chunk of a batch's results: encoded values back to back, their run
+ * times and failures. Each value is encoded straight into the chunk's buffer
+ * (no Buffer per value); a post sends an exact-size copy, which a thread slot
+ * transfers rather than clones.
+ */
 class Chunk {
-  private parts: Uint8Array[] = [];
+  private buf = new Uint8Array(INITIAL_CHUNK_BYTES);
   private ends: number[] = [];
   private ms: number[] = [];
   private failed: Array<[number, WireError]> | undefined;
   private bytes = 0;
+  /** The sink encodeValueInto writes to (one closure for the slot's life). */
+  readonly append = (source: Uint8Array, start: number, end: number): void => {
+    const length = end - start;
+    const at = this.bytes;
+    if (at + length > this.buf.length) this.grow(at + length);
+    const buf = this.buf;
+    if (length > SMALL_VALUE_BYTES) buf.set(source.subarray(start, end), at);
+    else for (let i = start, j = at; i < end; i++, j++) buf[j] = source[i] as number;
+    this.bytes = at + length;
+  };
 
   get length(): number {
     return this.ends.length;
   }
 
-  ok(encoded: Uint8Array, ms: number): void {
-    this.parts.push(encoded);
-    this.bytes += encoded.length;
+  private grow(need: number): void {
+    const next = new Uint8Array(Math.max(need, this.buf.length * 2));
+    next.set(this.buf.subarray(0, this.bytes));
+    this.buf = next;
+  }
+
+  /** Encode one result into the chunk: ok, or failed with the value model's refusal. */
+  value(value: unknown, maxBytes: number, ms: number): void {
+    try {
+      encodeValueInto(value, { root: 'result', maxBytes }, this.append);
+    } catch (err) {
+      return this.fail(valueError(err), ms);
+    }
     this.ends.push(this.bytes);
     this.ms.push(ms);
   }
@@ -102,18 +134,19 @@ class Chunk {
     this.ms.push(ms);
   }
 
-  /** The message for this chunk (copied into one exact-size buffer), and a fresh chunk behind it. */
+  /** Post this chunk (its bytes copied into one exact-size buffer) and empty it. */
   post(done: boolean): void {
-    const values = new Uint8Array(this.bytes);
-    let at = 0;
-    for (const part of this.parts) {
-      values.set(part, at);
-      at += part.length;
-    }
+    const values = this.buf.slice(0, this.bytes);
     const message: BatchResultsMessage = { t: 'results', done, values, ends: this.ends, ms: this.ms };
     if (this.failed) message.failed = this.failed;
-    transport.post(message);
-    this.parts = [];
+    // `values` is this chunk's alone: a thread slot moves it to the agent instead of cloning it.
+    transport.post(message, [values.buffer]);
+    this.reset();
+  }
+
+  /** Empty, keeping the buffer unless it grew large. */
+  reset(): void {
+    if (this.buf.length > RELEASE_CHUNK_BYTES) this.buf = new Uint8Array(INITIAL_CHUNK_BYTES);
     this.ends = [];
     this.ms = [];
     this.failed = undefined;
@@ -134,9 +167,12 @@ function decodeInputs(batch: RunBatchMessage): unknown[] {
   return inputs;
 }
 
+/** The slot's one chunk: batches run one at a time, and each starts it empty. */
+const chunk = new Chunk();
+
 async function runBatch(batch: RunBatchMessage): Promise<void> {
   const n = batch.ps.length;
-  const chunk = new Chunk();
+  chunk.reset();
   let task: TaskModule;
   let inputs: unknown[];
   try {
@@ -166,14 +202,8 @@ async function runBatch(batch: RunBatchMessage): Promise<void> {
     }
     const ms = performance.now() - started;
     if (failure) chunk.fail(failure, ms);
-    else {
-      // The value leaves the slot only as bytes of the value model: a value that cannot cross fails here, alone.
-      try {
-        chunk.ok(encodeValue(value, { root: 'result', maxBytes: batch.maxBytes }), ms);
-      } catch (err) {
-        chunk.fail(valueError(err), ms);
-      }
-    }
+    // The value leaves the slot only as bytes of the value model: a value that cannot cross fails here, alone.
+    else chunk.value(value, batch.maxBytes, ms);
     const now = performance.now();
     if (i < n - 1 && now - lastFlush >= RESULT_FLUSH_MS) {
       chunk.post(false);

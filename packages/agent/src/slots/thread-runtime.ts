@@ -72,7 +72,11 @@ export class ThreadRuntime implements SlotRuntime {
   }
 
   send(message: ToSlotMessage): void {
-    this.worker?.postMessage(message);
+    // postMessage clones a view's whole ArrayBuffer, and the encoded inputs are a view into the
+    // packr's shared buffer (512 KB once a results frame has grown it): copy them into a buffer of
+    // their own and transfer that, so a batch moves its own few hundred bytes and nothing else.
+    const inputs = ownBuffer(message.inputs);
+    this.worker?.postMessage({ ...message, inputs }, [inputs.buffer]);
   }
 
   async stop(): Promise<void> {
@@ -86,4 +90,11 @@ export class ThreadRuntime implements SlotRuntime {
     clearTimeout(timer);
     if (!this.exited) this.worker.unref();
   }
+}
+
+/** A copy of `bytes` in an ArrayBuffer of its own (always a copy: the original's buffer may be the packr's, never to be detached). */
+export function ownBuffer(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  const own = new Uint8Array(bytes.byteLength);
+  own.set(bytes);
+  return own;
 }

@@ -170,6 +170,20 @@ describe('loadTask: only trusted files, and never their content in a message', (
     write(trusted, 'edited.mjs', task('edited', 'first'));
     expect(await loadTask(file, dirs)).toBe(first);
   });
+
+  it('the fast path for a module loaded before never serves a same-size edit, nor a symlink moved out of the trusted dir', async () => {
+    const file = write(trusted, 'same-size.mjs', task('same-size', 'one'));
+    expect((await loadTask(file, dirs)).run(0, {} as never)).toBe('one');
+    write(trusted, 'same-size.mjs', task('same-size', 'two'));
+    expect((await loadTask(file, dirs)).run(0, {} as never)).toBe('two');
+    const target = write(trusted, 'target.mjs', task('target', 'in'));
+    const link = path.join(trusted, 'link.mjs');
+    symlinkSync(target, link);
+    expect((await loadTask(link, dirs)).run(0, {} as never)).toBe('in');
+    rmSync(link);
+    symlinkSync(write(outside, 'evil.mjs', task('evil', 'out')), link);
+    await refused(link, ErrorCode.UNKNOWN_TASK);
+  });
 });
 
 describe('syntaxErrorLine', () => {

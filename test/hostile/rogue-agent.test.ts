@@ -35,7 +35,8 @@ describe('a rogue agent', () => {
     const r = rogue({ url: c.url, token: c.token, name: 'rogue', drainFirst: true, forgeOthers: { jobId: jobId!, partitions, attempts: 3 }, forgedValue: 1, forgeDelayMs: 100 });
     await r.joined;
     const closed = await Promise.race([r.closed, new Promise<{ code: number; reason: string }>((resolve) => setTimeout(() => resolve({ code: 0, reason: 'not closed within 20 s' }), 20_000))]);
-    expect(r.assigned).toBe(0);
+    // It may have been issued a partition or two before its `draining` arrived; it never forges those
+    // (lying about its own work is outside what the protocol detects), only what it was never issued.
     expect(r.forged).toBeGreaterThan(64);
     expect(closed.code).toBe(CloseCode.RESULT_NOT_ISSUED);
     expect(closed.reason.startsWith('RESULT_NOT_ISSUED')).toBe(true);

@@ -54,86 +54,91 @@ function forgedItem(p: number, a: number, value: unknown): ResultItem {
   return { p, a, ok: true, value, ms: 1, mode: 'thread', why: 'agent-threads' };
 }
 
-export function startRogueAgent(o: RogueOptions): RogueAgent {
-  const ws = new WebSocket(`${o.url.replace(/\/$/, '')}/agent`, { headers: o.token ? { authorization: `Bearer ${o.token}` } : {}, perMessageDeflate: false });
-  const value = o.forgedValue ?? -1;
-  let assigned = 0;
-  let forged = 0;
-  const issued = new Set<string>();
-  let seq = 0;
-  let heartbeat: NodeJS.Timeout | undefined;
-  let forgeTimer: NodeJS.Timeout | undefined;
-  const send = (message: unknown) => {
-    if (ws.readyState === WebSocket.OPEN) ws.send(encode(message));
-  };
-  const forgeNow = () => {
-    const f = o.forgeOthers;
+class Rogue implements RogueAgent {
+  readonly joined: Promise<void>;
+  readonly closed: Promise<{ code: number; reason: string }>;
+  assigned = 0;
+  forged = 0;
+  private readonly ws: WebSocket;
+  private readonly issued = new Set<string>();
+  private seq = 0;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private forgeTimer: NodeJS.Timeout | undefined;
+  private resolveJoined!: () => void;
+  private rejectJoined!: (err: Error) => void;
+
+  constructor(private readonly o: RogueOptions) {
+    this.ws = new WebSocket(`${o.url.replace(/\/$/, '')}/agent`, { headers: o.token ? { authorization: `Bearer ${o.token}` } : {}, perMessageDeflate: false });
+    this.joined = new Promise<void>((resolve, reject) => ((this.resolveJoined = resolve), (this.rejectJoined = reject)));
+    this.joined.catch(() => {});
+    this.closed = new Promise((resolve) => {
+      this.ws.on('close', (code, reason) => {
+        this.stopTimers();
+        this.rejectJoined(new Error(`rogue closed before welcome: ${code}`));
+        resolve({ code, reason: reason.toString() });
+      });
+    });
+    this.ws.on('error', () => {});
+    this.ws.on('unexpected-response', (_req, res) => {
+      this.rejectJoined(new Error(`rogue refused: HTTP ${res.statusCode}`));
+      this.ws.terminate();
+    });
+    this.ws.on('open', () => {
+      this.send({ type: 'hello', protocol: PROTOCOL_VERSION, agentVersion: 'rogue', name: o.name ?? 'rogue', slots: o.slots ?? 1, mode: 'threads', modes: ['thread'], maxPrefetch: o.maxPrefetch ?? 0, hardware: HARDWARE });
+      if (o.drainFirst) this.send({ type: 'draining' });
+    });
+    this.ws.on('message', (data: Buffer) => {
+      try {
+        this.onMessage(decodeCoordinatorMessage(data));
+      } catch {
+        // A rogue does not care.
+      }
+    });
+  }
+
+  send(message: AgentMessage | Record<string, unknown>): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encode(message));
+  }
+
+  forgeNow(): void {
+    const f = this.o.forgeOthers;
     if (!f) return;
+    const value = this.o.forgedValue ?? -1;
     const items: ResultItem[] = [];
     for (let a = 1; a <= (f.attempts ?? 1); a++) {
-      for (let p = 0; p < f.partitions; p++) if (!issued.has(`${f.jobId}:${p}:${a}`)) items.push(forgedItem(p, a, value));
+      for (let p = 0; p < f.partitions; p++) if (!this.issued.has(`${f.jobId}:${p}:${a}`)) items.push(forgedItem(p, a, value));
     }
-    forged += items.length;
-    send({ type: 'results', jobId: f.jobId, items });
-  };
-  const onMessage = (msg: CoordinatorMessage) => {
+    this.forged += items.length;
+    this.send({ type: 'results', jobId: f.jobId, items });
+  }
+
+  stop(): void {
+    this.stopTimers();
+    this.ws.terminate();
+  }
+
+  private onMessage(msg: CoordinatorMessage): void {
     if (msg.type === 'welcome') {
-      heartbeat = setInterval(() => send({ type: 'heartbeat', seq: ++seq, sentAt: Date.now() }), o.heartbeatMs ?? Math.max(50, msg.heartbeatMs / 2));
+      this.heartbeat = setInterval(() => this.send({ type: 'heartbeat', seq: ++this.seq, sentAt: Date.now() }), this.o.heartbeatMs ?? Math.max(50, msg.heartbeatMs / 2));
       // Wait for any assign already in flight, so that it forges only what it was never issued.
-      forgeTimer = setTimeout(forgeNow, o.forgeDelayMs ?? 300);
-      resolveJoined();
+      this.forgeTimer = setTimeout(() => this.forgeNow(), this.o.forgeDelayMs ?? 300);
+      this.resolveJoined();
     } else if (msg.type === 'assign') {
-      assigned += msg.items.length;
-      for (const it of msg.items) issued.add(`${msg.jobId}:${it.p}:${it.a}`);
-      if (o.forgeAssigned && !o.hoard) {
-        forged += msg.items.length;
-        send({ type: 'results', jobId: msg.jobId, items: msg.items.map((it) => forgedItem(it.p, it.a, value)) });
+      this.assigned += msg.items.length;
+      for (const it of msg.items) this.issued.add(`${msg.jobId}:${it.p}:${it.a}`);
+      if (this.o.forgeAssigned && !this.o.hoard) {
+        this.forged += msg.items.length;
+        this.send({ type: 'results', jobId: msg.jobId, items: msg.items.map((it) => forgedItem(it.p, it.a, this.o.forgedValue ?? -1)) });
       }
     }
-  };
-  let resolveJoined!: () => void;
-  let rejectJoined!: (err: Error) => void;
-  const joined = new Promise<void>((resolve, reject) => ((resolveJoined = resolve), (rejectJoined = reject)));
-  joined.catch(() => {});
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
-    ws.on('close', (code, reason) => {
-      clearInterval(heartbeat);
-      clearTimeout(forgeTimer);
-      rejectJoined(new Error(`rogue closed before welcome: ${code}`));
-      resolve({ code, reason: reason.toString() });
-    });
-  });
-  ws.on('error', () => {});
-  ws.on('unexpected-response', (_req, res) => {
-    rejectJoined(new Error(`rogue refused: HTTP ${res.statusCode}`));
-    ws.terminate();
-  });
-  ws.on('open', () => {
-    send({ type: 'hello', protocol: PROTOCOL_VERSION, agentVersion: 'rogue', name: o.name ?? 'rogue', slots: o.slots ?? 1, mode: 'threads', modes: ['thread'], maxPrefetch: o.maxPrefetch ?? 0, hardware: HARDWARE });
-    if (o.drainFirst) send({ type: 'draining' });
-  });
-  ws.on('message', (data: Buffer) => {
-    try {
-      onMessage(decodeCoordinatorMessage(data));
-    } catch {
-      // A rogue does not care.
-    }
-  });
-  return {
-    joined,
-    closed,
-    get assigned() {
-      return assigned;
-    },
-    get forged() {
-      return forged;
-    },
-    send,
-    forgeNow,
-    stop() {
-      clearInterval(heartbeat);
-      clearTimeout(forgeTimer);
-      ws.terminate();
-    },
-  };
+  }
+
+  private stopTimers(): void {
+    clearInterval(this.heartbeat);
+    clearTimeout(this.forgeTimer);
+  }
+}
+
+export function startRogueAgent(o: RogueOptions): RogueAgent {
+  return new Rogue(o);
 }

@@ -13,7 +13,7 @@ const SEED = Number(process.env.CHAOS_SEED ?? 20261125);
 
 describe('chaos', () => {
   it(`gives no wrong answer and no hang under a seeded fault schedule (seed ${SEED})`, async () => {
-    const report = await runChaos({ seed: SEED, durationMs: 18_000 });
+    const report = await runChaos({ seed: SEED, durationMs: 14_000 });
     const injected = Object.values(report.faults).reduce((a, b) => a + b, 0);
     const why = `seed ${SEED}: ${JSON.stringify(report.outcomes.filter((o) => o.verdict === 'wrong' || o.verdict === 'hung'))}`;
     expect(report.jobs.wrong, why).toBe(0);

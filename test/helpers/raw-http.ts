@@ -6,6 +6,7 @@
 import net from 'node:net';
 import { expect } from 'vitest';
 import { runJob, type ApiClient, type LocalCluster } from '@cohort/cli';
+import { alive } from '../../packages/agent/src/slots/fixtures/recorder.js';
 import { PRIMES_1E7 } from './cluster.js';
 
 export interface RawReply {
@@ -52,14 +53,7 @@ export function bodyOf(reply: RawReply): { error?: { code?: string; details?: Re
   return JSON.parse(body) as { error?: { code?: string } };
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { alive };
 
 /** The coordinator still runs, answers /healthz, and a job gets the right answer. */
 export async function expectServing(c: LocalCluster & { api: ApiClient }, partitions = 8): Promise<void> {

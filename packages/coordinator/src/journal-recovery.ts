@@ -73,7 +73,8 @@ export function jobIdsIn(buf: Buffer, damaged: Damage[]): Set<string> {
   return ids;
 }
 
-async function writeDurable(path: string, data: Buffer): Promise<void> {
+/** Write a whole file (mode 0600) and fdatasync it. */
+export async function writeDurable(path: string, data: Buffer): Promise<void> {
   const fh = await open(path, 'w', 0o600);
   try {
     await fh.writeFile(data);

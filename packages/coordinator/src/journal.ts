@@ -16,7 +16,7 @@ import { mkdir, open, readFile, rename, truncate, unlink, type FileHandle } from
 import { join } from 'node:path';
 import { assertNever, CohortError, ErrorCode, type Logger } from '@cohort/shared';
 import { encodeFrame, scanJournal, type Damage, type JournalFinished, type JournalJob, type JournalRecord, type SlotModeName } from './journal-codec.js';
-import { jobIdsIn, journalCorrupt, recoverJournal, syncDir } from './journal-recovery.js';
+import { jobIdsIn, journalCorrupt, recoverJournal, syncDir, writeDurable } from './journal-recovery.js';
 
 export type { JournalJob, JournalRecord, JournalResultItem, JournalFinished } from './journal-codec.js';
 
@@ -221,13 +221,7 @@ export class Journal {
     const after = Buffer.concat(frames);
     const tmp = `${this.path}.compact`;
     try {
-      const fh = await open(tmp, 'w', 0o600);
-      try {
-        await fh.writeFile(after);
-        await fh.datasync();
-      } finally {
-        await fh.close();
-      }
+      await writeDurable(tmp, after);
       await rename(tmp, this.path);
     } catch (err) {
       await unlink(tmp).catch(() => {});

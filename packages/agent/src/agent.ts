@@ -26,7 +26,7 @@ import {
   type Logger,
   type SlotMode,
 } from '@cohort/shared';
-import { Backoff } from './backoff.js';
+import { Backoff } from '@cohort/shared/internal';
 import { LoadSampler, hardware } from './load.js';
 import { compileOptions, type AgentOptions, type CompiledAgentOptions } from './options.js';
 import { Outbox } from './outbox.js';
@@ -81,7 +81,7 @@ function touchHealthFile(path: string): void {
 export async function startAgent(userOptions: AgentOptions, hooks: AgentHooks = {}): Promise<Agent> {
   const options = compileOptions(userOptions);
   const log: Logger = options.logger.child({ agent: options.name });
-  const backoff = new Backoff(options.reconnectInitialMs, options.reconnectMaxMs);
+  const backoff = new Backoff({ initialMs: options.reconnectInitialMs, maxMs: options.reconnectMaxMs });
   const load = new LoadSampler();
 
   let state: LinkState = 'connecting';

@@ -1,3 +1,3 @@
 export { startAgent, type Agent, type AgentHooks, type LinkState } from './agent.js';
 export * from './options.js';
-export { Backoff } from './backoff.js';
+export { Backoff } from '@cohort/shared/internal';

@@ -6,7 +6,7 @@
  */
 import type { ErrorCode, Isolation, ModeReason, ResultOk, SlotMode, WireError } from '@cohort/shared';
 import type { AgentSession } from './agent-session.js';
-import { IntDeque } from './deque.js';
+import { Deque } from '@cohort/shared/internal';
 import { transition, type PartitionRecord, type PartitionState, type Transition } from './partition-machine.js';
 import { DurationHistogram } from './quantile.js';
 
@@ -84,9 +84,9 @@ export class Job {
   partitions: Partition[];
   readonly total: number;
   /** Fresh partitions, in order. */
-  readonly pending = new IntDeque();
+  readonly pending = Deque.ints();
   /** Partitions that came back (lost, retried, speculated): they go first. */
-  readonly retry = new IntDeque();
+  readonly retry = Deque.ints();
   /** Partitions assigned and not yet finished, for the straggler check. */
   readonly inflight = new Set<Partition>();
   readonly durations = new DurationHistogram();

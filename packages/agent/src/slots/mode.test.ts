@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { ModeBook, chooseMode } from './mode.js';
-import { Deque } from './deque.js';
 
 describe('chooseMode', () => {
   it('follows the agent mode, then the profile in auto', () => {
@@ -20,29 +19,5 @@ describe('chooseMode', () => {
     expect(book.choose('primes', 'thread')).toEqual({ mode: 'process', why: 'escalated-after-crash' });
     expect(book.choose('pi', 'auto')).toEqual({ mode: 'thread', why: 'auto-cpu-pure' });
     expect(new ModeBook('threads').escalate('primes', 'thread')).toBe(false);
-  });
-});
-
-describe('Deque', () => {
-  it('pushes, shifts and unshifts across growth and wrap-around', () => {
-    const q = new Deque<number>(4);
-    for (let i = 0; i < 10; i++) q.push(i);
-    expect(q.shift()).toBe(0);
-    expect(q.shift()).toBe(1);
-    q.unshiftAll([-2, -1]);
-    for (let i = 10; i < 40; i++) q.push(i);
-    expect(q.length).toBe(40);
-    expect(q.peek()).toBe(-2);
-    const all = q.clear();
-    expect(all).toEqual([-2, -1, ...Array.from({ length: 38 }, (_, i) => i + 2)]);
-    expect(q.length).toBe(0);
-    expect(q.shift()).toBeUndefined();
-  });
-
-  it('filters in place, keeping order, and returns what it removed', () => {
-    const q = new Deque<number>();
-    for (let i = 0; i < 20; i++) q.push(i);
-    expect(q.filter((n) => n % 3 !== 0)).toEqual([0, 3, 6, 9, 12, 15, 18]);
-    expect(q.clear()).toEqual([1, 2, 4, 5, 7, 8, 10, 11, 13, 14, 16, 17, 19]);
   });
 });

@@ -5,7 +5,7 @@
  * slot kind is all busy does not block a job of the other kind behind it.
  * Every operation is O(1) per partition, except cancel (O(that job)).
  */
-import { Deque } from './deque.js';
+import { Deque } from '@cohort/shared/internal';
 import type { PartitionWork } from './types.js';
 
 export class WorkQueue {
@@ -59,7 +59,7 @@ export class WorkQueue {
   remove(jobId: string, hit?: (w: PartitionWork) => boolean): PartitionWork[] {
     const q = this.jobs.get(jobId);
     if (!q) return [];
-    const removed = hit ? q.filter((w) => !hit(w)) : q.clear();
+    const removed = hit ? q.filter((w) => !hit(w)) : q.drain();
     this.count -= removed.length;
     if (q.length === 0) this.jobs.delete(jobId);
     return removed;

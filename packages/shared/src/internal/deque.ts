@@ -1,17 +1,28 @@
 /**
- * A ring-buffer double-ended queue: O(1) push, shift and unshift, amortised
- * growth. The pool's queue of partitions; `unshift` puts a crashed batch's
- * untouched partitions back at the front.
+ * The one ring buffer: a double-ended queue with O(1) push, shift and
+ * unshift, and amortised growth to the next power of two.
+ *
+ * `Deque.ints()` stores non-negative integers in an Int32Array (4 bytes an
+ * entry, so a million queued partition indices cost 4 MB); `new Deque<T>()`
+ * stores anything in a plain array.
  */
+type Store<T> = { [index: number]: T | undefined; readonly length: number };
+
 export class Deque<T> {
-  private buf: Array<T | undefined>;
+  private buf: Store<T>;
   private head = 0;
   private count = 0;
 
-  constructor(capacity = 64) {
-    let size = 16;
-    while (size < capacity) size *= 2;
-    this.buf = new Array<T | undefined>(size);
+  constructor(
+    capacity = 16,
+    private readonly alloc: (size: number) => Store<T> = (size) => new Array<T | undefined>(size),
+  ) {
+    this.buf = alloc(powerOfTwo(capacity));
+  }
+
+  /** A deque of integers in [0, 2^31), backed by an Int32Array. */
+  static ints(capacity = 16): Deque<number> {
+    return new Deque<number>(capacity, (size) => new Int32Array(size) as unknown as Store<number>);
   }
 
   get length(): number {
@@ -39,7 +50,8 @@ export class Deque<T> {
   shift(): T | undefined {
     if (this.count === 0) return undefined;
     const value = this.buf[this.head];
-    this.buf[this.head] = undefined;
+    // Let go of the reference (a no-op for integers).
+    if (!ArrayBuffer.isView(this.buf)) this.buf[this.head] = undefined;
     this.head = (this.head + 1) & (this.buf.length - 1);
     this.count--;
     return value;
@@ -52,9 +64,8 @@ export class Deque<T> {
   /** Keep only the values for which `keep` is true, in order; returns the removed ones. O(length). */
   filter(keep: (value: T) => boolean): T[] {
     const removed: T[] = [];
-    const n = this.count;
     const kept: T[] = [];
-    for (let i = 0; i < n; i++) {
+    for (let n = this.count; n > 0; n--) {
       const value = this.shift() as T;
       (keep(value) ? kept : removed).push(value);
     }
@@ -63,17 +74,30 @@ export class Deque<T> {
   }
 
   /** Remove and return everything, in order. */
-  clear(): T[] {
+  drain(): T[] {
     const all: T[] = [];
     while (this.count > 0) all.push(this.shift() as T);
     return all;
   }
 
+  /** Empty it and give the grown buffer back. */
+  clear(): void {
+    this.buf = this.alloc(16);
+    this.head = 0;
+    this.count = 0;
+  }
+
   private grow(): void {
     const old = this.buf;
-    const next = new Array<T | undefined>(old.length * 2);
+    const next = this.alloc(old.length * 2);
     for (let i = 0; i < this.count; i++) next[i] = old[(this.head + i) & (old.length - 1)];
     this.buf = next;
     this.head = 0;
   }
+}
+
+function powerOfTwo(n: number): number {
+  let size = 16;
+  while (size < n) size *= 2;
+  return size;
 }

@@ -9,12 +9,12 @@
  * closes. A session never comes back from dead: a returning agent is a new
  * session.
  */
-import { CohortError, ErrorCode } from '@cohort/shared';
+import { InvalidTransition, nextState, type Table } from './machine.js';
 
 export type AgentState = 'joining' | 'ready' | 'suspect' | 'draining' | 'dead' | 'left';
 export type AgentEvent = 'welcome' | 'silence' | 'heard' | 'timeout' | 'closed' | 'drain';
 
-export const AGENT_TRANSITIONS: Readonly<Record<AgentState, Partial<Record<AgentEvent, AgentState>>>> = {
+export const AGENT_TRANSITIONS: Table<AgentState, AgentEvent> = {
   joining: { welcome: 'ready', closed: 'dead', timeout: 'dead' },
   ready: { silence: 'suspect', timeout: 'dead', closed: 'dead', drain: 'draining' },
   suspect: { heard: 'ready', timeout: 'dead', closed: 'dead', drain: 'draining' },
@@ -24,12 +24,8 @@ export const AGENT_TRANSITIONS: Readonly<Record<AgentState, Partial<Record<Agent
 };
 
 export function agentTransition(state: AgentState, event: AgentEvent, sessionId: string): AgentState {
-  const to = AGENT_TRANSITIONS[state][event];
-  if (to === undefined) {
-    throw new CohortError(ErrorCode.INVALID_TRANSITION, `agent ${sessionId}: no move '${event}' from '${state}'`, {
-      details: { sessionId, state, event },
-    });
-  }
+  const to = nextState(AGENT_TRANSITIONS, state, event);
+  if (to === undefined) throw new InvalidTransition(`agent ${sessionId}`, state, event, { sessionId });
   return to;
 }
 

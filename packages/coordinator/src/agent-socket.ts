@@ -4,19 +4,24 @@
  * only, with a stable code; nothing else is affected.
  */
 import type { WebSocket } from 'ws';
-import { CohortError, CloseCode, ErrorCode, decodeAgentMessage, newSessionId, toWireError, type Logger } from '@cohort/shared';
+import { CohortError, CloseCode, ErrorCode, decodeAgentMessage, newSessionId, toWireError, type AgentMessage, type HelloMessage, type Logger } from '@cohort/shared';
 import type { AgentSession } from './agent-session.js';
-import type { Cluster } from './cluster.js';
 
 /** How long a closing socket may take to finish the close handshake before it is destroyed. */
 export const CLOSE_TIMEOUT_MS = 1000;
 
+/** Where a socket's messages go: the executor, which feeds them to the cluster and carries out its effects. */
+export interface AgentPort {
+  /** A valid `hello`; undefined when the session is refused (its socket is closed). */
+  join(sessionId: string, hello: HelloMessage, conn: WebSocket): AgentSession | undefined;
+  receive(session: AgentSession, msg: AgentMessage): void;
+  disconnected(session: AgentSession): void;
+}
+
 export interface AgentSocketContext {
-  cluster: Cluster;
+  port: AgentPort;
   log: Logger;
   handshakeTimeoutMs: number;
-  /** Run the scheduler soon (coalesced). */
-  scheduleSoon(): void;
 }
 
 export function closeSocket(ws: WebSocket, code: ErrorCode, message: string): void {
@@ -43,11 +48,10 @@ export function attachAgentSocket(ws: WebSocket, remote: string, ctx: AgentSocke
   const gone = () => {
     if (!session) return;
     try {
-      ctx.cluster.disconnected(session, Date.now());
+      ctx.port.disconnected(session);
     } catch (err) {
       ctx.log.error('agent disconnect failed', { remote, agentId: session.id, code: toWireError(err).code, message: (err as Error).message });
     }
-    ctx.scheduleSoon();
   };
 
   const refuse = (err: unknown) => {
@@ -62,16 +66,14 @@ export function attachAgentSocket(ws: WebSocket, remote: string, ctx: AgentSocke
     try {
       if (!isBinary) throw new CohortError(ErrorCode.BAD_FRAME, 'text frame: the protocol is binary msgpack');
       const msg = decodeAgentMessage(data);
-      const now = Date.now();
       if (!session) {
         if (msg.type !== 'hello') throw new CohortError(ErrorCode.HANDSHAKE_FAILED, `first message must be hello, got ${msg.type}`);
         clearTimeout(handshake);
-        session = ctx.cluster.join(newSessionId(), msg, now, ws);
+        session = ctx.port.join(newSessionId(), msg, ws);
         if (!session) closed = true;
       } else {
-        ctx.cluster.receive(session, msg, now);
+        ctx.port.receive(session, msg);
       }
-      ctx.scheduleSoon();
     } catch (err) {
       closed = true;
       refuse(err);

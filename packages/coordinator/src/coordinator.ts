@@ -1,24 +1,34 @@
 /**
  * `startCoordinator()`: one port for the agents' WebSocket (`/agent`), the
- * JSON API and the progress streams. Authentication happens on the upgrade:
- * an unauthenticated socket never reaches the message layer.
+ * JSON API and the progress streams.
+ *
+ * This file is the one executor of the cluster's effects. Every input (a
+ * socket's message, a tick, a submission, a merge's outcome) goes to the
+ * pure state machine in cluster.ts, which returns effects; `Executor.run`
+ * carries them out: frames to sockets, records to the journal, events to
+ * watchers, merges off the socket path.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { CloseCode, encode, ErrorCode, newCoordinatorId, type CohortError, type Logger } from '@cohort/shared';
-import { attachAgentSocket, closeSocket } from './agent-socket.js';
+import type { AddressInfo } from 'node:net';
+import type { WebSocket } from 'ws';
+import { CloseCode, encode, ErrorCode, assertNever, newCoordinatorId, type AgentMessage, type CohortError, type CoordinatorMessage, type HelloMessage, type Logger } from '@cohort/shared';
+import { deferred } from '@cohort/shared/internal';
+import { agentEndpoint, type AgentEndpoint } from './agent-endpoint.js';
 import type { AgentSession } from './agent-session.js';
-import { agentCredential, authorized } from './auth.js';
+import { closeSocket, type AgentPort } from './agent-socket.js';
 import { Cluster } from './cluster.js';
+import type { Effect } from './effects.js';
 import { handleHttp } from './http-api.js';
-import { createHttpServer, listen, refuseSocket, requestPath } from './http-server.js';
-import { JobService } from './job-service.js';
+import { createHttpServer, listen } from './http-server.js';
+import type { Job } from './job.js';
+import { JobService, type JobHandoff } from './job-service.js';
+import { mergeJob } from './merge.js';
 import { compileOptions, type CompiledCoordinatorOptions, type CoordinatorOptions } from './options.js';
+import { jobProgress, jobReport } from './report.js';
+import { EventStreams } from './sse.js';
 import { StateStore } from './state-store.js';
 
-export const AGENT_PATH = '/agent';
+export { AGENT_PATH } from './agent-endpoint.js';
 
 export interface Coordinator {
   readonly host: string;
@@ -33,105 +43,179 @@ export interface Coordinator {
   close(): Promise<void>;
 }
 
-function rejectUpgrade(socket: Duplex, status: number, code: ErrorCode, message: string): void {
-  refuseSocket(socket, status, code, message);
+interface ExecutorDeps {
+  store: StateStore | undefined;
+  streams: EventStreams;
+  log: Logger;
+  /** Told to agents in `welcome`: they size their results to it. */
+  maxPayloadBytes: number;
 }
 
-/** A timer callback that throws is a bug to log, never a reason for the process to exit. */
-function guarded(log: Logger, what: string, fn: () => void): void {
-  try {
-    fn();
-  } catch (err) {
-    log.error('timer callback failed', { what, code: (err as CohortError).code, message: (err as Error).message });
+/** Feeds inputs to the cluster and carries out the effects it returns, in order. */
+class Executor implements AgentPort, JobHandoff {
+  private scheduled = false;
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly deps: ExecutorDeps,
+  ) {}
+
+  // ---------------------------------------------------------------- inputs
+
+  join(sessionId: string, hello: HelloMessage, conn: WebSocket): AgentSession | undefined {
+    let session: AgentSession | undefined;
+    this.feed(() => {
+      const joined = this.cluster.join(sessionId, hello, Date.now(), conn);
+      session = joined.session;
+      return joined.effects;
+    });
+    this.scheduleSoon();
+    return session;
+  }
+
+  receive(session: AgentSession, msg: AgentMessage): void {
+    this.feed(() => this.cluster.receive(session, msg, Date.now()));
+    this.scheduleSoon();
+  }
+
+  disconnected(session: AgentSession): void {
+    this.scheduleSoon();
+    this.feed(() => this.cluster.disconnected(session, Date.now()));
+  }
+
+  submit(job: Job): void {
+    this.feed(() => this.cluster.submit(job));
+    this.scheduleSoon();
+  }
+
+  cancel(jobId: string): void {
+    this.feed(() => this.cluster.cancel(jobId, Date.now()));
+  }
+
+  tick(): void {
+    this.guarded('tick', () => this.feed(() => this.cluster.tick(Date.now())));
+    this.scheduleSoon();
+  }
+
+  /** Run the scheduler on a later turn, once however many inputs asked for it. */
+  scheduleSoon(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.guarded('schedule', () => this.feed(() => this.cluster.schedule(Date.now())));
+    });
+  }
+
+  /**
+   * One input and its effects. When the input throws part-way, what it had
+   * already changed is still carried out (an accepted result must still be
+   * journaled), and the error goes on to the caller.
+   */
+  private feed(input: () => Effect[]): void {
+    let effects: Effect[];
+    try {
+      effects = input();
+    } catch (err) {
+      this.run(this.cluster.pending());
+      throw err;
+    }
+    this.run(effects);
+  }
+
+  // ---------------------------------------------------------------- effects
+
+  run(effects: readonly Effect[]): void {
+    for (const effect of effects) this.apply(effect);
+  }
+
+  private apply(effect: Effect): void {
+    switch (effect.type) {
+      case 'send':
+        return this.send(effect.session, effect.message);
+      case 'close':
+        return closeSocket(effect.session.conn as WebSocket, effect.code, effect.message);
+      case 'journal':
+        return this.deps.store?.resultAccepted(effect.job, effect.partition, effect.attempt);
+      case 'merge':
+        return this.merge(effect.job);
+      case 'progress':
+        return this.deps.streams.progress(effect.job.id, () => jobProgress(effect.job));
+      case 'notify':
+        return this.deps.streams.sendAll('cluster', effect.event);
+      case 'finished':
+        return this.finished(effect.job);
+      default:
+        assertNever(effect, 'cluster effect');
+    }
+  }
+
+  private send(session: AgentSession, message: CoordinatorMessage): void {
+    const ws = session.conn as WebSocket;
+    // The agent sizes its results to our frame limit (its slots refuse a larger value with RESULT_TOO_LARGE).
+    if (message.type === 'welcome') message = { ...message, maxPayloadBytes: this.deps.maxPayloadBytes };
+    if (ws.readyState === ws.OPEN) ws.send(encode(message));
+  }
+
+  /** Every accepted result is durable before the job can complete; then merge on a later turn. */
+  private merge(job: Job): void {
+    const durable = this.deps.store ? this.deps.store.flush() : Promise.resolve();
+    durable.then(
+      () => setImmediate(() => this.guarded('merge', () => this.feed(() => this.cluster.merged(job, mergeJob(job), Date.now())))),
+      () => {},
+    );
+  }
+
+  /** Record the end, tell the watchers once it is durable, and let the cluster retire the job. */
+  private finished(job: Job): void {
+    const durable = this.deps.store ? this.deps.store.jobFinished(job) : Promise.resolve();
+    durable
+      .then(() => this.deps.streams.sendJob(job.id, 'end', jobReport(job, Date.now()), true), () => {})
+      .catch((err: unknown) => this.deps.log.error('job end not sent to watchers', { jobId: job.id, message: (err as Error)?.message }));
+    this.feed(() => this.cluster.retire(job));
+  }
+
+  /** A timer callback that throws is a bug to log, never a reason for the process to exit. */
+  private guarded(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.deps.log.error('timer callback failed', { what, code: (err as CohortError).code, message: (err as Error).message });
+    }
   }
 }
 
 export async function startCoordinator(userOptions: CoordinatorOptions = {}): Promise<Coordinator> {
   const options = compileOptions(userOptions);
   const log: Logger = options.logger;
-
-  let scheduled = false;
-  const scheduleSoon = () => {
-    if (scheduled) return;
-    scheduled = true;
-    setImmediate(() => {
-      scheduled = false;
-      guarded(log, 'schedule', () => cluster.schedule(Date.now()));
-    });
-  };
-
-  let closeForFatal: () => void = () => {};
+  const fatal = deferred();
   const opened = options.stateDir
     ? await StateStore.open(options.stateDir, log.child({ component: 'journal' }), (err) => {
         // Never acknowledge what is not durable: stop, and let a restart recover from the journal.
         log.error('coordinator stopping', { code: err.code });
         process.exitCode = 1;
-        closeForFatal();
+        fatal.resolve();
       }, options.journalRecover)
     : undefined;
   const store = opened?.store;
-
-  const sockets = (s: AgentSession) => s.conn as WebSocket;
-  let jobs!: JobService;
-  const cluster: Cluster = new Cluster(
-    {
-      heartbeatMs: options.heartbeatMs,
-      heartbeatTimeoutMs: options.heartbeatTimeoutMs,
-      speculation: options.speculation,
-      maxAgentCredit: options.maxAgentCredit,
-      timeoutGraceMs: options.timeoutGraceMs,
-      coordinatorId: newCoordinatorId(),
-    },
-    {
-      send: (s, message) => {
-        const ws = sockets(s);
-        // The agent sizes its results to our frame limit (its slots refuse a larger value with RESULT_TOO_LARGE).
-        if (message.type === 'welcome') message = { ...message, maxPayloadBytes: options.maxPayloadBytes };
-        if (ws.readyState === ws.OPEN) ws.send(encode(message));
-      },
-      close: (s, code, message) => closeSocket(sockets(s), code, message),
-      complete: (job) => jobs.complete(job),
-      finished: (job) => jobs.finished(job),
-      accepted: (job, p, attempt) => store?.resultAccepted(job, p, attempt),
-      progress: (job) => jobs.progress(job),
-      notify: (event) => jobs.notify(event),
-    },
-    log.child({ component: 'cluster' }),
-  );
-  jobs = new JobService(cluster, { maxAttempts: options.maxAttempts, maxPartitions: options.maxPartitions, tasksDirs: options.tasksDirs, log, scheduleSoon, store });
+  const streams = new EventStreams();
+  const cluster = new Cluster(clusterConfig(options), log.child({ component: 'cluster' }));
+  const executor = new Executor(cluster, { store, streams, log, maxPayloadBytes: options.maxPayloadBytes });
+  const jobs = new JobService(cluster, executor, streams, { maxAttempts: options.maxAttempts, maxPartitions: options.maxPartitions, tasksDirs: options.tasksDirs, log, store });
   if (opened) await jobs.restore(opened.recovered);
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false });
+  const endpoint = agentEndpoint(options, log, executor);
   const onRequest = (req: IncomingMessage, res: ServerResponse) =>
     handleHttp(req, res, { token: options.token, agentToken: options.agentToken, maxBodyBytes: options.maxBodyBytes, jobs });
-  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
-    const path = requestPath(req);
-    if (path !== AGENT_PATH) return rejectUpgrade(socket, 404, ErrorCode.NOT_FOUND, `no WebSocket at ${path}; agents connect to ${AGENT_PATH}`);
-    if (!authorized(req, agentCredential({ client: options.token, agent: options.agentToken }))) {
-      log.warn('agent upgrade refused', { remote, code: ErrorCode.AUTH_FAILED });
-      return rejectUpgrade(socket, 401, ErrorCode.AUTH_FAILED, 'missing or wrong bearer token');
-    }
-    wss.handleUpgrade(req, socket as Socket, head, (ws) => {
-      attachAgentSocket(ws, remote, { cluster, log, handshakeTimeoutMs: options.handshakeTimeoutMs, scheduleSoon });
-    });
-  };
-  const server: Server = createHttpServer(options, log.child({ component: 'http' }), onRequest, onUpgrade);
-
-  const tick = setInterval(() => {
-    guarded(log, 'tick', () => cluster.tick(Date.now()));
-    scheduleSoon();
-  }, options.tickMs);
+  const server: Server = createHttpServer(options, log.child({ component: 'http' }), onRequest, endpoint.onUpgrade);
+  const tick = setInterval(() => executor.tick(), options.tickMs);
+  const parts: Parts = { server, endpoint, tick, jobs, streams, store, log };
 
   try {
     await listen(server, options.port, options.host, log);
   } catch (err) {
     // Nothing may outlive a failed start: the tick, the streams, the state-dir lock.
-    clearInterval(tick);
-    jobs.accepting = false;
-    jobs.streams.close();
-    wss.close();
-    await store?.close();
+    await stopAll(parts, false);
     log.error('coordinator cannot listen', { code: ErrorCode.LISTEN_FAILED, host: options.host, port: options.port, reason: (err as CohortError).details?.reason });
     throw err;
   }
@@ -140,10 +224,9 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
   log.info('coordinator listening', { host, port: address.port, auth: options.agentToken ? 'split' : options.token ? 'token' : 'none', tasksDirs: options.tasksDirs });
 
   let closing: Promise<void> | undefined;
-  let resolveClosed!: () => void;
-  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  const closed = deferred();
   const coordinator: Coordinator = {
-    closed,
+    closed: closed.promise,
     host,
     port: address.port,
     url: `ws://${host}:${address.port}`,
@@ -151,24 +234,53 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
     jobs,
     options,
     close() {
-      closing ??= (async () => {
-        jobs.accepting = false;
-        clearInterval(tick);
-        for (const ws of wss.clients) closeSocket(ws, ErrorCode.SHUTTING_DOWN, 'coordinator shutting down');
-        jobs.streams.close();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
-        for (const ws of wss.clients) ws.terminate();
-        wss.close();
-        await store?.close();
+      closing ??= stopAll(parts, true).then(() => {
         log.info('coordinator stopped', { closeCode: CloseCode.SHUTTING_DOWN });
-        resolveClosed();
-      })();
+        closed.resolve();
+      });
       return closing;
     },
   };
-  closeForFatal = () => void coordinator.close();
+  void fatal.promise.then(() => coordinator.close());
   return coordinator;
+}
+
+function clusterConfig(options: CompiledCoordinatorOptions): ConstructorParameters<typeof Cluster>[0] {
+  return {
+    heartbeatMs: options.heartbeatMs,
+    heartbeatTimeoutMs: options.heartbeatTimeoutMs,
+    speculation: options.speculation,
+    maxAgentCredit: options.maxAgentCredit,
+    timeoutGraceMs: options.timeoutGraceMs,
+    coordinatorId: newCoordinatorId(),
+  };
+}
+
+interface Parts {
+  server: Server;
+  endpoint: AgentEndpoint;
+  tick: NodeJS.Timeout;
+  jobs: JobService;
+  streams: EventStreams;
+  store: StateStore | undefined;
+  log: Logger;
+}
+
+/** Stop taking work, close every socket and stream, and release the state directory. */
+async function stopAll({ server, endpoint, tick, jobs, streams, store }: Parts, listening: boolean): Promise<void> {
+  jobs.accepting = false;
+  clearInterval(tick);
+  if (listening) {
+    for (const ws of endpoint.wss.clients) closeSocket(ws, ErrorCode.SHUTTING_DOWN, 'coordinator shutting down');
+  }
+  streams.close();
+  if (listening) {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+    for (const ws of endpoint.wss.clients) ws.terminate();
+  }
+  endpoint.wss.close();
+  await store?.close();
 }

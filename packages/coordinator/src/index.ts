@@ -1,6 +1,6 @@
 export { startCoordinator, AGENT_PATH, type Coordinator } from './coordinator.js';
 export * from './options.js';
-export { Cluster, type ClusterConfig, type ClusterEffects, type ClusterEvent, type SpeculationConfig } from './cluster.js';
+export { Cluster, type ClusterConfig, type ClusterEvent, type Effect, type MergeOutcome, type SpeculationConfig } from './cluster.js';
 export { Job, Partition, type JobSpec, type JobStatus } from './job.js';
 export { AgentSession } from './agent-session.js';
 export { jobReport, type JobReport } from './report.js';

@@ -1,25 +1,21 @@
 /**
- * Jobs as the API sees them: validate a submission, load the task, split it,
- * hand the job to the cluster; merge when every partition is in; answer
- * reports and progress streams. Merges run on a later turn of the event
- * loop, never inside a socket handler.
+ * Jobs as the API sees them, a thin facade: parse a submission, load the
+ * task, split it, journal it, and hand the job to the executor; answer
+ * reports, lists and progress streams from the cluster's state, which it
+ * reads and never writes. After a restart, it rebuilds jobs from the journal.
  */
 import type { ServerResponse } from 'node:http';
-import { CohortError, ErrorCode, encode, encodeValue, loadTask, newJobId, toWireError, type TaskModule, type Logger } from '@cohort/shared';
-import type { Cluster, ClusterEvent } from './cluster.js';
+import { CohortError, ErrorCode, loadTask, newJobId, type Logger, type TaskModule } from '@cohort/shared';
+import type { AgentSession } from './agent-session.js';
 import { Job } from './job.js';
 import { checkSplitOutput, parseJobRequest } from './job-request.js';
 import type { RecoveredState } from './journal.js';
-import { transition } from './partition-machine.js';
+import { jobProgress, jobReport, restoredReport, type JobReport } from './report.js';
+import type { EventStreams } from './sse.js';
 import type { StateStore } from './state-store.js';
-import { jobProgress, jobReport, type JobReport } from './report.js';
-import { EventStreams } from './sse.js';
 
 export { DEFAULT_PARTITIONS } from './job-request.js';
-/** Finished jobs kept for reports; older ones are forgotten. */
-export const MAX_FINISHED_JOBS = 1000;
-/** And at most this many bytes of their merged results (the largest single result is kept regardless). */
-export const MAX_FINISHED_BYTES = 256 * 1024 * 1024;
+export { MAX_FINISHED_BYTES, MAX_FINISHED_JOBS } from './retention.js';
 
 export interface JobServiceOptions {
   maxAttempts: number;
@@ -27,22 +23,31 @@ export interface JobServiceOptions {
   /** Trusted task directories (real paths); user task modules load from nowhere else. */
   tasksDirs?: readonly string[];
   log: Logger;
-  scheduleSoon(): void;
   /** The journal, with --state-dir. */
   store?: StateStore | undefined;
 }
 
+/** What the facade reads of the cluster. */
+export interface ClusterView {
+  readonly jobs: ReadonlyMap<string, Job>;
+  readonly agents: ReadonlyMap<string, AgentSession>;
+}
+
+/** Where jobs go: the executor, which feeds them to the cluster. */
+export interface JobHandoff {
+  submit(job: Job): void;
+  cancel(jobId: string): void;
+}
+
 export class JobService {
   accepting = true;
-  readonly streams = new EventStreams();
-  private readonly tasks = new Map<string, TaskModule>();
-  private readonly finishedOrder: Array<{ jobId: string; bytes: number }> = [];
-  private finishedBytes = 0;
   /** Reports of jobs that had finished before a restart (their partitions are not reloaded). */
   private readonly restoredReports = new Map<string, JobReport>();
 
   constructor(
-    private readonly cluster: Cluster,
+    private readonly cluster: ClusterView,
+    private readonly handoff: JobHandoff,
+    private readonly streams: EventStreams,
     private readonly options: JobServiceOptions,
   ) {}
 
@@ -58,69 +63,17 @@ export class JobService {
     }
     const inputs = checkSplitOutput(spec.task, split, this.options.maxPartitions);
     const timeoutMs = spec.timeoutMs || task.profile.timeoutMs || 0;
-    const job = new Job(newJobId(), { ...spec, timeoutMs, partitions: inputs.length }, task.profile.isolation, Date.now(), inputs);
-    this.tasks.set(job.id, task);
+    const job = new Job(newJobId(), { ...spec, timeoutMs, partitions: inputs.length }, task.profile.isolation, Date.now(), inputs, task);
     // Durable before anyone learns the job id, so that a client can always re-attach after a restart.
     await this.options.store?.jobSubmitted(job, spec.partitions, spec.input);
-    this.cluster.submit(job);
-    this.options.scheduleSoon();
+    this.handoff.submit(job);
     return jobReport(job, Date.now());
   }
 
-  // ---------------------------------------------------------------- cluster effects
-
-  /** All partitions are in: merge on a later turn, then finish. */
-  complete(job: Job): void {
-    // Every accepted result is durable before the job can complete.
-    const durable = this.options.store ? this.options.store.flush() : Promise.resolve();
-    durable.then(() => setImmediate(() => this.merge(job)), () => {});
-  }
-
-  private merge(job: Job): void {
-    {
-      const task = this.tasks.get(job.id);
-      try {
-        if (!task) throw new CohortError(ErrorCode.INTERNAL, `no task module for job ${job.id}`);
-        const result = task.merge(job.partitions.map((p) => p.value));
-        // A result that cannot be stored or sent (a cycle, a class, nesting past the model) fails the job
-        // here, with its code: otherwise its end could never be journaled, and its watchers would wait forever.
-        encodeValue(result, { root: 'merge result' });
-        this.cluster.mergeDone(job, { result }, Date.now());
-      } catch (err) {
-        const wire = toWireError(err, ErrorCode.TASK_ERROR);
-        this.cluster.mergeDone(job, { error: { ...wire, message: `merge failed: ${wire.message}` } }, Date.now());
-      }
-    }
-  }
-
-  finished(job: Job): void {
-    this.tasks.delete(job.id);
-    const durable = this.options.store ? this.options.store.jobFinished(job) : Promise.resolve();
-    durable
-      .then(() => this.streams.sendJob(job.id, 'end', jobReport(job, Date.now()), true), () => {})
-      .catch((err: unknown) => this.options.log.error('job end not sent to watchers', { jobId: job.id, message: (err as Error)?.message }));
-    job.release();
-    this.retain(job);
-  }
-
-  /** Keep finished jobs' reports within MAX_FINISHED_JOBS and MAX_FINISHED_BYTES, forgetting the oldest first. */
-  private retain(job: Job): void {
-    const bytes = approxBytes(job.result);
-    this.finishedOrder.push({ jobId: job.id, bytes });
-    this.finishedBytes += bytes;
-    while (this.finishedOrder.length > 1 && (this.finishedOrder.length > MAX_FINISHED_JOBS || this.finishedBytes > MAX_FINISHED_BYTES)) {
-      const old = this.finishedOrder.shift()!;
-      this.finishedBytes -= old.bytes;
-      this.cluster.forget(old.jobId);
-    }
-  }
-
-  progress(job: Job): void {
-    this.streams.progress(job.id, () => jobProgress(job));
-  }
-
-  notify(event: ClusterEvent): void {
-    this.streams.sendAll('cluster', event);
+  cancel(jobId: string): JobReport {
+    this.job(jobId);
+    this.handoff.cancel(jobId);
+    return this.report(jobId);
   }
 
   // ---------------------------------------------------------------- queries
@@ -138,12 +91,6 @@ export class JobService {
 
   list(): Array<ReturnType<typeof jobProgress> & { task: string }> {
     return [...this.cluster.jobs.values()].map((job) => ({ ...jobProgress(job), task: job.spec.task }));
-  }
-
-  cancel(jobId: string): JobReport {
-    this.job(jobId);
-    this.cluster.cancel(jobId, Date.now());
-    return this.report(jobId);
   }
 
   agents() {
@@ -205,61 +152,14 @@ export class JobService {
         this.options.log.error('journaled job cannot be restored', { jobId, task: spec.task, message: (err as Error).message });
         continue;
       }
-      const job = new Job(jobId, { task: spec.task, input: spec.input, partitions: inputs.length, timeoutMs: spec.timeoutMs, maxAttempts: spec.maxAttempts }, task.profile.isolation, spec.createdAt, inputs);
+      const job = new Job(jobId, { task: spec.task, input: spec.input, partitions: inputs.length, timeoutMs: spec.timeoutMs, maxAttempts: spec.maxAttempts }, task.profile.isolation, spec.createdAt, inputs, task);
       job.restored = true;
       for (const [index, r] of rec.results) {
         const p = job.partitions[index];
-        if (!p) continue;
-        transition(p, 'succeed', now, r.agent, 'recovered');
-        p.value = r.value;
-        p.ms = r.ms;
-        p.mode = r.mode;
-        p.winner = r.agent;
-        job.done++;
-        job.recovered++;
-        job.durations.add(r.ms);
+        if (p) job.recover(p, r, now);
       }
-      this.tasks.set(job.id, task);
-      this.cluster.submit(job);
+      this.handoff.submit(job);
       this.options.log.info('job restored', { jobId, task: spec.task, partitions: job.total, recovered: job.recovered });
     }
-    this.options.scheduleSoon();
   }
-}
-
-/** The encoded size of a value, roughly; what cannot be encoded counts as a small fixed size. */
-function approxBytes(value: unknown): number {
-  if (value === undefined || value === null) return 16;
-  try {
-    return encode(value).length;
-  } catch {
-    return 1024;
-  }
-}
-
-function restoredReport(jobId: string, task: string, partitions: number, createdAt: number, finished: { status: string; result?: unknown; error?: { code: string; message: string } }, done: number): JobReport {
-  return {
-    jobId,
-    task,
-    status: finished.status as JobReport['status'],
-    result: finished.result ?? null,
-    partitions,
-    done,
-    running: 0,
-    waiting: 0,
-    durationMs: 0,
-    attempts: done,
-    duplicates: 0,
-    requeued: 0,
-    speculative: 0,
-    recovered: done,
-    slotMs: 0,
-    agents: {},
-    modes: { thread: 0, process: 0 },
-    modeReasons: {},
-    createdAt,
-    startedAt: 0,
-    finishedAt: 0,
-    ...(finished.error && { error: finished.error }),
-  };
 }

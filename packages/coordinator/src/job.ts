@@ -1,12 +1,14 @@
 /**
- * A job and its partitions, as data with no I/O. The cluster (cluster.ts)
- * moves partitions through the partition machine; the moves that touch a
- * partition's holder, the queues and the counts are methods here, each in one
- * place: `assign`, `requeue`, `retryLater`, `settle`.
+ * A job and its partitions, as data with no I/O. Every move of a partition
+ * (partition-machine.ts) and of the job's status (job-machine.ts) is a method
+ * here that does its own bookkeeping, in one place: the holder (`p.agent`,
+ * `p.spare`, the session's `held`), the job's queues and `inflight`, and the
+ * counts. No other file writes those fields.
  */
-import type { ErrorCode, Isolation, ModeReason, ResultOk, SlotMode, WireError } from '@cohort/shared';
-import type { AgentSession } from './agent-session.js';
+import type { ErrorCode, Isolation, ModeReason, ResultOk, SlotMode, TaskModule, WireError } from '@cohort/shared';
 import { Deque } from '@cohort/shared/internal';
+import type { AgentSession } from './agent-session.js';
+import { isFinal, jobTransition, type JobEvent } from './job-machine.js';
 import { transition, type PartitionRecord, type PartitionState, type Transition } from './partition-machine.js';
 import { DurationHistogram } from './quantile.js';
 
@@ -20,6 +22,16 @@ export interface JobSpec {
   timeoutMs: number;
   /** Failed attempts (error, crash, timeout) after which the job fails. Losses to a dead agent do not count. */
   maxAttempts: number;
+}
+
+export type JobError = WireError & { code: ErrorCode };
+
+/** A result reloaded from the journal after a restart. */
+export interface RecoveredResult {
+  value: unknown;
+  ms: number;
+  mode: SlotMode;
+  agent: string;
 }
 
 export interface AttemptFailure {
@@ -108,7 +120,7 @@ export class Job {
   /** Results dropped because their attempt was never issued to the session that sent them. */
   unissued = 0;
   result: unknown = undefined;
-  error: (WireError & { code: ErrorCode }) | undefined;
+  error: JobError | undefined;
 
   constructor(
     readonly id: string,
@@ -116,6 +128,8 @@ export class Job {
     readonly isolation: Isolation,
     readonly createdAt: number,
     inputs: unknown[],
+    /** The loaded task, for `merge`; absent in tests that never merge. Dropped on release. */
+    public task?: TaskModule,
   ) {
     this.partitions = inputs.map((input, i) => new Partition(this, i, input));
     this.total = inputs.length;
@@ -141,9 +155,46 @@ export class Job {
     this.inflight.add(p);
     this.attempts++;
     if (this.status === 'queued') {
-      this.status = 'running';
+      this.move('start');
       this.startedAt = now;
     }
+  }
+
+  /** The agent said attempt `attempt` of `p` entered a slot: its run time counts from now. */
+  started(p: Partition, s: AgentSession, attempt: number, now: number): void {
+    if (p.agent !== s || p.attempt !== attempt || p.state !== 'assigned') return;
+    transition(p, 'start', now, s.name);
+    p.startedAt = now;
+  }
+
+  /** `s` answered `p` (whatever the outcome): it no longer holds it, nor does the earlier session whose copy it ran. */
+  answered(p: Partition, s: AgentSession): void {
+    s.held.delete(p);
+    if (p.spare && s.lineage.has(p.spare.id)) p.spare = null;
+  }
+
+  /** `s` is gone: when it ran the original of a speculative copy, forget it as the spare. True when it was. */
+  dropSpare(p: Partition, s: AgentSession): boolean {
+    if (p.spare !== s) return false;
+    p.spare = null;
+    return true;
+  }
+
+  /** The agent running `p` died while it ran: Dask's suspicious count. */
+  died(p: Partition, agent: string): void {
+    (p.deaths ??= []).push(agent);
+  }
+
+  /** A result reloaded from the journal: `p` is done without running again. */
+  recover(p: Partition, r: RecoveredResult, now: number): void {
+    transition(p, 'succeed', now, r.agent, 'recovered');
+    p.value = r.value;
+    p.ms = r.ms;
+    p.mode = r.mode;
+    p.winner = r.agent;
+    this.done++;
+    this.recovered++;
+    this.durations.add(r.ms);
   }
 
   /** Take `p` back from its holder and queue it first (a loss: agent gone, handed back, speculation, timeout). */
@@ -200,7 +251,7 @@ export class Job {
   }
 
   /** `p` failed for good (the job fails with it). */
-  fail(p: Partition, now: number, agent: string, reason: string): void {
+  failPartition(p: Partition, now: number, agent: string, reason: string): void {
     transition(p, 'fail', now, agent, reason);
     this.unhold(p);
   }
@@ -211,21 +262,57 @@ export class Job {
     this.inflight.delete(p);
   }
 
+  // ---------------------------------------------------------------- status
+
+  /** Every partition is in: the job merges next. */
+  complete(): void {
+    this.move('complete');
+  }
+
+  /** The merge returned a result: the job succeeded. */
+  merged(result: unknown, now: number): void {
+    this.move('merged');
+    this.result = result;
+    this.finishedAt = now;
+  }
+
+  /**
+   * The job ends failed (or cancelled, for a CANCELLED error). Every session
+   * holding one of its partitions lets go; returns those sessions, to be told
+   * to drop the job.
+   */
+  end(error: JobError, now: number, cancelled: boolean): Set<AgentSession> {
+    this.move(cancelled ? 'cancel' : 'fail');
+    this.error = error;
+    this.finishedAt = now;
+    const holders = new Set<AgentSession>();
+    for (const p of this.inflight) {
+      for (const s of [p.agent, p.spare]) if (s && s.held.delete(p)) holders.add(s);
+    }
+    this.inflight.clear();
+    return holders;
+  }
+
+  private move(event: JobEvent): void {
+    this.status = jobTransition(this, event);
+  }
+
   /**
    * A finished job keeps its report and its merged result, and nothing else:
-   * inputs, partitions, histories and values go, so that memory is bounded by
-   * the jobs running, not the jobs run.
+   * inputs, partitions, histories, values and the task module go, so that
+   * memory is bounded by the jobs running, not the jobs run.
    */
   release(): void {
     this.partitions = [];
     this.spec.input = undefined;
+    this.task = undefined;
     this.pending.clear();
     this.retry.clear();
     this.inflight.clear();
   }
 
   get finished(): boolean {
-    return this.status === 'succeeded' || this.status === 'failed' || this.status === 'cancelled';
+    return isFinal(this.status);
   }
 
   /** Partitions waiting for a slot, counting lazily-deleted entries once they are skipped. */
@@ -266,4 +353,9 @@ export class Job {
     share[mode]++;
     this.modeReasons.set(`${mode}:${why}`, (this.modeReasons.get(`${mode}:${why}`) ?? 0) + 1);
   }
+}
+
+/** `s` is gone and everything it held has been put back or failed: it holds nothing now. */
+export function forgetHeld(s: AgentSession): void {
+  s.held.clear();
 }

@@ -11,12 +11,14 @@
  * `run` is deterministic, so the first result accepted is correct whichever
  * attempt produced it: `succeed` is legal from pending, assigned and running.
  */
-import { CohortError, ErrorCode } from '@cohort/shared';
+import { InvalidTransition, nextState, type Table } from './machine.js';
+
+export { InvalidTransition } from './machine.js';
 
 export type PartitionState = 'pending' | 'assigned' | 'running' | 'succeeded' | 'failed';
 export type PartitionEvent = 'assign' | 'start' | 'succeed' | 'lost' | 'retry' | 'fail';
 
-export const PARTITION_TRANSITIONS: Readonly<Record<PartitionState, Partial<Record<PartitionEvent, PartitionState>>>> = {
+export const PARTITION_TRANSITIONS: Table<PartitionState, PartitionEvent> = {
   pending: { assign: 'assigned', succeed: 'succeeded', fail: 'failed' },
   assigned: { start: 'running', succeed: 'succeeded', lost: 'pending', retry: 'pending', fail: 'failed' },
   running: { succeed: 'succeeded', lost: 'pending', retry: 'pending', fail: 'failed' },
@@ -43,13 +45,8 @@ export interface PartitionRecord {
   history?: Transition[];
 }
 
-export class InvalidTransition extends CohortError {
-  constructor(p: PartitionRecord, event: PartitionEvent) {
-    super(ErrorCode.INVALID_TRANSITION, `partition ${p.index}: no move '${event}' from '${p.state}'`, {
-      details: { partition: p.index, state: p.state, event, attempt: p.attempt, history: p.history ?? [] },
-    });
-    this.name = 'InvalidTransition';
-  }
+function invalid(p: PartitionRecord, event: PartitionEvent): InvalidTransition {
+  return new InvalidTransition(`partition ${p.index}`, p.state, event, { partition: p.index, attempt: p.attempt, history: p.history ?? [] });
 }
 
 export function canTransition(state: PartitionState, event: PartitionEvent): boolean {
@@ -57,8 +54,8 @@ export function canTransition(state: PartitionState, event: PartitionEvent): boo
 }
 
 export function transition(p: PartitionRecord, event: PartitionEvent, at: number, agent?: string, reason?: string): PartitionState {
-  const to = PARTITION_TRANSITIONS[p.state][event];
-  if (to === undefined) throw new InvalidTransition(p, event);
+  const to = nextState(PARTITION_TRANSITIONS, p.state, event);
+  if (to === undefined) throw invalid(p, event);
   const entry: Transition = { from: p.state, to, event, at, attempt: p.attempt };
   if (agent !== undefined) entry.agent = agent;
   if (reason !== undefined) entry.reason = reason;

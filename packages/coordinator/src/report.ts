@@ -82,3 +82,31 @@ export function jobProgress(job: Job) {
     speculative: job.speculative,
   };
 }
+
+/** The report of a job that had finished before a restart: its end, with no partitions reloaded. */
+export function restoredReport(jobId: string, task: string, partitions: number, createdAt: number, finished: { status: string; result?: unknown; error?: { code: string; message: string } }, done: number): JobReport {
+  return {
+    jobId,
+    task,
+    status: finished.status as JobReport['status'],
+    result: finished.result ?? null,
+    partitions,
+    done,
+    running: 0,
+    waiting: 0,
+    durationMs: 0,
+    attempts: done,
+    duplicates: 0,
+    requeued: 0,
+    speculative: 0,
+    recovered: done,
+    slotMs: 0,
+    agents: {},
+    modes: { thread: 0, process: 0 },
+    modeReasons: {},
+    createdAt,
+    startedAt: 0,
+    finishedAt: 0,
+    ...(finished.error && { error: finished.error }),
+  };
+}

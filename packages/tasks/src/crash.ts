@@ -40,6 +40,9 @@ export interface CrashPart {
   attempts: number;
 }
 
+/** How long a `kill-agent` partition runs before it kills its agent. */
+export const KILL_AGENT_DELAY_MS = 300;
+
 /** Exit code for `how: 'exit'`. */
 export const CRASH_EXIT_CODE = 3;
 
@@ -77,7 +80,9 @@ export default defineTask({
       case 'oom':
         return exhaustHeap();
       case 'kill-agent':
-        process.kill(ctx.mode === 'thread' ? process.pid : process.ppid, 'SIGKILL');
+        // A moment after starting, so that the agent has told the coordinator this partition runs
+        // (its death is then held against the partition), whatever the load on the machine.
+        setTimeout(() => process.kill(ctx.mode === 'thread' ? process.pid : process.ppid, 'SIGKILL'), KILL_AGENT_DELAY_MS);
         return new Promise<number>(() => {});
       default:
         throw badInput(NAME, `unknown crash ${describe(how)}`);

@@ -4,7 +4,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, RATES } from '@cohort/shared';
-import type { Job } from '../job.js';
 import { failed, join, makeCluster, makeJob, ok } from './helpers.js';
 
 const T0 = 1_000;
@@ -28,12 +27,8 @@ describe('one results frame', () => {
 
   it('in which the job fails part-way does not count the rest as unissued, nor expel the honest agent that sent it', () => {
     const { cluster, fx } = makeCluster({ heartbeatMs: 10_000, heartbeatTimeoutMs: 30_000 });
-    // As JobService does: a finished job lets go of its partitions at once.
-    const finished = fx.finished.bind(fx);
-    fx.finished = (job: Job) => {
-      finished(job);
-      job.release();
-    };
+    // As the executor does: a finished job is retired (its partitions let go) as soon as its end is carried out.
+    cluster.retireOnFinish = true;
     const a = join(cluster, 'a', 32, T0, { maxPrefetch: 1000 });
     const job = makeJob('j1', 2000, { maxAttempts: 1 });
     cluster.submit(job);

@@ -174,11 +174,11 @@ describe('cluster: results', () => {
     expect(fx.completed).toHaveLength(1);
     expect(fx.acceptedItems).toHaveLength(3);
 
-    cluster.mergeDone(job, { result: ['zero', 'one', 'two'] }, T0 + 30);
+    cluster.merged(job, { result: ['zero', 'one', 'two'] }, T0 + 30);
     expect(job.status).toBe('succeeded');
     expect(job.result).toEqual(['zero', 'one', 'two']);
     expect(job.finishedAt).toBe(T0 + 30);
-    cluster.mergeDone(job, { result: 'other' }, T0 + 31);
+    cluster.merged(job, { result: 'other' }, T0 + 31);
     expect(fx.finishedJobs).toEqual([job]);
     expect(job.result).toEqual(['zero', 'one', 'two']);
   });
@@ -191,10 +191,10 @@ describe('cluster: results', () => {
     cluster.schedule(T0);
     answerAll(cluster, fx, a, T0 + 1);
     expect(job.status).toBe('merging');
-    cluster.mergeDone(job, { error: { code: ErrorCode.BAD_INPUT, name: 'CohortError', message: 'merge refused' } }, T0 + 2);
+    cluster.merged(job, { error: { code: ErrorCode.BAD_INPUT, name: 'CohortError', message: 'merge refused' } }, T0 + 2);
     expect(job.status).toBe('failed');
     expect(job.error?.code).toBe(ErrorCode.BAD_INPUT);
-    cluster.mergeDone(job, { result: 1 }, T0 + 3);
+    cluster.merged(job, { result: 1 }, T0 + 3);
     expect(job.status).toBe('failed');
     expect(fx.finishedJobs).toEqual([job]);
   });
@@ -278,7 +278,9 @@ describe('cluster: cancel', () => {
     expect(idle.held.size).toBe(0);
     const holders = ['a', 'b'];
     const since = fx.sent.length;
-    expect(cluster.cancel('j1', T0 + 5)).toBe(job);
+    const effects = cluster.cancel('j1', T0 + 5);
+    expect(effects.map((e) => e.type)).toEqual(['send', 'send', 'finished']);
+    expect(effects.at(-1)).toEqual({ type: 'finished', job });
     expect(job.status).toBe('cancelled');
     expect(job.error?.code).toBe(ErrorCode.CANCELLED);
     expect(fx.finishedJobs).toEqual([job]);
@@ -293,9 +295,9 @@ describe('cluster: cancel', () => {
     expect(fx.sent.length).toBe(since + holders.length);
   });
 
-  it('cancel of an unknown job returns undefined', () => {
+  it('cancel of an unknown job has no effect', () => {
     const { cluster } = makeCluster();
-    expect(cluster.cancel('nope', T0)).toBeUndefined();
+    expect(cluster.cancel('nope', T0)).toEqual([]);
   });
 });
 

@@ -1,11 +1,12 @@
 /**
- * Test doubles for the cluster: effects recorded into arrays, hello messages,
- * jobs and result items. No sockets, no timers: time is passed explicitly.
+ * Test helpers for the cluster: a driver that feeds inputs and records the
+ * effects they return, hello messages, jobs and result items. No sockets, no
+ * timers: time is passed explicitly.
  */
-import { PROTOCOL_VERSION, silentLogger, type AssignMessage, type CancelMessage, type CoordinatorMessage, type ErrorCode, type HelloMessage, type ResultFailed, type ResultOk, type SlotMode } from '@cohort/shared';
+import { PROTOCOL_VERSION, assertNever, silentLogger, type AgentMessage, type AssignMessage, type CancelMessage, type CoordinatorMessage, type ErrorCode, type HelloMessage, type ResultFailed, type ResultOk, type SlotMode } from '@cohort/shared';
 import type { AgentSession } from '../agent-session.js';
-import { Cluster, type ClusterConfig, type ClusterEffects, type ClusterEvent } from '../cluster.js';
-import { Job, type JobSpec, type Partition } from '../job.js';
+import { Cluster, type ClusterConfig, type ClusterEvent, type Effect, type MergeOutcome } from '../cluster.js';
+import { Job, type JobSpec } from '../job.js';
 
 export const HEARTBEAT_MS = 100;
 export const HEARTBEAT_TIMEOUT_MS = 1000;
@@ -22,35 +23,52 @@ export interface Sent {
   msg: CoordinatorMessage;
 }
 
-export class Recorder implements ClusterEffects {
+/**
+ * The effects a cluster returned, sorted by kind for assertions. Nothing here
+ * is called by the cluster: the driver below feeds inputs and records what
+ * each one returns.
+ */
+export class Recorder {
+  readonly effects: Effect[] = [];
   readonly sent: Sent[] = [];
   readonly closed: Array<{ to: string; code: ErrorCode; message: string }> = [];
+  /** Jobs whose every partition is in (the `merge` effect). */
   readonly completed: Job[] = [];
   readonly finishedJobs: Job[] = [];
   readonly acceptedItems: Array<{ jobId: string; p: number; value: unknown }> = [];
   readonly progressed: Job[] = [];
   readonly events: ClusterEvent[] = [];
 
-  send(session: AgentSession, msg: CoordinatorMessage): void {
-    this.sent.push({ to: session.id, session, msg });
-  }
-  close(session: AgentSession, code: ErrorCode, message: string): void {
-    this.closed.push({ to: session.id, code, message });
-  }
-  complete(job: Job): void {
-    this.completed.push(job);
-  }
-  finished(job: Job): void {
-    this.finishedJobs.push(job);
-  }
-  accepted(job: Job, partition: Partition): void {
-    this.acceptedItems.push({ jobId: job.id, p: partition.index, value: partition.value });
-  }
-  progress(job: Job): void {
-    this.progressed.push(job);
-  }
-  notify(event: ClusterEvent): void {
-    this.events.push(event);
+  record(effects: readonly Effect[]): Effect[] {
+    for (const e of effects) {
+      this.effects.push(e);
+      switch (e.type) {
+        case 'send':
+          this.sent.push({ to: e.session.id, session: e.session, msg: e.message });
+          break;
+        case 'close':
+          this.closed.push({ to: e.session.id, code: e.code, message: e.message });
+          break;
+        case 'merge':
+          this.completed.push(e.job);
+          break;
+        case 'finished':
+          this.finishedJobs.push(e.job);
+          break;
+        case 'journal':
+          this.acceptedItems.push({ jobId: e.job.id, p: e.partition.index, value: e.partition.value });
+          break;
+        case 'progress':
+          this.progressed.push(e.job);
+          break;
+        case 'notify':
+          this.events.push(e.event);
+          break;
+        default:
+          assertNever(e, 'effect');
+      }
+    }
+    return [...effects];
   }
 
   /** `assign` messages sent to a session (by id), in order; from `since` (an index into `sent`). */
@@ -69,9 +87,69 @@ export class Recorder implements ClusterEffects {
   }
 }
 
-export function makeCluster(config: Partial<ClusterConfig> = {}): { cluster: Cluster; fx: Recorder } {
+/** Feeds inputs to a real Cluster and records the effects each returns; returns them too. */
+export class Driver {
+  /** Retire a job as soon as an input returns its `finished` effect, as the executor does. */
+  retireOnFinish = false;
+
+  constructor(
+    readonly core: Cluster,
+    private readonly fx: Recorder,
+  ) {}
+
+  get agents(): Map<string, AgentSession> {
+    return this.core.agents;
+  }
+  get jobs(): Map<string, Job> {
+    return this.core.jobs;
+  }
+  get staleResults(): number {
+    return this.core.staleResults;
+  }
+  get unissuedResults(): number {
+    return this.core.unissuedResults;
+  }
+
+  join(sessionId: string, h: HelloMessage, now: number, conn: unknown): AgentSession | undefined {
+    const { session, effects } = this.core.join(sessionId, h, now, conn);
+    this.record(effects);
+    return session;
+  }
+  receive(s: AgentSession, msg: AgentMessage, now: number): Effect[] {
+    return this.record(this.core.receive(s, msg, now));
+  }
+  disconnected(s: AgentSession, now: number): Effect[] {
+    return this.record(this.core.disconnected(s, now));
+  }
+  submit(job: Job): Effect[] {
+    return this.record(this.core.submit(job));
+  }
+  cancel(jobId: string, now: number): Effect[] {
+    return this.record(this.core.cancel(jobId, now));
+  }
+  merged(job: Job, outcome: MergeOutcome, now: number): Effect[] {
+    return this.record(this.core.merged(job, outcome, now));
+  }
+  retire(job: Job): Effect[] {
+    return this.record(this.core.retire(job));
+  }
+  schedule(now: number): Effect[] {
+    return this.record(this.core.schedule(now));
+  }
+  tick(now: number): Effect[] {
+    return this.record(this.core.tick(now));
+  }
+
+  private record(effects: Effect[]): Effect[] {
+    this.fx.record(effects);
+    if (this.retireOnFinish) for (const e of effects) if (e.type === 'finished') this.fx.record(this.core.retire(e.job));
+    return effects;
+  }
+}
+
+export function makeCluster(config: Partial<ClusterConfig> = {}): { cluster: Driver; fx: Recorder } {
   const fx = new Recorder();
-  const cluster = new Cluster({ ...BASE_CONFIG, ...config }, fx, silentLogger);
+  const cluster = new Driver(new Cluster({ ...BASE_CONFIG, ...config }, silentLogger), fx);
   return { cluster, fx };
 }
 
@@ -91,7 +169,7 @@ export function hello(name: string, slots: number, more: Partial<HelloMessage> =
 }
 
 /** Join an agent; the session id is the name unless given. Fails the test if refused. */
-export function join(cluster: Cluster, name: string, slots: number, now: number, more: Partial<HelloMessage> & { id?: string } = {}): AgentSession {
+export function join(cluster: Driver, name: string, slots: number, now: number, more: Partial<HelloMessage> & { id?: string } = {}): AgentSession {
   const { id, ...rest } = more;
   const s = cluster.join(id ?? name, hello(name, slots, rest), now, undefined);
   if (!s) throw new Error(`join of ${name} refused`);
@@ -112,7 +190,7 @@ export function failed(p: number, a: number, code: ErrorCode = 'TASK_ERROR', mod
 }
 
 /** Send results for everything `session` was assigned (from `since`), attempt as assigned. */
-export function answerAll(cluster: Cluster, fx: Recorder, session: AgentSession, now: number, since = 0): number {
+export function answerAll(cluster: Driver, fx: Recorder, session: AgentSession, now: number, since = 0): number {
   let n = 0;
   for (const m of fx.assigns(session.id, since)) {
     cluster.receive(session, { type: 'results', jobId: m.jobId, items: m.items.map(({ p, a }) => ok(p, a)) }, now);
@@ -122,7 +200,7 @@ export function answerAll(cluster: Cluster, fx: Recorder, session: AgentSession,
 }
 
 /** Tick every `step` ms from `from` (exclusive) to `to` (inclusive), as the coordinator's timer would. */
-export function tickTo(cluster: Cluster, from: number, to: number, step = 50): void {
+export function tickTo(cluster: Driver, from: number, to: number, step = 50): void {
   for (let t = from + step; t <= to; t += step) cluster.tick(t);
   if ((to - from) % step !== 0) cluster.tick(to);
 }

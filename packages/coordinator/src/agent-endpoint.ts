@@ -1,0 +1,38 @@
+/**
+ * The agents' door: the WebSocket upgrade at AGENT_PATH. Authentication
+ * happens here, on the upgrade: an unauthenticated socket never reaches the
+ * message layer (agent-socket.ts).
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { ErrorCode, type Logger } from '@cohort/shared';
+import { attachAgentSocket, type AgentPort } from './agent-socket.js';
+import { agentCredential, authorized } from './auth.js';
+import { refuseSocket, requestPath, type UpgradeHandler } from './http-server.js';
+import type { CompiledCoordinatorOptions } from './options.js';
+
+export const AGENT_PATH = '/agent';
+
+export interface AgentEndpoint {
+  readonly wss: WebSocketServer;
+  readonly onUpgrade: UpgradeHandler;
+}
+
+export function agentEndpoint(options: CompiledCoordinatorOptions, log: Logger, port: AgentPort): AgentEndpoint {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false });
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+    const path = requestPath(req);
+    if (path !== AGENT_PATH) return refuseSocket(socket, 404, ErrorCode.NOT_FOUND, `no WebSocket at ${path}; agents connect to ${AGENT_PATH}`);
+    if (!authorized(req, agentCredential({ client: options.token, agent: options.agentToken }))) {
+      log.warn('agent upgrade refused', { remote, code: ErrorCode.AUTH_FAILED });
+      return refuseSocket(socket, 401, ErrorCode.AUTH_FAILED, 'missing or wrong bearer token');
+    }
+    wss.handleUpgrade(req, socket as Socket, head, (ws) => {
+      attachAgentSocket(ws, remote, { port, log, handshakeTimeoutMs: options.handshakeTimeoutMs });
+    });
+  };
+  return { wss, onUpgrade };
+}

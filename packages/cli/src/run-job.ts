@@ -3,11 +3,16 @@
  * the stream breaks, because the coordinator restarted for instance, it
  * re-attaches to the same job id with backoff until `reattachTimeoutMs`.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CohortError, ErrorCode } from '@cohort/shared';
+import { Backoff } from '@cohort/shared/internal';
 import type { JobReport } from '@cohort/coordinator';
 import { ApiClient } from './client.js';
 
 export const DEFAULT_REATTACH_TIMEOUT_MS = 60_000;
+/** Re-attach delays: 100 ms, doubling to at most 2 s, without jitter (one client per job). */
+export const REATTACH_INITIAL_MS = 100;
+export const REATTACH_MAX_MS = 2000;
 
 export interface JobProgress {
   jobId: string;
@@ -55,6 +60,7 @@ export async function runJob(options: RunJobOptions): Promise<JobReport> {
 
   const deadlineMs = options.reattachTimeoutMs ?? DEFAULT_REATTACH_TIMEOUT_MS;
   let brokenSince: number | undefined;
+  const backoff = new Backoff({ initialMs: REATTACH_INITIAL_MS, maxMs: REATTACH_MAX_MS, jitter: false });
   for (let attempt = 0; attempt < 10_000; attempt++) {
     let report: JobReport | undefined;
     try {
@@ -78,7 +84,7 @@ export async function runJob(options: RunJobOptions): Promise<JobReport> {
         throw new CohortError(ErrorCode.CONNECT_FAILED, `lost the coordinator for over ${deadlineMs} ms while following job ${jobId}: ${e.message}`);
       }
       options.onReattach?.(attempt + 1, e);
-      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** Math.min(attempt, 5))));
+      await sleep(backoff.next());
     }
   }
   throw new CohortError(ErrorCode.CONNECT_FAILED, `gave up following job ${jobId}`);

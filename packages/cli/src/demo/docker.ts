@@ -1,7 +1,8 @@
 /**
- * `npm run demo:docker`: the kill-agent drill on a real compose cluster. Each
- * agent is a container of its own, with its own address and half a CPU
- * (docker/compose.yml: a coordinator and 4 single-slot agents, `cpus: 0.5`).
+ * `cohort demo --docker` (`npm run demo:docker`): the kill-agent drill on a
+ * real compose cluster. Each agent is a container of its own, with its own
+ * address and half a CPU (docker/compose.yml: a coordinator and 4 single-slot
+ * agents, `cpus: 0.5`).
  *
  * It builds the image (offline base if need be), starts the cluster, runs a
  * CPU-bound job once as a baseline and once with `docker kill` of one agent
@@ -11,29 +12,28 @@
  * down (and removes the image it built, unless --keep) and exits 0 only if
  * both answers were right.
  *
- * Not a `cohort` subcommand: it drives the docker CLI and this checkout's
- * docker/ directory, so it runs from the repository (`node
- * packages/cli/dist/commands/demo-docker.js`), never inside the image.
+ * It drives the docker CLI and this checkout's docker/ directory, so it runs
+ * from the repository, never inside the image.
  */
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CohortError, ErrorCode, printable } from '@cohort/shared';
+import { CohortError, ErrorCode } from '@cohort/shared';
+import { waitFor } from '@cohort/shared/internal';
 import { COMMON_FLAGS, numberFlag } from '../args.js';
-import { capacityModel, steadyRates } from '../capacity.js';
+import { capacityModel, predictedSlowdown, steadyRates } from '../capacity.js';
 import { ApiClient } from '../client.js';
 import { formatDrillTable } from '../drill/report.js';
-import { predictedSlowdown, untilAsync, type WatchedRun } from '../drill/fault-run.js';
+import type { DrillResult } from '../drill/types.js';
+import { watchJob, watchWithFault, type WatchedRun } from '../watched-run.js';
 
 /** The agents' CPU quota (docker/compose.yml reads the same variable). */
 const AGENT_CPUS = process.env.COHORT_AGENT_CPUS || '0.5';
-import type { DrillResult } from '../drill/types.js';
-import { runJob } from '../run-job.js';
 
-export const DEMO_DOCKER_HELP = `npm run demo:docker [-- --keep] [--kill-at 0.4] [--image TAG] [--json]
+export const DEMO_DOCKER_HELP = `cohort demo --docker [--keep] [--kill-at 0.4] [--image TAG] [--json]   (npm run demo:docker)
   Builds the image, starts docker/compose.yml (a coordinator and 4 agents, half a CPU each),
   runs pi (3·10^9 samples, 64 partitions) as a baseline, then again with \`docker kill\` of
   one agent container at about 40%, prints the drill report, and tears everything down.
@@ -119,149 +119,59 @@ function correct(report: WatchedRun['report']): boolean {
   return report.status === 'succeeded' && r?.samples === DOCKER_DEMO_EXPECTED.samples && r?.hits === DOCKER_DEMO_EXPECTED.hits;
 }
 
-export async function demoDockerCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { keep: { type: 'boolean' }, 'kill-at': { type: 'string' }, image: { type: 'string' }, json: { type: 'boolean' }, ...COMMON_FLAGS },
-    strict: true,
-  });
-  if (values.help) {
+
+type Say = (line: string) => void;
+
+interface DockerDemoOptions {
+  keep: boolean;
+  killAt: number;
+  image: string | undefined;
+  json: boolean;
+}
+
+/** What the demo built and started, for the teardown. */
+interface Resources {
+  image: string;
+  builtId: string | undefined;
+  cluster: ComposeCluster | undefined;
+}
+
+/** The two runs on the compose cluster, and what was measured around the kill. */
+interface DockerRuns {
+  base: WatchedRun;
+  fault: WatchedRun;
+  issuedAt: number;
+  doneAtKill: number;
+  /** When the engine recorded the container's exit (NaN if it could not say). */
+  finishedAt: number;
+  loadAtStart: number;
+}
+
+export async function dockerDemo(argv: string[]): Promise<number> {
+  const options = parseDockerFlags(argv);
+  if (!options) {
     process.stdout.write(`${DEMO_DOCKER_HELP}\n`);
     return 0;
   }
-  const killAt = values['kill-at'] === undefined ? DEFAULT_KILL_AT : numberFlag('kill-at', values['kill-at']);
-  if (!(killAt > 0 && killAt < 0.9)) throw new CohortError(ErrorCode.INVALID_OPTION, '--kill-at must be in (0, 0.9)');
   if (!existsSync(COMPOSE_FILE)) throw new CohortError(ErrorCode.INVALID_OPTION, `${COMPOSE_FILE} not found: run this from a Cohort checkout`);
-  const say = (line: string) => process.stderr.write(`${line}\n`);
+  const say: Say = (line) => process.stderr.write(`${line}\n`);
   const t0 = Date.now();
-
-  // 1. engine, base image, the cohort image (a fresh tag, removed at the end)
-  await script('docker/engine.sh', [], false);
-  let image = values.image;
-  let builtId: string | undefined;
-  if (!image) {
-    await script('docker/base-image.sh', [], false);
-    image = `cohort-demo:${process.pid}-${Date.now().toString(36)}`;
-    builtId = await script('docker/build.sh', ['--no-tsc', '--image', image], false);
-  }
-
-  let cluster: ComposeCluster | undefined;
-  let torn = false;
-  const teardown = async () => {
-    if (torn) return;
-    torn = true;
-    if (cluster) {
-      say(`docker-compose -p ${cluster.project} down -v`);
-      await cluster.compose(['down', '-v', '--remove-orphans', '--timeout', '5']).catch((e) => say(`teardown: ${(e as Error).message}`));
-      const left = (await run(DOCKER, ['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${cluster.project}`]).catch(() => ({ stdout: '?' }))).stdout;
-      if (left) say(`teardown: containers of ${cluster.project} still present: ${left.replace(/\n/g, ' ')}`);
-    }
-    if (builtId && !values.keep) {
-      // By our unique tag: untags it, and deletes the image unless another tag holds the same id.
-      await run(DOCKER, ['image', 'rm', image!]).then(
-        () => say(`removed image ${image} (${builtId!.slice(7, 19)})`),
-        (e) => say(`teardown: ${(e as Error).message}`),
-      );
-    } else if (builtId) say(`kept image ${image} (${builtId})`);
-  };
+  const res: Resources = { ...(await prepareImage(options.image)), cluster: undefined };
+  const teardown = once(() => tearDown(res, options.keep, say));
   const onSignal = () => void teardown().finally(() => process.exit(130));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-
   try {
-    const c = (cluster = composeCluster(image));
+    const c = (res.cluster = composeCluster(res.image));
     await up(c, say);
-    const api = new ApiClient({ url: c.url, token: c.token });
-    await untilAsync(`${DOCKER_DEMO_AGENTS.length} agents to join`, async () => {
-      try {
-        const { agents } = await api.request<{ agents: Array<{ name: string; state: string }> }>('GET', '/api/agents');
-        return DOCKER_DEMO_AGENTS.every((n) => agents.some((a) => a.name === n && a.state === 'ready'));
-      } catch {
-        return false;
-      }
-    }, READY_TIMEOUT_MS);
+    await agentsReady(new ApiClient({ url: c.url, token: c.token }));
     const victim = await containerOf(c, VICTIM);
     say(`cluster up in ${Date.now() - t0} ms; coordinator ${c.url} (published on loopback only); token in COHORT_TOKEN, never on a command line`);
     const job = DOCKER_DEMO_JOB;
     say(`job: ${job.task} ${JSON.stringify(job.input)} in ${job.partitions} partitions; expected hits ${DOCKER_DEMO_EXPECTED.hits}`);
-
-    const follow = async (onProgress: (done: number, total: number) => void): Promise<WatchedRun> => {
-      const events: WatchedRun['events'] = [];
-      const state = { submittedAt: Date.now() };
-      const report = await runJob({
-        url: c.url,
-        token: c.token,
-        task: job.task,
-        input: job.input,
-        partitions: job.partitions,
-        reattachTimeoutMs: 30_000,
-        onSubmitted: () => (state.submittedAt = Date.now()),
-        onProgress: (p) => onProgress(p.done, p.total),
-        onCluster: (e) => events.push({ ...(e as { kind: string }), receivedAt: Date.now() }),
-      });
-      return { report, submittedAt: state.submittedAt, endedAt: Date.now(), events };
-    };
-
-    const loadAtStart = os.loadavg()[0]!;
-    say('baseline run (no fault) …');
-    const base = await follow(() => {});
-    const baselineMs = base.endedAt - base.submittedAt;
-    say(`  baseline: ${base.report.status} in ${baselineMs} ms, ${correct(base.report) ? 'correct' : 'WRONG'}`);
-
-    say(`fault run: docker kill ${victim.name} at ${killAt * 100}% …`);
-    const samples: Array<[number, number]> = [];
-    let issuedAt = 0;
-    let doneAtKill = 0;
-    let kill: Promise<unknown> = Promise.resolve();
-    const runP = follow((done, total) => {
-      samples.push([Date.now(), done]);
-      if (!issuedAt && done >= killAt * total) {
-        issuedAt = Date.now();
-        doneAtKill = done;
-        kill = run(DOCKER, ['kill', victim.id]).then(() => say(`  ${done}/${total} done → docker kill ${victim.name}`));
-      }
-    });
-    const fault = await runP;
-    await kill;
-    const total = fault.report.partitions;
-    samples.push([fault.endedAt, total]);
-    // When the engine recorded the container's exit (it records it after the cgroup is gone, so it can
-    // trail the coordinator's socket close by a few ms). Detection is timed from when the kill was issued.
-    const finishedAt = Date.parse((await run(DOCKER, ['inspect', '-f', '{{.State.FinishedAt}}', victim.id])).stdout);
-    const lost = fault.events.find((e) => e.kind === 'agent-lost' && e.agent === VICTIM);
-    const { before, after } = steadyRates(samples, issuedAt, total);
-    const n = DOCKER_DEMO_AGENTS.length;
-    const fraction = doneAtKill / total;
-    const model = capacityModel(DOCKER_DEMO_AGENTS.map(() => 1), DOCKER_DEMO_AGENTS.indexOf(VICTIM), undefined);
-    const jobMs = fault.endedAt - fault.submittedAt;
-    const result: DrillResult = {
-      scenario: 'docker-kill-agent',
-      fault: `docker kill ${victim.name} (${VICTIM}, container ${victim.id.slice(0, 12)}, cpus ${AGENT_CPUS}, 1 slot) at ${Math.round(fraction * 100)}%`,
-      injectedAtMs: issuedAt - fault.submittedAt,
-      detectedMs: lost ? (lost.at as number) - issuedAt : null,
-      requeued: fault.report.requeued,
-      duplicates: fault.report.duplicates,
-      attempts: fault.report.attempts,
-      partitions: total,
-      jobMs,
-      baselineMs,
-      slowdown: jobMs / baselineMs,
-      predictedSlowdown: predictedSlowdown(fraction, n, n - 1),
-      correct: correct(base.report) && correct(fault.report),
-      expected: DOCKER_DEMO_EXPECTED,
-      result: fault.report.result,
-      notes: [
-        `agent lost by ${lost ? `socket close (reason ${lost.reason as string})` : 'nothing: no agent-lost event seen'}; ${lost?.requeued ?? '?'} partition(s) requeued at once`,
-        `detected = from issuing \`docker kill\` to the coordinator's agent-lost; the engine recorded the exit ${Number.isFinite(finishedAt) ? `${finishedAt - issuedAt} ms` : '?'} after issue`,
-        `steady throughput (10%→kill, kill→90%): ${before.toFixed(2)} partitions/s before, ${after.toFixed(2)} after: measured ${(before / after).toFixed(2)}× slower, predicted ${(1 / model.predictedRatio).toFixed(2)}× (${model.usableAfter} of ${model.usableBefore} half-CPU agents left)`,
-        `whole job: predicted ${fraction.toFixed(2)} + ${(1 - fraction).toFixed(2)} × ${n}/${n - 1} = ${predictedSlowdown(fraction, n, n - 1).toFixed(2)}× the baseline; measured ${(jobMs / baselineMs).toFixed(2)}×`,
-        `result ${JSON.stringify(fault.report.result)}: ${correct(fault.report) ? 'correct' : 'WRONG'} (expected hits ${DOCKER_DEMO_EXPECTED.hits}); baseline ${correct(base.report) ? 'correct' : 'WRONG'}`,
-        `host: ${os.availableParallelism()} CPUs, 1-min load average ${loadAtStart.toFixed(2)} before the baseline, ${os.loadavg()[0]!.toFixed(2)} at the end; ` +
-          `cpus: ${AGENT_CPUS} is a ceiling, not a reservation: other load on the host (the coordinator, this client, anything else) slows the agents unevenly and skews both ratios; COHORT_AGENT_CPUS sets the agents' quota`,
-        `speculative copies ${fault.report.speculative}; modes ${Object.entries(fault.report.modeReasons).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-      ],
-    };
-    if (values.json) process.stdout.write(`${JSON.stringify({ ok: result.correct, image, project: c.project, killed: victim, throughput: { before, after }, result })}\n`);
+    const runs = await baselineAndKill(c, victim, options.killAt, say);
+    const { result, throughput } = dockerResult(runs, victim);
+    if (options.json) process.stdout.write(`${JSON.stringify({ ok: result.correct, image: res.image, project: c.project, killed: victim, throughput, result })}\n`);
     else process.stdout.write(`${formatDrillTable([result])}\n`);
     return result.correct ? 0 : 1;
   } finally {
@@ -272,13 +182,133 @@ export async function demoDockerCommand(argv: string[]): Promise<number> {
   }
 }
 
-// `node packages/cli/dist/commands/demo-docker.js [flags]` (npm run demo:docker)
-if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
-  demoDockerCommand(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (err) => {
-      process.stderr.write(`demo:docker: ${printable((err as { code?: string }).code ?? 'INTERNAL')}: ${printable((err as Error).message)}\n`);
-      process.exitCode = 1;
+/** The flags, checked; undefined for --help. */
+function parseDockerFlags(argv: string[]): DockerDemoOptions | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: { keep: { type: 'boolean' }, 'kill-at': { type: 'string' }, image: { type: 'string' }, json: { type: 'boolean' }, ...COMMON_FLAGS },
+    strict: true,
+  });
+  if (values.help) return undefined;
+  const killAt = values['kill-at'] === undefined ? DEFAULT_KILL_AT : numberFlag('kill-at', values['kill-at']);
+  if (!(killAt > 0 && killAt < 0.9)) throw new CohortError(ErrorCode.INVALID_OPTION, '--kill-at must be in (0, 0.9)');
+  return { keep: values.keep === true, killAt, image: values.image, json: values.json === true };
+}
+
+/** The engine, the base image, and the cohort image unless one is given (a fresh tag, removed at the end). */
+async function prepareImage(given: string | undefined): Promise<{ image: string; builtId: string | undefined }> {
+  await script('docker/engine.sh', [], false);
+  if (given) return { image: given, builtId: undefined };
+  await script('docker/base-image.sh', [], false);
+  const image = `cohort-demo:${process.pid}-${Date.now().toString(36)}`;
+  return { image, builtId: await script('docker/build.sh', ['--no-tsc', '--image', image], false) };
+}
+
+/** `fn` at most once; later calls share the first call's promise. */
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () => (done ??= fn());
+}
+
+async function tearDown(res: Resources, keep: boolean, say: Say): Promise<void> {
+  const { cluster, image, builtId } = res;
+  if (cluster) {
+    say(`docker-compose -p ${cluster.project} down -v`);
+    await cluster.compose(['down', '-v', '--remove-orphans', '--timeout', '5']).catch((e) => say(`teardown: ${(e as Error).message}`));
+    const left = (await run(DOCKER, ['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${cluster.project}`]).catch(() => ({ stdout: '?' }))).stdout;
+    if (left) say(`teardown: containers of ${cluster.project} still present: ${left.replace(/\n/g, ' ')}`);
+  }
+  if (builtId && !keep) {
+    // By our unique tag: untags it, and deletes the image unless another tag holds the same id.
+    await run(DOCKER, ['image', 'rm', image]).then(
+      () => say(`removed image ${image} (${builtId.slice(7, 19)})`),
+      (e) => say(`teardown: ${(e as Error).message}`),
+    );
+  } else if (builtId) say(`kept image ${image} (${builtId})`);
+}
+
+async function agentsReady(api: ApiClient): Promise<void> {
+  await waitFor(`${DOCKER_DEMO_AGENTS.length} agents to join`, async () => {
+    try {
+      const { agents } = await api.request<{ agents: Array<{ name: string; state: string }> }>('GET', '/api/agents');
+      return DOCKER_DEMO_AGENTS.every((n) => agents.some((a) => a.name === n && a.state === 'ready'));
+    } catch {
+      return false;
+    }
+  }, { timeoutMs: READY_TIMEOUT_MS, intervalMs: 50 });
+}
+
+/** The baseline, then the same job with `docker kill` of the victim once `killAt` of it is done. */
+async function baselineAndKill(c: ComposeCluster, victim: { id: string; name: string }, killAt: number, say: Say): Promise<DockerRuns> {
+  const loadAtStart = os.loadavg()[0]!;
+  say('baseline run (no fault) …');
+  const base = await watchJob(c, DOCKER_DEMO_JOB);
+  say(`  baseline: ${base.report.status} in ${base.endedAt - base.submittedAt} ms, ${correct(base.report) ? 'correct' : 'WRONG'}`);
+
+  say(`fault run: docker kill ${victim.name} at ${killAt * 100}% …`);
+  let doneAtKill = 0;
+  let kill: Promise<unknown> = Promise.resolve();
+  const faulted = watchWithFault(c, DOCKER_DEMO_JOB, {
+    when: (p) => p.done >= killAt * p.total,
+    inject: ({ done, total }) => {
+      doneAtKill = done;
+      kill = run(DOCKER, ['kill', victim.id]).then(() => say(`  ${done}/${total} done → docker kill ${victim.name}`));
     },
-  );
+  });
+  const fault = await faulted.run;
+  await kill;
+  // When the engine recorded the container's exit (it records it after the cgroup is gone, so it can
+  // trail the coordinator's socket close by a few ms). Detection is timed from when the kill was issued.
+  const finishedAt = Date.parse((await run(DOCKER, ['inspect', '-f', '{{.State.FinishedAt}}', victim.id])).stdout);
+  return { base, fault, issuedAt: faulted.injectedAt(), doneAtKill, finishedAt, loadAtStart };
+}
+
+/** The drill row, as `cohort drill kill-agent` prints it, with the throughput around the kill. */
+function dockerResult(runs: DockerRuns, victim: { id: string; name: string }): { result: DrillResult; throughput: { before: number; after: number } } {
+  const { base, fault, issuedAt, doneAtKill } = runs;
+  const total = fault.report.partitions;
+  const lost = fault.events.find((e) => e.kind === 'agent-lost' && e.agent === VICTIM);
+  const { before, after } = steadyRates([...fault.samples, [fault.endedAt, total]], issuedAt, total);
+  const n = DOCKER_DEMO_AGENTS.length;
+  const fraction = doneAtKill / total;
+  const baselineMs = base.endedAt - base.submittedAt;
+  const jobMs = fault.endedAt - fault.submittedAt;
+  const result: DrillResult = {
+    scenario: 'docker-kill-agent',
+    fault: `docker kill ${victim.name} (${VICTIM}, container ${victim.id.slice(0, 12)}, cpus ${AGENT_CPUS}, 1 slot) at ${Math.round(fraction * 100)}%`,
+    injectedAtMs: issuedAt - fault.submittedAt,
+    detectedMs: lost ? (lost.at as number) - issuedAt : null,
+    requeued: fault.report.requeued,
+    duplicates: fault.report.duplicates,
+    attempts: fault.report.attempts,
+    partitions: total,
+    jobMs,
+    baselineMs,
+    slowdown: jobMs / baselineMs,
+    predictedSlowdown: predictedSlowdown(fraction, n, n - 1),
+    correct: correct(base.report) && correct(fault.report),
+    expected: DOCKER_DEMO_EXPECTED,
+    result: fault.report.result,
+    notes: dockerNotes(runs, lost, { before, after }),
+  };
+  return { result, throughput: { before, after } };
+}
+
+function dockerNotes(runs: DockerRuns, lost: WatchedRun['events'][number] | undefined, { before, after }: { before: number; after: number }): string[] {
+  const { base, fault, issuedAt, doneAtKill, finishedAt, loadAtStart } = runs;
+  const n = DOCKER_DEMO_AGENTS.length;
+  const fraction = doneAtKill / fault.report.partitions;
+  const model = capacityModel(DOCKER_DEMO_AGENTS.map(() => 1), DOCKER_DEMO_AGENTS.indexOf(VICTIM), undefined);
+  const baselineMs = base.endedAt - base.submittedAt;
+  const jobMs = fault.endedAt - fault.submittedAt;
+  return [
+    `agent lost by ${lost ? `socket close (reason ${lost.reason as string})` : 'nothing: no agent-lost event seen'}; ${lost?.requeued ?? '?'} partition(s) requeued at once`,
+    `detected = from issuing \`docker kill\` to the coordinator's agent-lost; the engine recorded the exit ${Number.isFinite(finishedAt) ? `${finishedAt - issuedAt} ms` : '?'} after issue`,
+    `steady throughput (10%→kill, kill→90%): ${before.toFixed(2)} partitions/s before, ${after.toFixed(2)} after: measured ${(before / after).toFixed(2)}× slower, predicted ${(1 / model.predictedRatio).toFixed(2)}× (${model.usableAfter} of ${model.usableBefore} half-CPU agents left)`,
+    `whole job: predicted ${fraction.toFixed(2)} + ${(1 - fraction).toFixed(2)} × ${n}/${n - 1} = ${predictedSlowdown(fraction, n, n - 1).toFixed(2)}× the baseline; measured ${(jobMs / baselineMs).toFixed(2)}×`,
+    `result ${JSON.stringify(fault.report.result)}: ${correct(fault.report) ? 'correct' : 'WRONG'} (expected hits ${DOCKER_DEMO_EXPECTED.hits}); baseline ${correct(base.report) ? 'correct' : 'WRONG'}`,
+    `host: ${os.availableParallelism()} CPUs, 1-min load average ${loadAtStart.toFixed(2)} before the baseline, ${os.loadavg()[0]!.toFixed(2)} at the end; ` +
+      `cpus: ${AGENT_CPUS} is a ceiling, not a reservation: other load on the host (the coordinator, this client, anything else) slows the agents unevenly and skews both ratios; COHORT_AGENT_CPUS sets the agents' quota`,
+    `speculative copies ${fault.report.speculative}; modes ${Object.entries(fault.report.modeReasons).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+  ];
 }

@@ -33,6 +33,13 @@ export function loggerFlag(level: string | undefined, component: string): Logger
   return createLogger({ level: chosen }).child({ component, pid: process.pid });
 }
 
+/** How a client command reaches the coordinator. */
+export const CONNECT_FLAGS = {
+  connect: { type: 'string' },
+  token: { type: 'string' },
+  'token-file': { type: 'string' },
+} as const;
+
 export const COMMON_FLAGS = {
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },

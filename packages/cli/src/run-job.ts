@@ -5,14 +5,13 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CohortError, ErrorCode } from '@cohort/shared';
-import { Backoff } from '@cohort/shared/internal';
+import { Backoff, type BackoffOptions } from '@cohort/shared/internal';
 import type { JobReport } from '@cohort/coordinator';
 import { ApiClient } from './client.js';
 
 export const DEFAULT_REATTACH_TIMEOUT_MS = 60_000;
 /** Re-attach delays: 100 ms, doubling to at most 2 s, without jitter (one client per job). */
-export const REATTACH_INITIAL_MS = 100;
-export const REATTACH_MAX_MS = 2000;
+const REATTACH_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 2000, jitter: false };
 
 export interface JobProgress {
   jobId: string;
@@ -60,7 +59,7 @@ export async function runJob(options: RunJobOptions): Promise<JobReport> {
 
   const deadlineMs = options.reattachTimeoutMs ?? DEFAULT_REATTACH_TIMEOUT_MS;
   let brokenSince: number | undefined;
-  const backoff = new Backoff({ initialMs: REATTACH_INITIAL_MS, maxMs: REATTACH_MAX_MS, jitter: false });
+  const backoff = new Backoff(REATTACH_BACKOFF);
   for (let attempt = 0; attempt < 10_000; attempt++) {
     let report: JobReport | undefined;
     try {

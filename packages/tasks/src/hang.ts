@@ -15,11 +15,8 @@ import { burn, spinForever } from './internal/time.js';
 const NAME = 'hang';
 const MAX_MS = 86_400_000;
 
-export interface HangPart {
-  hang: boolean;
-  /** Spin this long; absent means forever. */
-  ms?: number;
-}
+/** A partition: whether it hangs, and for how long (`ms` absent: forever). */
+export type HangPart = { hang: boolean; ms?: number };
 
 export default defineTask({
   name: NAME,

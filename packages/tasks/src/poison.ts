@@ -11,10 +11,8 @@ import { partitionSet, splitInput, SUMMED } from './internal/input.js';
 
 const NAME = 'poison';
 
-export interface PoisonPart {
-  index: number;
-  bad: boolean;
-}
+/** A partition: its index, and whether it fails. */
+export type PoisonPart = { index: number; bad: boolean };
 
 export default defineTask({
   name: NAME,

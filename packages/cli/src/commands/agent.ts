@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { startAgent } from '@cohort/agent';
 import { printable, removeSecrets, resolveAgentToken, type AgentMode } from '@cohort/shared';
-import { COMMON_FLAGS, intOptions, loggerFlag, secretFlag, stringFlags } from '../args.js';
+import { COMMON_FLAGS, CONNECT_FLAGS, intOptions, loggerFlag, secretFlag, stringFlags } from '../args.js';
 
 export const AGENT_HELP = `cohort agent --connect ws://HOST:PORT [--token T | --token-file F] [--tasks-dir DIR]...
     [--mode auto|threads|processes] [--slots N] [--name NAME] [--heap-limit-mb 512] [--drain-grace-ms 30000] [--log-level info]
@@ -14,9 +14,7 @@ export const AGENT_HELP = `cohort agent --connect ws://HOST:PORT [--token T | --
 const INT_FLAGS = { slots: 'slots', 'heap-limit-mb': 'heapLimitMb', 'drain-grace-ms': 'drainGraceMs' } as const;
 
 const FLAGS = {
-  connect: { type: 'string' },
-  token: { type: 'string' },
-  'token-file': { type: 'string' },
+  ...CONNECT_FLAGS,
   'tasks-dir': { type: 'string', multiple: true },
   mode: { type: 'string' },
   name: { type: 'string' },

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CohortError, ErrorCode, printable, resolveToken } from '@cohort/shared';
 import type { JobReport } from '@cohort/coordinator';
-import { COMMON_FLAGS, intOptions, jsonFlag, secretFlag, stringFlags } from '../args.js';
+import { COMMON_FLAGS, CONNECT_FLAGS, intOptions, jsonFlag, secretFlag, stringFlags } from '../args.js';
 import { ProgressView } from '../progress-view.js';
 import { runJob } from '../run-job.js';
 
@@ -17,9 +17,7 @@ export const RUN_HELP = `cohort run TASK --connect ws://HOST:PORT [--token T | -
 const INT_FLAGS = { partitions: 'partitions', 'timeout-ms': 'timeoutMs', 'max-attempts': 'maxAttempts' } as const;
 
 const FLAGS = {
-  connect: { type: 'string' },
-  token: { type: 'string' },
-  'token-file': { type: 'string' },
+  ...CONNECT_FLAGS,
   input: { type: 'string' },
   attach: { type: 'string' },
   json: { type: 'boolean' },

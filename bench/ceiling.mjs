@@ -6,34 +6,19 @@
  *
  *   node bench/ceiling.mjs [reps]
  */
-import { Worker } from 'node:worker_threads';
 import { startLocalCluster, runJob } from '@cohort/cli';
 import { primesRanges } from './lib/primes.mjs';
+import { rawThreads } from './lib/raw-threads.mjs';
 import { cpuSeconds } from './lib/proc.mjs';
 import { median } from './lib/stats.mjs';
 
 const reps = Number(process.argv[2] ?? 3);
 const { ranges, total } = primesRanges(64, 70);
-const WORKER = new URL('./lib/ceiling-worker.mjs', import.meta.url);
-
-async function raw(threads) {
-  const counter = new SharedArrayBuffer(4);
-  const ws = Array.from({ length: threads }, () => new Worker(WORKER, { workerData: { ranges, counter } }));
-  await Promise.all(ws.map((w) => new Promise((r) => w.once('message', r))));
-  const t0 = performance.now();
-  const done = ws.map((w) => new Promise((r) => w.once('message', r)));
-  for (const w of ws) w.postMessage('go');
-  await Promise.all(done);
-  const ms = performance.now() - t0;
-  await Promise.all(ws.map((w) => w.terminate()));
-  return ms;
-}
-
 const r1 = [];
 const r2 = [];
 for (let i = 0; i < reps; i++) {
-  r1.push(await raw(1));
-  r2.push(await raw(2));
+  r1.push(await rawThreads(ranges, 1));
+  r2.push(await rawThreads(ranges, 2));
 }
 console.log(`raw worker threads: T1 ${median(r1).toFixed(0)} ms, T2 ${median(r2).toFixed(0)} ms, efficiency ${((100 * median(r1)) / (2 * median(r2))).toFixed(1)}% (per rep: ${r1.map((a, i) => ((100 * a) / (2 * r2[i])).toFixed(1)).join(', ')})`);
 

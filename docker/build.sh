@@ -101,17 +101,9 @@ EOF
 cat >"$APP/cohort.mjs" <<'EOF'
 #!/usr/bin/env node
 // Container entry: the built CLI, resolved through node_modules like any install.
-import { main } from '@cohort/cli';
+import { runCli } from '@cohort/cli';
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    process.stderr.write(`cohort: ${err?.code ?? 'INTERNAL'}: ${err?.message ?? err}\n`);
-    process.exitCode = 1;
-  },
-);
+runCli(process.argv.slice(2));
 EOF
 
 # smoke: the staged tree runs on its own, without the checkout's node_modules

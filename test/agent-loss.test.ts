@@ -1,30 +1,23 @@
 /** SIGKILL of an agent mid-job: its partitions run elsewhere and the answer is still right. */
 import { describe, expect, it } from 'vitest';
-import { runJob } from '@cohort/cli';
-import { PRIMES_2E8, agents, cluster } from './helpers/cluster.js';
+import { PRIMES_2E8, agents, cluster, jobWithFault } from './helpers/cluster.js';
 
 describe('agent loss', () => {
   it('gives the right primes count after one agent is SIGKILLed mid-job', async () => {
     const c = await cluster(agents(3, 'auto'));
     const victim = c.agents[1]!;
     let killedAtDone = -1;
-    const lost: Array<Record<string, unknown>> = [];
-    const report = await runJob({
-      url: c.url,
-      token: c.token,
-      task: 'primes',
-      input: PRIMES_2E8.input,
-      partitions: 60,
-      onProgress: (p) => {
-        if (killedAtDone < 0 && p.done >= 0.3 * p.total && p.done < p.total) {
-          killedAtDone = p.done;
-          victim.kill('SIGKILL');
-        }
+    const fault = jobWithFault(
+      c,
+      { task: 'primes', input: PRIMES_2E8.input, partitions: 60 },
+      (p) => p.done >= 0.3 * p.total && p.done < p.total,
+      (p) => {
+        killedAtDone = p.done;
+        victim.kill('SIGKILL');
       },
-      onCluster: (e) => {
-        if (e.kind === 'agent-lost') lost.push(e);
-      },
-    });
+    );
+    const { report } = await fault.run;
+    const lost = fault.lost();
     expect(killedAtDone).toBeGreaterThan(0);
     expect(await victim.exited).toEqual({ code: null, signal: 'SIGKILL' });
     expect(report.status).toBe('succeeded');
@@ -41,20 +34,7 @@ describe('agent loss', () => {
     // sleep partitions make the kill land mid-job deterministically.
     const c = await cluster(agents(2, 'threads', 2));
     const victim = c.agents[0]!;
-    let killed = false;
-    const report = await runJob({
-      url: c.url,
-      token: c.token,
-      task: 'sleep',
-      input: { ms: 100 },
-      partitions: 24,
-      onProgress: (p) => {
-        if (!killed && p.done >= 4) {
-          killed = true;
-          victim.kill('SIGKILL');
-        }
-      },
-    });
+    const { report } = await jobWithFault(c, { task: 'sleep', input: { ms: 100 }, partitions: 24 }, (p) => p.done >= 4, () => victim.kill('SIGKILL')).run;
     expect(report.status).toBe('succeeded');
     expect(report.result).toBe(2400);
     expect(report.requeued).toBeGreaterThan(0);

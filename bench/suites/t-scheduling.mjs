@@ -13,8 +13,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLocalCluster, runJob } from '@cohort/cli';
 import { Piscina } from 'piscina';
-import { Worker } from 'node:worker_threads';
 import { primesRanges } from '../lib/primes.mjs';
+import { rawThreads } from '../lib/raw-threads.mjs';
 import { summary } from '../lib/stats.mjs';
 
 const PISCINA_NOOP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'lib', 'piscina-noop.mjs');
@@ -34,22 +34,6 @@ async function job(c, spec) {
   const report = await runJob({ url: c.url, token: c.token, ...spec });
   if (report.status !== 'succeeded') throw new Error(`job ${spec.task} ended ${report.status}: ${report.error?.message}`);
   return report;
-}
-
-const CEILING_WORKER = new URL('../lib/ceiling-worker.mjs', import.meta.url);
-
-/** The same partitions on `threads` plain worker threads pulling from a shared counter: no Cohort code. */
-async function rawThreads(ranges, threads) {
-  const counter = new SharedArrayBuffer(4);
-  const ws = Array.from({ length: threads }, () => new Worker(CEILING_WORKER, { workerData: { ranges, counter } }));
-  await Promise.all(ws.map((w) => new Promise((r) => w.once('message', r))));
-  const t0 = performance.now();
-  const done = ws.map((w) => new Promise((r) => w.once('message', r)));
-  for (const w of ws) w.postMessage('go');
-  await Promise.all(done);
-  const ms = performance.now() - t0;
-  await Promise.all(ws.map((w) => w.terminate()));
-  return ms;
 }
 
 async function piscinaRate(tasks) {
@@ -74,76 +58,90 @@ function dask() {
   }
 }
 
+/** (a) no-op partitions end to end through one coordinator and one 2-slot agent. */
+async function noopRate(partitions, reps) {
+  return withCluster([{ name: 'noop-agent', mode: 'threads', slots: 2 }], async (c) => {
+    await job(c, { task: 'noop', partitions: 10_000 }); // warm: slots loaded, run time learned
+    const rates = [];
+    const durations = [];
+    for (let i = 0; i < reps; i++) {
+      const r = await job(c, { task: 'noop', partitions });
+      if (r.result !== partitions) throw new Error(`noop result ${r.result} ≠ ${partitions}`);
+      durations.push(r.durationMs);
+      rates.push(partitions / (r.durationMs / 1000));
+    }
+    return { partitions, durationMs: summary(durations, 'ms'), rate: summary(rates, 'partitions/s') };
+  });
+}
+
+/** (e) piscina, 2 threads, the same number of no-op tasks, in the same run; and whether dask is there. */
+async function peers(partitions, reps, noop) {
+  const prates = [];
+  for (let i = 0; i < reps; i++) prates.push(await piscinaRate(partitions));
+  const piscina = { tasks: partitions, rate: summary(prates, 'tasks/s'), cohortOverPiscina: noop.rate.median / (prates.sort((a, b) => a - b)[prates.length >> 1]) };
+  piscina.cohortOverPiscina = noop.rate.median / piscina.rate.median;
+  return { piscina, dask: dask() };
+}
+
+/**
+ * (b) CPU-bound efficiency. Both clusters stay up and the runs interleave (T1, T2, raw T1, raw T2),
+ * so drifting load from other work on the machine hits all of them alike. The raw figures (plain
+ * worker threads, no Cohort code: bench/ceiling.mjs) are this machine's ceiling in the same moments.
+ */
+async function efficiencyRuns(effReps) {
+  const { width, msPer1e7, total, ranges } = primesRanges(64, 70);
+  const spec = { task: 'primes', input: total, partitions: 64 };
+  const [c1, c2] = await Promise.all([1, 2].map((slots) => startLocalCluster({ agents: [{ name: `primes-${slots}`, mode: 'threads', slots }] })));
+  const runs = { width, msPer1e7, t1s: [], t2s: [], raw1: [], raw2: [], result: undefined };
+  try {
+    // Warm: one full-size partition per slot (tiny ones would teach the pool that primes is "small").
+    for (const [c, slots] of [[c1, 1], [c2, 2]]) await job(c, { task: 'primes', input: { from: 0, to: slots * width }, partitions: slots });
+    for (let i = 0; i < effReps; i++) {
+      const r1 = await job(c1, spec);
+      const r2 = await job(c2, spec);
+      if (r1.result !== r2.result) throw new Error(`primes results differ: ${r1.result} vs ${r2.result}`);
+      runs.result = r1.result;
+      runs.t1s.push(r1.durationMs);
+      runs.t2s.push(r2.durationMs);
+      runs.raw1.push(await rawThreads(ranges, 1));
+      runs.raw2.push(await rawThreads(ranges, 2));
+    }
+  } finally {
+    await Promise.all([c1.stop(), c2.stop()]);
+  }
+  return runs;
+}
+
+function efficiencyFigures({ width, msPer1e7, t1s, t2s, raw1, raw2, result }) {
+  const t1 = summary(t1s, 'ms');
+  const t2 = summary(t2s, 'ms');
+  const efficiency = t1.median / (2 * t2.median);
+  const rawEfficiency = summary(raw1, 'ms').median / (2 * summary(raw2, 'ms').median);
+  return {
+    partitions: 64, width, msPer1e7, perPartitionMs: t1.median / 64, t1, t2, efficiency,
+    perRep: t1s.map((a, i) => a / (2 * t2s[i])),
+    raw: { t1: summary(raw1, 'ms'), t2: summary(raw2, 'ms'), efficiency: rawEfficiency, perRep: raw1.map((a, i) => a / (2 * raw2[i])) },
+    target: EFFICIENCY_TARGET, pass: efficiency >= EFFICIENCY_TARGET, result,
+  };
+}
+
 export default {
   name: 'scheduling',
   target: true,
   async run({ quick, log }) {
     const out = {};
-    // (a) no-op end to end
     const partitions = quick ? 100_000 : 200_000;
     const reps = quick ? 2 : 3;
-    const noop = await withCluster([{ name: 'noop-agent', mode: 'threads', slots: 2 }], async (c) => {
-      await job(c, { task: 'noop', partitions: 10_000 }); // warm: slots loaded, run time learned
-      const rates = [];
-      const durations = [];
-      for (let i = 0; i < reps; i++) {
-        const r = await job(c, { task: 'noop', partitions });
-        if (r.result !== partitions) throw new Error(`noop result ${r.result} ≠ ${partitions}`);
-        durations.push(r.durationMs);
-        rates.push(partitions / (r.durationMs / 1000));
-      }
-      return { partitions, durationMs: summary(durations, 'ms'), rate: summary(rates, 'partitions/s') };
-    });
+    const noop = await noopRate(partitions, reps);
     out.noop = { ...noop, target: NOOP_TARGET, pass: noop.rate.median >= NOOP_TARGET };
     log(`  (a) noop e2e: ${Math.round(noop.rate.median).toLocaleString('en-US')} partitions/s (target ≥ ${NOOP_TARGET.toLocaleString('en-US')})`);
 
-    // (e) piscina, same run
-    const prates = [];
-    for (let i = 0; i < reps; i++) prates.push(await piscinaRate(partitions));
-    out.piscina = { tasks: partitions, rate: summary(prates, 'tasks/s'), cohortOverPiscina: noop.rate.median / (prates.sort((a, b) => a - b)[prates.length >> 1]) };
-    out.piscina.cohortOverPiscina = noop.rate.median / out.piscina.rate.median;
-    out.dask = dask();
+    Object.assign(out, await peers(partitions, reps, noop));
     log(`  (e) piscina 2 threads: ${Math.round(out.piscina.rate.median).toLocaleString('en-US')} tasks/s; Cohort/piscina ${out.piscina.cohortOverPiscina.toFixed(2)}; dask: ${out.dask.available ? 'available' : 'not available'}`);
 
-    // (b) CPU-bound efficiency. Both clusters stay up and the runs interleave (T1, T2, raw T1, raw T2),
-    // so drifting load from other work on the machine hits all of them alike. The raw figures (plain
-    // worker threads, no Cohort code: bench/ceiling.mjs) are this machine's ceiling in the same moments.
-    const { width, msPer1e7, total, ranges } = primesRanges(64, 70);
-    const effReps = quick ? 1 : 3;
-    const spec = { task: 'primes', input: total, partitions: 64 };
-    const [c1, c2] = await Promise.all([1, 2].map((slots) => startLocalCluster({ agents: [{ name: `primes-${slots}`, mode: 'threads', slots }] })));
-    const t1s = [];
-    const t2s = [];
-    const raw1 = [];
-    const raw2 = [];
-    let result;
-    try {
-      // Warm: one full-size partition per slot (tiny ones would teach the pool that primes is "small").
-      for (const [c, slots] of [[c1, 1], [c2, 2]]) await job(c, { task: 'primes', input: { from: 0, to: slots * width }, partitions: slots });
-      for (let i = 0; i < effReps; i++) {
-        const r1 = await job(c1, spec);
-        const r2 = await job(c2, spec);
-        if (r1.result !== r2.result) throw new Error(`primes results differ: ${r1.result} vs ${r2.result}`);
-        result = r1.result;
-        t1s.push(r1.durationMs);
-        t2s.push(r2.durationMs);
-        raw1.push(await rawThreads(ranges, 1));
-        raw2.push(await rawThreads(ranges, 2));
-      }
-    } finally {
-      await Promise.all([c1.stop(), c2.stop()]);
-    }
-    const t1 = summary(t1s, 'ms');
-    const t2 = summary(t2s, 'ms');
-    const efficiency = t1.median / (2 * t2.median);
-    const rawEfficiency = summary(raw1, 'ms').median / (2 * summary(raw2, 'ms').median);
-    out.primes = {
-      partitions: 64, width, msPer1e7, perPartitionMs: t1.median / 64, t1, t2, efficiency,
-      perRep: t1s.map((a, i) => a / (2 * t2s[i])),
-      raw: { t1: summary(raw1, 'ms'), t2: summary(raw2, 'ms'), efficiency: rawEfficiency, perRep: raw1.map((a, i) => a / (2 * raw2[i])) },
-      target: EFFICIENCY_TARGET, pass: efficiency >= EFFICIENCY_TARGET, result,
-    };
-    log(`  (b) primes 64 × ~${(t1.median / 64).toFixed(0)} ms: T1 ${t1.median} ms, T2 ${t2.median} ms, efficiency ${(efficiency * 100).toFixed(1)}% (target ≥ 97%); raw worker threads, same run: ${(rawEfficiency * 100).toFixed(1)}%`);
+    out.primes = efficiencyFigures(await efficiencyRuns(quick ? 1 : 3));
+    const { t1, t2, efficiency, raw } = out.primes;
+    log(`  (b) primes 64 × ~${(t1.median / 64).toFixed(0)} ms: T1 ${t1.median} ms, T2 ${t2.median} ms, efficiency ${(efficiency * 100).toFixed(1)}% (target ≥ 97%); raw worker threads, same run: ${(raw.efficiency * 100).toFixed(1)}%`);
     return out;
   },
 };

@@ -12,8 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { afterEach, inject } from 'vitest';
-import { ApiClient, runJob, type JobProgress } from '@cohort/cli';
-import type { JobReport } from '@cohort/coordinator';
+import { ApiClient, watchJob, type JobProgress, type WatchedRun } from '@cohort/cli';
+import { waitFor as waitUntil } from '@cohort/shared/internal';
 
 const DOCKER = process.env.DOCKER || 'docker';
 const RUN_LABEL = 'org.cohort.test.run';
@@ -188,49 +188,24 @@ export async function agentsReady(api: ApiClient, names: string[], timeoutMs = 3
   }, timeoutMs);
 }
 
-/** Poll `check` every 50 ms until it returns a value, or fail after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** The shared waitFor (@cohort/shared/internal), polling every 50 ms, with the timeout as the third argument. */
+export function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  return waitUntil(what, check, { timeoutMs, intervalMs: 50 });
 }
 
 export type ClusterEvent = Record<string, unknown> & { kind: string; receivedAt: number };
 
-export interface Followed {
-  report: JobReport;
-  events: ClusterEvent[];
-  samples: Array<[number, number]>;
-  submittedAt: number;
-  endedAt: number;
-}
+/** A watched run (see @cohort/cli watchJob): the report, the events and (time, done) samples, when it was submitted and ended. */
+export type Followed = WatchedRun;
 
 /** Submit a job and follow it to its end; `onProgress` is the place to inject a fault. Events land in `events` as they arrive. */
-export async function follow(
+export function follow(
   c: Coordinator,
   spec: { task: string; input: unknown; partitions: number },
   onProgress: (p: JobProgress) => void = () => {},
   events: ClusterEvent[] = [],
 ): Promise<Followed> {
-  const samples: Array<[number, number]> = [];
-  const state = { submittedAt: Date.now() };
-  const report = await runJob({
-    url: c.url,
-    token: c.token,
-    ...spec,
-    reattachTimeoutMs: 60_000,
-    onSubmitted: () => (state.submittedAt = Date.now()),
-    onProgress: (p) => {
-      samples.push([Date.now(), p.done]);
-      onProgress(p);
-    },
-    onCluster: (e) => events.push({ ...(e as { kind: string }), receivedAt: Date.now() }),
-  });
-  return { report, events, samples, submittedAt: state.submittedAt, endedAt: Date.now() };
+  return watchJob(c, spec, { onProgress, events, reattachTimeoutMs: 60_000 });
 }
 
 /** Run a docker fault command once, from a progress callback; the promise is kept so the test can await it. */

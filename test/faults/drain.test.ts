@@ -1,30 +1,18 @@
 /** SIGTERM drains: an agent stops taking work, finishes what it has and exits 0; a coordinator stops cleanly. */
 import { describe, expect, it } from 'vitest';
-import { runJob } from '@cohort/cli';
-import { agents, cluster, waitFor } from '../helpers/cluster.js';
+import { agents, cluster, jobWithFault, waitFor } from '../helpers/cluster.js';
 
 describe('graceful drain', () => {
   it('lets a SIGTERMed agent finish its partitions, take no new ones, and exit 0', async () => {
     const c = await cluster(agents(2, 'threads'));
     const leaving = c.agents[0]!;
     let termAt = -1;
-    const lost: Array<Record<string, unknown>> = [];
-    const report = await runJob({
-      url: c.url,
-      token: c.token,
-      task: 'sleep',
-      input: { ms: 300 },
-      partitions: 12,
-      onProgress: (p) => {
-        if (termAt < 0 && p.done >= 2) {
-          termAt = p.done;
-          leaving.kill('SIGTERM');
-        }
-      },
-      onCluster: (e) => {
-        if (e.kind === 'agent-lost') lost.push(e);
-      },
+    const fault = jobWithFault(c, { task: 'sleep', input: { ms: 300 }, partitions: 12 }, (p) => p.done >= 2, (p) => {
+      termAt = p.done;
+      leaving.kill('SIGTERM');
     });
+    const { report } = await fault.run;
+    const lost = fault.lost();
     expect(report.result).toBe(12 * 300);
     expect(await leaving.exited).toEqual({ code: 0, signal: null });
     expect(lost).toMatchObject([{ agent: leaving.name, reason: 'left', requeued: 0 }]);

@@ -5,32 +5,19 @@
  * duplicates, never merged twice.
  */
 import { describe, expect, it } from 'vitest';
-import { runJob } from '@cohort/cli';
-import { agents, cluster, waitFor } from '../helpers/cluster.js';
+import { agents, cluster, jobWithFault, waitFor } from '../helpers/cluster.js';
 
 describe('hung agent', () => {
   it('is declared dead within the heartbeat timeout, its work requeued, and its late results deduplicated', async () => {
     const c = await cluster(agents(3, 'threads'));
     const victim = c.agents[2]!;
     let stoppedAt = 0;
-    const lost: Array<Record<string, unknown> & { receivedAt: number }> = [];
-    const job = runJob({
-      url: c.url,
-      token: c.token,
-      task: 'sleep',
-      input: { ms: 200 },
-      partitions: 36,
-      onProgress: (p) => {
-        if (!stoppedAt && p.done >= 6) {
-          stoppedAt = Date.now();
-          victim.kill('SIGSTOP');
-        }
-      },
-      onCluster: (e) => {
-        if (e.kind === 'agent-lost') lost.push({ ...e, receivedAt: Date.now() });
-      },
+    const fault = jobWithFault(c, { task: 'sleep', input: { ms: 200 }, partitions: 36 }, (p) => p.done >= 6, () => {
+      stoppedAt = Date.now();
+      victim.kill('SIGSTOP');
     });
-    await waitFor('the hung agent to be declared dead', () => lost.length > 0, 10_000);
+    await waitFor('the hung agent to be declared dead', () => fault.lost().length > 0, 10_000);
+    const lost = fault.lost();
     const detectedMs = lost[0]!.receivedAt - stoppedAt;
     expect(lost[0]).toMatchObject({ agent: victim.name, reason: 'timeout' });
     expect(lost[0]!.requeued).toBeGreaterThan(0);
@@ -41,7 +28,7 @@ describe('hung agent', () => {
     expect(live.map((a) => a.name).sort()).toEqual(survivors.sort());
 
     victim.kill('SIGCONT');
-    const report = await job;
+    const { report } = await fault.run;
     expect(report.status).toBe('succeeded');
     expect(report.result).toBe(36 * 200);
     const rejoined = await waitFor(

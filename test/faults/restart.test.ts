@@ -8,9 +8,8 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runJob } from '@cohort/cli';
 import { Journal } from '@cohort/coordinator';
-import { agents, cluster, waitFor } from '../helpers/cluster.js';
+import { agents, cluster, jobWithFault, waitFor } from '../helpers/cluster.js';
 
 async function acceptedFor(dir: string, jobId: string) {
   const audit = await Journal.audit(dir);
@@ -24,21 +23,16 @@ describe('coordinator restart', () => {
     const c = await cluster(agents(4, 'threads'), ['--state-dir', stateDir]);
     let killed: { jobId: string; done: number } | undefined;
     let reattached = 0;
-    const job = runJob({
-      url: c.url,
-      token: c.token,
-      task: 'sleep',
-      input: { ms: 30 },
-      partitions: 200,
-      reattachTimeoutMs: 30_000,
-      onProgress: (p) => {
-        if (!killed && p.done >= 100) {
-          killed = { jobId: p.jobId, done: p.done };
-          c.coordinator.kill('SIGKILL');
-        }
+    const job = jobWithFault(
+      c,
+      { task: 'sleep', input: { ms: 30 }, partitions: 200 },
+      (p) => p.done >= 100,
+      (p) => {
+        killed = { jobId: p.jobId, done: p.done };
+        c.coordinator.kill('SIGKILL');
       },
-      onReattach: () => reattached++,
-    });
+      { reattachTimeoutMs: 30_000, onReattach: () => reattached++ },
+    );
     await waitFor('the coordinator to be killed', () => killed, 30_000);
     expect(await c.coordinator.exited).toEqual({ code: null, signal: 'SIGKILL' });
     const before = await acceptedFor(stateDir, killed!.jobId);
@@ -46,7 +40,7 @@ describe('coordinator restart', () => {
     expect(before.twice).toBe(0);
 
     await c.restartCoordinator();
-    const report = await job;
+    const { report } = await job.run;
     expect(reattached).toBeGreaterThan(0);
     expect(report.jobId).toBe(killed!.jobId);
     expect(report.status).toBe('succeeded');

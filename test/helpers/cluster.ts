@@ -5,8 +5,21 @@
  */
 import { afterEach } from 'vitest';
 import { WebSocket } from 'ws';
-import { ApiClient, startLocalCluster, stopAll, type AgentSpec, type LocalCluster, type LocalClusterOptions, type Spawned } from '@cohort/cli';
+import {
+  ApiClient,
+  startLocalCluster,
+  stopAll,
+  watchWithFault,
+  type AgentSpec,
+  type FaultPoint,
+  type JobSpec,
+  type LocalCluster,
+  type LocalClusterOptions,
+  type Spawned,
+  type WatchOptions,
+} from '@cohort/cli';
 import { encode } from '@cohort/shared';
+import { waitFor as waitUntil } from '@cohort/shared/internal';
 
 const started: Array<LocalCluster | Spawned> = [];
 
@@ -29,16 +42,19 @@ export function track<T extends Spawned>(p: T): T {
 export const agents = (n: number, mode: AgentSpec['mode'], slots = 1): AgentSpec[] =>
   Array.from({ length: n }, (_, i) => ({ name: `${mode}-${i + 1}`, mode, slots }));
 
-/** Poll `check` every 20 ms until it returns a value, or fail after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (let i = 0; i < 100_000; i++) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`gave up waiting for ${what}`);
+/** The shared waitFor (@cohort/shared/internal), with the timeout as the third argument as the tests write it. */
+export function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  return waitUntil(what, check, { timeoutMs });
+}
+
+/**
+ * A job on `c`, watched to its end (watchWithFault), that injects a fault
+ * once: at the first progress event for which `when` holds. `lost()` lists
+ * the agent-lost events seen so far, each with its arrival time.
+ */
+export function jobWithFault(c: LocalCluster, spec: JobSpec, when: FaultPoint['when'], inject: FaultPoint['inject'], options: WatchOptions = {}) {
+  const fault = watchWithFault(c, spec, { when, inject }, options);
+  return { ...fault, lost: () => fault.events.filter((e) => e.kind === 'agent-lost') };
 }
 
 export interface RawSocket {

@@ -33,6 +33,13 @@ export function loggerFlag(level: string | undefined, component: string): Logger
   return createLogger({ level: chosen }).child({ component, pid: process.pid });
 }
 
+/** How a client command reaches the coordinator. */
+export const CONNECT_FLAGS = {
+  connect: { type: 'string' },
+  token: { type: 'string' },
+  'token-file': { type: 'string' },
+} as const;
+
 export const COMMON_FLAGS = {
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -63,4 +70,22 @@ export function tokenFileFlag(name: string, file: string | undefined): string | 
 export function secretFlag(name: string, value: string | undefined, fileFlag: string, file: string | undefined): string | undefined {
   if (value !== undefined && file !== undefined) throw new CohortError(ErrorCode.INVALID_OPTION, `--${name} and --${fileFlag} conflict: pass one`);
   return value ?? tokenFileFlag(fileFlag, file);
+}
+
+/** Integer flags of a command, each with the option it sets: `{ 'heartbeat-ms': 'heartbeatMs' }`. */
+export type IntFlags = Readonly<Record<string, string>>;
+
+/** The parseArgs declarations of `flags`: each takes a string value. */
+export function stringFlags<F extends IntFlags>(flags: F): { [K in keyof F]: { type: 'string' } } {
+  return Object.fromEntries(Object.keys(flags).map((name) => [name, { type: 'string' }])) as { [K in keyof F]: { type: 'string' } };
+}
+
+/** The integer flags that were given, as the options they set, checked in the order `flags` lists them. */
+export function intOptions<F extends IntFlags>(values: Partial<Record<keyof F, unknown>>, flags: F): { [K in F[keyof F]]?: number } {
+  const options: Record<string, number> = {};
+  for (const [name, key] of Object.entries(flags)) {
+    const value = values[name];
+    if (typeof value === 'string') options[key] = intFlag(name, value)!;
+  }
+  return options as { [K in F[keyof F]]?: number };
 }

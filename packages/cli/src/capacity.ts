@@ -35,3 +35,12 @@ export function steadyRates(samples: Array<[t: number, done: number]>, faultAt: 
   const rate = (a: [number, number], b: [number, number]) => (b[0] > a[0] ? ((b[1] - a[1]) * 1000) / (b[0] - a[0]) : 0);
   return { before: rate(start[0] < fault[0] ? start : samples[0]!, fault), after: rate(fault, end) };
 }
+
+/**
+ * Lost capacity's prediction for the job time, relative to the baseline: the
+ * part of the work done before the fault at full capacity, the rest at the
+ * capacity left. Losing 1 of N slots at fraction f: f + (1 − f)·N/(N − 1).
+ */
+export function predictedSlowdown(fractionDone: number, slotsBefore: number, slotsAfter: number): number {
+  return fractionDone + ((1 - fractionDone) * slotsBefore) / slotsAfter;
+}

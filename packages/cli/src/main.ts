@@ -41,17 +41,34 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return command ? 0 : 2;
   }
-  const run = COMMANDS[command];
-  if (!run) {
+  const handler = COMMANDS[command];
+  if (!handler) {
     process.stderr.write(`cohort: unknown command ${printable(JSON.stringify(command))}\n\n${HELP}`);
     return 2;
   }
   try {
-    return await run(rest);
+    return await handler(rest);
   } catch (err) {
     const wire = toWireError(err);
     const usage = wire.code === 'INVALID_OPTION' || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`cohort ${command}: ${usage && wire.code === 'INTERNAL' ? 'INVALID_OPTION' : wire.code}: ${printable(wire.message)}\n`);
     return usage ? 2 : 1;
   }
+}
+
+/**
+ * What a bin file calls (this checkout's bin/cohort.mjs and the container's
+ * cohort.mjs): run `main` and set the exit code, reporting anything it let
+ * escape as INTERNAL.
+ */
+export function runCli(argv: string[]): Promise<void> {
+  return main(argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: { code?: string; message?: string } | undefined) => {
+      process.stderr.write(`cohort: ${err?.code ?? 'INTERNAL'}: ${err?.message ?? err}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -41,7 +41,15 @@ export interface SpawnOptions {
   readyTimeoutMs?: number;
 }
 
-function spawnCohort(options: SpawnOptions, ready: RegExp): Promise<Spawned> {
+/** A started child, its output gathered: all of stdout, the tail of stderr (also written to the log file, if any). */
+interface Child {
+  child: ChildProcess;
+  out(): string;
+  errTail(): string;
+  exited: Spawned['exited'];
+}
+
+function startChild(options: SpawnOptions): Child {
   const child = spawn(process.execPath, [COHORT_BIN, ...options.args], {
     // This process's own Cohort secrets stay here; a child gets only those it is given.
     env: { ...withoutSecrets(process.env), ...options.env },
@@ -65,39 +73,51 @@ function spawnCohort(options: SpawnOptions, ready: RegExp): Promise<Spawned> {
       resolve({ code, signal });
     });
   });
+  return { child, out: () => out, errTail: () => errTail, exited };
+}
+
+/** The handle of a child that said it was ready. */
+function spawned(c: Child, name: string, match: RegExpMatchArray): Spawned {
+  const { child, exited } = c;
+  const running = () => child.exitCode === null && child.signalCode === null;
+  return {
+    child,
+    pid: child.pid!,
+    name,
+    match,
+    stdout: c.out,
+    stderrTail: c.errTail,
+    exited,
+    kill: (signal) => {
+      if (running()) child.kill(signal);
+    },
+    stop: async () => {
+      if (!running()) return;
+      child.kill('SIGCONT');
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function spawnCohort(options: SpawnOptions, ready: RegExp): Promise<Spawned> {
+  const c = startChild(options);
+  const { child } = c;
   const timeoutMs = options.readyTimeoutMs ?? READY_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     const fail = (why: string) => {
       cleanup();
       child.kill('SIGKILL');
-      reject(new CohortError(ErrorCode.INTERNAL, `${options.name} did not become ready: ${why}\nstderr:\n${errTail.slice(-2000)}`));
+      reject(new CohortError(ErrorCode.INTERNAL, `${options.name} did not become ready: ${why}\nstderr:\n${c.errTail().slice(-2000)}`));
     };
     const timer = setTimeout(() => fail(`no ready line within ${timeoutMs} ms`), timeoutMs);
     const onData = () => {
-      const match = ready.exec(out);
+      const match = ready.exec(c.out());
       if (!match) return;
       cleanup();
-      const spawned: Spawned = {
-        child,
-        pid: child.pid!,
-        name: options.name,
-        match,
-        stdout: () => out,
-        stderrTail: () => errTail,
-        exited,
-        kill: (signal) => {
-          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-        },
-        stop: async () => {
-          if (child.exitCode !== null || child.signalCode !== null) return;
-          child.kill('SIGCONT');
-          child.kill('SIGTERM');
-          const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-          await exited;
-          clearTimeout(timer);
-        },
-      };
-      resolve(spawned);
+      resolve(spawned(c, options.name, match));
     };
     const onExit = (code: number | null, signal: NodeJS.Signals | null) => fail(`exited early (code ${code}, signal ${signal})`);
     const cleanup = () => {

@@ -3,11 +3,15 @@
  * the stream breaks, because the coordinator restarted for instance, it
  * re-attaches to the same job id with backoff until `reattachTimeoutMs`.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CohortError, ErrorCode } from '@cohort/shared';
+import { Backoff, type BackoffOptions } from '@cohort/shared/internal';
 import type { JobReport } from '@cohort/coordinator';
 import { ApiClient } from './client.js';
 
 export const DEFAULT_REATTACH_TIMEOUT_MS = 60_000;
+/** Re-attach delays: 100 ms, doubling to at most 2 s, without jitter (one client per job). */
+const REATTACH_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 2000, jitter: false };
 
 export interface JobProgress {
   jobId: string;
@@ -55,6 +59,7 @@ export async function runJob(options: RunJobOptions): Promise<JobReport> {
 
   const deadlineMs = options.reattachTimeoutMs ?? DEFAULT_REATTACH_TIMEOUT_MS;
   let brokenSince: number | undefined;
+  const backoff = new Backoff(REATTACH_BACKOFF);
   for (let attempt = 0; attempt < 10_000; attempt++) {
     let report: JobReport | undefined;
     try {
@@ -78,7 +83,7 @@ export async function runJob(options: RunJobOptions): Promise<JobReport> {
         throw new CohortError(ErrorCode.CONNECT_FAILED, `lost the coordinator for over ${deadlineMs} ms while following job ${jobId}: ${e.message}`);
       }
       options.onReattach?.(attempt + 1, e);
-      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** Math.min(attempt, 5))));
+      await sleep(backoff.next());
     }
   }
   throw new CohortError(ErrorCode.CONNECT_FAILED, `gave up following job ${jobId}`);

@@ -26,7 +26,7 @@
  * Merge sums the results of the partitions that did not crash.
  */
 import { badInput, defineTask, type RunContext } from '@cohort/shared';
-import { checkPartitionCount, describe, inputObject, intField, partitionSet, sum } from './internal/input.js';
+import { describe, intField, partitionSet, splitInput, SUMMED } from './internal/input.js';
 
 const NAME = 'crash';
 const HOWS = ['exit', 'throw-timer', 'abort', 'oom', 'kill-agent', 'none'] as const;
@@ -49,8 +49,7 @@ export const CRASH_EXIT_CODE = 3;
 export default defineTask({
   name: NAME,
   split(input: unknown, n: number): CrashPart[] {
-    checkPartitionCount(NAME, n);
-    const obj = inputObject(NAME, input, `{how: ${HOWS.join('|')}, partitions?, value?}`);
+    const obj = splitInput(NAME, input, n, `{how: ${HOWS.join('|')}, partitions?, value?}`);
     const how = obj.how;
     if (!HOWS.includes(how as CrashHow)) {
       throw badInput(NAME, `how must be one of ${HOWS.join(', ')}, got ${describe(how)}`);
@@ -88,10 +87,7 @@ export default defineTask({
         throw badInput(NAME, `unknown crash ${describe(how)}`);
     }
   },
-  merge(results: number[]): number {
-    return sum(results);
-  },
-  profile: { isolation: 'auto' },
+  ...SUMMED,
 });
 
 /** Allocate small objects and strings, all retained, until the heap runs out. */

@@ -9,7 +9,7 @@
  * the partition input, by design. Merge sums.
  */
 import { CohortError, defineTask, ErrorCode, type RunContext } from '@cohort/shared';
-import { checkPartitionCount, inputObject, intField, sum } from './internal/input.js';
+import { intField, splitInput, SUMMED } from './internal/input.js';
 
 const NAME = 'flaky';
 
@@ -20,8 +20,7 @@ export interface FlakyPart {
 export default defineTask({
   name: NAME,
   split(input: unknown, n: number): FlakyPart[] {
-    checkPartitionCount(NAME, n);
-    const obj = inputObject(NAME, input, '{failAttempts?}', true);
+    const obj = splitInput(NAME, input, n, '{failAttempts?}', true);
     const failAttempts = intField(NAME, obj, 'failAttempts', { min: 0, max: 100, default: 1 });
     return new Array<FlakyPart>(n).fill({ failAttempts });
   },
@@ -33,8 +32,5 @@ export default defineTask({
     }
     return 1;
   },
-  merge(results: number[]): number {
-    return sum(results);
-  },
-  profile: { isolation: 'auto' },
+  ...SUMMED,
 });

@@ -9,23 +9,19 @@
  * merge sums them.
  */
 import { defineTask } from '@cohort/shared';
-import { checkPartitionCount, inputObject, intField, partitionSet, sum } from './internal/input.js';
+import { intField, partitionSet, splitInput, SUMMED } from './internal/input.js';
 import { burn, spinForever } from './internal/time.js';
 
 const NAME = 'hang';
 const MAX_MS = 86_400_000;
 
-export interface HangPart {
-  hang: boolean;
-  /** Spin this long; absent means forever. */
-  ms?: number;
-}
+/** A partition: whether it hangs, and for how long (`ms` absent: forever). */
+export type HangPart = { hang: boolean; ms?: number };
 
 export default defineTask({
   name: NAME,
   split(input: unknown, n: number): HangPart[] {
-    checkPartitionCount(NAME, n);
-    const obj = inputObject(NAME, input, '{partitions?, ms?}', true);
+    const obj = splitInput(NAME, input, n, '{partitions?, ms?}', true);
     const ms = obj.ms === undefined ? undefined : intField(NAME, obj, 'ms', { min: 0, max: MAX_MS });
     const hanging = partitionSet(NAME, obj, 'partitions', n, 'all');
     return Array.from({ length: n }, (_, i) => {
@@ -40,8 +36,5 @@ export default defineTask({
     }
     return 1;
   },
-  merge(results: number[]): number {
-    return sum(results);
-  },
-  profile: { isolation: 'auto' },
+  ...SUMMED,
 });

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { badInput, defineTask } from '@cohort/shared';
-import { checkPartitionCount, describe, inputObject, intField } from './internal/input.js';
+import { describe, intField, splitInput } from './internal/input.js';
 
 const NAME = 'hash';
 const MAX_SEED_LENGTH = 1024;
@@ -31,8 +31,7 @@ export function sha256Chain(text: string, rounds: number): string {
 export default defineTask({
   name: NAME,
   split(input: unknown, n: number): HashPart[] {
-    checkPartitionCount(NAME, n);
-    const obj = inputObject(NAME, input, '{seed: string, rounds: integer}');
+    const obj = splitInput(NAME, input, n, '{seed: string, rounds: integer}');
     const seed = obj.seed;
     if (typeof seed !== 'string' || seed.length > MAX_SEED_LENGTH) {
       throw badInput(NAME, `seed must be a string of at most ${MAX_SEED_LENGTH} characters, got ${describe(seed)}`);

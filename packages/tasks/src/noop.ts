@@ -6,22 +6,18 @@
  * partition returns 1, so merge (a sum) is the number of partitions run.
  */
 import { defineTask } from '@cohort/shared';
-import { checkPartitionCount, inputObject, sum } from './internal/input.js';
+import { splitInput, SUMMED } from './internal/input.js';
 
 const NAME = 'noop';
 
 export default defineTask({
   name: NAME,
   split(input: unknown, n: number): null[] {
-    checkPartitionCount(NAME, n);
-    inputObject(NAME, input, '(or nothing); it is ignored', true);
+    splitInput(NAME, input, n, '(or nothing); it is ignored', true);
     return new Array<null>(n).fill(null);
   },
   run(): number {
     return 1;
   },
-  merge(results: number[]): number {
-    return sum(results);
-  },
-  profile: { isolation: 'auto' },
+  ...SUMMED,
 });

@@ -9,7 +9,7 @@
  * depends on its input alone. Merge returns `{pi, samples, hits}`.
  */
 import { defineTask } from '@cohort/shared';
-import { checkPartitionCount, inputObject, intField } from './internal/input.js';
+import { intField, splitInput } from './internal/input.js';
 
 const NAME = 'pi';
 const SEED_STRIDE = 100_003;
@@ -47,8 +47,7 @@ function seed32(seed: number): number {
 export default defineTask({
   name: NAME,
   split(input: unknown, n: number): PiPart[] {
-    checkPartitionCount(NAME, n);
-    const obj = inputObject(NAME, input, '{samples, seed?}');
+    const obj = splitInput(NAME, input, n, '{samples, seed?}');
     const samples = intField(NAME, obj, 'samples', { min: 1, max: Number.MAX_SAFE_INTEGER });
     const seed = intField(NAME, obj, 'seed', { min: 0, max: 2 ** 32 - 1, default: 1 });
     const count = Math.min(n, samples);

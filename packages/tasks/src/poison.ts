@@ -7,20 +7,17 @@
  * same way on every attempt; the others return 1. Merge sums.
  */
 import { defineTask } from '@cohort/shared';
-import { checkPartitionCount, inputObject, partitionSet, sum } from './internal/input.js';
+import { partitionSet, splitInput, SUMMED } from './internal/input.js';
 
 const NAME = 'poison';
 
-export interface PoisonPart {
-  index: number;
-  bad: boolean;
-}
+/** A partition: its index, and whether it fails. */
+export type PoisonPart = { index: number; bad: boolean };
 
 export default defineTask({
   name: NAME,
   split(input: unknown, n: number): PoisonPart[] {
-    checkPartitionCount(NAME, n);
-    const obj = inputObject(NAME, input, '{bad: number[]}');
+    const obj = splitInput(NAME, input, n, '{bad: number[]}');
     const bad = partitionSet(NAME, obj, 'bad', n, 'required');
     return Array.from({ length: n }, (_, index) => ({ index, bad: bad.has(index) }));
   },
@@ -28,8 +25,5 @@ export default defineTask({
     if (part.bad) throw new Error(`poison partition ${part.index}`);
     return 1;
   },
-  merge(results: number[]): number {
-    return sum(results);
-  },
-  profile: { isolation: 'auto' },
+  ...SUMMED,
 });

@@ -8,7 +8,7 @@
  * its count; merge sums them.
  */
 import { defineTask, splitRange } from '@cohort/shared';
-import { checkPartitionCount, inputObject, intField, sum } from './internal/input.js';
+import { intField, splitInput, SUMMED } from './internal/input.js';
 import { countPrimes } from './internal/prime-sieve.js';
 
 const NAME = 'primes';
@@ -34,8 +34,7 @@ export const PRIME_COUNTS: ReadonlyArray<{ readonly from: number; readonly to: n
 export default defineTask({
   name: NAME,
   split(input: unknown, n: number): PrimesInput[] {
-    checkPartitionCount(NAME, n);
-    const obj = inputObject(NAME, input, '{from, to} with 0 ≤ from ≤ to ≤ 2^31');
+    const obj = splitInput(NAME, input, n, '{from, to} with 0 ≤ from ≤ to ≤ 2^31');
     const from = intField(NAME, obj, 'from', { min: 0, max: MAX });
     const to = intField(NAME, obj, 'to', { min: from, max: MAX });
     return splitRange(from, to, Math.max(1, Math.min(n, to - from)));
@@ -43,8 +42,5 @@ export default defineTask({
   run(part: PrimesInput): number {
     return countPrimes(part.from, part.to);
   },
-  merge(results: number[]): number {
-    return sum(results);
-  },
-  profile: { isolation: 'auto' },
+  ...SUMMED,
 });

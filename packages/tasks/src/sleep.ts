@@ -8,7 +8,7 @@
  * merge sums them.
  */
 import { badInput, defineTask } from '@cohort/shared';
-import { checkPartitionCount, describe, inputObject, intField, sum } from './internal/input.js';
+import { describe, intField, splitInput, SUMMED } from './internal/input.js';
 import { burn, sleep } from './internal/time.js';
 
 const NAME = 'sleep';
@@ -22,8 +22,7 @@ export interface SleepInput {
 export default defineTask({
   name: NAME,
   split(input: unknown, n: number): SleepInput[] {
-    checkPartitionCount(NAME, n);
-    const obj = inputObject(NAME, input, `{ms, busy?} with 0 ≤ ms ≤ ${MAX_MS}`);
+    const obj = splitInput(NAME, input, n, `{ms, busy?} with 0 ≤ ms ≤ ${MAX_MS}`);
     const ms = intField(NAME, obj, 'ms', { min: 0, max: MAX_MS });
     if (obj.busy !== undefined && typeof obj.busy !== 'boolean') {
       throw badInput(NAME, `busy must be a boolean, got ${describe(obj.busy)}`);
@@ -36,8 +35,5 @@ export default defineTask({
     else await sleep(part.ms);
     return part.ms;
   },
-  merge(results: number[]): number {
-    return sum(results);
-  },
-  profile: { isolation: 'auto' },
+  ...SUMMED,
 });

@@ -10,7 +10,7 @@
  * its own index; merge returns the number of results.
  */
 import { defineTask, type RunContext } from '@cohort/shared';
-import { checkPartitionCount, inputObject, intField, partitionSet } from './internal/input.js';
+import { intField, partitionSet, splitInput } from './internal/input.js';
 import { sleep } from './internal/time.js';
 
 const NAME = 'slow';
@@ -27,8 +27,7 @@ export interface SlowPart {
 export default defineTask({
   name: NAME,
   split(input: unknown, n: number): SlowPart[] {
-    checkPartitionCount(NAME, n);
-    const obj = inputObject(NAME, input, '{ms, slow: number[], slowMs}');
+    const obj = splitInput(NAME, input, n, '{ms, slow: number[], slowMs}');
     const ms = intField(NAME, obj, 'ms', { min: 0, max: MAX_MS });
     const slowMs = intField(NAME, obj, 'slowMs', { min: 0, max: MAX_MS });
     const slow = partitionSet(NAME, obj, 'slow', n, 'required');

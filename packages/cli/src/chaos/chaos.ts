@@ -11,6 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import type { JobReport } from '@cohort/coordinator';
+import { deferred } from '@cohort/shared/internal';
 import { startLocalCluster, type LocalCluster } from '../local-cluster.js';
 import { runJob } from '../run-job.js';
 import { ALLOWED_FAILURES, mainJob, poisonJob, slotCrashJob, type ChaosJob } from './catalogue.js';
@@ -100,14 +101,13 @@ async function round(ctx: FaultContext, report: ChaosReport): Promise<JobOutcome
   if (rng.next() < 0.2) side.push(poisonJob(rng)), report.faults.poison++;
   const faults: Array<{ kind: FaultKind; atMs: number }> = [];
   for (let i = rng.int(1, 3); i > 0; i--) faults.push({ kind: pickFault(rng), atMs: rng.int(50, 1500) });
-  let ready!: () => void;
-  const idKnown = new Promise<void>((resolve) => (ready = resolve));
+  const idKnown = deferred();
   const mainRun = runOne(cluster, main, (jobId) => {
     ctx.job = { jobId, partitions: main.partitions };
-    ready();
+    idKnown.resolve();
   });
   const sideRuns = side.map((job) => runOne(cluster, job));
-  await Promise.race([idKnown, mainRun]);
+  await Promise.race([idKnown.promise, mainRun]);
   const injected = (async () => {
     for (const f of faults.sort((a, b) => a.atMs - b.atMs)) {
       await new Promise((r) => setTimeout(r, f.atMs));

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { startAgent } from '@cohort/agent';
 import { printable, removeSecrets, resolveAgentToken, type AgentMode } from '@cohort/shared';
-import { COMMON_FLAGS, intFlag, loggerFlag, secretFlag } from '../args.js';
+import { COMMON_FLAGS, CONNECT_FLAGS, intOptions, loggerFlag, secretFlag, stringFlags } from '../args.js';
 
 export const AGENT_HELP = `cohort agent --connect ws://HOST:PORT [--token T | --token-file F] [--tasks-dir DIR]...
     [--mode auto|threads|processes] [--slots N] [--name NAME] [--heap-limit-mb 512] [--drain-grace-ms 30000] [--log-level info]
@@ -10,23 +10,20 @@ export const AGENT_HELP = `cohort agent --connect ws://HOST:PORT [--token T | --
   The token may also come from COHORT_AGENT_TOKEN or COHORT_TOKEN; --token-file keeps it out of the
   agent's environment (which its process slots could read). Slots never see it.`;
 
+/** The integer flags, in the order they are checked, with the option each sets. */
+const INT_FLAGS = { slots: 'slots', 'heap-limit-mb': 'heapLimitMb', 'drain-grace-ms': 'drainGraceMs' } as const;
+
+const FLAGS = {
+  ...CONNECT_FLAGS,
+  'tasks-dir': { type: 'string', multiple: true },
+  mode: { type: 'string' },
+  name: { type: 'string' },
+  ...stringFlags(INT_FLAGS),
+  ...COMMON_FLAGS,
+} as const;
+
 export async function agentCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      connect: { type: 'string' },
-      token: { type: 'string' },
-      'token-file': { type: 'string' },
-      'tasks-dir': { type: 'string', multiple: true },
-      mode: { type: 'string' },
-      slots: { type: 'string' },
-      name: { type: 'string' },
-      'heap-limit-mb': { type: 'string' },
-      'drain-grace-ms': { type: 'string' },
-      ...COMMON_FLAGS,
-    },
-    strict: true,
-  });
+  const { values } = parseArgs({ args: argv, options: FLAGS, strict: true });
   if (values.help) {
     process.stdout.write(`${AGENT_HELP}\n`);
     return 0;
@@ -39,10 +36,8 @@ export async function agentCommand(argv: string[]): Promise<number> {
     ...(token !== undefined && { token }),
     ...(values['tasks-dir'] !== undefined && { tasksDirs: values['tasks-dir'] }),
     ...(values.mode !== undefined && { mode: values.mode as AgentMode }),
-    ...(values.slots !== undefined && { slots: intFlag('slots', values.slots)! }),
     ...(values.name !== undefined && { name: values.name }),
-    ...(values['heap-limit-mb'] !== undefined && { heapLimitMb: intFlag('heap-limit-mb', values['heap-limit-mb'])! }),
-    ...(values['drain-grace-ms'] !== undefined && { drainGraceMs: intFlag('drain-grace-ms', values['drain-grace-ms'])! }),
+    ...intOptions(values, INT_FLAGS),
     logger: loggerFlag(values['log-level'], 'agent'),
   });
   let announced = false;

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { startCoordinator } from '@cohort/coordinator';
+import { startCoordinator, type Coordinator, type CoordinatorOptions } from '@cohort/coordinator';
 import { removeSecrets } from '@cohort/shared';
-import { COMMON_FLAGS, intFlag, loggerFlag, numberFlag, secretFlag } from '../args.js';
+import { COMMON_FLAGS, intOptions, loggerFlag, numberFlag, secretFlag, stringFlags } from '../args.js';
 
 export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7070] [--token T | --token-file F]
     [--agent-token T | --agent-token-file F] [--tasks-dir DIR]... [--heartbeat-ms 500] [--heartbeat-timeout-ms 2000] [--max-attempts 3]
@@ -18,35 +18,40 @@ export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7
   A connection must send its request head within --headers-timeout-ms (the idle limit).
   Exits 1 at once with LISTEN_FAILED if the address cannot be bound.`;
 
+/** The integer flags, in the order they are checked, with the option each sets. */
+const INT_FLAGS = {
+  port: 'port',
+  'heartbeat-ms': 'heartbeatMs',
+  'heartbeat-timeout-ms': 'heartbeatTimeoutMs',
+  'max-attempts': 'maxAttempts',
+  'max-payload-bytes': 'maxPayloadBytes',
+  'max-body-bytes': 'maxBodyBytes',
+  'headers-timeout-ms': 'headersTimeoutMs',
+  'request-timeout-ms': 'requestTimeoutMs',
+  'keep-alive-timeout-ms': 'keepAliveTimeoutMs',
+  'max-pending-connections': 'maxPendingConnections',
+} as const;
+
+const FLAGS = {
+  host: { type: 'string' },
+  token: { type: 'string' },
+  'token-file': { type: 'string' },
+  'agent-token': { type: 'string' },
+  'agent-token-file': { type: 'string' },
+  'tasks-dir': { type: 'string', multiple: true },
+  'state-dir': { type: 'string' },
+  'journal-recover': { type: 'boolean' },
+  'no-speculation': { type: 'boolean' },
+  'speculation-quantile': { type: 'string' },
+  'speculation-multiplier': { type: 'string' },
+  ...stringFlags(INT_FLAGS),
+  ...COMMON_FLAGS,
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof FLAGS; strict: true }>>['values'];
+
 export async function coordinatorCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      token: { type: 'string' },
-      'token-file': { type: 'string' },
-      'agent-token': { type: 'string' },
-      'agent-token-file': { type: 'string' },
-      'tasks-dir': { type: 'string', multiple: true },
-      'heartbeat-ms': { type: 'string' },
-      'heartbeat-timeout-ms': { type: 'string' },
-      'max-attempts': { type: 'string' },
-      'state-dir': { type: 'string' },
-      'journal-recover': { type: 'boolean' },
-      'max-payload-bytes': { type: 'string' },
-      'max-body-bytes': { type: 'string' },
-      'headers-timeout-ms': { type: 'string' },
-      'request-timeout-ms': { type: 'string' },
-      'keep-alive-timeout-ms': { type: 'string' },
-      'max-pending-connections': { type: 'string' },
-      'no-speculation': { type: 'boolean' },
-      'speculation-quantile': { type: 'string' },
-      'speculation-multiplier': { type: 'string' },
-      ...COMMON_FLAGS,
-    },
-    strict: true,
-  });
+  const { values } = parseArgs({ args: argv, options: FLAGS, strict: true });
   if (values.help) {
     process.stdout.write(`${COORDINATOR_HELP}\n`);
     return 0;
@@ -55,31 +60,32 @@ export async function coordinatorCommand(argv: string[]): Promise<number> {
   const agentToken = secretFlag('agent-token', values['agent-token'], 'agent-token-file', values['agent-token-file']) ?? process.env.COHORT_AGENT_TOKEN;
   // Read once; nothing this process starts or loads (task code in split and merge) finds them in the environment.
   removeSecrets(process.env);
-  const coordinator = await startCoordinator({
+  const coordinator = await startCoordinator(coordinatorOptions(values, token, agentToken));
+  process.stdout.write(`cohort coordinator listening on ${coordinator.url}\n`);
+  return untilStopped(coordinator);
+}
+
+/** Flags → the options startCoordinator takes. */
+function coordinatorOptions(values: Values, token: string | undefined, agentToken: string | undefined): CoordinatorOptions {
+  return {
     ...(values.host !== undefined && { host: values.host }),
-    ...(values.port !== undefined && { port: intFlag('port', values.port)! }),
     ...(token !== undefined && { token }),
     ...(agentToken !== undefined && { agentToken }),
     ...(values['tasks-dir'] !== undefined && { tasksDirs: values['tasks-dir'] }),
-    ...(values['heartbeat-ms'] !== undefined && { heartbeatMs: intFlag('heartbeat-ms', values['heartbeat-ms'])! }),
-    ...(values['heartbeat-timeout-ms'] !== undefined && { heartbeatTimeoutMs: intFlag('heartbeat-timeout-ms', values['heartbeat-timeout-ms'])! }),
-    ...(values['max-attempts'] !== undefined && { maxAttempts: intFlag('max-attempts', values['max-attempts'])! }),
     ...(values['state-dir'] !== undefined && { stateDir: values['state-dir'] }),
     ...(values['journal-recover'] && { journalRecover: true }),
-    ...(values['max-payload-bytes'] !== undefined && { maxPayloadBytes: intFlag('max-payload-bytes', values['max-payload-bytes'])! }),
-    ...(values['max-body-bytes'] !== undefined && { maxBodyBytes: intFlag('max-body-bytes', values['max-body-bytes'])! }),
-    ...(values['headers-timeout-ms'] !== undefined && { headersTimeoutMs: intFlag('headers-timeout-ms', values['headers-timeout-ms'])! }),
-    ...(values['request-timeout-ms'] !== undefined && { requestTimeoutMs: intFlag('request-timeout-ms', values['request-timeout-ms'])! }),
-    ...(values['keep-alive-timeout-ms'] !== undefined && { keepAliveTimeoutMs: intFlag('keep-alive-timeout-ms', values['keep-alive-timeout-ms'])! }),
-    ...(values['max-pending-connections'] !== undefined && { maxPendingConnections: intFlag('max-pending-connections', values['max-pending-connections'])! }),
+    ...intOptions(values, INT_FLAGS),
     speculation: {
       ...(values['no-speculation'] && { enabled: false }),
       ...(values['speculation-quantile'] !== undefined && { quantile: numberFlag('speculation-quantile', values['speculation-quantile']) }),
       ...(values['speculation-multiplier'] !== undefined && { multiplier: numberFlag('speculation-multiplier', values['speculation-multiplier']) }),
     },
     logger: loggerFlag(values['log-level'], 'coordinator'),
-  });
-  process.stdout.write(`cohort coordinator listening on ${coordinator.url}\n`);
+  };
+}
+
+/** Serve until SIGTERM or SIGINT (exit 0), or until stopped from inside (exit with process.exitCode). */
+function untilStopped(coordinator: Coordinator): Promise<number> {
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       process.stderr.write(`${JSON.stringify({ time: Date.now(), level: 'info', msg: 'signal received', signal, component: 'coordinator' })}\n`);

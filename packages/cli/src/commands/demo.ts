@@ -9,13 +9,17 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { printable, type AgentMode } from '@cohort/shared';
 import { COMMON_FLAGS, intFlag } from '../args.js';
-import { startLocalCluster, defaultLogDir } from '../local-cluster.js';
-import { runJob } from '../run-job.js';
 import { capacityModel, steadyRates } from '../capacity.js';
+import { DEMO_DOCKER_HELP, dockerDemo } from '../demo/docker.js';
+import { startLocalCluster, defaultLogDir, type AgentSpec, type LocalCluster } from '../local-cluster.js';
+import type { AgentProcess } from '../processes.js';
+import { DEFAULT_REATTACH_TIMEOUT_MS } from '../run-job.js';
+import { watchWithFault, type WatchedRun } from '../watched-run.js';
 
 export const DEMO_HELP = `cohort demo [--agents 3] [--json]
   Starts a coordinator and agents on 127.0.0.1, runs primes in [0, 2e9) in 60 partitions,
-  SIGKILLs one agent at about 40% progress, and checks the result (98222287).`;
+  SIGKILLs one agent at about 40% progress, and checks the result (98222287).
+${DEMO_DOCKER_HELP}`;
 
 export const DEMO_RANGE = { from: 0, to: 2_000_000_000 };
 /** π(2·10^9), checked against the primes task at build time (test/demo.test.ts). */
@@ -24,7 +28,25 @@ export const DEMO_PARTITIONS = 60;
 export const KILL_AT = 0.4;
 const MODES: AgentMode[] = ['threads', 'processes', 'auto'];
 
+type Say = (line: string) => void;
+
+interface Victim {
+  agent: AgentProcess;
+  spec: AgentSpec;
+}
+
+/** What the kill cost, as the demo measured it. */
+interface KillRun {
+  run: WatchedRun;
+  killedAt: number;
+  doneAtKill: number;
+  lostAt: number;
+  requeued: number;
+}
+
+/** `cohort demo [--docker]`: the embedded demo, or with --docker the compose one (../demo/docker.ts). */
 export async function demoCommand(argv: string[]): Promise<number> {
+  if (argv.includes('--docker')) return dockerDemo(argv.filter((a) => a !== '--docker'));
   const { values } = parseArgs({ args: argv, options: { agents: { type: 'string' }, json: { type: 'boolean' }, ...COMMON_FLAGS }, strict: true });
   if (values.help) {
     process.stdout.write(`${DEMO_HELP}\n`);
@@ -32,7 +54,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   }
   const count = intFlag('agents', values.agents) ?? 3;
   if (count < 2 || count > 16) throw new Error('--agents must be 2 to 16 (one is killed)');
-  const say = (line: string) => {
+  const say: Say = (line) => {
     if (!values.json) process.stdout.write(`${line}\n`);
   };
   const cpus = os.availableParallelism();
@@ -42,62 +64,20 @@ export async function demoCommand(argv: string[]): Promise<number> {
   say(`cohort demo: a coordinator and ${count} agents on 127.0.0.1, ${slots} slot(s) each, on a ${cpus}-CPU host`);
   const cluster = await startLocalCluster({ agents: specs, logDir });
   try {
-    say(`  coordinator ${cluster.url} (pid ${cluster.coordinator.pid}); token in a 0600 file (--token-file), never on a command line nor in an environment`);
-    const agents = [...cluster.agents].sort((a, b) => a.name.localeCompare(b.name));
-    const specOf = (name: string) => specs.find((s) => s.name === name)!;
-    for (const a of agents) say(`  ${a.name}: mode ${specOf(a.name).mode}, pid ${a.pid}, session ${a.sessionId}`);
-    // The second agent (mode processes): its slot children are orphaned by the kill and must not matter.
-    const victim = agents[1]!;
-    const victimSpec = specOf(victim.name);
-    say(`job: count primes in [${DEMO_RANGE.from}, ${DEMO_RANGE.to}) in ${DEMO_PARTITIONS} partitions; SIGKILL ${victim.name} at ${KILL_AT * 100}%`);
-
-    const samples: Array<[t: number, done: number]> = [];
-    let killedAt = 0;
-    let doneAtKill = 0;
-    let lostAt = 0;
-    let requeued = 0;
-    const report = await runJob({
-      url: cluster.url,
-      token: cluster.token,
-      task: 'primes',
-      input: DEMO_RANGE,
-      partitions: DEMO_PARTITIONS,
-      onProgress: (p) => {
-        samples.push([Date.now(), p.done]);
-        if (killedAt === 0 && p.done >= KILL_AT * p.total) {
-          killedAt = Date.now();
-          doneAtKill = p.done;
-          victim.kill('SIGKILL');
-          say(`  ${p.done}/${p.total} done → SIGKILL ${victim.name} (pid ${victim.pid}, mode ${victimSpec.mode})`);
-        }
-      },
-      onCluster: (e) => {
-        if (e.kind === 'agent-lost' && e.agent === victim.name) {
-          lostAt = Date.now();
-          requeued = e.requeued as number;
-          say(`  coordinator: ${victim.name} lost (${printable(e.reason)}) ${lostAt - killedAt} ms after the kill; ${printable(requeued)} partition(s) requeued`);
-        }
-      },
-    });
-    const endedAt = Date.now();
-    const correct = report.status === 'succeeded' && report.result === DEMO_EXPECTED;
-    samples.push([endedAt, report.partitions]);
-    const { before, after } = steadyRates(samples, killedAt, report.partitions);
-    const model = capacityModel(specs.map((s) => s.slots), specs.indexOf(victimSpec), cpus);
-    say(`result ${printable(report.result)} — ${correct ? 'correct' : 'WRONG'} (expected ${DEMO_EXPECTED}); status ${printable(report.status)} in ${report.durationMs} ms`);
-    say(`attempts ${report.attempts} for ${report.partitions} partitions (${report.attempts - report.partitions} extra), requeued ${report.requeued}, duplicates ${report.duplicates}`);
-    say(`modes: ${printable(Object.entries(report.modeReasons).map(([k, v]) => `${k} ${v}`).join(', '))}`);
-    say(`throughput (steady windows, 10%→kill and kill→90%): ${before.toFixed(1)} partitions/s before, ${after.toFixed(1)} after (${((100 * after) / before).toFixed(0)}% of before)`);
-    say(`capacity lost: ${model.slotsLost} of ${model.slotsBefore} slots; these agents share ${cpus} CPUs, so usable capacity goes from ${model.usableBefore} to ${model.usableAfter} CPUs: predicted ${(100 * model.predictedRatio).toFixed(0)}% of before`);
+    const victim = introduce(cluster, specs, say);
+    const kill = await runWithKill(cluster, victim, say);
+    const correct = kill.run.report.status === 'succeeded' && kill.run.report.result === DEMO_EXPECTED;
+    const throughput = summarize(kill, correct, specs.map((s) => s.slots), specs.indexOf(victim.spec), cpus, say);
     say(`logs: ${logDir}`);
     if (values.json) {
+      const { run, killedAt, doneAtKill, lostAt, requeued } = kill;
       process.stdout.write(
         `${JSON.stringify({
           correct,
           expected: DEMO_EXPECTED,
-          killed: { agent: victim.name, mode: victimSpec.mode, pid: victim.pid, atDone: doneAtKill, detectedMs: lostAt ? lostAt - killedAt : null, requeued },
-          throughput: { before, after, ratio: after / before, predictedRatio: model.predictedRatio },
-          report,
+          killed: { agent: victim.agent.name, mode: victim.spec.mode, pid: victim.agent.pid, atDone: doneAtKill, detectedMs: lostAt ? lostAt - killedAt : null, requeued },
+          throughput,
+          report: run.report,
           logDir,
         })}\n`,
       );
@@ -106,4 +86,60 @@ export async function demoCommand(argv: string[]): Promise<number> {
   } finally {
     await cluster.stop();
   }
+}
+
+/** Name the cluster's processes and the job, and pick the victim: the second agent (mode processes), whose orphaned slot children must not matter. */
+function introduce(cluster: LocalCluster, specs: AgentSpec[], say: Say): Victim {
+  say(`  coordinator ${cluster.url} (pid ${cluster.coordinator.pid}); token in a 0600 file (--token-file), never on a command line nor in an environment`);
+  const agents = [...cluster.agents].sort((a, b) => a.name.localeCompare(b.name));
+  const specOf = (name: string) => specs.find((s) => s.name === name)!;
+  for (const a of agents) say(`  ${a.name}: mode ${specOf(a.name).mode}, pid ${a.pid}, session ${a.sessionId}`);
+  const victim = { agent: agents[1]!, spec: specOf(agents[1]!.name) };
+  say(`job: count primes in [${DEMO_RANGE.from}, ${DEMO_RANGE.to}) in ${DEMO_PARTITIONS} partitions; SIGKILL ${victim.agent.name} at ${KILL_AT * 100}%`);
+  return victim;
+}
+
+/** The primes job, with a SIGKILL of the victim at KILL_AT, telling each step as it happens. */
+async function runWithKill(cluster: LocalCluster, victim: Victim, say: Say): Promise<KillRun> {
+  const { agent } = victim;
+  let doneAtKill = 0;
+  let lostAt = 0;
+  let requeued = 0;
+  const fault = watchWithFault(
+    cluster,
+    { task: 'primes', input: DEMO_RANGE, partitions: DEMO_PARTITIONS },
+    {
+      when: (p) => p.done >= KILL_AT * p.total,
+      inject: (p) => {
+        doneAtKill = p.done;
+        agent.kill('SIGKILL');
+        say(`  ${p.done}/${p.total} done → SIGKILL ${agent.name} (pid ${agent.pid}, mode ${victim.spec.mode})`);
+      },
+    },
+    {
+      reattachTimeoutMs: DEFAULT_REATTACH_TIMEOUT_MS,
+      onCluster: (e) => {
+        if (e.kind === 'agent-lost' && e.agent === agent.name) {
+          lostAt = e.receivedAt;
+          requeued = e.requeued as number;
+          say(`  coordinator: ${agent.name} lost (${printable(e.reason)}) ${lostAt - fault.injectedAt()} ms after the kill; ${printable(requeued)} partition(s) requeued`);
+        }
+      },
+    },
+  );
+  const run = await fault.run;
+  return { run, killedAt: fault.injectedAt(), doneAtKill, lostAt, requeued };
+}
+
+/** The figures: result, attempts, modes, throughput before and after the kill beside the capacity model. */
+function summarize(kill: KillRun, correct: boolean, slotsPerAgent: number[], victimIndex: number, cpus: number, say: Say) {
+  const { report, samples, endedAt } = kill.run;
+  const { before, after } = steadyRates([...samples, [endedAt, report.partitions]], kill.killedAt, report.partitions);
+  const model = capacityModel(slotsPerAgent, victimIndex, cpus);
+  say(`result ${printable(report.result)} — ${correct ? 'correct' : 'WRONG'} (expected ${DEMO_EXPECTED}); status ${printable(report.status)} in ${report.durationMs} ms`);
+  say(`attempts ${report.attempts} for ${report.partitions} partitions (${report.attempts - report.partitions} extra), requeued ${report.requeued}, duplicates ${report.duplicates}`);
+  say(`modes: ${printable(Object.entries(report.modeReasons).map(([k, v]) => `${k} ${v}`).join(', '))}`);
+  say(`throughput (steady windows, 10%→kill and kill→90%): ${before.toFixed(1)} partitions/s before, ${after.toFixed(1)} after (${((100 * after) / before).toFixed(0)}% of before)`);
+  say(`capacity lost: ${model.slotsLost} of ${model.slotsBefore} slots; these agents share ${cpus} CPUs, so usable capacity goes from ${model.usableBefore} to ${model.usableAfter} CPUs: predicted ${(100 * model.predictedRatio).toFixed(0)}% of before`);
+  return { before, after, ratio: after / before, predictedRatio: model.predictedRatio };
 }

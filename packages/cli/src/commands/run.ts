@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CohortError, ErrorCode, printable, resolveToken } from '@cohort/shared';
-import { COMMON_FLAGS, intFlag, jsonFlag, secretFlag } from '../args.js';
+import type { JobReport } from '@cohort/coordinator';
+import { COMMON_FLAGS, CONNECT_FLAGS, intOptions, jsonFlag, secretFlag, stringFlags } from '../args.js';
 import { ProgressView } from '../progress-view.js';
 import { runJob } from '../run-job.js';
 
@@ -12,24 +13,20 @@ export const RUN_HELP = `cohort run TASK --connect ws://HOST:PORT [--token T | -
   --json prints exactly one JSON object on stdout:
     {jobId, task, status, result, partitions, durationMs, attempts, duplicates, agents, error?}`;
 
+/** The integer flags, in the order they are checked, with the option each sets. */
+const INT_FLAGS = { partitions: 'partitions', 'timeout-ms': 'timeoutMs', 'max-attempts': 'maxAttempts' } as const;
+
+const FLAGS = {
+  ...CONNECT_FLAGS,
+  input: { type: 'string' },
+  attach: { type: 'string' },
+  json: { type: 'boolean' },
+  ...stringFlags(INT_FLAGS),
+  ...COMMON_FLAGS,
+} as const;
+
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      connect: { type: 'string' },
-      token: { type: 'string' },
-      'token-file': { type: 'string' },
-      input: { type: 'string' },
-      partitions: { type: 'string' },
-      'timeout-ms': { type: 'string' },
-      'max-attempts': { type: 'string' },
-      attach: { type: 'string' },
-      json: { type: 'boolean' },
-      ...COMMON_FLAGS,
-    },
-    strict: true,
-  });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: FLAGS, strict: true });
   if (values.help) {
     process.stdout.write(`${RUN_HELP}\n`);
     return 0;
@@ -43,9 +40,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     token: resolveToken(secretFlag('token', values.token, 'token-file', values['token-file'])),
     ...(task !== undefined && { task }),
     input: jsonFlag('input', values.input),
-    ...(values.partitions !== undefined && { partitions: intFlag('partitions', values.partitions)! }),
-    ...(values['timeout-ms'] !== undefined && { timeoutMs: intFlag('timeout-ms', values['timeout-ms'])! }),
-    ...(values['max-attempts'] !== undefined && { maxAttempts: intFlag('max-attempts', values['max-attempts'])! }),
+    ...intOptions(values, INT_FLAGS),
     ...(values.attach !== undefined && { attach: values.attach }),
     onSubmitted: (r) => {
       if (!values.json) view.event(`submitted ${printable(r.jobId)}: ${printable(r.task)}, ${printable(r.partitions)} partitions`);
@@ -58,7 +53,14 @@ export async function runCommand(argv: string[]): Promise<number> {
     onReattach: (n, err) => view.event(`lost the coordinator (${err.code}); re-attaching (try ${n})`),
   });
   view.end();
-  const summary = {
+  if (values.json) process.stdout.write(`${JSON.stringify(summary(report))}\n`);
+  else printReport(report);
+  return report.status === 'succeeded' ? 0 : 1;
+}
+
+/** The one JSON object `--json` prints. */
+function summary(report: JobReport) {
+  return {
     jobId: report.jobId,
     task: report.task,
     status: report.status,
@@ -70,17 +72,15 @@ export async function runCommand(argv: string[]): Promise<number> {
     agents: report.agents,
     ...(report.error && { error: report.error }),
   };
-  if (values.json) {
-    process.stdout.write(`${JSON.stringify(summary)}\n`);
-  } else {
-    const rate = report.durationMs > 0 ? Math.round((report.partitions * 1000) / report.durationMs) : 0;
-    process.stdout.write(`${printable(report.jobId)} ${printable(report.status)} in ${printable(report.durationMs)} ms (${rate} partitions/s)\n`);
-    if (report.status === 'succeeded') process.stdout.write(`result: ${JSON.stringify(report.result)}\n`);
-    process.stdout.write(`partitions ${printable(report.partitions)}, attempts ${printable(report.attempts)}, duplicates ${printable(report.duplicates)}, requeued ${printable(report.requeued)}\n`);
-    for (const [name, share] of Object.entries(report.agents)) {
-      process.stdout.write(`  ${printable(name)}: ${printable(share.partitions)} partitions (${printable(share.thread)} on threads, ${printable(share.process)} in processes)\n`);
-    }
-    if (report.error) process.stdout.write(`error ${printable(report.error.code)}: ${printable(report.error.message)}\n`);
+}
+
+function printReport(report: JobReport): void {
+  const rate = report.durationMs > 0 ? Math.round((report.partitions * 1000) / report.durationMs) : 0;
+  process.stdout.write(`${printable(report.jobId)} ${printable(report.status)} in ${printable(report.durationMs)} ms (${rate} partitions/s)\n`);
+  if (report.status === 'succeeded') process.stdout.write(`result: ${JSON.stringify(report.result)}\n`);
+  process.stdout.write(`partitions ${printable(report.partitions)}, attempts ${printable(report.attempts)}, duplicates ${printable(report.duplicates)}, requeued ${printable(report.requeued)}\n`);
+  for (const [name, share] of Object.entries(report.agents)) {
+    process.stdout.write(`  ${printable(name)}: ${printable(share.partitions)} partitions (${printable(share.thread)} on threads, ${printable(share.process)} in processes)\n`);
   }
-  return report.status === 'succeeded' ? 0 : 1;
+  if (report.error) process.stdout.write(`error ${printable(report.error.code)}: ${printable(report.error.message)}\n`);
 }

@@ -15,7 +15,8 @@ import { HEADER_BYTES, JOURNAL_FILE, scanJournal, type JobReport } from '@cohort
 import { ErrorCode } from '@cohort/shared';
 import { ApiClient } from '../client.js';
 import { runCohort } from '../processes.js';
-import { drillCluster, watchedRun, type WatchedRun } from './fault-run.js';
+import { watchJob, type WatchedRun } from '../watched-run.js';
+import { drillCluster } from './fault-run.js';
 import type { DrillOptions, DrillResult } from './types.js';
 
 const SLEEP_MS = 20;
@@ -46,7 +47,7 @@ export async function corruptJournal(options: DrillOptions): Promise<DrillResult
     const partitions = options.agents * 4;
     const job = { task: 'sleep', input: { ms: SLEEP_MS }, partitions };
     const expected = partitions * SLEEP_MS;
-    const acknowledged = [await watchedRun(c, job), await watchedRun(c, job)];
+    const acknowledged = [await watchJob(c, job), await watchJob(c, job)];
     await c.coordinator.stop();
     const journal = join(stateDir, JOURNAL_FILE);
     const damage = await flipJobRecord(journal, acknowledged[1]!.report.jobId);
@@ -59,7 +60,7 @@ export async function corruptJournal(options: DrillOptions): Promise<DrillResult
     const reports = await Promise.all(acknowledged.map((a) => api.request<JobReport>('GET', `/api/jobs/${a.report.jobId}`)));
     const survived = reports.filter((r) => r.status === 'succeeded' && r.result === expected).length;
     const saved = (await readdir(stateDir)).filter((f) => f.startsWith(`${JOURNAL_FILE}.damaged-`));
-    const after = await watchedRun(c, job);
+    const after = await watchJob(c, job);
     const correct = refused && survived === acknowledged.length && saved.length === 1 && after.report.status === 'succeeded' && after.report.result === expected;
     return outcome(acknowledged[0]!, after, expected, refusedMs, correct, [
       `damaged the job record of ${acknowledged[1]!.report.jobId} at offset ${damage.offset} (${damage.bytes} bytes; ${damage.frames} records in the journal)`,

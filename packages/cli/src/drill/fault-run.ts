@@ -1,81 +1,16 @@
 /**
  * Shared machinery for drills: a cluster of single-slot agents on loopback,
- * a baseline run with no fault, then a run with the fault, timing both and
- * watching the coordinator's cluster events.
+ * and a result row from a baseline run with no fault and a run with the
+ * fault (both watched runs: see ../watched-run.ts).
  */
-import type { JobReport } from '@cohort/coordinator';
 import type { AgentMode } from '@cohort/shared';
 import { startLocalCluster, type LocalCluster } from '../local-cluster.js';
-import { runJob, type JobProgress } from '../run-job.js';
+import type { WatchedRun } from '../watched-run.js';
 import type { DrillOptions, DrillResult } from './types.js';
-
-export interface JobSpec {
-  task: string;
-  input: unknown;
-  partitions: number;
-  maxAttempts?: number;
-}
-
-export interface WatchedRun {
-  report: JobReport;
-  submittedAt: number;
-  endedAt: number;
-  events: Array<Record<string, unknown> & { kind: string; receivedAt: number }>;
-}
 
 export async function drillCluster(options: DrillOptions, mode: AgentMode, coordinatorArgs: string[] = [], label = 'drill'): Promise<LocalCluster> {
   const agents = Array.from({ length: options.agents }, (_, i) => ({ name: `${label}-agent-${i + 1}`, mode, slots: 1 }));
   return startLocalCluster({ agents, coordinatorArgs, logDir: options.logDir });
-}
-
-/** Run a job to its end, calling `onProgress` with each progress event (the place to inject a fault). */
-export async function watchedRun(
-  cluster: LocalCluster,
-  spec: JobSpec,
-  onProgress: (p: JobProgress, run: { submittedAt: number }) => void = () => {},
-  /** Cluster events land here as they arrive, so a scenario can wait on them mid-run. */
-  events: WatchedRun['events'] = [],
-): Promise<WatchedRun> {
-  const state = { submittedAt: Date.now() };
-  const report = await runJob({
-    url: cluster.url,
-    token: cluster.token,
-    task: spec.task,
-    input: spec.input,
-    partitions: spec.partitions,
-    ...(spec.maxAttempts !== undefined && { maxAttempts: spec.maxAttempts }),
-    reattachTimeoutMs: 30_000,
-    onSubmitted: () => (state.submittedAt = Date.now()),
-    onProgress: (p) => onProgress(p, state),
-    onCluster: (e) => events.push({ ...(e as { kind: string }), receivedAt: Date.now() }),
-  });
-  return { report, submittedAt: state.submittedAt, endedAt: Date.now(), events };
-}
-
-/**
- * Lost capacity's prediction for the job time, relative to the baseline: the
- * part of the work done before the fault at full capacity, the rest at the
- * capacity left. Losing 1 of N slots at fraction f: f + (1 − f)·N/(N − 1).
- */
-export function predictedSlowdown(fractionDone: number, slotsBefore: number, slotsAfter: number): number {
-  return fractionDone + ((1 - fractionDone) * slotsBefore) / slotsAfter;
-}
-
-/** Wait until `check` is true, polling every 20 ms, for at most `timeoutMs`. */
-export async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`drill: timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-export async function untilAsync(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`drill: timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** A drill's result row from its baseline and faulted runs; `extra` overrides any field. */

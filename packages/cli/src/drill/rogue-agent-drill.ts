@@ -6,7 +6,8 @@
  * and finish the job with the right answer.
  */
 import { CloseCode } from '@cohort/shared';
-import { drillCluster, result, watchedRun } from './fault-run.js';
+import { watchJob, watchWithFault } from '../watched-run.js';
+import { drillCluster, result } from './fault-run.js';
 import { startRogueAgent, type RogueAgent } from './rogue-agent.js';
 import type { DrillOptions, DrillResult } from './types.js';
 
@@ -18,20 +19,22 @@ export async function rogueAgent(options: DrillOptions): Promise<DrillResult> {
     const partitions = options.agents * 10;
     const job = { task: 'sleep', input: { ms: SLEEP_MS }, partitions };
     const expected = partitions * SLEEP_MS;
-    const base = await watchedRun(c, job);
-    let injectedAt = 0;
+    const base = await watchJob(c, job);
     let expelledAt = 0;
     let closeCode = 0;
     let rogue: RogueAgent | undefined;
-    const run = await watchedRun(c, job, (p) => {
-      if (rogue) return;
-      injectedAt = Date.now();
-      rogue = startRogueAgent({ url: c.url, token: c.token, name: 'rogue', drainFirst: true, forgeOthers: { jobId: p.jobId, partitions, attempts: 3 }, forgedValue: -1 });
-      void rogue.closed.then(({ code }) => {
-        expelledAt = Date.now();
-        closeCode = code;
-      });
+    const fault = watchWithFault(c, job, {
+      when: () => true,
+      inject: (p) => {
+        rogue = startRogueAgent({ url: c.url, token: c.token, name: 'rogue', drainFirst: true, forgeOthers: { jobId: p.jobId, partitions, attempts: 3 }, forgedValue: -1 });
+        void rogue.closed.then(({ code }) => {
+          expelledAt = Date.now();
+          closeCode = code;
+        });
+      },
     });
+    const run = await fault.run;
+    const injectedAt = fault.injectedAt();
     // The rogue is expelled within a frame or two; wait (bounded) in case the job ended first.
     if (rogue) await Promise.race([rogue.closed, new Promise((r) => setTimeout(r, 5000))]);
     rogue?.stop();

@@ -15,6 +15,12 @@ export function checkPartitionCount(task: string, n: unknown): number {
   return n;
 }
 
+/** The partition count checked, then the input as a plain object (see inputObject): how a task's split begins. */
+export function splitInput(task: string, input: unknown, n: unknown, expected: string, optional = false): InputObject {
+  checkPartitionCount(task, n);
+  return inputObject(task, input, expected, optional);
+}
+
 /** The job input as a plain object; `undefined` and `null` count as `{}` when `optional`. */
 export function inputObject(task: string, input: unknown, expected: string, optional = false): InputObject {
   if ((input === undefined || input === null) && optional) return {};
@@ -76,3 +82,9 @@ export function sum(results: readonly number[]): number {
   for (const r of results) total += r;
   return total;
 }
+
+/** The end of a task whose partitions return numbers: merge sums them; the slot mode is left to the agent. */
+export const SUMMED = {
+  merge: (results: number[]): number => sum(results),
+  profile: { isolation: 'auto' as const },
+};

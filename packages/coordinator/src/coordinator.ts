@@ -140,7 +140,7 @@ class Executor implements AgentPort, JobHandoff {
       case 'merge':
         return this.merge(effect.job);
       case 'progress':
-        return this.deps.streams.progress(effect.job.id, () => jobProgress(effect.job));
+        return this.deps.streams.progress(effect.job.id, () => this.progressOf(effect.job));
       case 'notify':
         return this.deps.streams.sendAll('cluster', effect.event);
       case 'finished':
@@ -148,6 +148,12 @@ class Executor implements AgentPort, JobHandoff {
       default:
         assertNever(effect, 'cluster effect');
     }
+  }
+
+  /** With a journal, watchers are told only what is durable as done: a crash cannot take back what they saw. */
+  private progressOf(job: Job) {
+    const { store } = this.deps;
+    return jobProgress(job, store && !job.finished ? Math.min(job.done, job.recovered + store.durableResults(job.id)) : job.done);
   }
 
   private send(session: AgentSession, message: CoordinatorMessage): void {

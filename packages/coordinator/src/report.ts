@@ -68,12 +68,12 @@ export function jobReport(job: Job, now: number): JobReport {
   return report;
 }
 
-/** The small, frequent form sent on the progress stream. */
-export function jobProgress(job: Job) {
+/** The small, frequent form sent on the progress stream; `done` may be told lower (only what is durable). */
+export function jobProgress(job: Job, done = job.done) {
   return {
     jobId: job.id,
     status: job.status,
-    done: job.done,
+    done,
     total: job.total,
     running: job.inflight.size,
     attempts: job.attempts,

@@ -52,6 +52,10 @@ function pidAlive(pid: number): boolean {
 
 export class StateStore {
   private pending = new Map<string, JournalResultItem[]>();
+  /** Results appended to the journal, per unfinished job. */
+  private readonly appended = new Map<string, number>();
+  /** Results known durable (written out by a completed flush), per unfinished job. */
+  private readonly durable = new Map<string, number>();
   private scheduled = false;
   private failed: Error | undefined;
 
@@ -102,20 +106,21 @@ export class StateStore {
 
   private appendPending(): void {
     this.scheduled = false;
-    for (const [jobId, items] of this.pending) this.appendResults(jobId, items);
-    this.pending.clear();
+    if (this.pending.size === 0) return;
+    this.drainPending();
     void this.flush().catch(() => {});
   }
 
-  /**
-   * One record per job; a value the journal cannot encode (a peer's value
-   * past the model's bounds) never stops the coordinator: the others are
-   * journaled one by one, and that one is logged as not durable (it runs
-   * again after a restart).
-   */
+  /** Put the accepted results gathered this turn into the journal's buffer, one record per job. */
+  private drainPending(): void {
+    for (const [jobId, items] of this.pending) this.appendResults(jobId, items);
+    this.pending.clear();
+  }
+
   private appendResults(jobId: string, items: JournalResultItem[]): void {
     try {
       this.journal.append({ kind: 'results', jobId, items });
+      this.appended.set(jobId, (this.appended.get(jobId) ?? 0) + items.length);
       return;
     } catch {
       // Find the item that does not encode.
@@ -123,6 +128,7 @@ export class StateStore {
     for (const item of items) {
       try {
         this.journal.append({ kind: 'results', jobId, items: [item] });
+        this.appended.set(jobId, (this.appended.get(jobId) ?? 0) + 1);
       } catch (err) {
         this.log.error('accepted result not journaled: it cannot be encoded', { jobId, partition: item.p, code: (err as { code?: string }).code });
       }
@@ -130,17 +136,31 @@ export class StateStore {
   }
 
   async jobFinished(job: Job): Promise<void> {
-    this.appendPending();
+    this.drainPending();
     const record = { kind: 'finished' as const, jobId: job.id, status: job.status as 'succeeded' | 'failed' | 'cancelled' };
     this.journal.append(job.error ? { ...record, error: { code: job.error.code, message: job.error.message } } : { ...record, result: job.result });
+    this.appended.delete(job.id);
+    this.durable.delete(job.id);
     await this.flush();
+  }
+
+  /**
+   * How many results of an unfinished job accepted by this run are durable:
+   * what a watcher may be told is done, so that a crash right after it is
+   * told can never take back a partition it saw done.
+   */
+  durableResults(jobId: string): number {
+    return this.durable.get(jobId) ?? 0;
   }
 
   /** Everything appended so far is durable when this resolves. A failure is fatal. */
   async flush(): Promise<void> {
     if (this.failed) throw this.failed;
+    this.drainPending();
+    const upTo = [...this.appended];
     try {
       await this.journal.flush();
+      for (const [jobId, n] of upTo) if (this.appended.has(jobId) && (this.durable.get(jobId) ?? 0) < n) this.durable.set(jobId, n);
     } catch (err) {
       if (!this.failed) {
         this.failed = new CohortError(ErrorCode.JOURNAL_WRITE_FAILED, `journal write failed: ${(err as Error).message}`, { cause: err });
@@ -152,7 +172,7 @@ export class StateStore {
   }
 
   async close(): Promise<void> {
-    this.appendPending();
+    this.drainPending();
     await this.journal.flush().catch(() => {});
     await this.journal.close();
     rmSync(this.lockPath, { force: true });

@@ -1,15 +1,13 @@
 /**
  * Driving Cohort's real slot runtimes and pool from a bench, without an agent:
  * ThreadRuntime / ProcessRuntime (one slot, spawn → `ready` → batches → stop)
- * and SlotPool (the agent's engine). Imported from the built agent package.
+ * and SlotPool (the agent's engine). Imported from the built agent package's
+ * `@cohort/agent/slots` export.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '@cohort/shared';
-import { ThreadRuntime } from '../../packages/agent/dist/slots/thread-runtime.js';
-import { ProcessRuntime } from '../../packages/agent/dist/slots/process-runtime.js';
-import { SlotPool } from '../../packages/agent/dist/slots/pool.js';
-import { DEFAULT_HEAP_LIMIT_MB } from '../../packages/agent/dist/slots/constants.js';
+import { DEFAULT_HEAP_LIMIT_MB, ProcessRuntime, SlotPool, ThreadRuntime } from '@cohort/agent/slots';
 
 export { DEFAULT_HEAP_LIMIT_MB };
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -5,3 +5,8 @@ export { NO_HOOKS } from './types.js';
 export { chooseMode, ModeBook, type ModeChoice } from './mode.js';
 export { SlotMachine, SLOT_TRANSITIONS, type SlotState, type SlotEvent, type SlotCommand, type SlotTransition } from './slot-machine.js';
 export { START_TIMEOUT_MS, STOP_TIMEOUT_MS, DEFAULT_HEAP_LIMIT_MB } from './constants.js';
+// The two runtimes, for benches that drive one slot without a pool.
+export { ThreadRuntime } from './thread-runtime.js';
+export { ProcessRuntime } from './process-runtime.js';
+export type { ExitInfo, RuntimeHandlers, RuntimeOptions, SlotRuntime } from './runtime.js';
+export type { ToSlotMessage, FromSlotMessage, RunBatchMessage, BatchResultsMessage } from './slot-protocol.js';

@@ -8,7 +8,8 @@
  * `slots` partitions at once.
  */
 import { CohortError, DEFAULT_MAX_FRAME_BYTES, ErrorCode, RESULT_FRAME_OVERHEAD_BYTES, RawValue, type Logger, type ResultItem, type SlotMode } from '@cohort/shared';
-import { DEFAULT_HEAP_LIMIT_MB, MAX_BATCH, MAX_BATCH_BYTES, MAX_START_ATTEMPTS, START_RETRY_BASE_MS } from './constants.js';
+import { Backoff } from '@cohort/shared/internal';
+import { DEFAULT_HEAP_LIMIT_MB, MAX_BATCH, MAX_BATCH_BYTES, MAX_START_ATTEMPTS, START_RETRY_BASE_MS, START_RETRY_MAX_MS } from './constants.js';
 import { buildEvidence, exitError } from './evidence.js';
 import { ModeBook, type ModeChoice } from './mode.js';
 import type { ExitInfo } from './runtime.js';
@@ -22,6 +23,9 @@ import { WorkQueue } from './work-queue.js';
 
 type PoolState = 'new' | 'running' | 'draining' | 'stopping' | 'stopped';
 
+/** Retrying a failed slot start: START_RETRY_BASE_MS, doubled per consecutive failure, no jitter. */
+const startBackoff = () => new Backoff({ initialMs: START_RETRY_BASE_MS, maxMs: START_RETRY_MAX_MS, jitter: false });
+
 export class SlotPool {
   private readonly queue = new WorkQueue();
   private readonly slots: Slot[] = [];
@@ -33,7 +37,8 @@ export class SlotPool {
   /** The most bytes one encoded result may take; set from the coordinator's frame limit. */
   private maxValueBytes: number;
   private readonly listener: SlotListener;
-  private readonly startFailures: Record<SlotMode, number> = { thread: 0, process: 0 };
+  /** Consecutive failed starts per slot kind, and the delay before the next try. */
+  private readonly startRetry: Record<SlotMode, Backoff> = { thread: startBackoff(), process: startBackoff() };
   private readonly retryTimers: Partial<Record<SlotMode, NodeJS.Timeout>> = {};
   private state: PoolState = 'new';
   private nextSlot = 1;
@@ -243,7 +248,7 @@ export class SlotPool {
   // ---------------------------------------------------------------- slot events
 
   private onReady(slot: Slot): void {
-    this.startFailures[slot.mode] = 0;
+    this.startRetry[slot.mode].reset();
     this.hooks.onSlotReady?.(slot.id, slot.mode, slot.pid);
     this.dispatch();
     this.settle();
@@ -320,18 +325,20 @@ export class SlotPool {
   private onStartFailed(slot: Slot, error: CohortError): void {
     this.remove(slot);
     const mode = slot.mode;
-    const attempts = ++this.startFailures[mode];
+    const retry = this.startRetry[mode];
+    const delayMs = retry.next();
+    const attempts = retry.attempts;
     this.log.error('slot start failed', { slotId: slot.id, mode, attempts, code: error.code, message: error.message, details: error.details });
     if (this.state !== 'running' && this.state !== 'draining') return;
     if (attempts < MAX_START_ATTEMPTS) {
       this.retryTimers[mode] = setTimeout(() => {
         delete this.retryTimers[mode];
         this.dispatch();
-      }, START_RETRY_BASE_MS * 2 ** (attempts - 1));
+      }, delayMs);
       return;
     }
     // Give up on this kind for the work queued now; the coordinator retries it elsewhere.
-    this.startFailures[mode] = 0;
+    retry.reset();
     if (this.slots.some((s) => s.mode === mode)) return;
     const failedNow = new ResultsByJob();
     const wire = { ...error.toWire(), details: { ...error.details, attempts } };

@@ -18,16 +18,19 @@ const WINDOW = 4096;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const noop = path.resolve(here, 'tasks', 'noop.mjs');
 
-function makeWork(jobId, isolation, count) {
+/** The items of one job's assign batches ({p, a, input}, as on the wire). */
+function makeItems(count) {
   const out = new Array(count);
-  for (let p = 0; p < count; p++) out[p] = { jobId, task: noop, isolation, p, a: 0, input: p, timeoutMs: 0 };
+  for (let p = 0; p < count; p++) out[p] = { p, a: 0, input: p };
   return out;
 }
+
+const header = (jobId, isolation) => ({ jobId, task: noop, isolation, timeoutMs: 0 });
 
 async function run(mode, jobs, count, windowed) {
   const per = Math.floor(count / jobs.length);
   const total = per * jobs.length;
-  const pending = jobs.map(([jobId, isolation]) => makeWork(jobId, isolation, per));
+  const pending = jobs.map(([jobId, isolation]) => ({ job: header(jobId, isolation), items: makeItems(per) }));
   let done = 0;
   let failed = 0;
   let submitted = 0;
@@ -38,7 +41,7 @@ async function run(mode, jobs, count, windowed) {
       const chunk = Math.min(windowed ? WINDOW - (submitted - done) : total, total - submitted, 1024);
       for (let j = 0; j < pending.length; j++) {
         const from = Math.floor(submitted / pending.length);
-        pool.submit(pending[j].slice(from, from + Math.ceil(chunk / pending.length)));
+        pool.submit({ ...pending[j].job, items: pending[j].items.slice(from, from + Math.ceil(chunk / pending.length)) });
       }
       submitted += Math.ceil(chunk / pending.length) * pending.length;
     }
@@ -73,7 +76,7 @@ async function run(mode, jobs, count, windowed) {
       }
     };
   });
-  for (const [, isolation] of jobs) pool.submit(makeWork('warm', isolation, 4));
+  for (const [, isolation] of jobs) pool.submit({ ...header('warm', isolation), items: makeItems(4) });
   await warm;
   const t0 = performance.now();
   feed();

@@ -104,7 +104,7 @@ export async function pool(mode, slots, heapLimitMb = DEFAULT_HEAP_LIMIT_MB) {
       left = inputs.length;
       failed = undefined;
       const finished = new Promise((resolve) => (done = resolve));
-      p.submit(inputs.map((input, i) => ({ jobId, task, isolation, p: i, a: 1, input, timeoutMs: 0 })));
+      p.submit({ jobId, task, isolation, timeoutMs: 0, items: inputs.map((input, i) => ({ p: i, a: 1, input })) });
       await finished;
       if (failed) throw new Error(`partition failed: ${failed.code} ${failed.message}`);
     },

@@ -120,12 +120,10 @@ export class AgentRuntime implements Agent, LinkOwner {
 
   work(msg: AssignMessage | CancelMessage, frameBytes: number): void {
     switch (msg.type) {
-      case 'assign': {
-        const { jobId, task, isolation, timeoutMs } = msg;
-        const bytes = Math.ceil(frameBytes / Math.max(1, msg.items.length));
-        this.pool.submit(msg.items.map((it) => ({ jobId, task, isolation, p: it.p, a: it.a, input: it.input, timeoutMs, bytes })));
+      case 'assign':
+        // The batch goes to the pool as it came: header and items, no copy.
+        this.pool.submit(msg, frameBytes);
         return;
-      }
       case 'cancel':
         this.pool.cancel(msg.jobId, msg.items);
         return;

@@ -1,6 +1,6 @@
 /** The agent's local execution engine: a pool of thread and process slots. */
 export { SlotPool } from './pool.js';
-export type { PartitionWork, SlotPoolEvents, SlotPoolOptions, SlotHooks, SlotExitEvidence, SlotExitCause } from './types.js';
+export type { Assignment, JobHeader, SlotPoolEvents, SlotPoolOptions, SlotHooks, SlotExitEvidence, SlotExitCause } from './types.js';
 export { NO_HOOKS } from './types.js';
 export { chooseMode, ModeBook, type ModeChoice } from './mode.js';
 export { SlotMachine, SLOT_TRANSITIONS, type SlotState, type SlotEvent, type SlotCommand, type SlotTransition } from './slot-machine.js';

@@ -10,7 +10,7 @@
  */
 import os from 'node:os';
 import { WebSocket } from 'ws';
-import { PROTOCOL_VERSION, VERSION, decodeRaw, encode } from '@cohort/shared';
+import { AGENT_PATH, PROTOCOL_VERSION, VERSION, decodeRaw, encode } from '@cohort/shared';
 
 const [url, countArg, prefix] = process.argv.slice(2);
 const count = Number(countArg);
@@ -21,7 +21,7 @@ const stats = { welcomed: 0, heartbeatsSent: 0, heartbeatsHeard: 0, assigns: 0, 
 
 function session(i) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${url}/agent`, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
+    const ws = new WebSocket(`${url}${AGENT_PATH}`, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
     let seq = 0;
     let timer;
     ws.on('open', () =>

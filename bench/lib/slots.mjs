@@ -1,20 +1,22 @@
 /**
  * Driving Cohort's real slot runtimes and pool from a bench, without an agent:
  * ThreadRuntime / ProcessRuntime (one slot, spawn → `ready` → batches → stop)
- * and SlotPool (the agent's engine). Imported from the built agent package.
+ * and SlotPool (the agent's engine). Imported from the built agent package's
+ * `@cohort/agent/slots` export.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { silentLogger } from '@cohort/shared';
-import { ThreadRuntime } from '../../packages/agent/dist/slots/thread-runtime.js';
-import { ProcessRuntime } from '../../packages/agent/dist/slots/process-runtime.js';
-import { SlotPool } from '../../packages/agent/dist/slots/pool.js';
-import { DEFAULT_HEAP_LIMIT_MB } from '../../packages/agent/dist/slots/constants.js';
+import { decodeValue, encode, silentLogger } from '@cohort/shared';
+import { DEFAULT_HEAP_LIMIT_MB, ProcessRuntime, SlotPool, ThreadRuntime } from '@cohort/agent/slots';
 
 export { DEFAULT_HEAP_LIMIT_MB };
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const TASK_MEM = path.resolve(here, '..', 'tasks', 'mem.mjs');
 export const TASK_WORK = path.resolve(here, '..', 'tasks', 'work.mjs');
+/** The bench's own tasks: the one directory its slots trust (besides the built-in tasks). */
+const TASKS_DIRS = [path.resolve(here, '..', 'tasks')];
+/** The most bytes one result may take in a slot (no coordinator frame limit here). */
+const MAX_RESULT_BYTES = 64 * 1024 * 1024;
 
 /**
  * One runtime with a promise-based `run(task, inputs)`: posts one batch and
@@ -28,7 +30,8 @@ export function runtime(mode, heapLimitMb = DEFAULT_HEAP_LIMIT_MB) {
   const handlers = {
     onMessage(m) {
       if (m.t !== 'results') return;
-      values.push(...m.values);
+      // A chunk carries its results encoded back to back; `ends[i]` closes the i-th.
+      for (let i = 0, start = 0; i < m.ends.length; start = m.ends[i++]) values.push(m.ends[i] > start ? decodeValue(m.values.subarray(start, m.ends[i])) : undefined);
       if (m.failed?.length) {
         const w = waiting;
         waiting = undefined;
@@ -47,7 +50,8 @@ export function runtime(mode, heapLimitMb = DEFAULT_HEAP_LIMIT_MB) {
       waiting?.reject(new Error(`slot exited: ${JSON.stringify(info)}`));
     },
   };
-  const rt = mode === 'thread' ? new ThreadRuntime({ heapLimitMb, handlers }) : new ProcessRuntime({ heapLimitMb, handlers });
+  const options = { heapLimitMb, tasksDirs: TASKS_DIRS, handlers };
+  const rt = mode === 'thread' ? new ThreadRuntime(options) : new ProcessRuntime(options);
   let seq = 0;
   return {
     rt,
@@ -64,7 +68,7 @@ export function runtime(mode, heapLimitMb = DEFAULT_HEAP_LIMIT_MB) {
         const ps = new Array(n);
         const as = new Array(n).fill(1);
         for (let i = 0; i < n; i++) ps[i] = seq++;
-        rt.send({ t: 'run', jobId: 'bench', task, ps, as, inputs });
+        rt.send({ t: 'run', jobId: 'bench', task, ps, as, inputs: encode(inputs), maxBytes: MAX_RESULT_BYTES });
       });
     },
   };
@@ -82,6 +86,7 @@ export async function pool(mode, slots, heapLimitMb = DEFAULT_HEAP_LIMIT_MB) {
     slots,
     mode,
     heapLimitMb,
+    tasksDirs: TASKS_DIRS,
     logger: silentLogger,
     events: {
       onResults(_jobId, items) {
@@ -106,7 +111,7 @@ export async function pool(mode, slots, heapLimitMb = DEFAULT_HEAP_LIMIT_MB) {
       left = inputs.length;
       failed = undefined;
       const finished = new Promise((resolve) => (done = resolve));
-      p.submit(inputs.map((input, i) => ({ jobId, task, isolation, p: i, a: 1, input, timeoutMs: 0 })));
+      p.submit({ jobId, task, isolation, timeoutMs: 0, items: inputs.map((input, i) => ({ p: i, a: 1, input })) });
       await finished;
       if (failed) throw new Error(`partition failed: ${failed.code} ${failed.message}`);
     },

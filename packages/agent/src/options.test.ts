@@ -2,7 +2,7 @@ import { realpathSync } from 'node:fs';
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, LIMITS, silentLogger } from '@cohort/shared';
-import { DEFAULT_MAX_PREFETCH, DEFAULT_MODE, compileOptions, type AgentOptions } from './options.js';
+import { DEFAULT_FLUSH_TIMEOUT_MS, DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_PREFETCH, DEFAULT_MODE, compileOptions, type AgentOptions } from './options.js';
 import { codeOf } from '../../../test/helpers/code-of.js';
 
 const compile = (options: Partial<AgentOptions> = {}) => compileOptions({ connect: 'ws://127.0.0.1:7070', slots: 2, logger: silentLogger, env: {}, ...options });
@@ -78,6 +78,22 @@ describe('agent compileOptions', () => {
 
   it('maxHeldResults: not negative', () => {
     expect(codeOf(() => compile({ maxHeldResults: -1 }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('maxPayloadBytes: at least 1024, default DEFAULT_MAX_PAYLOAD_BYTES', () => {
+    expect(compile().maxPayloadBytes).toBe(DEFAULT_MAX_PAYLOAD_BYTES);
+    expect(codeOf(() => compile({ maxPayloadBytes: 1023 }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('handshakeTimeoutMs: at least 1, default DEFAULT_HANDSHAKE_TIMEOUT_MS', () => {
+    expect(compile().handshakeTimeoutMs).toBe(DEFAULT_HANDSHAKE_TIMEOUT_MS);
+    expect(codeOf(() => compile({ handshakeTimeoutMs: 0 }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('flushTimeoutMs: not negative, default DEFAULT_FLUSH_TIMEOUT_MS', () => {
+    expect(compile().flushTimeoutMs).toBe(DEFAULT_FLUSH_TIMEOUT_MS);
+    expect(compile({ flushTimeoutMs: 0 }).flushTimeoutMs).toBe(0);
+    expect(codeOf(() => compile({ flushTimeoutMs: -1 }))).toBe(ErrorCode.INVALID_OPTION);
   });
 
   it('name: 1 to 128 characters', () => {

@@ -2,17 +2,33 @@
  * Agent options in one place: user options, `withDefaults()`, `compileOptions()`.
  */
 import os from 'node:os';
-import { LIMITS, MAX_LENGTH, checkInt, checkOneOf, createLogger, invalidOption, resolveAgentToken, resolveTasksDirs, type AgentMode, type Logger } from '@cohort/shared';
+import { AGENT_PATH, LIMITS, MAX_LENGTH, checkInt, checkOneOf, createLogger, invalidOption, resolveAgentToken, resolveTasksDirs, type AgentMode, type Logger } from '@cohort/shared';
+import { DEFAULT_HEAP_LIMIT_MB } from './slots/constants.js';
 
+/** Threads, with process slots for tasks that ask for them or crash a thread. */
 export const DEFAULT_MODE: AgentMode = 'auto';
+/** Partitions the agent asks to hold beyond its slots (announced in `hello`). */
 export const DEFAULT_MAX_PREFETCH = 4096;
-export const DEFAULT_HEAP_LIMIT_MB = 512;
+/** Per-slot V8 old-generation limit, MB (defined with the slot pool's limits). */
+export { DEFAULT_HEAP_LIMIT_MB };
+/** First delay before reconnecting; doubled per failure, with full jitter. */
 export const DEFAULT_RECONNECT_INITIAL_MS = 100;
+/** The longest delay between reconnect attempts. */
 export const DEFAULT_RECONNECT_MAX_MS = 5000;
+/** How long a drain lets running partitions finish before stopping them. */
 export const DEFAULT_DRAIN_GRACE_MS = 30_000;
+/** How often CPU and memory load is sampled. */
 export const DEFAULT_LOAD_SAMPLE_MS = 2000;
 /** Results kept while disconnected, to be reported after re-joining. */
 export const DEFAULT_MAX_HELD_RESULTS = 200_000;
+/** The largest frame the agent accepts from the coordinator (assign frames carry inputs). */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;
+/** The most to wait for the WebSocket upgrade to complete. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** The most to wait for the socket to flush held results before closing after a drain. */
+export const DEFAULT_FLUSH_TIMEOUT_MS = 2000;
+/** Load goes out with every Nth heartbeat (not an option: a protocol rhythm). */
+export const LOAD_EVERY_HEARTBEATS = 4;
 
 export interface AgentOptions {
   /** ws://host:port of the coordinator. */
@@ -31,6 +47,9 @@ export interface AgentOptions {
   drainGraceMs?: number;
   loadSampleMs?: number;
   maxHeldResults?: number;
+  maxPayloadBytes?: number;
+  handshakeTimeoutMs?: number;
+  flushTimeoutMs?: number;
   /** A file whose mtime is refreshed with every heartbeat sent while connected (for container health checks); defaults to COHORT_HEALTH_FILE. */
   healthFile?: string;
   logger?: Logger;
@@ -53,6 +72,9 @@ export interface CompiledAgentOptions {
   drainGraceMs: number;
   loadSampleMs: number;
   maxHeldResults: number;
+  maxPayloadBytes: number;
+  handshakeTimeoutMs: number;
+  flushTimeoutMs: number;
   healthFile: string | undefined;
   logger: Logger;
 }
@@ -72,6 +94,9 @@ export function withDefaults(options: AgentOptions): Omit<CompiledAgentOptions, 
     drainGraceMs: options.drainGraceMs ?? DEFAULT_DRAIN_GRACE_MS,
     loadSampleMs: options.loadSampleMs ?? DEFAULT_LOAD_SAMPLE_MS,
     maxHeldResults: options.maxHeldResults ?? DEFAULT_MAX_HELD_RESULTS,
+    maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+    handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+    flushTimeoutMs: options.flushTimeoutMs ?? DEFAULT_FLUSH_TIMEOUT_MS,
     healthFile: options.healthFile ?? ((options.env ?? process.env).COHORT_HEALTH_FILE || undefined),
     logger: options.logger ?? createLogger().child({ component: 'agent' }),
   };
@@ -87,7 +112,7 @@ export function compileOptions(options: AgentOptions): CompiledAgentOptions {
     throw invalidOption(`connect must be a ws:// or wss:// URL, got ${JSON.stringify(o.connect)}`);
   }
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw invalidOption(`connect must be a ws:// or wss:// URL, got ${JSON.stringify(o.connect)}`);
-  if (url.pathname === '/' || url.pathname === '') url.pathname = '/agent';
+  if (url.pathname === '/' || url.pathname === '') url.pathname = AGENT_PATH;
   checkOneOf('mode', o.mode, ['threads', 'processes', 'auto'] as const);
   checkInt('slots', o.slots, LIMITS.slots.min, LIMITS.slots.max);
   checkInt('maxPrefetch', o.maxPrefetch, LIMITS.maxPrefetch.min, LIMITS.maxPrefetch.max);
@@ -97,6 +122,9 @@ export function compileOptions(options: AgentOptions): CompiledAgentOptions {
   checkInt('drainGraceMs', o.drainGraceMs, 0, 3_600_000);
   checkInt('loadSampleMs', o.loadSampleMs, 100, 3_600_000);
   checkInt('maxHeldResults', o.maxHeldResults, 0, 100_000_000);
+  checkInt('maxPayloadBytes', o.maxPayloadBytes, 1024, 2 ** 31 - 1);
+  checkInt('handshakeTimeoutMs', o.handshakeTimeoutMs, 1, 600_000);
+  checkInt('flushTimeoutMs', o.flushTimeoutMs, 0, 600_000);
   if (o.name.length === 0 || o.name.length > MAX_LENGTH.agentName) throw invalidOption(`name must be 1 to ${MAX_LENGTH.agentName} characters`);
   return { ...o, tasksDirs: resolveTasksDirs(o.tasksDirs), url: url.toString() };
 }

@@ -3,13 +3,13 @@
  * (`CoordinatorOptions`), `withDefaults()`, and the checked, compiled form
  * (`compileOptions()`). Durations are numbers named `…Ms`.
  */
-import { CohortError, ErrorCode, LIMITS, checkInt, checkNumber, createLogger, invalidOption, isLoopbackHost, resolveTasksDirs, resolveToken, type Logger } from '@cohort/shared';
+import { CohortError, DEFAULT_HEARTBEAT_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS, ErrorCode, LIMITS, checkInt, checkNumber, createLogger, invalidOption, isLoopbackHost, resolveTasksDirs, resolveToken, type Logger } from '@cohort/shared';
 import type { SpeculationConfig } from './cluster.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 7070;
-export const DEFAULT_HEARTBEAT_MS = 500;
-export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 2000;
+/** The heartbeat defaults are the protocol's, shared with the agent. */
+export { DEFAULT_HEARTBEAT_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS };
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000;
 export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;

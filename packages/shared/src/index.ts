@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './protocol.js';
+export * from './defaults.js';
 export * from './codec.js';
 export * from './validate.js';
 export * from './task.js';

@@ -25,5 +25,7 @@ export const EWMA_ALPHA = 0.2;
 export const MAX_START_ATTEMPTS = 3;
 /** Delay before retrying a failed start; doubled per consecutive failure. */
 export const START_RETRY_BASE_MS = 100;
+/** The longest delay before retrying a failed start (not reached within MAX_START_ATTEMPTS). */
+export const START_RETRY_MAX_MS = 5_000;
 /** Bytes of a process slot's stderr kept as crash evidence. */
 export const STDERR_TAIL_BYTES = 4096;

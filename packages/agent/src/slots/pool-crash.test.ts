@@ -58,7 +58,7 @@ describe('slot crashes take down only their slot', () => {
   it('a crash inside a batch blames no bystander: the batch reruns one at a time and the culprit takes the blame', async () => {
     const { pool, rec } = await startPool('threads');
     // Run-time averages are per job: warm this job (partition 100) so that the next six go out as one batch.
-    pool.submit(work('batch', drill, [{ kind: 'ok', value: 100 }]).map((w) => ({ ...w, p: 100 })));
+    pool.submit(work('batch', drill, [{ kind: 'ok', value: 100 }], { firstP: 100 }));
     await rec.resultsFor('batch', 1);
     const inputs = [0, 1, 2, 3, 4, 5].map((value) => (value === 3 ? { kind: 'exit', code: 4 } : { kind: 'ok', value }));
     pool.submit(work('batch', drill, inputs));

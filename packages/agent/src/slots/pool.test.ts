@@ -68,8 +68,8 @@ describe('SlotPool results', () => {
     harness.track(pool);
     await pool.start();
     for (let i = 0; i < 20; i++) {
-      pool.submit(work('t', noop, Array.from({ length: 100 }, (_, k) => k)).map((x) => ({ ...x, p: i * 100 + x.p, isolation: 'thread' as const })));
-      pool.submit(work('p', noop, Array.from({ length: 100 }, (_, k) => k)).map((x) => ({ ...x, p: i * 100 + x.p, isolation: 'process' as const })));
+      pool.submit(work('t', noop, Array.from({ length: 100 }, (_, k) => k), { firstP: i * 100, isolation: 'thread' }));
+      pool.submit(work('p', noop, Array.from({ length: 100 }, (_, k) => k), { firstP: i * 100, isolation: 'process' }));
     }
     await rec.resultsFor('t', 2000);
     await rec.resultsFor('p', 2000);
@@ -106,7 +106,7 @@ describe('SlotPool results', () => {
     const { pool, rec } = await startPool('auto');
     pool.submit(work('u', '/nonexistent/task.mjs', [1, 2]));
     pool.submit(work('v', 'no-such-builtin-task', [1]));
-    pool.submit([{ jobId: 'bad', task: drill, isolation: 'auto', p: -1, a: 0, input: 1, timeoutMs: 0 }]);
+    pool.submit({ jobId: 'bad', task: drill, isolation: 'auto', timeoutMs: 0, items: [{ p: -1, a: 0, input: 1 }] });
     await rec.resultsFor('u', 2);
     await rec.resultsFor('v', 1);
     await rec.resultsFor('bad', 1);

@@ -7,8 +7,9 @@
  * it holds thread and process slots as needed, never running more than
  * `slots` partitions at once.
  */
-import { CohortError, DEFAULT_MAX_FRAME_BYTES, ErrorCode, RESULT_FRAME_OVERHEAD_BYTES, RawValue, type Logger, type ResultItem, type SlotMode } from '@cohort/shared';
-import { DEFAULT_HEAP_LIMIT_MB, MAX_BATCH, MAX_BATCH_BYTES, MAX_START_ATTEMPTS, START_RETRY_BASE_MS } from './constants.js';
+import { CohortError, DEFAULT_MAX_FRAME_BYTES, ErrorCode, RESULT_FRAME_OVERHEAD_BYTES, RawValue, type AssignItem, type Logger, type ResultItem, type SlotMode } from '@cohort/shared';
+import { Backoff } from '@cohort/shared/internal';
+import { DEFAULT_HEAP_LIMIT_MB, MAX_BATCH, MAX_BATCH_BYTES, MAX_START_ATTEMPTS, START_RETRY_BASE_MS, START_RETRY_MAX_MS } from './constants.js';
 import { buildEvidence, exitError } from './evidence.js';
 import { ModeBook, type ModeChoice } from './mode.js';
 import type { ExitInfo } from './runtime.js';
@@ -16,11 +17,14 @@ import { Slot, type Batch, type SlotListener } from './slot.js';
 import type { SlotState } from './slot-machine.js';
 import type { BatchResultsMessage } from './slot-protocol.js';
 import { TaskStats } from './task-stats.js';
-import { NO_HOOKS, type PartitionWork, type SlotHooks, type SlotPoolOptions } from './types.js';
-import { ResultsByJob, checkWork, failedResult, wireError } from './work.js';
-import { WorkQueue } from './work-queue.js';
+import { NO_HOOKS, type Assignment, type SlotExitCause, type SlotExitEvidence, type SlotHooks, type SlotPoolOptions } from './types.js';
+import { ResultsByJob, admit, failedResult, wireError } from './work.js';
+import { WorkQueue, type Removed } from './work-queue.js';
 
 type PoolState = 'new' | 'running' | 'draining' | 'stopping' | 'stopped';
+
+/** Retrying a failed slot start: START_RETRY_BASE_MS, doubled per consecutive failure, no jitter. */
+const startBackoff = () => new Backoff({ initialMs: START_RETRY_BASE_MS, maxMs: START_RETRY_MAX_MS, jitter: false });
 
 export class SlotPool {
   private readonly queue = new WorkQueue();
@@ -33,7 +37,8 @@ export class SlotPool {
   /** The most bytes one encoded result may take; set from the coordinator's frame limit. */
   private maxValueBytes: number;
   private readonly listener: SlotListener;
-  private readonly startFailures: Record<SlotMode, number> = { thread: 0, process: 0 };
+  /** Consecutive failed starts per slot kind, and the delay before the next try. */
+  private readonly startRetry: Record<SlotMode, Backoff> = { thread: startBackoff(), process: startBackoff() };
   private readonly retryTimers: Partial<Record<SlotMode, NodeJS.Timeout>> = {};
   private state: PoolState = 'new';
   private nextSlot = 1;
@@ -87,48 +92,42 @@ export class SlotPool {
     this.dispatch();
   }
 
-  submit(work: PartitionWork[]): void {
-    const refused = new ResultsByJob();
+  /**
+   * Queue one assign batch. `frameBytes`, the size of the frame it came in,
+   * bounds how many of its partitions go to a slot in one message. Work the
+   * pool cannot take fails at once: BAD_INPUT, or SHUTTING_DOWN once draining.
+   */
+  submit(assignment: Assignment, frameBytes = 0): void {
     const closed = this.state === 'draining' || this.state === 'stopping' || this.state === 'stopped';
-    for (const w of Array.isArray(work) ? work : []) {
-      const problem = checkWork(w);
-      if (problem === undefined && !closed) {
-        this.queue.push(w);
-      } else if (typeof w?.jobId === 'string') {
-        const isolation = w.isolation === 'thread' || w.isolation === 'process' ? w.isolation : 'auto';
-        const choice = this.book.choose(String(w.task), isolation);
-        const error = problem ? wireError(ErrorCode.BAD_INPUT, `bad partition work: ${problem}`) : wireError(ErrorCode.SHUTTING_DOWN, 'the agent is draining or stopped');
-        refused.add(w.jobId, failedResult(w, error, choice));
-      } else {
-        this.log.warn('dropped work without a jobId', { problem });
-      }
-    }
-    refused.flush((jobId, items) => this.options.events.onResults(jobId, items));
+    const { queue, refused, problem } = admit(assignment, closed, (task, isolation) => this.book.choose(task, isolation));
+    if (queue.length > 0) this.queue.push(assignment, queue, Math.ceil(frameBytes / Math.max(1, assignment.items.length)));
+    if (refused.length > 0) this.options.events.onResults(assignment.jobId, refused);
+    if (problem !== undefined) this.log.warn('dropped work without a jobId', { problem });
     this.dispatch();
   }
 
   cancel(jobId: string, partitions?: number[]): void {
     const only = partitions ? new Set(partitions) : undefined;
-    const hit = (w: PartitionWork) => w.jobId === jobId && (!only || only.has(w.p));
+    const hit = (item: AssignItem) => !only || only.has(item.p);
     const dropped = this.queue.remove(jobId, only ? hit : undefined);
     for (const slot of this.slots) {
       const batch = slot.batch;
-      if (!batch || batch.jobId !== jobId) continue;
+      if (!batch || batch.job.jobId !== jobId) continue;
       for (let i = batch.reported; i < batch.items.length; i++) {
-        if (hit(batch.items[i] as PartitionWork)) (batch.cancelled ??= [])[i] = true;
+        if (hit(batch.items[i] as AssignItem)) (batch.cancelled ??= [])[i] = true;
       }
       // The running partition is cancelled: only killing the slot stops it.
       if (batch.cancelled?.[batch.reported]) void slot.stop('cancel');
     }
-    this.log.debug('cancelled', { jobId, partitions: partitions?.length, droppedQueued: dropped.length });
+    this.log.debug('cancelled', { jobId, partitions: partitions?.length, droppedQueued: dropped });
     this.settle();
   }
 
   /** Cancel every job: queued work is dropped, and slots running it are stopped. */
   cancelAll(): void {
     const jobs = new Set<string>();
-    for (const w of this.queue.heads()) jobs.add(w.jobId);
-    for (const slot of this.slots) if (slot.batch) jobs.add(slot.batch.jobId);
+    for (const q of this.queue.heads()) jobs.add(q.job.jobId);
+    for (const slot of this.slots) if (slot.batch) jobs.add(slot.batch.job.jobId);
     for (const jobId of jobs) this.cancel(jobId);
   }
 
@@ -150,10 +149,7 @@ export class SlotPool {
   private async doStop(): Promise<void> {
     this.state = 'stopping';
     for (const timer of Object.values(this.retryTimers)) clearTimeout(timer);
-    const left = new ResultsByJob();
-    const error = wireError(ErrorCode.SHUTTING_DOWN, 'the agent stopped before this partition ran');
-    for (const w of this.queue.clear()) left.add(w.jobId, failedResult(w, error, this.book.choose(w.task, w.isolation)));
-    left.flush((jobId, items) => this.options.events.onResults(jobId, items));
+    this.failRemoved(this.queue.clear(), wireError(ErrorCode.SHUTTING_DOWN, 'the agent stopped before this partition ran'));
     await Promise.all(this.slots.slice().map((slot) => slot.stop('shutdown')));
     this.state = 'stopped';
     this.settle();
@@ -171,10 +167,10 @@ export class SlotPool {
       busy++;
       if (sent.single) {
         started ??= new Map();
-        let list = started.get(sent.jobId);
-        if (!list) started.set(sent.jobId, (list = []));
-        const w = sent.items[0] as PartitionWork;
-        list.push([w.p, w.a]);
+        let list = started.get(sent.job.jobId);
+        if (!list) started.set(sent.job.jobId, (list = []));
+        const item = sent.items[0] as AssignItem;
+        list.push([item.p, item.a]);
       }
     }
     if (started) for (const [jobId, items] of started) this.options.events.onStarted(jobId, items);
@@ -182,8 +178,9 @@ export class SlotPool {
 
   /** Post one batch: the first job, in arrival order, with a free slot of its kind. */
   private dispatchOne(busy: number): Batch | undefined {
-    for (const head of this.queue.heads()) {
-      const choice = this.book.choose(head.task, head.isolation);
+    for (const q of this.queue.heads()) {
+      const job = q.job;
+      const choice = this.book.choose(job.task, job.isolation);
       const slot = this.freeSlot(choice.mode);
       if (!slot) {
         this.grow(choice.mode, busy);
@@ -191,16 +188,17 @@ export class SlotPool {
       }
       // A retried partition (attempt > 1) is suspect: it runs alone, so that the coordinator hears it
       // started and can hold this agent's death against it.
-      const single = head.timeoutMs > 0 || head.a > 1 || !this.stats.isSmall(head.task, head.jobId);
+      const single = job.timeoutMs > 0 || q.first.a > 1 || !this.stats.isSmall(job.task, job.jobId);
       // By count, and by size: no-op partitions with 1 MB inputs must not make 256 MB messages.
-      const bySize = Math.max(1, Math.floor(MAX_BATCH_BYTES / Math.max(1, head.bytes ?? 0)));
-      const want = single ? 1 : Math.min(MAX_BATCH, bySize, Math.ceil(this.queue.jobLength(head.jobId) / (this.options.slots - busy)));
-      const items = this.queue.take(head.jobId, want, (w) => w.task === head.task && w.isolation === head.isolation && w.timeoutMs === 0 && w.a <= 1);
-      const batch: Batch = { jobId: head.jobId, task: head.task, why: choice.why, items, reported: 0, single, maxBytes: this.maxValueBytes };
-      if (single) this.stats.dispatchedAlone(head.task);
+      const itemBytes = q.firstBytes;
+      const bySize = Math.max(1, Math.floor(MAX_BATCH_BYTES / Math.max(1, itemBytes)));
+      const want = single ? 1 : Math.min(MAX_BATCH, bySize, Math.ceil(q.length / (this.options.slots - busy)));
+      const items = this.queue.take(q, want, (item) => item.a <= 1);
+      const batch: Batch = { job, why: choice.why, items, itemBytes, reported: 0, single, maxBytes: this.maxValueBytes };
+      if (single) this.stats.dispatchedAlone(job.task);
       this.hooks.beforeDispatch?.(slot.id, items);
       slot.dispatch(batch);
-      if (head.timeoutMs > 0) batch.timer = setTimeout(() => slot.batch === batch && void slot.stop('timeout'), head.timeoutMs);
+      if (job.timeoutMs > 0) batch.timer = setTimeout(() => slot.batch === batch && void slot.stop('timeout'), job.timeoutMs);
       return batch;
     }
     return undefined;
@@ -243,7 +241,7 @@ export class SlotPool {
   // ---------------------------------------------------------------- slot events
 
   private onReady(slot: Slot): void {
-    this.startFailures[slot.mode] = 0;
+    this.startRetry[slot.mode].reset();
     this.hooks.onSlotReady?.(slot.id, slot.mode, slot.pid);
     this.dispatch();
     this.settle();
@@ -260,7 +258,7 @@ export class SlotPool {
     let f = 0;
     let totalMs = 0;
     for (let i = 0; i < n; i++) {
-      const w = batch.items[from + i] as PartitionWork;
+      const w = batch.items[from + i] as AssignItem;
       const t = ms[i] as number;
       totalMs += t;
       const failure = failed !== undefined && f < failed.length && failed[f]?.[0] === i ? failed[f++]?.[1] : undefined;
@@ -270,8 +268,8 @@ export class SlotPool {
       const value = new RawValue(values, start, ends[i]);
       items.push(failure ? { p: w.p, a: w.a, ok: false, error: failure, ms: t, mode, why } : { p: w.p, a: w.a, ok: true, value, ms: t, mode, why });
     }
-    this.stats.record(batch.jobId, totalMs, n);
-    if (items.length > 0) this.options.events.onResults(batch.jobId, items);
+    this.stats.record(batch.job.jobId, totalMs, n);
+    if (items.length > 0) this.options.events.onResults(batch.job.jobId, items);
   }
 
   private onExit(slot: Slot, info: ExitInfo, stateAtExit: SlotState, crashed: boolean): void {
@@ -281,34 +279,18 @@ export class SlotPool {
     if (batch) clearTimeout(batch.timer);
     const cause = crashed ? 'crash' : (slot.stopReason ?? 'shutdown');
     const unreported = batch ? batch.items.slice(batch.reported) : [];
-    const task = batch?.task ?? slot.lastTask;
+    const task = batch?.job.task ?? slot.lastTask;
     const escalated = crashed && task !== undefined && this.book.escalate(task, slot.mode);
     const evidence = buildEvidence({
       slotId: slot.id, mode: slot.mode, cause, info, slotState: stateAtExit, pid: slot.pid, threadId: slot.threadId,
-      jobId: batch?.jobId ?? slot.lastJobId, task, partitions: unreported.map((w) => w.p), heapLimitMb: this.heapLimitMb,
-      timeoutMs: unreported[0]?.timeoutMs ?? 0, escalated, agentMode: this.options.mode,
+      jobId: batch?.job.jobId ?? slot.lastJobId, task, partitions: unreported.map((w) => w.p), heapLimitMb: this.heapLimitMb,
+      timeoutMs: batch && unreported.length > 0 ? batch.job.timeoutMs : 0, escalated, agentMode: this.options.mode,
     });
     this.hooks.onSlotExit?.(evidence);
     if (crashed) this.log.warn('slot crashed', { ...evidence });
     else this.log.debug('slot stopped', { slotId: slot.id, cause });
 
-    if (batch && unreported.length > 0) {
-      const live = unreported.filter((_, i) => !batch.cancelled?.[batch.reported + i]);
-      const choice: ModeChoice = { mode: slot.mode, why: batch.why };
-      if (cause === 'shutdown') {
-        const error = wireError(ErrorCode.SHUTTING_DOWN, 'the agent stopped while this partition was in a slot');
-        this.options.events.onResults(batch.jobId, live.map((w) => failedResult(w, error, choice)));
-      } else {
-        // Results come in chunks, so in a batch the partition that was running is not known:
-        // blame only a partition that was alone, and send a crashed batch's partitions again
-        // one at a time (quarantine). `run` is deterministic, so running them again is safe.
-        const running = unreported[0] as PartitionWork;
-        const blame = (cause === 'timeout' || (cause === 'crash' && unreported.length === 1)) && live[0] === running;
-        if (blame) this.options.events.onResults(batch.jobId, [failedResult(running, exitError(evidence), choice)]);
-        else if (cause === 'crash') this.stats.quarantine(batch.task, live.length);
-        this.queue.unshiftAll(blame ? live.slice(1) : live);
-      }
-    }
+    if (batch && unreported.length > 0) this.settleUnreported(slot, batch, unreported, cause, evidence);
     if (escalated && task !== undefined) {
       this.log.warn('task escalated to processes', { task, slotId: slot.id });
       this.options.events.onModeChange({ type: 'mode-change', task, mode: 'process', why: 'escalated-after-crash', evidence: exitError(evidence) });
@@ -317,28 +299,56 @@ export class SlotPool {
     this.settle();
   }
 
+  /** The partitions a slot took with it: failed (shutdown), blamed (alone, or timed out) or queued again. */
+  private settleUnreported(slot: Slot, batch: Batch, unreported: AssignItem[], cause: SlotExitCause, evidence: SlotExitEvidence): void {
+    const jobId = batch.job.jobId;
+    const live = unreported.filter((_, i) => !batch.cancelled?.[batch.reported + i]);
+    const choice: ModeChoice = { mode: slot.mode, why: batch.why };
+    if (cause === 'shutdown') {
+      const error = wireError(ErrorCode.SHUTTING_DOWN, 'the agent stopped while this partition was in a slot');
+      this.options.events.onResults(jobId, live.map((w) => failedResult(w, error, choice)));
+      return;
+    }
+    // Results come in chunks, so in a batch the partition that was running is not known:
+    // blame only a partition that was alone, and send a crashed batch's partitions again
+    // one at a time (quarantine). `run` is deterministic, so running them again is safe.
+    const running = unreported[0] as AssignItem;
+    const blame = (cause === 'timeout' || (cause === 'crash' && unreported.length === 1)) && live[0] === running;
+    if (blame) this.options.events.onResults(jobId, [failedResult(running, exitError(evidence), choice)]);
+    else if (cause === 'crash') this.stats.quarantine(batch.job.task, live.length);
+    this.queue.unshift(batch.job, blame ? live.slice(1) : live, batch.itemBytes);
+  }
+
+  /** Fail everything taken off the queue with `error`, one onResults call per job. */
+  private failRemoved(removed: Removed[], error: ReturnType<typeof wireError>): void {
+    const failed = new ResultsByJob();
+    for (const { job, items } of removed) {
+      const choice = this.book.choose(job.task, job.isolation);
+      for (const item of items) failed.add(job.jobId, failedResult(item, error, choice));
+    }
+    failed.flush((jobId, items) => this.options.events.onResults(jobId, items));
+  }
+
   private onStartFailed(slot: Slot, error: CohortError): void {
     this.remove(slot);
     const mode = slot.mode;
-    const attempts = ++this.startFailures[mode];
+    const retry = this.startRetry[mode];
+    const delayMs = retry.next();
+    const attempts = retry.attempts;
     this.log.error('slot start failed', { slotId: slot.id, mode, attempts, code: error.code, message: error.message, details: error.details });
     if (this.state !== 'running' && this.state !== 'draining') return;
     if (attempts < MAX_START_ATTEMPTS) {
       this.retryTimers[mode] = setTimeout(() => {
         delete this.retryTimers[mode];
         this.dispatch();
-      }, START_RETRY_BASE_MS * 2 ** (attempts - 1));
+      }, delayMs);
       return;
     }
     // Give up on this kind for the work queued now; the coordinator retries it elsewhere.
-    this.startFailures[mode] = 0;
+    retry.reset();
     if (this.slots.some((s) => s.mode === mode)) return;
-    const failedNow = new ResultsByJob();
     const wire = { ...error.toWire(), details: { ...error.details, attempts } };
-    for (const w of this.queue.removeWhere((w) => this.book.choose(w.task, w.isolation).mode === mode)) {
-      failedNow.add(w.jobId, failedResult(w, wire, this.book.choose(w.task, w.isolation)));
-    }
-    failedNow.flush((jobId, items) => this.options.events.onResults(jobId, items));
+    this.failRemoved(this.queue.removeWhere((job) => this.book.choose(job.task, job.isolation).mode === mode), wire);
     this.settle();
   }
 

@@ -3,20 +3,21 @@
  * is running. The machine decides; this class carries out its commands. An
  * operation lock keeps start and stop from overlapping.
  */
-import { CohortError, ErrorCode, assertNever, encode, type ModeReason, type SlotMode } from '@cohort/shared';
+import { CohortError, ErrorCode, assertNever, encode, type AssignItem, type ModeReason, type SlotMode } from '@cohort/shared';
 import { ProcessRuntime } from './process-runtime.js';
 import type { ExitInfo, RuntimeOptions, SlotRuntime } from './runtime.js';
 import { SlotMachine, type SlotCommand, type SlotState } from './slot-machine.js';
 import type { BatchResultsMessage, FromSlotMessage } from './slot-protocol.js';
 import { ThreadRuntime } from './thread-runtime.js';
-import type { PartitionWork } from './types.js';
+import type { JobHeader } from './types.js';
 
-/** Partitions of one job posted to a slot in one message. */
+/** Partitions of one job posted to a slot in one message: the items as the coordinator sent them. */
 export interface Batch {
-  jobId: string;
-  task: string;
+  job: JobHeader;
   why: ModeReason;
-  items: PartitionWork[];
+  items: AssignItem[];
+  /** About how many bytes one item's input took on the wire (kept for a requeue). */
+  itemBytes: number;
   /** How many items have reported; results come in order, so items[reported] is running. */
   reported: number;
   /** Dispatched alone (long, unknown or timed); onStarted was called. */
@@ -85,8 +86,8 @@ export class Slot {
 
   dispatch(batch: Batch): void {
     this.batch = batch;
-    this.lastTask = batch.task;
-    this.lastJobId = batch.jobId;
+    this.lastTask = batch.job.task;
+    this.lastJobId = batch.job.jobId;
     this.execute(this.machine.apply('dispatch'));
   }
 
@@ -170,13 +171,13 @@ export class Slot {
     const as = new Array<number>(n);
     const inputs = new Array<unknown>(n);
     for (let i = 0; i < n; i++) {
-      const item = items[i] as PartitionWork;
+      const item = items[i] as AssignItem;
       ps[i] = item.p;
       as[i] = item.a;
       inputs[i] = item.input;
     }
     try {
-      this.runtime.send({ t: 'run', jobId: batch.jobId, task: batch.task, ps, as, inputs: encode(inputs), maxBytes: batch.maxBytes });
+      this.runtime.send({ t: 'run', jobId: batch.job.jobId, task: batch.job.task, ps, as, inputs: encode(inputs), maxBytes: batch.maxBytes });
     } catch (err) {
       // An input that cannot be encoded (or a send that failed): fail the batch as the slot would have.
       const error = { code: ErrorCode.BAD_INPUT, name: 'CohortError', message: `partition input cannot be sent to a slot: ${(err as Error).message}` } as const;

@@ -45,8 +45,4 @@ export class TaskStats {
     if (left <= 1) this.quarantined.delete(task);
     else this.quarantined.set(task, left - 1);
   }
-
-  meanMs(jobId: string): number | undefined {
-    return this.ewma.get(jobId);
-  }
 }

@@ -1,73 +1,49 @@
 /** A slot on a worker thread, its heap capped by `resourceLimits.maxOldGenerationSizeMb`. */
 import { Worker } from 'node:worker_threads';
 import { ErrorCode, toWireError, type WireError } from '@cohort/shared';
-import { STOP_TIMEOUT_MS } from './constants.js';
-import { forwardOutput, slotMainPath, slotStart, startGate, type ExitInfo, type RuntimeOptions, type SlotRuntime } from './runtime.js';
+import { BaseRuntime } from './base-runtime.js';
+import { forwardOutput, slotMainPath, slotStart, type ExitInfo } from './runtime.js';
 import type { FromSlotMessage, ToSlotMessage } from './slot-protocol.js';
 
-export class ThreadRuntime implements SlotRuntime {
+export class ThreadRuntime extends BaseRuntime {
   readonly mode = 'thread' as const;
   readonly pid = process.pid;
   private worker: Worker | undefined;
   private id: number | undefined;
   private error: WireError | undefined;
   private oom = false;
-  private exited = false;
-  private readonly exit: Promise<void>;
-  private markExited!: () => void;
-
-  constructor(private readonly options: RuntimeOptions) {
-    this.exit = new Promise((resolve) => (this.markExited = resolve));
-  }
 
   /** Kept from spawn: a Worker's own threadId reads -1 once it has exited. */
   get threadId(): number | undefined {
     return this.id;
   }
 
-  start(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const gate = startGate(this.mode, resolve, reject, () => {
-        void this.stop();
-        return {};
-      });
-      const fail = gate.fail;
-      let worker: Worker;
-      try {
-        const { env, argv } = slotStart(this.options);
-        worker = new Worker(slotMainPath(), {
-          env,
-          argv,
-          resourceLimits: { maxOldGenerationSizeMb: this.options.heapLimitMb },
-          stdout: true,
-          stderr: true,
-        });
-      } catch (err) {
-        fail('thread slot could not be created', { error: toWireError(err) });
-        this.exited = true;
-        this.markExited();
-        return;
-      }
-      this.worker = worker;
-      this.id = worker.threadId;
-      forwardOutput(worker.stdout);
-      forwardOutput(worker.stderr);
-      worker.on('message', (message: FromSlotMessage) => {
-        if (!gate.settled && message.t === 'ready') return gate.ready();
-        this.options.handlers.onMessage(message);
-      });
-      worker.on('error', (err) => {
-        this.error = toWireError(err, ErrorCode.SLOT_CRASHED);
-        if ((err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') this.oom = true;
-      });
-      worker.on('exit', (exitCode) => {
-        this.exited = true;
-        fail('thread slot exited before it was ready', { exitCode, error: this.error });
-        const info: ExitInfo = { exitCode, signal: null, oom: this.oom };
-        if (this.error) info.error = this.error;
-        this.markExited();
-        this.options.handlers.onExit(info);
-      });
+  protected get spawned(): boolean {
+    return this.worker !== undefined;
+  }
+
+  protected spawn(): void {
+    const { env, argv } = slotStart(this.options);
+    const worker = new Worker(slotMainPath(), {
+      env,
+      argv,
+      resourceLimits: { maxOldGenerationSizeMb: this.options.heapLimitMb },
+      stdout: true,
+      stderr: true,
+    });
+    this.worker = worker;
+    this.id = worker.threadId;
+    forwardOutput(worker.stdout);
+    forwardOutput(worker.stderr);
+    worker.on('message', (message: FromSlotMessage) => this.received(message));
+    worker.on('error', (err) => {
+      this.error = toWireError(err, ErrorCode.SLOT_CRASHED);
+      if ((err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') this.oom = true;
+    });
+    worker.on('exit', (exitCode) => {
+      const info: ExitInfo = { exitCode, signal: null, oom: this.oom };
+      if (this.error) info.error = this.error;
+      this.ended(info, 'thread slot exited before it was ready', { exitCode, error: this.error });
     });
   }
 
@@ -79,16 +55,15 @@ export class ThreadRuntime implements SlotRuntime {
     this.worker?.postMessage({ ...message, inputs }, [inputs.buffer]);
   }
 
-  async stop(): Promise<void> {
-    if (this.exited || !this.worker) return;
-    // terminate() stops JavaScript even in a busy loop. A thread cannot be SIGKILLed:
-    // past STOP_TIMEOUT_MS we stop waiting, and the thread dies with the agent.
-    void this.worker.terminate().catch(() => {});
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS)));
-    await Promise.race([this.exit, timeout]);
-    clearTimeout(timer);
-    if (!this.exited) this.worker.unref();
+  /** terminate() stops JavaScript even in a busy loop. */
+  protected politeStop(): void {
+    void this.worker?.terminate().catch(() => {});
+  }
+
+  /** A thread cannot be SIGKILLed: stop waiting, and the thread dies with the agent. */
+  protected forceStop(): boolean {
+    this.worker?.unref();
+    return false;
   }
 }
 

@@ -1,19 +1,23 @@
 /** The public types of the slot pool (re-exported by index.ts). */
-import type { AgentMode, Isolation, Logger, ModeChangeMessage, ResultItem, SlotMode } from '@cohort/shared';
+import type { AgentMode, AssignItem, Isolation, Logger, ModeChangeMessage, ResultItem, SlotMode } from '@cohort/shared';
 import type { SlotState } from './slot-machine.js';
 
-/** One partition to run. */
-export interface PartitionWork {
+/** What an assign batch says of all its items: the same for every partition of a job. */
+export interface JobHeader {
   jobId: string;
   task: string;
   isolation: Isolation;
-  p: number;
-  a: number;
-  input: unknown;
   /** Kill the slot and fail the partition with PARTITION_TIMEOUT after this long; 0 means no limit. */
   timeoutMs: number;
-  /** About how many bytes the input takes on the wire; batches to a slot stay under MAX_BATCH_BYTES. */
-  bytes?: number;
+}
+
+/**
+ * One assign batch, in the coordinator's shape: its header and its items
+ * (`{p, a, input}`) as decoded. The items keep this shape from the wire to
+ * the slot: queued, batched and posted without being copied into another.
+ */
+export interface Assignment extends JobHeader {
+  items: readonly AssignItem[];
 }
 
 export interface SlotPoolEvents {
@@ -59,7 +63,7 @@ export interface SlotExitEvidence {
  */
 export interface SlotHooks {
   /** A batch is about to be posted to a slot. */
-  beforeDispatch?(slotId: string, items: readonly PartitionWork[]): void;
+  beforeDispatch?(slotId: string, items: readonly AssignItem[]): void;
   /** A slot's thread or process ended, for whatever reason. */
   onSlotExit?(evidence: SlotExitEvidence): void;
   /** A slot posted `ready`. */

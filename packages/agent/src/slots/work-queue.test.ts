@@ -1,44 +1,67 @@
 import { describe, expect, it } from 'vitest';
-import { WorkQueue } from './work-queue.js';
-import type { PartitionWork } from './types.js';
+import type { AssignItem } from '@cohort/shared';
+import { WorkQueue, type JobQueue } from './work-queue.js';
+import type { JobHeader } from './types.js';
 
-const w = (jobId: string, p: number, extra: Partial<PartitionWork> = {}): PartitionWork => ({ jobId, task: 'noop', isolation: 'auto', p, a: 0, input: p, timeoutMs: 0, ...extra });
+const job = (jobId: string): JobHeader => ({ jobId, task: 'noop', isolation: 'auto', timeoutMs: 0 });
+const item = (p: number, a = 0): AssignItem => ({ p, a, input: p });
+const queueOf = (q: WorkQueue, jobId: string): JobQueue => [...q.heads()].find((h) => h.job.jobId === jobId) as JobQueue;
 
 describe('WorkQueue', () => {
   it('keeps one FIFO per job, so interleaved jobs still give long runs', () => {
     const q = new WorkQueue();
     for (let p = 0; p < 6; p++) {
-      q.push(w('a', p));
-      q.push(w('b', p));
+      q.push(job('a'), [item(p)]);
+      q.push(job('b'), [item(p)]);
     }
     expect(q.length).toBe(12);
-    expect([...q.heads()].map((h) => h.jobId)).toEqual(['a', 'b']);
-    expect(q.take('a', 10, () => true).map((x) => x.p)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect([...q.heads()].map((h) => h.jobId)).toEqual(['b']);
-    expect(q.take('b', 2, () => true).map((x) => x.p)).toEqual([0, 1]);
+    expect([...q.heads()].map((h) => h.job.jobId)).toEqual(['a', 'b']);
+    expect(q.take(queueOf(q, 'a'), 10, () => true).map((x) => x.p)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect([...q.heads()].map((h) => h.job.jobId)).toEqual(['b']);
+    expect(q.take(queueOf(q, 'b'), 2, () => true).map((x) => x.p)).toEqual([0, 1]);
     expect(q.length).toBe(4);
   });
 
   it('stops a run where `fits` fails, and puts work back at the front', () => {
     const q = new WorkQueue();
-    q.push(w('a', 0));
-    q.push(w('a', 1, { timeoutMs: 100 }));
-    const taken = q.take('a', 10, (x) => x.timeoutMs === 0);
+    q.push(job('a'), [item(0), item(1, 2)]);
+    const taken = q.take(queueOf(q, 'a'), 10, (x) => x.a <= 1);
     expect(taken.map((x) => x.p)).toEqual([0]);
-    q.unshiftAll(taken);
-    expect(q.take('a', 10, () => true).map((x) => x.p)).toEqual([0, 1]);
+    q.unshift(job('a'), taken);
+    expect(q.take(queueOf(q, 'a'), 10, () => true).map((x) => x.p)).toEqual([0, 1]);
     expect(q.length).toBe(0);
   });
 
   it('removes some or all of a job, and clears', () => {
     const q = new WorkQueue();
-    for (let p = 0; p < 5; p++) q.push(w('a', p));
-    q.push(w('b', 0));
-    expect(q.remove('a', (x) => x.p % 2 === 0).map((x) => x.p)).toEqual([0, 2, 4]);
+    q.push(job('a'), [0, 1, 2].map((p) => item(p)));
+    q.push(job('a'), [3, 4].map((p) => item(p)));
+    q.push(job('b'), [item(0)]);
+    expect(q.remove('a', (x) => x.p % 2 === 0)).toBe(3);
     expect(q.length).toBe(3);
-    expect(q.remove('b').map((x) => x.p)).toEqual([0]);
-    expect(q.clear().map((x) => x.p)).toEqual([1, 3]);
+    expect(q.remove('b')).toBe(1);
+    expect(q.clear().flatMap((r) => r.items.map((x) => x.p))).toEqual([1, 3]);
     expect(q.length).toBe(0);
     expect([...q.heads()]).toEqual([]);
+  });
+
+  it('keeps the items it was given, and the wire size of each batch', () => {
+    const q = new WorkQueue();
+    const items = [item(0), item(1)];
+    q.push(job('a'), items, 100);
+    q.push(job('a'), [item(2)], 7);
+    const head = queueOf(q, 'a');
+    expect(head.first).toBe(items[0]);
+    expect(head.firstBytes).toBe(100);
+    expect(q.take(head, 2, () => true)).toEqual(items);
+    expect(head.firstBytes).toBe(7);
+  });
+
+  it('a job whose header differs is queued apart (a batch never mixes tasks)', () => {
+    const q = new WorkQueue();
+    q.push(job('a'), [item(0)]);
+    q.push({ ...job('a'), task: 'other' }, [item(1)]);
+    expect([...q.heads()].map((h) => h.job.task)).toEqual(['noop', 'other']);
+    expect(q.remove('a')).toBe(2);
   });
 });

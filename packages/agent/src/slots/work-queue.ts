@@ -1,78 +1,146 @@
 /**
- * The pool's queue: one FIFO deque per job, jobs in arrival order. A batch
- * takes a run of one job's partitions even when the coordinator's assign
- * messages interleave several jobs, so batches stay large; and a job whose
- * slot kind is all busy does not block a job of the other kind behind it.
+ * The pool's queue: one FIFO per job, jobs in arrival order. A batch takes a
+ * run of one job's partitions even when the coordinator's assign messages
+ * interleave several jobs, so batches stay large; and a job whose slot kind
+ * is all busy does not block a job of the other kind behind it.
+ *
+ * A job's FIFO holds the assign batches as they came (their items are never
+ * copied into other objects), each with the wire size of one of its items.
  * Every operation is O(1) per partition, except cancel (O(that job)).
  */
+import type { AssignItem } from '@cohort/shared';
 import { Deque } from '@cohort/shared/internal';
-import type { PartitionWork } from './types.js';
+import type { JobHeader } from './types.js';
+
+/** Part of one assign batch, still queued from `next` on. */
+interface Run {
+  readonly items: readonly AssignItem[];
+  next: number;
+  /** About how many bytes one item's input takes on the wire. */
+  readonly itemBytes: number;
+}
+
+/** The queued work of one job (one header: a job's task, isolation and timeout never change). */
+export class JobQueue {
+  readonly runs = new Deque<Run>();
+  length = 0;
+
+  constructor(
+    readonly key: string,
+    readonly job: JobHeader,
+  ) {}
+
+  /** The next partition to run. */
+  get first(): AssignItem {
+    const run = this.runs.peek() as Run;
+    return run.items[run.next] as AssignItem;
+  }
+  /** About how many bytes the first partition's input took on the wire. */
+  get firstBytes(): number {
+    return (this.runs.peek() as Run).itemBytes;
+  }
+}
+
+/** Work removed from the queue, by job. */
+export interface Removed {
+  job: JobHeader;
+  items: AssignItem[];
+}
+
+const keyOf = (job: JobHeader): string => `${job.jobId}\u0000${job.task}\u0000${job.isolation}\u0000${job.timeoutMs}`;
 
 export class WorkQueue {
-  private readonly jobs = new Map<string, Deque<PartitionWork>>();
+  private readonly jobs = new Map<string, JobQueue>();
   private count = 0;
 
   get length(): number {
     return this.count;
   }
 
-  push(w: PartitionWork): void {
-    let q = this.jobs.get(w.jobId);
-    if (!q) this.jobs.set(w.jobId, (q = new Deque<PartitionWork>()));
-    q.push(w);
-    this.count++;
+  /** Queue a batch's items at the back of its job's FIFO. */
+  push(job: JobHeader, items: readonly AssignItem[], itemBytes = 0): void {
+    if (items.length === 0) return;
+    const q = this.queueOf(job);
+    q.runs.push({ items, next: 0, itemBytes });
+    q.length += items.length;
+    this.count += items.length;
   }
 
-  /** Put partitions back at the front of their job's queue, in order. */
-  unshiftAll(items: readonly PartitionWork[]): void {
-    for (let i = items.length - 1; i >= 0; i--) {
-      const w = items[i] as PartitionWork;
-      let q = this.jobs.get(w.jobId);
-      if (!q) this.jobs.set(w.jobId, (q = new Deque<PartitionWork>()));
-      q.unshift(w);
-      this.count++;
+  /** Put items back at the front of their job's FIFO, in order. */
+  unshift(job: JobHeader, items: readonly AssignItem[], itemBytes = 0): void {
+    if (items.length === 0) return;
+    const q = this.queueOf(job);
+    q.runs.unshift({ items, next: 0, itemBytes });
+    q.length += items.length;
+    this.count += items.length;
+  }
+
+  /** Each job's queue, jobs in arrival order. */
+  heads(): IterableIterator<JobQueue> {
+    return this.jobs.values();
+  }
+
+  /** Take up to `max` items from the front of `q`, while `fits` holds (the first is always taken). */
+  take(q: JobQueue, max: number, fits: (item: AssignItem) => boolean): AssignItem[] {
+    const out: AssignItem[] = [];
+    while (out.length < max) {
+      const run = q.runs.peek();
+      if (!run) break;
+      const item = run.items[run.next] as AssignItem;
+      if (out.length > 0 && !fits(item)) break;
+      out.push(item);
+      if (++run.next === run.items.length) q.runs.shift();
     }
+    this.taken(q, out.length);
+    return out;
   }
 
-  /** The first partition of each job, jobs in arrival order. */
-  *heads(): IterableIterator<PartitionWork> {
-    for (const q of this.jobs.values()) yield q.peek() as PartitionWork;
-  }
-
-  /** How many partitions `jobId` has queued. */
-  jobLength(jobId: string): number {
-    return this.jobs.get(jobId)?.length ?? 0;
-  }
-
-  /** Take up to `max` partitions from the front of `jobId`'s queue, while `fits` holds (the first is always taken). */
-  take(jobId: string, max: number, fits: (w: PartitionWork) => boolean): PartitionWork[] {
-    const q = this.jobs.get(jobId);
-    if (!q) return [];
-    const items: PartitionWork[] = [q.shift() as PartitionWork];
-    while (items.length < max && q.length > 0 && fits(q.peek() as PartitionWork)) items.push(q.shift() as PartitionWork);
-    this.count -= items.length;
-    if (q.length === 0) this.jobs.delete(jobId);
-    return items;
-  }
-
-  /** Remove the partitions of `jobId` that `hit` matches (all of them when absent); returns them. */
-  remove(jobId: string, hit?: (w: PartitionWork) => boolean): PartitionWork[] {
-    const q = this.jobs.get(jobId);
-    if (!q) return [];
-    const removed = hit ? q.filter((w) => !hit(w)) : q.drain();
-    this.count -= removed.length;
-    if (q.length === 0) this.jobs.delete(jobId);
+  /** Remove the items of `jobId` that `hit` matches (all of them when absent); returns how many. */
+  remove(jobId: string, hit?: (item: AssignItem) => boolean): number {
+    let removed = 0;
+    for (const q of [...this.jobs.values()]) {
+      if (q.job.jobId !== jobId) continue;
+      removed += this.filter(q, hit ?? (() => true)).length;
+    }
     return removed;
   }
 
-  /** Remove the partitions, of any job, that `hit` matches. O(length). */
-  removeWhere(hit: (w: PartitionWork) => boolean): PartitionWork[] {
-    const removed: PartitionWork[] = [];
-    for (const jobId of [...this.jobs.keys()]) removed.push(...this.remove(jobId, hit));
+  /** Remove every job that `hit` matches; returns what it held. O(length). */
+  removeWhere(hit: (job: JobHeader) => boolean): Removed[] {
+    const removed: Removed[] = [];
+    for (const q of [...this.jobs.values()]) if (hit(q.job)) removed.push({ job: q.job, items: this.filter(q, () => true) });
     return removed;
   }
 
-  clear(): PartitionWork[] {
+  clear(): Removed[] {
     return this.removeWhere(() => true);
+  }
+
+  private queueOf(job: JobHeader): JobQueue {
+    const key = keyOf(job);
+    let q = this.jobs.get(key);
+    if (!q) this.jobs.set(key, (q = new JobQueue(key, { jobId: job.jobId, task: job.task, isolation: job.isolation, timeoutMs: job.timeoutMs })));
+    return q;
+  }
+
+  /** Remove the items of `q` that `hit` matches, keeping the rest in order; returns the removed. */
+  private filter(q: JobQueue, hit: (item: AssignItem) => boolean): AssignItem[] {
+    const removed: AssignItem[] = [];
+    for (const run of q.runs.drain()) {
+      const kept: AssignItem[] = [];
+      for (let i = run.next; i < run.items.length; i++) {
+        const item = run.items[i] as AssignItem;
+        (hit(item) ? removed : kept).push(item);
+      }
+      if (kept.length > 0) q.runs.push({ items: kept, next: 0, itemBytes: run.itemBytes });
+    }
+    this.taken(q, removed.length);
+    return removed;
+  }
+
+  private taken(q: JobQueue, n: number): void {
+    q.length -= n;
+    this.count -= n;
+    if (q.length === 0) this.jobs.delete(q.key);
   }
 }

@@ -15,7 +15,7 @@
  *   given no work) and then forge anyway.
  */
 import { WebSocket } from 'ws';
-import { PROTOCOL_VERSION, decodeCoordinatorMessage, encode, type AgentMessage, type CoordinatorMessage, type ResultItem } from '@cohort/shared';
+import { AGENT_PATH, PROTOCOL_VERSION, decodeCoordinatorMessage, encode, type AgentMessage, type CoordinatorMessage, type ResultItem } from '@cohort/shared';
 
 export interface RogueOptions {
   url: string;
@@ -68,7 +68,7 @@ class Rogue implements RogueAgent {
   private rejectJoined!: (err: Error) => void;
 
   constructor(private readonly o: RogueOptions) {
-    this.ws = new WebSocket(`${o.url.replace(/\/$/, '')}/agent`, { headers: o.token ? { authorization: `Bearer ${o.token}` } : {}, perMessageDeflate: false });
+    this.ws = new WebSocket(`${o.url.replace(/\/$/, '')}${AGENT_PATH}`, { headers: o.token ? { authorization: `Bearer ${o.token}` } : {}, perMessageDeflate: false });
     this.joined = new Promise<void>((resolve, reject) => ((this.resolveJoined = resolve), (this.rejectJoined = reject)));
     this.joined.catch(() => {});
     this.closed = new Promise((resolve) => {

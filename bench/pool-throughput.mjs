@@ -1,7 +1,8 @@
 /**
- * Pushes noop partitions through a SlotPool and prints partitions/s.
+ * Pushes noop partitions through a SlotPool (the agent's engine, from the
+ * package's `@cohort/agent/slots` export) and prints partitions/s.
  *
- *   npx tsc -b packages/agent && node packages/agent/dist/slots/pool.bench.js [count]
+ *   npx tsc -b && node bench/pool-throughput.mjs [count]
  *
  * Scenarios: 2 thread slots, 2 process slots, and an auto pool of 2 slots
  * running a thread job and a process job at once. "all at once" submits every
@@ -10,46 +11,48 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { silentLogger, type AgentMode, type Isolation, type ResultItem } from '@cohort/shared';
-import { SlotPool } from './pool.js';
-import type { PartitionWork } from './types.js';
+import { silentLogger } from '@cohort/shared';
+import { SlotPool } from '@cohort/agent/slots';
 
 const WINDOW = 4096;
 const here = path.dirname(fileURLToPath(import.meta.url));
-const noop = path.resolve(here, '..', '..', 'src', 'slots', 'fixtures', 'noop.mjs');
+const noop = path.resolve(here, 'tasks', 'noop.mjs');
 
-function makeWork(jobId: string, isolation: Isolation, count: number): PartitionWork[] {
-  const out = new Array<PartitionWork>(count);
-  for (let p = 0; p < count; p++) out[p] = { jobId, task: noop, isolation, p, a: 0, input: p, timeoutMs: 0 };
+/** The items of one job's assign batches ({p, a, input}, as on the wire). */
+function makeItems(count) {
+  const out = new Array(count);
+  for (let p = 0; p < count; p++) out[p] = { p, a: 0, input: p };
   return out;
 }
 
-async function run(mode: AgentMode, jobs: Array<[string, Isolation]>, count: number, windowed: boolean): Promise<number> {
+const header = (jobId, isolation) => ({ jobId, task: noop, isolation, timeoutMs: 0 });
+
+async function run(mode, jobs, count, windowed) {
   const per = Math.floor(count / jobs.length);
   const total = per * jobs.length;
-  const pending = jobs.map(([jobId, isolation]) => makeWork(jobId, isolation, per));
+  const pending = jobs.map(([jobId, isolation]) => ({ job: header(jobId, isolation), items: makeItems(per) }));
   let done = 0;
   let failed = 0;
   let submitted = 0;
-  let finish!: () => void;
-  const finished = new Promise<void>((resolve) => (finish = resolve));
+  let finish;
+  const finished = new Promise((resolve) => (finish = resolve));
   const feed = () => {
     while (submitted < total && (!windowed || submitted - done < WINDOW)) {
       const chunk = Math.min(windowed ? WINDOW - (submitted - done) : total, total - submitted, 1024);
       for (let j = 0; j < pending.length; j++) {
         const from = Math.floor(submitted / pending.length);
-        pool.submit((pending[j] as PartitionWork[]).slice(from, from + Math.ceil(chunk / pending.length)));
+        pool.submit({ ...pending[j].job, items: pending[j].items.slice(from, from + Math.ceil(chunk / pending.length)) });
       }
       submitted += Math.ceil(chunk / pending.length) * pending.length;
     }
   };
-  const pool: SlotPool = new SlotPool({
+  const pool = new SlotPool({
     slots: 2,
     mode,
     tasksDirs: [path.dirname(noop)],
     logger: silentLogger,
     events: {
-      onResults(_jobId: string, items: ResultItem[]) {
+      onResults(_jobId, items) {
         done += items.length;
         for (const item of items) if (!item.ok) failed++;
         if (done >= total) finish();
@@ -61,9 +64,9 @@ async function run(mode: AgentMode, jobs: Array<[string, Isolation]>, count: num
   });
   await pool.start();
   // Warm up: teach the pool that noop is short, and start the slots of the other kind.
-  const warm = new Promise<void>((resolve) => {
+  const warm = new Promise((resolve) => {
     let left = jobs.length * 4;
-    const events = (pool as unknown as { options: { events: { onResults: (j: string, i: ResultItem[]) => void } } }).options.events;
+    const events = pool.options.events;
     const real = events.onResults;
     events.onResults = (_j, items) => {
       left -= items.length;
@@ -73,7 +76,7 @@ async function run(mode: AgentMode, jobs: Array<[string, Isolation]>, count: num
       }
     };
   });
-  for (const [, isolation] of jobs) pool.submit(makeWork('warm', isolation, 4));
+  for (const [, isolation] of jobs) pool.submit({ ...header('warm', isolation), items: makeItems(4) });
   await warm;
   const t0 = performance.now();
   feed();
@@ -85,7 +88,7 @@ async function run(mode: AgentMode, jobs: Array<[string, Isolation]>, count: num
 }
 
 const count = Number(process.argv[2] ?? 200_000);
-const scenarios: Array<[string, AgentMode, Array<[string, Isolation]>]> = [
+const scenarios = [
   ['2 thread slots', 'threads', [['j', 'auto']]],
   ['2 process slots', 'processes', [['j', 'auto']]],
   ['auto, thread + process jobs', 'auto', [['t', 'thread'], ['p', 'process']]],

@@ -1,0 +1,184 @@
+/**
+ * An agent at run time: it wires the slot pool, the outbox and the link
+ * together, keeps the health file fresh, and drains. The link (link.ts)
+ * reports what arrives; this class decides what it means for the pool.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { utimesSync, writeFileSync } from 'node:fs';
+import { assertNever, type AssignMessage, type CancelMessage, type CohortError, type Load, type Logger, type WelcomeMessage } from '@cohort/shared';
+import { deferred } from '@cohort/shared/internal';
+import type { Agent, AgentHooks } from './agent.js';
+import { Link, type LinkOwner } from './link.js';
+import type { LinkState } from './link-machine.js';
+import { LoadSampler } from './load.js';
+import type { CompiledAgentOptions } from './options.js';
+import { Outbox } from './outbox.js';
+import { SlotPool } from './slots/index.js';
+
+/** While flushing after a drain, look again this often. */
+const FLUSH_POLL_MS = 20;
+
+/** Refresh `path`'s mtime (creating it if need be). Health reporting is advisory: errors are ignored. */
+export function touchHealthFile(path: string): void {
+  const now = new Date();
+  try {
+    utimesSync(path, now, now);
+  } catch {
+    try {
+      writeFileSync(path, '');
+    } catch {
+      // Advisory.
+    }
+  }
+}
+
+export class AgentRuntime implements Agent, LinkOwner {
+  readonly name: string;
+  readonly ready: Promise<void>;
+  readonly closed: Promise<void>;
+  private readonly log: Logger;
+  private readonly load = new LoadSampler();
+  private readonly link: Link;
+  private readonly outbox: Outbox;
+  private readonly pool: SlotPool;
+  private readonly joinedOnce = deferred<void>();
+  private readonly stopped = deferred<void>();
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    readonly options: CompiledAgentOptions,
+    hooks: AgentHooks = {},
+  ) {
+    this.name = options.name;
+    this.log = options.logger.child({ agent: options.name });
+    this.ready = this.joinedOnce.promise;
+    this.ready.catch(() => {});
+    this.closed = this.stopped.promise;
+    this.link = new Link(options, this, this.log, hooks);
+    this.outbox = new Outbox((m) => this.link.send(m), options.maxHeldResults, (frame) => this.link.sendFrame(frame));
+    this.pool = new SlotPool({
+      slots: options.slots,
+      mode: options.mode,
+      heapLimitMb: options.heapLimitMb,
+      tasksDirs: options.tasksDirs,
+      logger: this.log.child({ component: 'slots' }),
+      events: {
+        onResults: (jobId, items) => this.outbox.addResults(jobId, items),
+        onStarted: (jobId, items) => this.outbox.addStarted(jobId, items),
+        onModeChange: (change) => {
+          this.log.warn('task escalated to processes', { task: change.task, why: change.why, evidence: change.evidence?.code });
+          this.link.send(change);
+        },
+      },
+    });
+  }
+
+  get state(): LinkState {
+    return this.link.state;
+  }
+  get sessionId(): string | undefined {
+    return this.link.sessionId;
+  }
+
+  /** Start the slots, then connect. */
+  async start(): Promise<void> {
+    await this.pool.start();
+    this.load.start(this.options.loadSampleMs);
+    this.link.start();
+  }
+
+  async drain(): Promise<void> {
+    if (this.link.state === 'stopped') return;
+    this.link.drain();
+    this.log.info('draining', { queued: this.pool.queued, busySlots: this.pool.busySlots, graceMs: this.options.drainGraceMs });
+    await this.pool.drain(this.options.drainGraceMs);
+    await this.waitForFlush();
+    this.link.close(1000, 'drained');
+    await this.shutdown();
+  }
+
+  stop(): Promise<void> {
+    return this.shutdown();
+  }
+
+  // ---------------------------------------------------------------- LinkOwner
+
+  joined(welcome: WelcomeMessage, restarted: boolean): void {
+    if (restarted) {
+      const dropped = this.outbox.clear();
+      this.pool.cancelAll();
+      this.log.warn('coordinator restarted; dropped results and work issued by its previous start', { droppedResults: dropped });
+    }
+    if (welcome.maxPayloadBytes !== undefined) {
+      this.outbox.maxFrameBytes = welcome.maxPayloadBytes;
+      this.pool.setMaxFrameBytes(welcome.maxPayloadBytes);
+    }
+    this.log.info('agent joined', { sessionId: welcome.sessionId, slots: this.options.slots, mode: this.options.mode, heldResults: this.outbox.pending });
+    this.outbox.flush();
+    this.joinedOnce.resolve();
+  }
+
+  work(msg: AssignMessage | CancelMessage, frameBytes: number): void {
+    switch (msg.type) {
+      case 'assign':
+        // The batch goes to the pool as it came: header and items, no copy.
+        this.pool.submit(msg, frameBytes);
+        return;
+      case 'cancel':
+        this.pool.cancel(msg.jobId, msg.items);
+        return;
+      default:
+        assertNever(msg, 'work message');
+    }
+  }
+
+  currentLoad(): Load {
+    return this.load.current(this.pool.queued, this.pool.busySlots);
+  }
+
+  beatSent(): void {
+    if (this.options.healthFile) touchHealthFile(this.options.healthFile);
+  }
+
+  disconnected(): void {
+    this.outbox.resetStarted();
+  }
+
+  heldResults(): number {
+    return this.outbox.pending;
+  }
+
+  ended(error?: CohortError): void {
+    if (error) {
+      this.log.error('agent stopped', { code: error.code, message: error.message });
+      this.joinedOnce.reject(error);
+    }
+    void this.shutdown(error);
+  }
+
+  // ---------------------------------------------------------------- stopping
+
+  private shutdown(error?: CohortError): Promise<void> {
+    this.stopping ??= this.doShutdown(error);
+    return this.stopping;
+  }
+
+  private async doShutdown(error: CohortError | undefined): Promise<void> {
+    this.link.stop();
+    this.load.stop();
+    await this.pool.stop();
+    this.link.terminate();
+    this.log.info('agent stopped', { droppedResults: this.outbox.dropped });
+    if (error) this.stopped.reject(error);
+    else this.stopped.resolve();
+  }
+
+  /** After a drain: send what is held, bounded by flushTimeoutMs. */
+  private async waitForFlush(): Promise<void> {
+    const deadline = Date.now() + this.options.flushTimeoutMs;
+    while (this.link.open && (this.outbox.pending > 0 || this.link.bufferedAmount > 0) && Date.now() < deadline) {
+      this.outbox.flush();
+      await sleep(FLUSH_POLL_MS);
+    }
+  }
+}

@@ -53,8 +53,15 @@ describe('coordinator restart', () => {
     expect(report.done).toBe(200);
     const after = await acceptedFor(stateDir, killed!.jobId);
     expect(after).toEqual({ partitions: 200, twice: 0 });
-    // The agents reconnected by themselves.
-    const { agents: live } = await c.api.request<{ agents: unknown[] }>('GET', '/api/agents');
+    // The agents reconnected by themselves, each after its own jittered backoff (which may outlast the job).
+    const live = await waitFor(
+      'all 4 agents to reconnect',
+      async () => {
+        const { agents } = await c.api.request<{ agents: unknown[] }>('GET', '/api/agents');
+        return agents.length === 4 ? agents : undefined;
+      },
+      15_000,
+    );
     expect(live).toHaveLength(4);
   });
 });

@@ -18,7 +18,7 @@ import {
   type Spawned,
   type WatchOptions,
 } from '@cohort/cli';
-import { encode } from '@cohort/shared';
+import { AGENT_PATH, encode } from '@cohort/shared';
 import { waitFor as waitUntil } from '@cohort/shared/internal';
 
 const started: Array<LocalCluster | Spawned> = [];
@@ -66,7 +66,7 @@ export interface RawSocket {
 
 /** A raw WebSocket to the agent endpoint, for speaking (bad) protocol by hand. */
 export function rawSocket(url: string, token: string | undefined): RawSocket {
-  const ws = new WebSocket(`${url}/agent`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  const ws = new WebSocket(`${url}${AGENT_PATH}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
   const opened = new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);

@@ -7,13 +7,11 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { ErrorCode, type Logger } from '@cohort/shared';
+import { AGENT_PATH, ErrorCode, type Logger } from '@cohort/shared';
 import { attachAgentSocket, type AgentPort } from './agent-socket.js';
 import { agentCredential, authorized } from './auth.js';
 import { refuseSocket, requestPath, type UpgradeHandler } from './http-server.js';
 import type { CompiledCoordinatorOptions } from './options.js';
-
-export const AGENT_PATH = '/agent';
 
 export interface AgentEndpoint {
   readonly wss: WebSocketServer;

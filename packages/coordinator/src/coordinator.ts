@@ -28,7 +28,7 @@ import { jobProgress, jobReport } from './report.js';
 import { EventStreams } from './sse.js';
 import { StateStore } from './state-store.js';
 
-export { AGENT_PATH } from './agent-endpoint.js';
+export { AGENT_PATH } from '@cohort/shared';
 
 export interface Coordinator {
   readonly host: string;

@@ -2,7 +2,7 @@
  * Agent options in one place: user options, `withDefaults()`, `compileOptions()`.
  */
 import os from 'node:os';
-import { LIMITS, MAX_LENGTH, checkInt, checkOneOf, createLogger, invalidOption, resolveAgentToken, resolveTasksDirs, type AgentMode, type Logger } from '@cohort/shared';
+import { AGENT_MODES, LIMITS, MAX_LENGTH, checkInt, checkOneOf, createLogger, invalidOption, resolveAgentToken, resolveTasksDirs, type AgentMode, type Logger } from '@cohort/shared';
 
 export const DEFAULT_MODE: AgentMode = 'auto';
 export const DEFAULT_MAX_PREFETCH = 4096;
@@ -88,7 +88,7 @@ export function compileOptions(options: AgentOptions): CompiledAgentOptions {
   }
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw invalidOption(`connect must be a ws:// or wss:// URL, got ${JSON.stringify(o.connect)}`);
   if (url.pathname === '/' || url.pathname === '') url.pathname = '/agent';
-  checkOneOf('mode', o.mode, ['threads', 'processes', 'auto'] as const);
+  checkOneOf('mode', o.mode, AGENT_MODES);
   checkInt('slots', o.slots, LIMITS.slots.min, LIMITS.slots.max);
   checkInt('maxPrefetch', o.maxPrefetch, LIMITS.maxPrefetch.min, LIMITS.maxPrefetch.max);
   checkInt('heapLimitMb', o.heapLimitMb, 16, 1_000_000);

@@ -3,7 +3,7 @@
  * asks the executor (coordinator.ts) to carry out, and the events it
  * announces to watchers.
  */
-import type { CoordinatorMessage, ErrorCode } from '@cohort/shared';
+import type { ClusterEvent, CoordinatorMessage, ErrorCode } from '@cohort/shared';
 import type { AgentSession } from './agent-session.js';
 import type { SpeculationConfig } from './deadlines.js';
 import type { Job, Partition } from './job.js';
@@ -19,6 +19,8 @@ export interface ClusterConfig {
   /** This start of the coordinator, told to agents in `welcome`. */
   coordinatorId?: string;
 }
+
+export type { ClusterEvent };
 
 export const DEFAULT_MAX_AGENT_CREDIT = 4096;
 export const DEFAULT_TIMEOUT_GRACE_MS = 2000;
@@ -37,10 +39,3 @@ export interface ClusterEffects {
   /** Something a watcher or a drill wants to see: an agent joined, was lost, a copy was issued. */
   notify(event: ClusterEvent): void;
 }
-
-export type ClusterEvent =
-  | { kind: 'agent-joined'; at: number; agentId: string; agent: string; slots: number; mode: string }
-  | { kind: 'agent-suspect'; at: number; agentId: string; agent: string; silentMs: number }
-  | { kind: 'agent-lost'; at: number; agentId: string; agent: string; reason: 'closed' | 'timeout' | 'left'; silentMs: number; requeued: number }
-  | { kind: 'speculative-copy'; at: number; jobId: string; partition: number; agent: string; runningMs: number }
-  | { kind: 'mode-escalated'; at: number; agentId: string; agent: string; task: string; mode: string; evidence?: string };

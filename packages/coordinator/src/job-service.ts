@@ -5,7 +5,7 @@
  * loop, never inside a socket handler.
  */
 import type { ServerResponse } from 'node:http';
-import { CohortError, ErrorCode, encode, encodeValue, loadTask, newJobId, toWireError, type TaskModule, type Logger } from '@cohort/shared';
+import { CohortError, ErrorCode, encode, encodeValue, loadTask, newJobId, toWireError, type AgentInfo, type JobSummary, type TaskModule, type Logger } from '@cohort/shared';
 import type { Cluster, ClusterEvent } from './cluster.js';
 import { Job } from './job.js';
 import { checkSplitOutput, parseJobRequest } from './job-request.js';
@@ -136,7 +136,7 @@ export class JobService {
     return restored ?? jobReport(this.job(jobId), Date.now());
   }
 
-  list(): Array<ReturnType<typeof jobProgress> & { task: string }> {
+  list(): JobSummary[] {
     return [...this.cluster.jobs.values()].map((job) => ({ ...jobProgress(job), task: job.spec.task }));
   }
 
@@ -146,7 +146,7 @@ export class JobService {
     return this.report(jobId);
   }
 
-  agents() {
+  agents(): AgentInfo[] {
     const now = Date.now();
     return [...this.cluster.agents.values()].map((s) => ({
       agentId: s.id,

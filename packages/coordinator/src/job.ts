@@ -4,13 +4,13 @@
  * partition's holder, the queues and the counts are methods here, each in one
  * place: `assign`, `requeue`, `retryLater`, `settle`.
  */
-import type { ErrorCode, Isolation, ModeReason, ResultOk, SlotMode, WireError } from '@cohort/shared';
+import type { ErrorCode, Isolation, JobStatus, ModeReason, ResultOk, SlotMode, WireError } from '@cohort/shared';
 import type { AgentSession } from './agent-session.js';
 import { Deque } from '@cohort/shared/internal';
 import { transition, type PartitionRecord, type PartitionState, type Transition } from './partition-machine.js';
 import { DurationHistogram } from './quantile.js';
 
-export type JobStatus = 'queued' | 'running' | 'merging' | 'succeeded' | 'failed' | 'cancelled';
+export type { JobStatus };
 
 export interface JobSpec {
   task: string;

@@ -1,5 +1,7 @@
 export * from './errors.js';
 export * from './protocol.js';
+export * from './api.js';
+export * from './api-parse.js';
 export * from './codec.js';
 export * from './validate.js';
 export * from './task.js';
@@ -11,3 +13,4 @@ export * from './assert-never.js';
 export * from './limits.js';
 export * from './value.js';
 export * from './text.js';
+export * from './one-of.js';

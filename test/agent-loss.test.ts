@@ -1,6 +1,7 @@
 /** SIGKILL of an agent mid-job: its partitions run elsewhere and the answer is still right. */
 import { describe, expect, it } from 'vitest';
 import { runJob } from '@cohort/cli';
+import type { ClusterEventOf } from '@cohort/shared';
 import { PRIMES_2E8, agents, cluster } from './helpers/cluster.js';
 
 describe('agent loss', () => {
@@ -8,7 +9,7 @@ describe('agent loss', () => {
     const c = await cluster(agents(3, 'auto'));
     const victim = c.agents[1]!;
     let killedAtDone = -1;
-    const lost: Array<Record<string, unknown>> = [];
+    const lost: Array<ClusterEventOf<'agent-lost'>> = [];
     const report = await runJob({
       url: c.url,
       token: c.token,

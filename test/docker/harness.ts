@@ -12,8 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { afterEach, inject } from 'vitest';
-import { ApiClient, runJob, type JobProgress } from '@cohort/cli';
-import type { JobReport } from '@cohort/coordinator';
+import { ApiClient, runJob, type JobProgress, type ReceivedEvent } from '@cohort/cli';
+import type { AgentInfo, JobReport } from '@cohort/shared';
 
 const DOCKER = process.env.DOCKER || 'docker';
 const RUN_LABEL = 'org.cohort.test.run';
@@ -170,18 +170,11 @@ export async function cluster(n: number, options: { coordinatorArgs?: string[]; 
   return { net, secret, coordinator, agents };
 }
 
-export interface AgentView {
-  agentId: string;
-  name: string;
-  state: string;
-  hardware: { hostname: string };
+export async function listAgents(api: ApiClient): Promise<AgentInfo[]> {
+  return api.agents();
 }
 
-export async function listAgents(api: ApiClient): Promise<AgentView[]> {
-  return (await api.request<{ agents: AgentView[] }>('GET', '/api/agents')).agents;
-}
-
-export async function agentsReady(api: ApiClient, names: string[], timeoutMs = 30_000): Promise<AgentView[]> {
+export async function agentsReady(api: ApiClient, names: string[], timeoutMs = 30_000): Promise<AgentInfo[]> {
   return waitFor(`agents ${names.join(', ')} ready`, async () => {
     const agents = await listAgents(api).catch(() => []);
     return names.every((n) => agents.some((a) => a.name === n && a.state === 'ready')) ? agents : undefined;
@@ -199,7 +192,7 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
   }
 }
 
-export type ClusterEvent = Record<string, unknown> & { kind: string; receivedAt: number };
+export type ClusterEvent = ReceivedEvent;
 
 export interface Followed {
   report: JobReport;
@@ -228,7 +221,7 @@ export async function follow(
       samples.push([Date.now(), p.done]);
       onProgress(p);
     },
-    onCluster: (e) => events.push({ ...(e as { kind: string }), receivedAt: Date.now() }),
+    onCluster: (e) => events.push({ ...e, receivedAt: Date.now() }),
   });
   return { report, events, samples, submittedAt: state.submittedAt, endedAt: Date.now() };
 }

@@ -1,6 +1,7 @@
 /** SIGTERM drains: an agent stops taking work, finishes what it has and exits 0; a coordinator stops cleanly. */
 import { describe, expect, it } from 'vitest';
 import { runJob } from '@cohort/cli';
+import type { ClusterEventOf } from '@cohort/shared';
 import { agents, cluster, waitFor } from '../helpers/cluster.js';
 
 describe('graceful drain', () => {
@@ -8,7 +9,7 @@ describe('graceful drain', () => {
     const c = await cluster(agents(2, 'threads'));
     const leaving = c.agents[0]!;
     let termAt = -1;
-    const lost: Array<Record<string, unknown>> = [];
+    const lost: Array<ClusterEventOf<'agent-lost'>> = [];
     const report = await runJob({
       url: c.url,
       token: c.token,

@@ -60,7 +60,7 @@ describe('coordinator restart', () => {
     const after = await acceptedFor(stateDir, killed!.jobId);
     expect(after).toEqual({ partitions: 200, twice: 0 });
     // The agents reconnected by themselves.
-    const { agents: live } = await c.api.request<{ agents: unknown[] }>('GET', '/api/agents');
+    const live = await c.api.agents();
     expect(live).toHaveLength(4);
   });
 });

@@ -1,5 +1,8 @@
 export { main } from './main.js';
 export { runJob, type RunJobOptions, type JobProgress } from './run-job.js';
+export { eventsOf, type ReceivedEvent } from './drill/fault-run.js';
+export { parseDrillReport } from './drill/report.js';
+export type { DrillReport, DrillResult } from './drill/types.js';
 export { ApiClient, httpBase } from './client.js';
 export { startLocalCluster, type LocalCluster, type LocalClusterOptions, type AgentSpec } from './local-cluster.js';
 export { runCohort, spawnAgent, spawnCoordinator, stopAll, COHORT_BIN, type Finished, type AgentProcess, type CoordinatorProcess, type Spawned } from './processes.js';

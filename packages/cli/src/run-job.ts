@@ -3,23 +3,12 @@
  * the stream breaks, because the coordinator restarted for instance, it
  * re-attaches to the same job id with backoff until `reattachTimeoutMs`.
  */
-import { CohortError, ErrorCode } from '@cohort/shared';
-import type { JobReport } from '@cohort/coordinator';
+import { CohortError, ErrorCode, type ClusterEvent, type JobProgress, type JobReport } from '@cohort/shared';
 import { ApiClient } from './client.js';
 
 export const DEFAULT_REATTACH_TIMEOUT_MS = 60_000;
 
-export interface JobProgress {
-  jobId: string;
-  status: string;
-  done: number;
-  total: number;
-  running: number;
-  attempts: number;
-  requeued: number;
-  duplicates: number;
-  speculative: number;
-}
+export type { JobProgress };
 
 export interface RunJobOptions {
   url: string;
@@ -35,7 +24,7 @@ export interface RunJobOptions {
   onSubmitted?(report: JobReport): void;
   onProgress?(progress: JobProgress): void;
   /** Cluster events while the job runs (agent lost, speculative copy, …). */
-  onCluster?(event: Record<string, unknown>): void;
+  onCluster?(event: ClusterEvent): void;
   onReattach?(attempt: number, error: CohortError): void;
 }
 
@@ -48,7 +37,7 @@ export async function runJob(options: RunJobOptions): Promise<JobReport> {
     if (options.partitions !== undefined) body.partitions = options.partitions;
     if (options.timeoutMs !== undefined) body.timeoutMs = options.timeoutMs;
     if (options.maxAttempts !== undefined) body.maxAttempts = options.maxAttempts;
-    const submitted = await api.request<JobReport>('POST', '/api/jobs', body);
+    const submitted = await api.submit(body);
     jobId = submitted.jobId;
     options.onSubmitted?.(submitted);
   }
@@ -58,12 +47,12 @@ export async function runJob(options: RunJobOptions): Promise<JobReport> {
   for (let attempt = 0; attempt < 10_000; attempt++) {
     let report: JobReport | undefined;
     try {
-      await api.stream(`/api/jobs/${jobId}/events`, ({ event, data }) => {
+      await api.stream(`/api/jobs/${jobId}/events`, (e) => {
         brokenSince = undefined;
-        if (event === 'progress') options.onProgress?.(data as JobProgress);
-        else if (event === 'cluster') options.onCluster?.(data as Record<string, unknown>);
-        else if (event === 'end') {
-          report = data as JobReport;
+        if (e.event === 'progress') options.onProgress?.(e.data);
+        else if (e.event === 'cluster') options.onCluster?.(e.data);
+        else if (e.event === 'end') {
+          report = e.data;
           return true;
         }
         return false;

@@ -5,7 +5,7 @@
  * ("not what the coordinator answers") for anything else, so that no caller
  * has to cast what it was given.
  */
-import { AGENT_STATES, JOB_STATUSES, type AgentInfo, type ClusterEvent, type JobProgress, type JobReport, type JobStreamEvent, type JobSummary, type PartitionFailure } from './api.js';
+import { AGENT_STATES, JOB_STATUSES, type AgentInfo, type ClusterEvent, type JobProgress, type JobReport, type JobStreamEvent, type FailedAttempt, type JobSummary, type PartitionFailure } from './api.js';
 import { CohortError, ErrorCode } from './errors.js';
 import { isOneOf } from './one-of.js';
 
@@ -79,10 +79,15 @@ export function parseStreamEvent(event: string, data: unknown): JobStreamEvent |
     case 'end':
       return { event, data: parseJobReport(data) };
     case 'error':
-      return { event, data: checked<{ code: string; message: string }>(fields(data, 'stream error', ['code', 'message'], [])) };
+      return { event, data: parseStreamError(data) };
     default:
       return undefined;
   }
+}
+
+/** The data of a stream's final `error` event. */
+export function parseStreamError(v: unknown): { code: string; message: string } {
+  return checked<{ code: string; message: string }>(fields(v, 'stream error', ['code', 'message'], []));
 }
 
 /** The `error` of an HTTP error answer (`{error: {code, message, details?}}`), each field kept only when well-typed. */
@@ -102,4 +107,10 @@ export function partitionFailure(error: { code: string; details?: Record<string,
   if (!d || typeof d.partition !== 'number' || typeof d.next !== 'string' || !Array.isArray(d.deaths)) return undefined;
   if (typeof d.attempts !== 'number' && !Array.isArray(d.attempts)) return undefined;
   return checked<PartitionFailure>(d);
+}
+
+/** The failed attempts a PARTITION_FAILED error names; empty for any other error. */
+export function failedAttempts(error: { code: string; details?: Record<string, unknown> } | undefined): FailedAttempt[] {
+  const attempts = partitionFailure(error)?.attempts;
+  return Array.isArray(attempts) ? attempts : [];
 }

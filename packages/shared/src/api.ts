@@ -101,6 +101,9 @@ export type ClusterEvent =
   | { kind: 'speculative-copy'; at: number; jobId: string; partition: number; agent: string; runningMs: number }
   | { kind: 'mode-escalated'; at: number; agentId: string; agent: string; task: string; mode: SlotMode; evidence?: ErrorCode };
 
+/** The cluster events of one kind. */
+export type ClusterEventOf<K extends ClusterEvent['kind']> = Extract<ClusterEvent, { kind: K }>;
+
 /** The events of `/api/jobs/:id/events` (`/api/events` carries only `cluster` ones). */
 export type JobStreamEvent =
   | { event: 'progress'; data: JobProgress }

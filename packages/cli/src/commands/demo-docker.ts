@@ -26,7 +26,7 @@ import { COMMON_FLAGS, numberFlag } from '../args.js';
 import { capacityModel, steadyRates } from '../capacity.js';
 import { ApiClient } from '../client.js';
 import { formatDrillTable } from '../drill/report.js';
-import { predictedSlowdown, untilAsync, type WatchedRun } from '../drill/fault-run.js';
+import { eventsOf, predictedSlowdown, untilAsync, type WatchedRun } from '../drill/fault-run.js';
 
 /** The agents' CPU quota (docker/compose.yml reads the same variable). */
 const AGENT_CPUS = process.env.COHORT_AGENT_CPUS || '0.5';
@@ -115,8 +115,9 @@ async function containerOf(c: ComposeCluster, service: string): Promise<{ id: st
 }
 
 function correct(report: WatchedRun['report']): boolean {
-  const r = report.result as { samples?: number; hits?: number } | null;
-  return report.status === 'succeeded' && r?.samples === DOCKER_DEMO_EXPECTED.samples && r?.hits === DOCKER_DEMO_EXPECTED.hits;
+  const r = report.result;
+  if (report.status !== 'succeeded' || typeof r !== 'object' || r === null || !('samples' in r) || !('hits' in r)) return false;
+  return r.samples === DOCKER_DEMO_EXPECTED.samples && r.hits === DOCKER_DEMO_EXPECTED.hits;
 }
 
 export async function demoDockerCommand(argv: string[]): Promise<number> {
@@ -174,7 +175,7 @@ export async function demoDockerCommand(argv: string[]): Promise<number> {
     const api = new ApiClient({ url: c.url, token: c.token });
     await untilAsync(`${DOCKER_DEMO_AGENTS.length} agents to join`, async () => {
       try {
-        const { agents } = await api.request<{ agents: Array<{ name: string; state: string }> }>('GET', '/api/agents');
+        const agents = await api.agents();
         return DOCKER_DEMO_AGENTS.every((n) => agents.some((a) => a.name === n && a.state === 'ready'));
       } catch {
         return false;
@@ -197,7 +198,7 @@ export async function demoDockerCommand(argv: string[]): Promise<number> {
         reattachTimeoutMs: 30_000,
         onSubmitted: () => (state.submittedAt = Date.now()),
         onProgress: (p) => onProgress(p.done, p.total),
-        onCluster: (e) => events.push({ ...(e as { kind: string }), receivedAt: Date.now() }),
+        onCluster: (e) => events.push({ ...e, receivedAt: Date.now() }),
       });
       return { report, submittedAt: state.submittedAt, endedAt: Date.now(), events };
     };
@@ -228,7 +229,7 @@ export async function demoDockerCommand(argv: string[]): Promise<number> {
     // When the engine recorded the container's exit (it records it after the cgroup is gone, so it can
     // trail the coordinator's socket close by a few ms). Detection is timed from when the kill was issued.
     const finishedAt = Date.parse((await run(DOCKER, ['inspect', '-f', '{{.State.FinishedAt}}', victim.id])).stdout);
-    const lost = fault.events.find((e) => e.kind === 'agent-lost' && e.agent === VICTIM);
+    const lost = eventsOf(fault.events, 'agent-lost', VICTIM)[0];
     const { before, after } = steadyRates(samples, issuedAt, total);
     const n = DOCKER_DEMO_AGENTS.length;
     const fraction = doneAtKill / total;
@@ -238,7 +239,7 @@ export async function demoDockerCommand(argv: string[]): Promise<number> {
       scenario: 'docker-kill-agent',
       fault: `docker kill ${victim.name} (${VICTIM}, container ${victim.id.slice(0, 12)}, cpus ${AGENT_CPUS}, 1 slot) at ${Math.round(fraction * 100)}%`,
       injectedAtMs: issuedAt - fault.submittedAt,
-      detectedMs: lost ? (lost.at as number) - issuedAt : null,
+      detectedMs: lost ? lost.at - issuedAt : null,
       requeued: fault.report.requeued,
       duplicates: fault.report.duplicates,
       attempts: fault.report.attempts,
@@ -251,7 +252,7 @@ export async function demoDockerCommand(argv: string[]): Promise<number> {
       expected: DOCKER_DEMO_EXPECTED,
       result: fault.report.result,
       notes: [
-        `agent lost by ${lost ? `socket close (reason ${lost.reason as string})` : 'nothing: no agent-lost event seen'}; ${lost?.requeued ?? '?'} partition(s) requeued at once`,
+        `agent lost by ${lost ? `socket close (reason ${lost.reason})` : 'nothing: no agent-lost event seen'}; ${lost?.requeued ?? '?'} partition(s) requeued at once`,
         `detected = from issuing \`docker kill\` to the coordinator's agent-lost; the engine recorded the exit ${Number.isFinite(finishedAt) ? `${finishedAt - issuedAt} ms` : '?'} after issue`,
         `steady throughput (10%→kill, kill→90%): ${before.toFixed(2)} partitions/s before, ${after.toFixed(2)} after: measured ${(before / after).toFixed(2)}× slower, predicted ${(1 / model.predictedRatio).toFixed(2)}× (${model.usableAfter} of ${model.usableBefore} half-CPU agents left)`,
         `whole job: predicted ${fraction.toFixed(2)} + ${(1 - fraction).toFixed(2)} × ${n}/${n - 1} = ${predictedSlowdown(fraction, n, n - 1).toFixed(2)}× the baseline; measured ${(jobMs / baselineMs).toFixed(2)}×`,

@@ -3,8 +3,7 @@
  * a baseline run with no fault, then a run with the fault, timing both and
  * watching the coordinator's cluster events.
  */
-import type { JobReport } from '@cohort/coordinator';
-import type { AgentMode } from '@cohort/shared';
+import type { AgentMode, ClusterEvent, JobReport } from '@cohort/shared';
 import { startLocalCluster, type LocalCluster } from '../local-cluster.js';
 import { runJob, type JobProgress } from '../run-job.js';
 import type { DrillOptions, DrillResult } from './types.js';
@@ -20,7 +19,16 @@ export interface WatchedRun {
   report: JobReport;
   submittedAt: number;
   endedAt: number;
-  events: Array<Record<string, unknown> & { kind: string; receivedAt: number }>;
+  events: ReceivedEvent[];
+}
+
+/** A cluster event, stamped with when the drill received it. */
+export type ReceivedEvent = ClusterEvent & { receivedAt: number };
+export type EventOf<K extends ClusterEvent['kind']> = Extract<ReceivedEvent, { kind: K }>;
+
+/** The events of one kind (about agent `agent`, when given), typed as that kind. */
+export function eventsOf<K extends ClusterEvent['kind']>(events: readonly ReceivedEvent[], kind: K, agent?: string): Array<EventOf<K>> {
+  return events.filter((e): e is EventOf<K> => e.kind === kind && (agent === undefined || e.agent === agent));
 }
 
 export async function drillCluster(options: DrillOptions, mode: AgentMode, coordinatorArgs: string[] = [], label = 'drill'): Promise<LocalCluster> {
@@ -47,7 +55,7 @@ export async function watchedRun(
     reattachTimeoutMs: 30_000,
     onSubmitted: () => (state.submittedAt = Date.now()),
     onProgress: (p) => onProgress(p, state),
-    onCluster: (e) => events.push({ ...(e as { kind: string }), receivedAt: Date.now() }),
+    onCluster: (e) => events.push({ ...e, receivedAt: Date.now() }),
   });
   return { report, submittedAt: state.submittedAt, endedAt: Date.now(), events };
 }

@@ -7,12 +7,12 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import type { JobReport } from '@cohort/coordinator';
+import { failedAttempts, partitionFailure } from '@cohort/shared';
 import { ApiClient } from '../client.js';
 import type { LocalCluster } from '../local-cluster.js';
 import { oddValue } from './odd-value-drill.js';
 import { rogueAgent } from './rogue-agent-drill.js';
-import { drillCluster, predictedSlowdown, result, until, untilAsync, watchedRun, type JobSpec, type WatchedRun } from './fault-run.js';
+import { drillCluster, eventsOf, predictedSlowdown, result, until, untilAsync, watchedRun, type JobSpec, type WatchedRun } from './fault-run.js';
 import type { DrillOptions, DrillResult } from './types.js';
 import { corruptJournal } from './corrupt-journal.js';
 
@@ -48,11 +48,11 @@ export async function killAgent(options: DrillOptions): Promise<DrillResult> {
           victim.kill('SIGKILL');
         }
       });
-      const lost = run.events.find((e) => e.kind === 'agent-lost' && e.agent === victim.name);
+      const lost = eventsOf(run.events, 'agent-lost', victim.name)[0];
       const n = options.agents;
       return result('kill-agent', `SIGKILL ${victim.name} (pid ${victim.pid}) at ${FAULT_AT * 100}%`, base, run, job.expected, {
         injectedAtMs: injectedAt - run.submittedAt,
-        detectedMs: lost ? (lost.at as number) - injectedAt : null,
+        detectedMs: lost ? lost.at - injectedAt : null,
         predictedSlowdown: predictedSlowdown(FAULT_AT, n, n - 1),
         notes: [`agent lost by socket close; ${lost?.requeued ?? '?'} partitions requeued at once`],
       });
@@ -70,7 +70,7 @@ export async function hangAgent(options: DrillOptions): Promise<DrillResult> {
       let injectedAt = 0;
       let resumedAt = 0;
       const events: WatchedRun['events'] = [];
-      const lostEvent = () => events.find((e) => e.kind === 'agent-lost' && e.agent === victim.name);
+      const lostEvent = () => eventsOf(events, 'agent-lost', victim.name)[0];
       const watch = watchedRun(
         c,
         job,
@@ -92,18 +92,18 @@ export async function hangAgent(options: DrillOptions): Promise<DrillResult> {
       const run = await watch;
       await resume;
       const lost = lostEvent();
-      const lostAt = lost ? (lost.at as number) : 0;
+      const lostAt = lost ? lost.at : 0;
       // Late results from the stale session may arrive after the job ended: wait for the re-join, then read the report again.
       const api = new ApiClient({ url: c.url, token: c.token });
       let rejoined = false;
       try {
         await untilAsync('the resumed agent to re-join', async () => {
-          const { agents } = await api.request<{ agents: Array<{ name: string }> }>('GET', '/api/agents');
+          const agents = await api.agents();
           return agents.some((a) => a.name === victim.name);
         }, 10_000);
         rejoined = true;
         await new Promise((r) => setTimeout(r, 500));
-        run.report = await api.request<JobReport>('GET', `/api/jobs/${run.report.jobId}`);
+        run.report = await api.report(run.report.jobId);
       } catch {
         // reported below as "did not re-join"
       }
@@ -131,7 +131,7 @@ export async function crashSlot(options: DrillOptions): Promise<DrillResult> {
       const crashing = [1, Math.floor(partitions / 2), partitions - 2];
       const base = await watchedRun(c, { task: 'crash', input: { how: 'none' }, partitions });
       const run = await watchedRun(c, { task: 'crash', input: { how: 'exit', partitions: crashing, attempts: 1 }, partitions });
-      const escalations = run.events.filter((e) => e.kind === 'mode-escalated');
+      const escalations = eventsOf(run.events, 'mode-escalated');
       const crashes = run.report.attempts - run.report.partitions;
       return result('crash-slot', `process.exit(3) in partitions ${crashing.join(', ')} on their first attempt`, base, run, partitions, {
         notes: [
@@ -154,11 +154,12 @@ export async function poison(options: DrillOptions): Promise<DrillResult> {
       const run = await watchedRun(c, good);
       const poisoned = await bad;
       const error = poisoned.report.error;
-      const details = (error?.details ?? {}) as { partition?: number; attempts?: unknown[] };
-      const failedRight = poisoned.report.status === 'failed' && error?.code === 'PARTITION_FAILED' && details.partition === 3 && details.attempts?.length === 3;
+      const failure = partitionFailure(error);
+      const attempts = failedAttempts(error).length;
+      const failedRight = poisoned.report.status === 'failed' && error?.code === 'PARTITION_FAILED' && failure?.partition === 3 && attempts === 3;
       const r = result('poison', 'partition 3 of a concurrent job throws on every attempt', base, run, good.expected, {
         notes: [
-          `poisoned job: ${poisoned.report.status} with ${error?.code ?? 'no error'} naming partition ${details.partition} after ${details.attempts?.length ?? 0} attempts`,
+          `poisoned job: ${poisoned.report.status} with ${error?.code ?? 'no error'} naming partition ${failure?.partition} after ${attempts} attempts`,
           'the other job ran beside it and finished with the right answer',
         ],
       });
@@ -176,10 +177,10 @@ export async function straggler(options: DrillOptions): Promise<DrillResult> {
       const last = partitions - 1;
       const base = await watchedRun(c, { task: 'slow', input: { ms: SLEEP_MS, slow: [], slowMs }, partitions });
       const run = await watchedRun(c, { task: 'slow', input: { ms: SLEEP_MS, slow: [last], slowMs, slowAttempts: 1 }, partitions });
-      const copy = run.events.find((e) => e.kind === 'speculative-copy');
+      const copy = eventsOf(run.events, 'speculative-copy')[0];
       const baselineMs = base.endedAt - base.submittedAt;
       return result('straggler', `partition ${last} is ${slowMs / SLEEP_MS}× slower on its first attempt (a slow node)`, base, run, partitions, {
-        detectedMs: copy ? (copy.runningMs as number) : null,
+        detectedMs: copy ? copy.runningMs : null,
         notes: [
           `speculative copies: ${run.report.speculative}; the first result won, the loser was cancelled`,
           `without speculation the job would take at least ${slowMs} ms (baseline ${baselineMs} ms)`,
@@ -246,4 +247,3 @@ export const SCENARIOS: Record<string, Scenario> = {
   'odd-value': oddValue,
 };
 
-export type { JobReport };

@@ -6,6 +6,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { CohortError, ErrorCode, encode, encodeValue, loadTask, newJobId, toWireError, type AgentInfo, type JobSummary, type TaskModule, type Logger } from '@cohort/shared';
+import { builtinTasks } from '@cohort/tasks/builtins';
 import type { Cluster, ClusterEvent } from './cluster.js';
 import { Job } from './job.js';
 import { checkSplitOutput, parseJobRequest } from './job-request.js';
@@ -49,7 +50,7 @@ export class JobService {
   async submit(body: unknown): Promise<JobReport> {
     if (!this.accepting) throw new CohortError(ErrorCode.SHUTTING_DOWN, 'the coordinator is shutting down and accepts no new jobs');
     const spec = parseJobRequest(body, this.options);
-    const task = await loadTask(spec.task, this.options.tasksDirs);
+    const task = await loadTask(spec.task, { builtins: builtinTasks, tasksDirs: this.options.tasksDirs });
     let split: unknown;
     try {
       split = task.split(spec.input, spec.partitions);
@@ -199,7 +200,7 @@ export class JobService {
       let task: TaskModule;
       let inputs: unknown[];
       try {
-        task = await loadTask(spec.task, this.options.tasksDirs);
+        task = await loadTask(spec.task, { builtins: builtinTasks, tasksDirs: this.options.tasksDirs });
         inputs = task.split(spec.input, spec.partitions);
       } catch (err) {
         this.options.log.error('journaled job cannot be restored', { jobId, task: spec.task, message: (err as Error).message });

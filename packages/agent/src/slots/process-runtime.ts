@@ -3,10 +3,8 @@
  * `--max-old-space-size`. IPC uses `serialization: 'advanced'` (the V8
  * serializer): it keeps undefined, Map, Set, BigInt, typed arrays and Buffers
  * as they are, exactly as a worker thread's structured clone does, so a task
- * returns the same value in both modes. Measured with pool.bench.ts (200,000
- * noop partitions, 2 process slots, batches of 256, 2 cores), the two are
- * within noise of each other: json 602k-737k partitions/s, advanced
- * 630k-821k. Fidelity decides it.
+ * returns the same value in both modes. Its speed is within noise of json
+ * IPC (figures in docs/figures.md); fidelity decides it.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { ErrorCode, toWireError, type WireError } from '@cohort/shared';

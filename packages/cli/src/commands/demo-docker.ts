@@ -40,9 +40,9 @@ export const DEMO_DOCKER_HELP = `npm run demo:docker [-- --keep] [--kill-at 0.4]
   --keep keeps the image it built; --image uses an existing image instead of building one.`;
 
 /**
- * The demo job. primes is capped at 2^31 (about 3 s on these 4 half-CPUs), too
- * short for a kill at 40% to be measured, so the demo runs seeded Monte Carlo pi
- * (about 27 s here). Its exact hit count is pinned: computed once on the host's
+ * The demo job. primes (capped at 2^31) is too short on these 4 half-CPUs for a
+ * kill at 40% to be measured, so the demo runs seeded Monte Carlo pi (timings in
+ * docs/figures.md). Its exact hit count is pinned: computed once on the host's
  * worker threads straight from the task module, and again by the compose cluster.
  */
 export const DOCKER_DEMO_JOB = { task: 'pi', input: { samples: 3_000_000_000, seed: 2026 }, partitions: 64 } as const;

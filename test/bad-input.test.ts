@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { COHORT_BIN, runJob } from '@cohort/cli';
-import { encode } from '@cohort/shared';
+import { encode, errorAnswer } from '@cohort/shared';
 import { PRIMES_1E7, agents, cluster, hello, rawSocket } from './helpers/cluster.js';
 
 function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -44,7 +44,7 @@ describe('bad input', () => {
 
     const anonymous = await fetch(`${c.api.base}/api/jobs`);
     expect(anonymous.status).toBe(401);
-    expect((await anonymous.json()).error.code).toBe('AUTH_FAILED');
+    expect(errorAnswer(await anonymous.json())?.code).toBe('AUTH_FAILED');
   });
 
   it('closes only the connection that sent a garbage frame (BAD_FRAME) while a job runs', async () => {
@@ -66,7 +66,7 @@ describe('bad input', () => {
 
     const report = await job;
     expect(report.result).toBe(PRIMES_1E7.expected);
-    const { agents: live } = await c.api.request<{ agents: Array<{ name: string }> }>('GET', '/api/agents');
+    const live = await c.api.agents();
     expect(live.map((a) => a.name).sort()).toEqual(['threads-1', 'threads-2']);
   });
 
@@ -103,7 +103,7 @@ describe('bad input', () => {
     await expect(c.api.request('POST', '/api/jobs', { task: '../../etc/passwd' })).rejects.toMatchObject({ code: 'UNKNOWN_TASK' });
     await expect(c.api.request('GET', '/api/jobs/j_0000000000')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     const bodyless = await fetch(`${c.api.base}/api/jobs`, { method: 'POST', headers: { authorization: `Bearer ${c.token}` }, body: '{not json' });
-    expect((await bodyless.json()).error.code).toBe('BAD_REQUEST');
+    expect(errorAnswer(await bodyless.json())?.code).toBe('BAD_REQUEST');
     const report = await runJob({ url: c.url, token: c.token, task: 'primes', input: PRIMES_1E7.input, partitions: 8 });
     expect(report.result).toBe(PRIMES_1E7.expected);
   });

@@ -9,7 +9,7 @@ describe('no agents', () => {
     let last: JobProgress | undefined;
     const job = runJob({ url: c.url, token: c.token, task: 'primes', input: PRIMES_1E7.input, partitions: 10, onProgress: (p) => (last = p) });
     await new Promise((r) => setTimeout(r, 1500));
-    const { jobs } = await c.api.request<{ jobs: Array<{ status: string; done: number }> }>('GET', '/api/jobs');
+    const jobs = await c.api.jobs();
     expect(jobs).toHaveLength(1);
     expect(jobs[0]).toMatchObject({ status: 'queued', done: 0 });
     await c.addAgent({ name: 'late', mode: 'auto', slots: 1 });

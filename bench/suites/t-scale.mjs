@@ -23,7 +23,7 @@ async function once(partitions) {
     const api = new ApiClient({ url: coordinator.url, token });
     const idleRss = rssBytes(coordinator.pid);
     const t0 = performance.now();
-    const submitted = await api.request('POST', '/api/jobs', { task: 'noop', partitions });
+    const submitted = await api.submit({ task: 'noop', partitions });
     const submitMs = performance.now() - t0;
     await new Promise((r) => setTimeout(r, 300));
     const queuedRss = rssBytes(coordinator.pid);

@@ -56,7 +56,7 @@ export default {
       for (let g = 0; g < gens; g++) generators.push(generator(coordinator.url, sessions / gens, `gen${g}`, env));
       await Promise.all(generators.map((g) => g.ready));
       const connectMs = performance.now() - t0;
-      const { agents } = await api.request('GET', '/api/agents');
+      const agents = await api.agents();
       await sleep(1000); // let every session's heartbeat timer start
       const c0 = cpuSeconds(coordinator.pid);
       const w0 = performance.now();
@@ -69,7 +69,7 @@ export default {
       const j0 = cpuSeconds(coordinator.pid);
       const report = await runJob({ url: coordinator.url, token, task: 'noop', partitions });
       const jobCpuSeconds = cpuSeconds(coordinator.pid) - j0;
-      const after = await api.request('GET', '/api/agents');
+      const after = await api.agents();
       const stats = await Promise.all(generators.map((g) => g.stop()));
       const served = stats.filter(Boolean).map((s) => s.partitions);
       const out = {
@@ -83,11 +83,11 @@ export default {
         cpuPercent: heartbeatCpu * 100,
         rssMb,
         job: { partitions, status: report.status, correct: report.result === partitions, durationMs: report.durationMs, rate: partitions / (report.durationMs / 1000), cpuSeconds: jobCpuSeconds, agentsUsed: Object.keys(report.agents).length },
-        sessionsAfterJob: after.agents.length,
+        sessionsAfterJob: after.length,
         generatorStats: stats,
         busiestSessionShare: Math.max(...served) / partitions,
         target: CPU_TARGET * 100,
-        pass: heartbeatCpu < CPU_TARGET && report.status === 'succeeded' && report.result === partitions && after.agents.length === agents.length,
+        pass: heartbeatCpu < CPU_TARGET && report.status === 'succeeded' && report.result === partitions && after.length === agents.length,
       };
       log(`  noop job of ${partitions.toLocaleString('en-US')} over ${out.job.agentsUsed} sessions: ${report.status}, ${report.durationMs} ms; ${out.sessionsAfterJob} sessions still joined`);
       return out;

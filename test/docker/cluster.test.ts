@@ -15,7 +15,7 @@ describe('docker: a coordinator and 3 agent containers', () => {
     expect(run.report.duplicates).toBe(0);
     // Work went to all three containers, and each reported its own host.
     expect(Object.keys(run.report.agents).sort()).toEqual(agents.map((a) => a.name).sort());
-    const { agents: seen } = await coordinator.api.request<{ agents: Array<{ name: string; hardware: { hostname: string } }> }>('GET', '/api/agents');
+    const seen = await coordinator.api.agents();
     expect(new Set(seen.map((a) => a.hardware.hostname)).size).toBe(3);
     process.stderr.write(`[scenario 1] primes in ${run.endedAt - run.submittedAt} ms on 3 half-CPU agents: ${JSON.stringify(run.report.agents)}\n`);
   });

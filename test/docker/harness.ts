@@ -12,7 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { afterEach, inject } from 'vitest';
-import { ApiClient, watchJob, type JobProgress, type WatchedRun } from '@cohort/cli';
+import { ApiClient, watchJob, type JobProgress, type ReceivedEvent, type WatchedRun } from '@cohort/cli';
+import type { AgentInfo } from '@cohort/shared';
 import { waitFor as waitUntil } from '@cohort/shared/internal';
 
 const DOCKER = process.env.DOCKER || 'docker';
@@ -170,15 +171,10 @@ export async function cluster(n: number, options: { coordinatorArgs?: string[]; 
   return { net, secret, coordinator, agents };
 }
 
-export interface AgentView {
-  agentId: string;
-  name: string;
-  state: string;
-  hardware: { hostname: string };
-}
+export type AgentView = AgentInfo;
 
 export async function listAgents(api: ApiClient): Promise<AgentView[]> {
-  return (await api.request<{ agents: AgentView[] }>('GET', '/api/agents')).agents;
+  return api.agents();
 }
 
 export async function agentsReady(api: ApiClient, names: string[], timeoutMs = 30_000): Promise<AgentView[]> {
@@ -193,7 +189,8 @@ export function waitFor<T>(what: string, check: () => T | undefined | false | Pr
   return waitUntil(what, check, { timeoutMs, intervalMs: 50 });
 }
 
-export type ClusterEvent = Record<string, unknown> & { kind: string; receivedAt: number };
+/** A cluster event, stamped with when the test received it. */
+export type ClusterEvent = ReceivedEvent;
 
 /** A watched run (see @cohort/cli watchJob): the report, the events and (time, done) samples, when it was submitted and ended. */
 export type Followed = WatchedRun;

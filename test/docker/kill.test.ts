@@ -4,6 +4,7 @@
  * still right.
  */
 import { describe, expect, it } from 'vitest';
+import { eventsOf } from '@cohort/cli';
 import { cluster, docker, follow, once, PRIMES_2E9, type ClusterEvent } from './harness.js';
 
 describe('docker: kill an agent container mid-job', () => {
@@ -19,11 +20,11 @@ describe('docker: kill an agent container mid-job', () => {
     expect(fault.fired).toBeDefined();
     expect(run.report.status).toBe('succeeded');
     expect(run.report.result).toBe(PRIMES_2E9.expected);
-    const lost = events.find((e) => e.kind === 'agent-lost' && e.agent === victim.name);
+    const lost = eventsOf(events, 'agent-lost', victim.name)[0];
     expect(lost?.reason).toBe('closed');
     expect(await docker('inspect', '-f', '{{.State.Status}} {{.RestartCount}}', victim.id)).toBe('exited 0');
     process.stderr.write(
-      `[scenario 2] killed ${victim.name} at ${fault.at - run.submittedAt} ms; lost (${lost?.reason}) after ${(lost!.at as number) - fault.at} ms, ` +
+      `[scenario 2] killed ${victim.name} at ${fault.at - run.submittedAt} ms; lost (${lost?.reason}) after ${lost!.at - fault.at} ms, ` +
         `requeued ${lost?.requeued}; job ${run.endedAt - run.submittedAt} ms, attempts ${run.report.attempts}/${run.report.partitions}\n`,
     );
   });

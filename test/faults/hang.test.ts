@@ -23,7 +23,7 @@ describe('hung agent', () => {
     expect(lost[0]!.requeued).toBeGreaterThan(0);
     // Default heartbeat timeout is 2000 ms; requeued partitions go to the front of the queue at once.
     expect(detectedMs).toBeLessThanOrEqual(2500);
-    const { agents: live } = await c.api.request<{ agents: Array<{ name: string; held: number }> }>('GET', '/api/agents');
+    const live = await c.api.agents();
     const survivors = c.agents.filter((a) => a !== victim).map((a) => a.name);
     expect(live.map((a) => a.name).sort()).toEqual(survivors.sort());
 
@@ -34,7 +34,7 @@ describe('hung agent', () => {
     const rejoined = await waitFor(
       'the resumed agent to re-join as a new session',
       async () => {
-        const { agents: now } = await c.api.request<{ agents: Array<{ name: string; agentId: string }> }>('GET', '/api/agents');
+        const now = await c.api.agents();
         return now.find((a) => a.name === victim.name);
       },
       10_000,
@@ -44,7 +44,7 @@ describe('hung agent', () => {
     const final = await waitFor(
       'late results to be counted',
       async () => {
-        const r = await c.api.request<{ duplicates: number; result: number }>('GET', `/api/jobs/${report.jobId}`);
+        const r = await c.api.report(report.jobId);
         return r.duplicates > 0 ? r : undefined;
       },
       5_000,

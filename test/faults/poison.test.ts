@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runJob } from '@cohort/cli';
+import { failedAttempts, partitionFailure } from '@cohort/shared';
 import { PRIMES_1E7, agents, cluster } from '../helpers/cluster.js';
 
 describe('poison partitions', () => {
@@ -17,18 +18,19 @@ describe('poison partitions', () => {
     expect(good.result).toBe(PRIMES_1E7.expected);
     expect(bad.status).toBe('failed');
     expect(bad.error?.code).toBe('PARTITION_FAILED');
-    const details = bad.error!.details as { partition: number; input: string; attempts: Array<{ agent: string; mode: string; code: string }>; next: string };
-    expect(details.partition).toBe(3);
-    expect(details.input).toContain('3');
-    expect(details.attempts).toHaveLength(3);
-    for (const a of details.attempts) {
+    const details = partitionFailure(bad.error);
+    const attempts = failedAttempts(bad.error);
+    expect(details?.partition).toBe(3);
+    expect(details?.input).toContain('3');
+    expect(attempts).toHaveLength(3);
+    for (const a of attempts) {
       expect(a.code).toBe('TASK_ERROR');
       expect(a.mode).toBe('thread');
       expect(['threads-1', 'threads-2']).toContain(a.agent);
     }
     // Retries prefer another agent: both agents tried it.
-    expect(new Set(details.attempts.map((a) => a.agent)).size).toBe(2);
-    expect(details.next.length).toBeGreaterThan(0);
+    expect(new Set(attempts.map((a) => a.agent)).size).toBe(2);
+    expect(details?.next.length).toBeGreaterThan(0);
     const again = await runJob({ url: c.url, token: c.token, task: 'noop', partitions: 50 });
     expect(again.result).toBe(50);
   });
@@ -51,7 +53,6 @@ describe('poison partitions', () => {
     const hung = await runJob({ url: c.url, token: c.token, task: 'hang', input: { partitions: [0] }, partitions: 2, timeoutMs: 500, maxAttempts: 2 });
     expect(hung.status).toBe('failed');
     expect(hung.error?.code).toBe('PARTITION_FAILED');
-    const attempts = (hung.error!.details as { attempts: Array<{ code: string }> }).attempts;
-    expect(attempts.map((a) => a.code)).toEqual(['PARTITION_TIMEOUT', 'PARTITION_TIMEOUT']);
+    expect(failedAttempts(hung.error).map((a) => a.code)).toEqual(['PARTITION_TIMEOUT', 'PARTITION_TIMEOUT']);
   });
 });

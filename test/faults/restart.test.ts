@@ -57,7 +57,7 @@ describe('coordinator restart', () => {
     const live = await waitFor(
       'all 4 agents to reconnect',
       async () => {
-        const { agents } = await c.api.request<{ agents: unknown[] }>('GET', '/api/agents');
+        const agents = await c.api.agents();
         return agents.length === 4 ? agents : undefined;
       },
       15_000,

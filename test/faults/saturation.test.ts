@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import os from 'node:os';
 import { runJob } from '@cohort/cli';
+import type { ClusterEvent } from '@cohort/shared';
 import { cluster } from '../helpers/cluster.js';
 
 const SATURATE_MS = 60_000;
@@ -20,7 +21,7 @@ describe('heartbeats under CPU saturation', () => {
     const slots = 2 * cpus;
     const perPartitionMs = 2_000;
     const partitions = Math.ceil((SATURATE_MS * slots) / perPartitionMs);
-    const events: Array<Record<string, unknown>> = [];
+    const events: ClusterEvent[] = [];
     const report = await runJob({
       url: c.url,
       token: c.token,
@@ -34,7 +35,7 @@ describe('heartbeats under CPU saturation', () => {
     expect(events.filter((e) => e.kind === 'agent-lost')).toEqual([]);
     expect(report.requeued).toBe(0);
     expect(report.attempts).toBe(partitions);
-    const { agents } = await c.api.request<{ agents: Array<{ name: string; state: string }> }>('GET', '/api/agents');
+    const agents = await c.api.agents();
     expect(agents.map((a) => a.state)).toEqual(['ready', 'ready']);
   });
 });

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runJob } from '@cohort/cli';
+import type { ClusterEvent } from '@cohort/shared';
 import { agents, cluster } from '../helpers/cluster.js';
 
 const CRASHES = [
@@ -35,7 +36,7 @@ describe('slot crashes', () => {
         expect(report.attempts).toBe(10);
         expect(report.requeued).toBe(2);
         // The agents survived: both are still connected under their first sessions.
-        const { agents: live } = await c.api.request<{ agents: Array<{ agentId: string; failed: number }> }>('GET', '/api/agents');
+        const live = await c.api.agents();
         expect(live.map((a) => a.agentId).sort()).toEqual(c.agents.map((a) => a.sessionId).sort());
         expect(live.reduce((n, a) => n + a.failed, 0)).toBe(2);
       });
@@ -44,7 +45,7 @@ describe('slot crashes', () => {
 
   it('escalates a task that crashed a thread slot to processes in auto mode, and says so', async () => {
     const c = await cluster(agents(1, 'auto'));
-    const events: Array<Record<string, unknown>> = [];
+    const events: ClusterEvent[] = [];
     const report = await runJob({
       url: c.url,
       token: c.token,
@@ -56,7 +57,7 @@ describe('slot crashes', () => {
     expect(report.result).toBe(6);
     expect(events.filter((e) => e.kind === 'mode-escalated')).toMatchObject([{ task: 'crash', mode: 'process', evidence: 'SLOT_CRASHED' }]);
     expect(report.modeReasons['process:escalated-after-crash']).toBeGreaterThan(0);
-    const { agents: live } = await c.api.request<{ agents: Array<{ escalated: Record<string, string> }> }>('GET', '/api/agents');
+    const live = await c.api.agents();
     expect(live[0]!.escalated).toEqual({ crash: 'process' });
   });
 });

@@ -1,12 +1,13 @@
 /** A straggler gets a speculative copy on another agent once most of its job is done; the first result wins. */
 import { describe, expect, it } from 'vitest';
 import { runJob } from '@cohort/cli';
+import type { ClusterEventOf } from '@cohort/shared';
 import { agents, cluster } from '../helpers/cluster.js';
 
 describe('stragglers', () => {
   it('get a speculative copy elsewhere, and the job does not wait for the slow original', async () => {
     const c = await cluster(agents(3, 'threads'));
-    const copies: Array<Record<string, unknown>> = [];
+    const copies: Array<ClusterEventOf<'speculative-copy'>> = [];
     const slowMs = 20_000;
     const report = await runJob({
       url: c.url,

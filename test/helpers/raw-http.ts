@@ -6,6 +6,7 @@
 import net from 'node:net';
 import { expect } from 'vitest';
 import { runJob, type ApiClient, type LocalCluster } from '@cohort/cli';
+import { errorAnswer } from '@cohort/shared';
 import { alive } from '../../packages/agent/src/slots/fixtures/recorder.js';
 import { PRIMES_1E7 } from './cluster.js';
 
@@ -46,11 +47,11 @@ export function rawExchange(port: number, chunks: Array<string | Buffer>, timeou
 }
 
 /** The JSON body of a raw reply's first response (Content-Length framed). */
-export function bodyOf(reply: RawReply): { error?: { code?: string; details?: Record<string, unknown> } } {
+export function bodyOf(reply: RawReply): { error?: ReturnType<typeof errorAnswer> } {
   const at = reply.text.indexOf('\r\n\r\n');
   const length = /content-length: (\d+)/i.exec(reply.text.slice(0, at));
   const body = reply.text.slice(at + 4, length ? at + 4 + Number(length[1]) : undefined);
-  return JSON.parse(body) as { error?: { code?: string } };
+  return { error: errorAnswer(JSON.parse(body)) };
 }
 
 export { alive };
@@ -61,7 +62,7 @@ export async function expectServing(c: LocalCluster & { api: ApiClient }, partit
   expect(c.coordinator.child.exitCode).toBe(null);
   const health = await fetch(`${c.api.base}/healthz`);
   expect(health.status).toBe(200);
-  expect(((await health.json()) as { ok: boolean }).ok).toBe(true);
+  expect(await health.json()).toMatchObject({ ok: true });
   const report = await runJob({ url: c.url, token: c.token, task: 'primes', input: PRIMES_1E7.input, partitions });
   expect(report.status).toBe('succeeded');
   expect(report.result).toBe(PRIMES_1E7.expected);

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { httpBase, runJob } from '@cohort/cli';
-import { ErrorCode } from '@cohort/shared';
+import { ErrorCode, errorAnswer } from '@cohort/shared';
 import { cluster, rawSocket } from '../helpers/cluster.js';
 
 const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'cohort-hostile-creds-')));
@@ -31,8 +31,8 @@ writeFileSync(path.join(dir, 'probe-process.mjs'), probe('process'));
 
 async function api(url: string, token: string, route = '/api/jobs'): Promise<{ status: number; code: unknown }> {
   const res = await fetch(`${httpBase(url)}${route}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
-  const body = (await res.json().catch(() => ({}))) as { error?: { code?: unknown } };
-  return { status: res.status, code: body.error?.code };
+  const body: unknown = await res.json().catch(() => ({}));
+  return { status: res.status, code: errorAnswer(body)?.code };
 }
 
 function allLogs(logDir: string): string {

@@ -14,7 +14,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, runCohort, runJob, spawnCoordinator, startLocalCluster, type CoordinatorProcess } from '@cohort/cli';
-import { HEADER_BYTES, JOURNAL_FILE, LOCK_FILE, scanJournal, type JobReport, type JournalRecord } from '@cohort/coordinator';
+import { HEADER_BYTES, JOURNAL_FILE, LOCK_FILE, scanJournal, type JournalRecord } from '@cohort/coordinator';
 import { ErrorCode } from '@cohort/shared';
 import { track } from '../helpers/cluster.js';
 
@@ -62,7 +62,7 @@ async function start(dir: string, ...extra: string[]): Promise<{ coordinator: Co
   return { coordinator, api: new ApiClient({ url: coordinator.url, token }) };
 }
 
-const report = (api: ApiClient, jobId: string) => api.request<JobReport>('GET', `/api/jobs/${jobId}`);
+const report = (api: ApiClient, jobId: string) => api.report(jobId);
 
 async function savedAside(dir: string): Promise<Buffer[]> {
   const names = (await readdir(dir)).filter((f) => f.startsWith(`${JOURNAL_FILE}.damaged-`));

@@ -8,6 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runJob } from '@cohort/cli';
+import { failedAttempts, partitionFailure, type AgentInfo } from '@cohort/shared';
+import { oddValueMerged } from '@cohort/tasks/odd-value';
 import { PRIMES_1E7, cluster } from '../helpers/cluster.js';
 
 const SEED = Number(process.env.FC_SEED ?? 42);
@@ -28,35 +30,29 @@ const REFUSED: Array<[string, string]> = [
 
 type Cluster = Awaited<ReturnType<typeof cluster>>;
 
-interface AgentRow {
-  agentId: string;
-  name: string;
-  state: string;
-}
-
 /** Jobs of the odd-value task on cluster `c`. */
 function oddValues(c: Cluster, input: unknown, extra: Record<string, unknown> = {}) {
   return runJob({ url: c.url, token: c.token, task: 'odd-value', input, partitions: 1, ...extra });
 }
 
-async function agentRows(c: Cluster): Promise<AgentRow[]> {
-  return (await c.api.request<{ agents: AgentRow[] }>('GET', '/api/agents')).agents;
+async function agentRows(c: Cluster): Promise<AgentInfo[]> {
+  return c.api.agents();
 }
 
 async function exactKinds(c: Cluster): Promise<void> {
   const r = await oddValues(c, { kinds: EXACT });
   expect(r.status).toBe('succeeded');
-  const result = r.result as { kinds: string[]; exact: boolean[] };
-  expect(result.kinds).toEqual(EXACT);
-  expect(EXACT.filter((_, i) => !result.exact[i])).toEqual([]);
+  const result = oddValueMerged(r.result);
+  expect(result?.kinds).toEqual(EXACT);
+  expect(EXACT.filter((_, i) => !result?.exact[i])).toEqual([]);
 }
 
 async function randomKinds(c: Cluster): Promise<void> {
   const kinds = Array.from({ length: 100 }, (_, i) => `random:${SEED + i}`);
   const r = await oddValues(c, { kinds });
   expect(r.status, `FC_SEED=${SEED}`).toBe('succeeded');
-  const exact = (r.result as { exact: boolean[] }).exact;
-  expect(kinds.filter((_, i) => !exact[i]), `FC_SEED=${SEED}`).toEqual([]);
+  const exact = oddValueMerged(r.result)?.exact;
+  expect(kinds.filter((_, i) => !exact?.[i]), `FC_SEED=${SEED}`).toEqual([]);
 }
 
 async function refusedKinds(c: Cluster): Promise<void> {
@@ -66,9 +62,8 @@ async function refusedKinds(c: Cluster): Promise<void> {
     const r = refused[i]!;
     expect(r.status, kind).toBe('failed');
     expect(r.error?.code, kind).toBe('PARTITION_FAILED');
-    const details = r.error!.details as { partition: number; attempts: Array<{ code: string }> };
-    expect(details.partition, kind).toBe(1);
-    expect(details.attempts.map((a) => a.code), kind).toEqual([code]);
+    expect(partitionFailure(r.error)?.partition, kind).toBe(1);
+    expect(failedAttempts(r.error).map((a) => a.code), kind).toEqual([code]);
   }
   const good = await primes;
   expect(good.status).toBe('succeeded');

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { httpBase, runJob } from '@cohort/cli';
-import { ErrorCode } from '@cohort/shared';
+import { ErrorCode, errorAnswer } from '@cohort/shared';
 import { PRIMES_1E7, cluster } from '../helpers/cluster.js';
 
 const trusted = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'cohort-review-split-')));
@@ -33,10 +33,10 @@ describe('a split that returns an input outside the value model', () => {
       body: JSON.stringify({ task: file, partitions: 8 }),
       signal: AbortSignal.timeout(10_000),
     });
-    const body = (await res.json()) as { error?: { code?: string; message?: string } };
+    const error = errorAnswer(await res.json());
     expect(res.status).toBe(400);
-    expect(body.error?.code).toBe(ErrorCode.BAD_INPUT);
-    expect(body.error?.message).toContain('[1]');
+    expect(error?.code).toBe(ErrorCode.BAD_INPUT);
+    expect(error?.message).toContain('[1]');
     const report = await Promise.race([primes, new Promise<undefined>((r) => setTimeout(() => r(undefined), 60_000))]);
     expect(report?.status).toBe('succeeded');
     expect(report?.result).toBe(PRIMES_1E7.expected);

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { runJob, startRogueAgent, type RogueAgent } from '@cohort/cli';
-import { CloseCode, encode } from '@cohort/shared';
+import { CloseCode, encode, partitionFailure } from '@cohort/shared';
 import { PRIMES_1E7, agents, cluster, hello, rawSocket, waitFor } from '../helpers/cluster.js';
 
 const rogues: RogueAgent[] = [];
@@ -17,11 +17,6 @@ function rogue(...args: Parameters<typeof startRogueAgent>): RogueAgent {
 afterEach(() => {
   for (const r of rogues.splice(0)) r.stop();
 });
-
-interface AgentRow {
-  agentId: string;
-  name: string;
-}
 
 describe('a rogue agent', () => {
   it('that drains and then forges every result cannot change a job\'s answer, and is expelled with RESULT_NOT_ISSUED', async () => {
@@ -43,7 +38,7 @@ describe('a rogue agent', () => {
     const report = await job;
     expect(report.status).toBe('succeeded');
     expect(report.result).toBe(partitions * ms);
-    const { agents: live } = await c.api.request<{ agents: AgentRow[] }>('GET', '/api/agents');
+    const live = await c.api.agents();
     expect(live.map((a) => a.name).sort()).toEqual(['threads-1', 'threads-2']);
   });
 
@@ -76,7 +71,7 @@ describe('a rogue agent', () => {
 
   it('with absurd hello fields or a forged attempt of 2^53-1 is refused with BAD_FRAME, and honest agents never reconnect', async () => {
     const c = await cluster(agents(2, 'threads'));
-    const before = (await c.api.request<{ agents: AgentRow[] }>('GET', '/api/agents')).agents.map((a) => a.agentId).sort();
+    const before = (await c.api.agents()).map((a) => a.agentId).sort();
     const job = runJob({ url: c.url, token: c.token, task: 'primes', input: PRIMES_1E7.input, partitions: 40 });
     for (const bad of [{ slots: 4096 }, { maxPrefetch: 1e9 }, { name: '' }, { hardware: { cpus: 'many' } }, { hardware: { cpus: 1, memoryBytes: 1, cpuModel: 'x'.repeat(10_000), platform: 'l', arch: 'x', node: 'v', hostname: 'h' } }]) {
       const s = rawSocket(c.url, c.token);
@@ -91,7 +86,7 @@ describe('a rogue agent', () => {
     expect((await forger.closed).code).toBe(CloseCode.BAD_FRAME);
     const report = await job;
     expect(report.result).toBe(PRIMES_1E7.expected);
-    const after = (await c.api.request<{ agents: AgentRow[] }>('GET', '/api/agents')).agents.map((a) => a.agentId).sort();
+    const after = (await c.api.agents()).map((a) => a.agentId).sort();
     expect(after).toEqual(before);
   });
 });
@@ -102,7 +97,7 @@ describe('a task that kills its host', () => {
     const report = await runJob({ url: c.url, token: c.token, task: 'crash', input: { how: 'kill-agent', partitions: [0] }, partitions: 1, maxAttempts: 2 });
     expect(report.status).toBe('failed');
     expect(report.error?.code).toBe('PARTITION_FAILED');
-    const deaths = (report.error?.details as { deaths?: string[] } | undefined)?.deaths ?? [];
+    const deaths = partitionFailure(report.error)?.deaths ?? [];
     expect(deaths).toHaveLength(2);
     for (const name of deaths) expect(name).toMatch(/^threads-\d$/);
     const survivor = await runJob({ url: c.url, token: c.token, task: 'primes', input: PRIMES_1E7.input, partitions: 4 });

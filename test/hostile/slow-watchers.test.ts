@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { runJob } from '@cohort/cli';
-import { encode } from '@cohort/shared';
+import { encode, parseStreamError } from '@cohort/shared';
 import { PRIMES_1E7, agents, cluster, hello, rawSocket, waitFor } from '../helpers/cluster.js';
 import { alive, portOf } from '../helpers/raw-http.js';
 
@@ -53,7 +53,7 @@ describe('slow watchers', () => {
     const c = await cluster(agents(2, 'threads'));
     const port = portOf(c.url);
     const pid = c.coordinator.pid;
-    const busy = await c.api.request<{ jobId: string }>('POST', '/api/jobs', { task: 'noop', partitions: 5_000 });
+    const busy = await c.api.submit({ task: 'noop', partitions: 5_000 });
     const watchers = await Promise.all(
       Array.from({ length: WATCHERS }, (_, i) => pausedWatcher(port, i % 2 === 0 ? '/api/events' : `/api/jobs/${busy.jobId}/events`, c.token)),
     );
@@ -101,7 +101,7 @@ describe('slow watchers', () => {
     let slow = 0;
     for (const [i, w] of watchers.entries()) {
       expect(w.text().startsWith('HTTP/1.1 200')).toBe(true);
-      const errors = [...w.text().matchAll(/event: error\ndata: (.*)\n/g)].map((m) => (JSON.parse(m[1]!) as { code: string }).code);
+      const errors = [...w.text().matchAll(/event: error\ndata: (.*)\n/g)].map((m) => parseStreamError(JSON.parse(m[1]!)).code);
       expect(errors.every((code) => code === 'SLOW_CONSUMER')).toBe(true);
       slow += errors.length;
       // A cluster watcher that was not dropped got the flood, coalesced: the escalations arrived.

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { httpBase, runJob } from '@cohort/cli';
-import { ErrorCode } from '@cohort/shared';
+import { ErrorCode, errorAnswer } from '@cohort/shared';
 import { cluster } from '../helpers/cluster.js';
 
 const root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'cohort-hostile-tasks-')));
@@ -33,7 +33,7 @@ async function submit(url: string, token: string, body: unknown): Promise<{ stat
   const text = await res.text();
   let code: unknown;
   try {
-    code = (JSON.parse(text) as { error?: { code?: unknown } }).error?.code;
+    code = errorAnswer(JSON.parse(text))?.code;
   } catch {
     code = undefined;
   }

@@ -30,7 +30,7 @@ describe('terminal safety', () => {
     await evil.opened;
     evil.ws.send(hello({ name: EVIL }));
     const joined = await waitFor('the evil agent to join', async () => {
-      const { agents: live } = await c.api.request<{ agents: Array<{ name: string }> }>('GET', '/api/agents');
+      const live = await c.api.agents();
       return live.some((a) => a.name === EVIL) ? true : undefined;
     }, 5000).catch(() => false);
 

@@ -2,7 +2,7 @@
  * Agent options in one place: user options, `withDefaults()`, `compileOptions()`.
  */
 import os from 'node:os';
-import { AGENT_PATH, LIMITS, MAX_LENGTH, checkInt, checkOneOf, createLogger, invalidOption, resolveAgentToken, resolveTasksDirs, type AgentMode, type Logger } from '@cohort/shared';
+import { AGENT_MODES, AGENT_PATH, LIMITS, MAX_LENGTH, checkInt, checkOneOf, createLogger, invalidOption, resolveAgentToken, resolveTasksDirs, type AgentMode, type Logger } from '@cohort/shared';
 import { DEFAULT_HEAP_LIMIT_MB } from './slots/constants.js';
 
 /** Threads, with process slots for tasks that ask for them or crash a thread. */
@@ -113,7 +113,7 @@ export function compileOptions(options: AgentOptions): CompiledAgentOptions {
   }
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw invalidOption(`connect must be a ws:// or wss:// URL, got ${JSON.stringify(o.connect)}`);
   if (url.pathname === '/' || url.pathname === '') url.pathname = AGENT_PATH;
-  checkOneOf('mode', o.mode, ['threads', 'processes', 'auto'] as const);
+  checkOneOf('mode', o.mode, AGENT_MODES);
   checkInt('slots', o.slots, LIMITS.slots.min, LIMITS.slots.max);
   checkInt('maxPrefetch', o.maxPrefetch, LIMITS.maxPrefetch.min, LIMITS.maxPrefetch.max);
   checkInt('heapLimitMb', o.heapLimitMb, 16, 1_000_000);

@@ -3,7 +3,20 @@
  * run`, the demo, drills and tests. The URL may be given as ws:// (what agents
  * use) or http://; both name the same port.
  */
-import { CohortError, ErrorCode, isErrorCode } from '@cohort/shared';
+import {
+  CohortError,
+  ErrorCode,
+  errorAnswer,
+  isErrorCode,
+  parseAgentList,
+  parseJobList,
+  parseJobReport,
+  parseStreamEvent,
+  type AgentInfo,
+  type JobReport,
+  type JobStreamEvent,
+  type JobSummary,
+} from '@cohort/shared';
 
 export interface ApiClientOptions {
   url: string;
@@ -18,11 +31,6 @@ export function httpBase(url: string): string {
   return u.toString().replace(/\/$/, '');
 }
 
-export interface StreamEvent {
-  event: string;
-  data: unknown;
-}
-
 export class ApiClient {
   readonly base: string;
   constructor(private readonly options: ApiClientOptions) {
@@ -33,7 +41,8 @@ export class ApiClient {
     return this.options.token ? { ...extra, authorization: `Bearer ${this.options.token}` } : extra;
   }
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** One request; the parsed JSON answer, or the coordinator's error as a CohortError. */
+  async request(method: string, path: string, body?: unknown): Promise<unknown> {
     let res: Response;
     try {
       res = await fetch(`${this.base}${path}`, {
@@ -52,15 +61,35 @@ export class ApiClient {
       throw new CohortError(ErrorCode.INTERNAL, `coordinator answered HTTP ${res.status} with non-JSON`);
     }
     if (!res.ok) {
-      const e = (json as { error?: { code?: string; message?: string; details?: Record<string, unknown> } }).error;
+      const e = errorAnswer(json);
       const code = isErrorCode(e?.code) ? e.code : ErrorCode.INTERNAL;
       throw new CohortError(code, e?.message ?? `HTTP ${res.status}`, e?.details ? { details: e.details } : {});
     }
-    return json as T;
+    return json;
+  }
+
+  /** `POST /api/jobs`: submit a job; the answer is its first report. */
+  async submit(body: Record<string, unknown>): Promise<JobReport> {
+    return parseJobReport(await this.request('POST', '/api/jobs', body));
+  }
+
+  /** `GET /api/jobs/:id` */
+  async report(jobId: string): Promise<JobReport> {
+    return parseJobReport(await this.request('GET', `/api/jobs/${jobId}`));
+  }
+
+  /** `GET /api/jobs` */
+  async jobs(): Promise<JobSummary[]> {
+    return parseJobList(await this.request('GET', '/api/jobs'));
+  }
+
+  /** `GET /api/agents` */
+  async agents(): Promise<AgentInfo[]> {
+    return parseAgentList(await this.request('GET', '/api/agents'));
   }
 
   /** Read a server-sent event stream until it ends, `onEvent` returns true, or `signal` aborts. */
-  async stream(path: string, onEvent: (e: StreamEvent) => boolean | void, signal?: AbortSignal): Promise<void> {
+  async stream(path: string, onEvent: (e: JobStreamEvent) => boolean | void, signal?: AbortSignal): Promise<void> {
     let res: Response;
     try {
       res = await fetch(`${this.base}${path}`, { headers: this.headers({ accept: 'text/event-stream' }), ...(signal ? { signal } : {}) });
@@ -72,7 +101,7 @@ export class ApiClient {
       let code: ErrorCode = ErrorCode.INTERNAL;
       let message = `HTTP ${res.status}`;
       try {
-        const e = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
+        const e = errorAnswer(JSON.parse(text));
         if (isErrorCode(e?.code)) code = e.code;
         if (e?.message) message = e.message;
       } catch {}
@@ -96,8 +125,8 @@ export class ApiClient {
             if (line.startsWith('event: ')) event = line.slice(7);
             else if (line.startsWith('data: ')) data += line.slice(6);
           }
-          if (!data) continue;
-          if (onEvent({ event, data: JSON.parse(data) }) === true) return;
+          const parsed = data ? parseStreamEvent(event, JSON.parse(data)) : undefined;
+          if (parsed && onEvent(parsed) === true) return;
         }
       }
     } finally {

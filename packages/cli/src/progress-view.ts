@@ -2,8 +2,7 @@
  * How `cohort run` shows progress: a redrawn line on a TTY, plain lines
  * (at most one a second) otherwise. Always on stderr: stdout carries results.
  */
-import { printable } from '@cohort/shared';
-import type { JobProgress } from './run-job.js';
+import { printable, type JobProgress } from '@cohort/shared';
 
 export class ProgressView {
   private lastPlainAt = 0;

@@ -4,26 +4,15 @@
  * re-attaches to the same job id with backoff until `reattachTimeoutMs`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CohortError, ErrorCode } from '@cohort/shared';
+import { CohortError, ErrorCode, type ClusterEvent, type JobProgress, type JobReport } from '@cohort/shared';
 import { Backoff, type BackoffOptions } from '@cohort/shared/internal';
-import type { JobReport } from '@cohort/coordinator';
 import { ApiClient } from './client.js';
 
 export const DEFAULT_REATTACH_TIMEOUT_MS = 60_000;
 /** Re-attach delays: 100 ms, doubling to at most 2 s, without jitter (one client per job). */
 const REATTACH_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 2000, jitter: false };
 
-export interface JobProgress {
-  jobId: string;
-  status: string;
-  done: number;
-  total: number;
-  running: number;
-  attempts: number;
-  requeued: number;
-  duplicates: number;
-  speculative: number;
-}
+export type { JobProgress };
 
 export interface RunJobOptions {
   url: string;
@@ -39,7 +28,7 @@ export interface RunJobOptions {
   onSubmitted?(report: JobReport): void;
   onProgress?(progress: JobProgress): void;
   /** Cluster events while the job runs (agent lost, speculative copy, …). */
-  onCluster?(event: Record<string, unknown>): void;
+  onCluster?(event: ClusterEvent): void;
   onReattach?(attempt: number, error: CohortError): void;
 }
 
@@ -52,7 +41,7 @@ export async function runJob(options: RunJobOptions): Promise<JobReport> {
     if (options.partitions !== undefined) body.partitions = options.partitions;
     if (options.timeoutMs !== undefined) body.timeoutMs = options.timeoutMs;
     if (options.maxAttempts !== undefined) body.maxAttempts = options.maxAttempts;
-    const submitted = await api.request<JobReport>('POST', '/api/jobs', body);
+    const submitted = await api.submit(body);
     jobId = submitted.jobId;
     options.onSubmitted?.(submitted);
   }
@@ -63,12 +52,12 @@ export async function runJob(options: RunJobOptions): Promise<JobReport> {
   for (let attempt = 0; attempt < 10_000; attempt++) {
     let report: JobReport | undefined;
     try {
-      await api.stream(`/api/jobs/${jobId}/events`, ({ event, data }) => {
+      await api.stream(`/api/jobs/${jobId}/events`, (e) => {
         brokenSince = undefined;
-        if (event === 'progress') options.onProgress?.(data as JobProgress);
-        else if (event === 'cluster') options.onCluster?.(data as Record<string, unknown>);
-        else if (event === 'end') {
-          report = data as JobReport;
+        if (e.event === 'progress') options.onProgress?.(e.data);
+        else if (e.event === 'cluster') options.onCluster?.(e.data);
+        else if (e.event === 'end') {
+          report = e.data;
           return true;
         }
         return false;

@@ -5,7 +5,7 @@
  * stamped with when it arrived. The drills, both demos, the bench and the
  * tests watch jobs this way; `onProgress` is the place to inject a fault.
  */
-import type { JobReport } from '@cohort/coordinator';
+import type { ClusterEvent, JobReport } from '@cohort/shared';
 import { deferred } from '@cohort/shared/internal';
 import { runJob, type JobProgress, type RunJobOptions } from './run-job.js';
 
@@ -20,11 +20,20 @@ export interface JobSpec {
   timeoutMs?: number;
 }
 
+/** A cluster event, stamped with when the watcher received it. */
+export type ReceivedEvent = ClusterEvent & { receivedAt: number };
+export type EventOf<K extends ClusterEvent['kind']> = Extract<ReceivedEvent, { kind: K }>;
+
+/** The events of one kind (about agent `agent`, when given), typed as that kind. */
+export function eventsOf<K extends ClusterEvent['kind']>(events: readonly ReceivedEvent[], kind: K, agent?: string): Array<EventOf<K>> {
+  return events.filter((e): e is EventOf<K> => e.kind === kind && (agent === undefined || e.agent === agent));
+}
+
 export interface WatchedRun {
   report: JobReport;
   submittedAt: number;
   endedAt: number;
-  events: Array<Record<string, unknown> & { kind: string; receivedAt: number }>;
+  events: ReceivedEvent[];
   /** `[Date.now(), done]` at each progress event. */
   samples: Array<[t: number, done: number]>;
 }
@@ -62,7 +71,7 @@ export async function watchJob(target: { url: string; token?: string | undefined
       options.onProgress?.(p, state);
     },
     onCluster: (e) => {
-      const event = { ...(e as { kind: string }), receivedAt: Date.now() };
+      const event = { ...e, receivedAt: Date.now() };
       events.push(event);
       options.onCluster?.(event);
     },

@@ -46,7 +46,7 @@ export class AgentSession {
     readonly mode: AgentMode,
     readonly hardware: Hardware,
     now: number,
-    /** The transport behind this session; opaque to the cluster, used by the server's effects. */
+    /** The transport behind this session; opaque to the cluster, used by the executor's effects (coordinator.ts). */
     readonly conn: unknown = undefined,
     /** The coordinator's cap on what one session may hold, whatever it declared. */
     readonly maxCredit = Number.MAX_SAFE_INTEGER,

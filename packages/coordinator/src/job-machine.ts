@@ -6,7 +6,7 @@
  *   queued | running | merging → failed | cancelled
  *   queued → merging   (nothing to run: an empty job, or every result reloaded after a restart)
  */
-import type { JobStatus } from './job.js';
+import type { JobStatus } from '@cohort/shared';
 import { InvalidTransition, nextState, type Table } from './machine.js';
 
 export type JobEvent = 'start' | 'complete' | 'merged' | 'fail' | 'cancel';

@@ -5,7 +5,8 @@
  * reads and never writes. After a restart, it rebuilds jobs from the journal.
  */
 import type { ServerResponse } from 'node:http';
-import { CohortError, ErrorCode, loadTask, newJobId, type Logger, type TaskModule } from '@cohort/shared';
+import { CohortError, ErrorCode, loadTask, newJobId, type AgentInfo, type JobSummary, type Logger, type TaskModule } from '@cohort/shared';
+import { builtinTasks } from '@cohort/tasks/builtins';
 import type { AgentSession } from './agent-session.js';
 import { Job } from './job.js';
 import { checkSplitOutput, parseJobRequest } from './job-request.js';
@@ -54,7 +55,7 @@ export class JobService {
   async submit(body: unknown): Promise<JobReport> {
     if (!this.accepting) throw new CohortError(ErrorCode.SHUTTING_DOWN, 'the coordinator is shutting down and accepts no new jobs');
     const spec = parseJobRequest(body, this.options);
-    const task = await loadTask(spec.task, this.options.tasksDirs);
+    const task = await loadTask(spec.task, { builtins: builtinTasks, tasksDirs: this.options.tasksDirs });
     let split: unknown;
     try {
       split = task.split(spec.input, spec.partitions);
@@ -89,11 +90,11 @@ export class JobService {
     return restored ?? jobReport(this.job(jobId), Date.now());
   }
 
-  list(): Array<ReturnType<typeof jobProgress> & { task: string }> {
+  list(): JobSummary[] {
     return [...this.cluster.jobs.values()].map((job) => ({ ...jobProgress(job), task: job.spec.task }));
   }
 
-  agents() {
+  agents(): AgentInfo[] {
     const now = Date.now();
     return [...this.cluster.agents.values()].map((s) => ({
       agentId: s.id,
@@ -146,7 +147,7 @@ export class JobService {
       let task: TaskModule;
       let inputs: unknown[];
       try {
-        task = await loadTask(spec.task, this.options.tasksDirs);
+        task = await loadTask(spec.task, { builtins: builtinTasks, tasksDirs: this.options.tasksDirs });
         inputs = task.split(spec.input, spec.partitions);
       } catch (err) {
         this.options.log.error('journaled job cannot be restored', { jobId, task: spec.task, message: (err as Error).message });

@@ -5,14 +5,14 @@
  * `p.spare`, the session's `held`), the job's queues and `inflight`, and the
  * counts. No other file writes those fields.
  */
-import type { ErrorCode, Isolation, ModeReason, ResultOk, SlotMode, TaskModule, WireError } from '@cohort/shared';
+import type { ErrorCode, Isolation, JobStatus, ModeReason, ResultOk, SlotMode, TaskModule, WireError } from '@cohort/shared';
 import { Deque } from '@cohort/shared/internal';
 import type { AgentSession } from './agent-session.js';
 import { isFinal, jobTransition, type JobEvent } from './job-machine.js';
 import { transition, type PartitionRecord, type PartitionState, type Transition } from './partition-machine.js';
 import { DurationHistogram } from './quantile.js';
 
-export type JobStatus = 'queued' | 'running' | 'merging' | 'succeeded' | 'failed' | 'cancelled';
+export type { JobStatus };
 
 export interface JobSpec {
   task: string;

@@ -3,7 +3,7 @@
  * pass before it is believed. A payload whose CRC matches but whose shape is
  * wrong is damage, like any other.
  */
-import { decodeRaw } from '@cohort/shared';
+import { FINISHED_JOB_STATUSES, SLOT_MODES, decodeRaw, isOneOf, type FinishedJobStatus, type SlotMode } from '@cohort/shared';
 
 export interface JournalJob {
   jobId: string;
@@ -15,9 +15,9 @@ export interface JournalJob {
   createdAt: number;
 }
 
-export type SlotModeName = 'thread' | 'process';
+export type SlotModeName = SlotMode;
 export interface JournalResultItem { p: number; a: number; value: unknown; agent: string; ms: number; mode: SlotModeName }
-export type FinishedStatus = 'succeeded' | 'failed' | 'cancelled';
+export type FinishedStatus = FinishedJobStatus;
 export interface JournalFinished { status: FinishedStatus; result?: unknown; error?: { code: string; message: string } }
 
 export type JournalRecord =
@@ -28,19 +28,17 @@ export type JournalRecord =
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const STATUSES: ReadonlySet<unknown> = new Set(['succeeded', 'failed', 'cancelled']);
-const MODES: ReadonlySet<unknown> = new Set(['thread', 'process']);
 
 function isJob(v: unknown): boolean {
   return isObj(v) && typeof v.jobId === 'string' && typeof v.task === 'string' && Number.isInteger(v.partitions) && isNum(v.timeoutMs) && Number.isInteger(v.maxAttempts) && isNum(v.createdAt);
 }
 
 function isItem(v: unknown): boolean {
-  return isObj(v) && Number.isInteger(v.p) && (v.p as number) >= 0 && Number.isInteger(v.a) && typeof v.agent === 'string' && isNum(v.ms) && MODES.has(v.mode);
+  return isObj(v) && Number.isInteger(v.p) && (v.p as number) >= 0 && Number.isInteger(v.a) && typeof v.agent === 'string' && isNum(v.ms) && isOneOf(v.mode, SLOT_MODES);
 }
 
 function isFinished(r: Obj): boolean {
-  if (typeof r.jobId !== 'string' || !STATUSES.has(r.status)) return false;
+  if (typeof r.jobId !== 'string' || !isOneOf(r.status, FINISHED_JOB_STATUSES)) return false;
   return r.error === undefined || (isObj(r.error) && typeof r.error.code === 'string' && typeof r.error.message === 'string');
 }
 

@@ -1,34 +1,8 @@
-/** What the API and the CLI show of a job. */
+/** What the API and the CLI show of a job: the contract types live in @cohort/shared (api.ts). */
+import type { JobProgress, JobReport } from '@cohort/shared';
 import type { Job } from './job.js';
 
-export interface JobReport {
-  jobId: string;
-  task: string;
-  status: Job['status'];
-  result: unknown;
-  partitions: number;
-  done: number;
-  running: number;
-  waiting: number;
-  durationMs: number;
-  /** Attempts issued in all; more than `partitions` means retries, requeues or speculative copies. */
-  attempts: number;
-  duplicates: number;
-  requeued: number;
-  speculative: number;
-  /** Partitions whose results were reloaded from the journal after a coordinator restart. */
-  recovered: number;
-  /** Sum of accepted partitions' run times inside their slots, ms (the work itself, without scheduling). */
-  slotMs: number;
-  agents: Record<string, { partitions: number; thread: number; process: number }>;
-  modes: { thread: number; process: number };
-  /** How many partitions ran in each mode, and why (`thread:profile-thread`: count). */
-  modeReasons: Record<string, number>;
-  createdAt: number;
-  startedAt: number;
-  finishedAt: number;
-  error?: { code: string; message: string; details?: Record<string, unknown> };
-}
+export type { JobProgress, JobReport };
 
 export function jobReport(job: Job, now: number): JobReport {
   const modes = { thread: 0, process: 0 };
@@ -69,7 +43,7 @@ export function jobReport(job: Job, now: number): JobReport {
 }
 
 /** The small, frequent form sent on the progress stream; `done` may be told lower (only what is durable). */
-export function jobProgress(job: Job, done = job.done) {
+export function jobProgress(job: Job, done = job.done): JobProgress {
   return {
     jobId: job.id,
     status: job.status,

@@ -1,6 +1,8 @@
 export * from './errors.js';
 export * from './protocol.js';
 export * from './defaults.js';
+export * from './api.js';
+export * from './api-parse.js';
 export * from './codec.js';
 export * from './validate.js';
 export * from './task.js';
@@ -12,3 +14,4 @@ export * from './assert-never.js';
 export * from './limits.js';
 export * from './value.js';
 export * from './text.js';
+export * from './one-of.js';

@@ -4,6 +4,7 @@
  * then a compiled, checked form. These helpers make the checks uniform.
  */
 import { CohortError, ErrorCode } from './errors.js';
+import { isOneOf } from './one-of.js';
 
 export function invalidOption(message: string): CohortError {
   return new CohortError(ErrorCode.INVALID_OPTION, message);
@@ -24,10 +25,8 @@ export function checkNumber(name: string, value: number, min: number, max = Numb
 }
 
 export function checkOneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw invalidOption(`${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
-  }
-  return value as T;
+  if (!isOneOf(value, allowed)) throw invalidOption(`${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+  return value;
 }
 
 /** True for 127.0.0.0/8, ::1 and localhost: the addresses that need no token. */

@@ -14,18 +14,22 @@ import type { Isolation } from './task.js';
 export const PROTOCOL_VERSION = 1;
 
 /** Where one partition runs. */
-export type SlotMode = 'thread' | 'process';
+export const SLOT_MODES = ['thread', 'process'] as const;
+export type SlotMode = (typeof SLOT_MODES)[number];
 /** How an agent chooses: always threads, always processes, or per task. */
-export type AgentMode = 'threads' | 'processes' | 'auto';
+export const AGENT_MODES = ['threads', 'processes', 'auto'] as const;
+export type AgentMode = (typeof AGENT_MODES)[number];
 
 /** Why a partition ran where it ran; recorded in each result. */
-export type ModeReason =
-  | 'agent-threads' // the agent runs only threads
-  | 'agent-processes' // the agent runs only processes
-  | 'profile-thread' // auto: the task asks for threads
-  | 'profile-process' // auto: the task asks for processes
-  | 'auto-cpu-pure' // auto: task says 'auto'; threads start faster here
-  | 'escalated-after-crash'; // auto: this task crashed a thread slot on this agent before
+export const MODE_REASONS = [
+  'agent-threads', // the agent runs only threads
+  'agent-processes', // the agent runs only processes
+  'profile-thread', // auto: the task asks for threads
+  'profile-process', // auto: the task asks for processes
+  'auto-cpu-pure', // auto: task says 'auto'; threads start faster here
+  'escalated-after-crash', // auto: this task crashed a thread slot on this agent before
+] as const;
+export type ModeReason = (typeof MODE_REASONS)[number];
 
 export interface Hardware {
   cpus: number;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from './errors.js';
-import { loadTask, resolveTasksDirs, taskTarget } from './task-loader.js';
+import { loadTask, resolveTasksDirs, taskTarget, type BuiltinTasks } from './task-loader.js';
 import { syntaxErrorLine } from './task-load-error.js';
 import { codeOf } from '../../../test/helpers/code-of.js';
 
@@ -23,10 +23,14 @@ const write = (dir: string, file: string, text: string) => {
   return full;
 };
 const dirs = [trusted];
+const from = { tasksDirs: dirs };
+/** A table of built-ins as @cohort/tasks gives one: names to lazy imports. */
+const noopModule = { default: { name: 'noop', profile: { isolation: 'auto' }, split: (i: unknown) => [i], run: () => null, merge: (r: unknown) => r } };
+const builtins: BuiltinTasks = { noop: async () => noopModule, broken: async () => ({}) };
 
 /** Loading fails with this code, and the message (and details) never hold `secret`. */
 async function refused(name: string, code: string, secret?: string): Promise<void> {
-  const err = (await loadTask(name, dirs).then(
+  const err = (await loadTask(name, from).then(
     () => undefined,
     (e: unknown) => e,
   )) as { code?: string; message?: string; details?: unknown; stack?: string } | undefined;
@@ -39,8 +43,8 @@ async function refused(name: string, code: string, secret?: string): Promise<voi
 }
 
 describe('taskTarget: the shape of a name, decided without reading a file', () => {
-  it('maps a bare name to @cohort/tasks', () => {
-    expect(taskTarget('primes', [])).toEqual({ kind: 'builtin', specifier: '@cohort/tasks/primes' });
+  it('maps a bare name to a built-in', () => {
+    expect(taskTarget('primes', [])).toEqual({ kind: 'builtin', name: 'primes' });
   });
 
   it('refuses any path when no directory is trusted', () => {
@@ -70,24 +74,30 @@ describe('resolveTasksDirs', () => {
 
 describe('loadTask: only trusted files, and never their content in a message', () => {
   it('loads a built-in task once and returns the same module', async () => {
-    const first = await loadTask('noop');
+    const first = await loadTask('noop', { builtins });
     expect(first.name).toBe('noop');
-    expect(await loadTask('noop')).toBe(first);
+    expect(await loadTask('noop', { builtins })).toBe(first);
+  });
+
+  it('a bare name is UNKNOWN_TASK without a table of built-ins, and a table lends nothing from Object.prototype', async () => {
+    await expect(loadTask('noop')).rejects.toMatchObject({ code: ErrorCode.UNKNOWN_TASK });
+    await expect(loadTask('constructor', { builtins })).rejects.toMatchObject({ code: ErrorCode.UNKNOWN_TASK });
+    await expect(loadTask('broken', { builtins })).rejects.toMatchObject({ code: ErrorCode.TASK_LOAD_FAILED });
   });
 
   it('an unknown built-in name is UNKNOWN_TASK, and a failure is not cached', async () => {
-    const a = loadTask('no-such-task');
+    const a = loadTask('no-such-task', { builtins });
     await expect(a).rejects.toMatchObject({ code: ErrorCode.UNKNOWN_TASK });
-    const b = loadTask('no-such-task');
+    const b = loadTask('no-such-task', { builtins });
     expect(b).not.toBe(a);
     await expect(b).rejects.toMatchObject({ code: ErrorCode.UNKNOWN_TASK });
   });
 
   it('loads a trusted module by absolute path, by file: URL and by file name', async () => {
     const file = write(trusted, 'ok.mjs', task('ok', 41));
-    expect((await loadTask(file, dirs)).run(0, {} as never)).toBe(41);
-    expect((await loadTask(pathToFileURL(file).href, dirs)).name).toBe('ok');
-    expect((await loadTask('ok.mjs', dirs)).name).toBe('ok');
+    expect((await loadTask(file, from)).run(0, {} as never)).toBe(41);
+    expect((await loadTask(pathToFileURL(file).href, from)).name).toBe('ok');
+    expect((await loadTask('ok.mjs', from)).name).toBe('ok');
   });
 
   it('does not run a module outside the trusted directories', async () => {
@@ -138,7 +148,7 @@ describe('loadTask: only trusted files, and never their content in a message', (
   it('a syntax error is TASK_LOAD_FAILED naming its line, not the source', async () => {
     const file = write(trusted, 'syntax.mjs', `export default {\n  name: 'syntax',\n  oops: = 'secret-source-text'\n};\n`);
     await refused(file, ErrorCode.TASK_LOAD_FAILED, 'secret-source-text');
-    await expect(loadTask(file, dirs)).rejects.toMatchObject({ message: expect.stringMatching(/SyntaxError at line 3\b/) });
+    await expect(loadTask(file, from)).rejects.toMatchObject({ message: expect.stringMatching(/SyntaxError at line 3\b/) });
   });
 
   it('a non-JS file with a .js name does not echo its first line', async () => {
@@ -151,7 +161,7 @@ describe('loadTask: only trusted files, and never their content in a message', (
   it('a throw at load is TASK_LOAD_FAILED with its line, not its message', async () => {
     const file = write(trusted, 'throws.mjs', `const a = 1;\nthrow new Error('secret-thrown-' + a);\n`);
     await refused(file, ErrorCode.TASK_LOAD_FAILED, 'secret-thrown');
-    await expect(loadTask(file, dirs)).rejects.toMatchObject({ message: expect.stringMatching(/at line 2\b/) });
+    await expect(loadTask(file, from)).rejects.toMatchObject({ message: expect.stringMatching(/at line 2\b/) });
   });
 
   it('a module without a default task export is TASK_LOAD_FAILED', async () => {
@@ -161,25 +171,25 @@ describe('loadTask: only trusted files, and never their content in a message', (
 
   it('an edited module is loaded again: the cache is keyed by content hash', async () => {
     const file = write(trusted, 'edited.mjs', task('edited', 'first'));
-    const first = await loadTask(file, dirs);
+    const first = await loadTask(file, from);
     expect(first.run(0, {} as never)).toBe('first');
-    expect(await loadTask(file, dirs)).toBe(first);
+    expect(await loadTask(file, from)).toBe(first);
     write(trusted, 'edited.mjs', task('edited', 'second'));
-    const second = await loadTask(file, dirs);
+    const second = await loadTask(file, from);
     expect(second.run(0, {} as never)).toBe('second');
     write(trusted, 'edited.mjs', task('edited', 'first'));
-    expect(await loadTask(file, dirs)).toBe(first);
+    expect(await loadTask(file, from)).toBe(first);
   });
 
   it('the fast path for a module loaded before never serves a same-size edit, nor a symlink moved out of the trusted dir', async () => {
     const file = write(trusted, 'same-size.mjs', task('same-size', 'one'));
-    expect((await loadTask(file, dirs)).run(0, {} as never)).toBe('one');
+    expect((await loadTask(file, from)).run(0, {} as never)).toBe('one');
     write(trusted, 'same-size.mjs', task('same-size', 'two'));
-    expect((await loadTask(file, dirs)).run(0, {} as never)).toBe('two');
+    expect((await loadTask(file, from)).run(0, {} as never)).toBe('two');
     const target = write(trusted, 'target.mjs', task('target', 'in'));
     const link = path.join(trusted, 'link.mjs');
     symlinkSync(target, link);
-    expect((await loadTask(link, dirs)).run(0, {} as never)).toBe('in');
+    expect((await loadTask(link, from)).run(0, {} as never)).toBe('in');
     rmSync(link);
     symlinkSync(write(outside, 'evil.mjs', task('evil', 'out')), link);
     await refused(link, ErrorCode.UNKNOWN_TASK);

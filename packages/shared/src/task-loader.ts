@@ -1,7 +1,9 @@
 /**
  * Load a task module by name, and only from where the operator said to trust.
  *
- * - A bare name (`primes`) is a built-in task in `@cohort/tasks`.
+ * - A bare name (`primes`) is a built-in task, from the table of built-ins
+ *   the caller passes in (`TaskSources.builtins`): the packages that ship
+ *   and depend on them (the coordinator, the agent) give it; shared names none.
  * - An absolute path, a file: URL, or a file name (`mine.mjs`, looked up in
  *   each trusted directory in turn) is a user's module. It loads only if its
  *   real path (symlinks resolved) is a regular `.js` or `.mjs` file inside
@@ -38,7 +40,18 @@ export const MAX_TASK_MODULE_BYTES = 16 * 1024 * 1024;
 const MAX_CACHED_VERSIONS = 256;
 
 /** Where a task name points, decided without reading any file. */
-export type TaskTarget = { kind: 'builtin'; specifier: string } | { kind: 'file'; candidates: string[] };
+export type TaskTarget = { kind: 'builtin'; name: string } | { kind: 'file'; candidates: string[] };
+
+/** The built-in tasks by name, each imported on first use (`@cohort/tasks` exports its table as `builtinTasks`). */
+export type BuiltinTasks = Readonly<Record<string, () => Promise<unknown>>>;
+
+/** Where `loadTask` may load a task from. */
+export interface TaskSources {
+  /** The built-in tasks; without them, a bare name is UNKNOWN_TASK. */
+  builtins?: BuiltinTasks | undefined;
+  /** Trusted task directories (real absolute paths; see resolveTasksDirs). */
+  tasksDirs?: readonly string[] | undefined;
+}
 
 function unknownTask(name: string, why: string): CohortError {
   return new CohortError(ErrorCode.UNKNOWN_TASK, `unknown task ${quote(name)}: ${why}`, { details: { task: quote(name) } });
@@ -76,7 +89,7 @@ export function taskTarget(name: string, tasksDirs: readonly string[]): TaskTarg
   if (typeof name !== 'string' || name.length === 0 || name.length > MAX_LENGTH.taskName || name.includes('\0')) {
     throw unknownTask(String(name).slice(0, 200), 'not a task name');
   }
-  if (BUILTIN_NAME.test(name)) return { kind: 'builtin', specifier: `@cohort/tasks/${name}` };
+  if (BUILTIN_NAME.test(name)) return { kind: 'builtin', name };
   if (tasksDirs.length === 0) throw unknownTask(name, 'user task modules load only from a --tasks-dir, and none is trusted here');
   if (name.startsWith('file://')) {
     let file: string;
@@ -140,7 +153,8 @@ async function readBounded(name: string, file: string): Promise<Buffer> {
   }
 }
 
-const builtins = new Map<string, Promise<TaskModule>>();
+/** Loaded built-ins, per table. */
+const builtinCaches = new WeakMap<BuiltinTasks, Map<string, Promise<TaskModule>>>();
 const versions = new Map<string, Promise<TaskModule>>();
 
 function remember(cache: Map<string, Promise<TaskModule>>, key: string, loading: Promise<TaskModule>): Promise<TaskModule> {
@@ -151,15 +165,14 @@ function remember(cache: Map<string, Promise<TaskModule>>, key: string, loading:
 }
 
 /**
- * Load a task module by name: a built-in, or a user's module from one of the
- * trusted directories (real absolute paths; see resolveTasksDirs). Fails
- * with UNKNOWN_TASK or TASK_LOAD_FAILED.
+ * Load a task module by name: a built-in from `from.builtins`, or a user's
+ * module from one of `from.tasksDirs`. Fails with UNKNOWN_TASK or
+ * TASK_LOAD_FAILED.
  */
-export async function loadTask(name: string, tasksDirs: readonly string[] = []): Promise<TaskModule> {
+export async function loadTask(name: string, from: TaskSources = {}): Promise<TaskModule> {
+  const tasksDirs = from.tasksDirs ?? [];
   const target = taskTarget(name, tasksDirs);
-  if (target.kind === 'builtin') {
-    return builtins.get(name) ?? remember(builtins, name, importBuiltin(name, target.specifier));
-  }
+  if (target.kind === 'builtin') return loadBuiltin(target.name, from.builtins);
   const key = `${name}\0${tasksDirs.join('\0')}`;
   const seen = unchanged(known.get(key), target.candidates);
   if (seen) {
@@ -221,14 +234,20 @@ function stamp(file: string): string | undefined {
   }
 }
 
-async function importBuiltin(name: string, specifier: string): Promise<TaskModule> {
+function loadBuiltin(name: string, builtins: BuiltinTasks | undefined): Promise<TaskModule> {
+  const load = builtins && Object.hasOwn(builtins, name) ? builtins[name] : undefined;
+  if (!builtins || !load) return Promise.reject(unknownTask(name, 'no built-in task by that name'));
+  let cache = builtinCaches.get(builtins);
+  if (!cache) builtinCaches.set(builtins, (cache = new Map()));
+  return cache.get(name) ?? remember(cache, name, importBuiltin(name, load));
+}
+
+async function importBuiltin(name: string, load: () => Promise<unknown>): Promise<TaskModule> {
   let mod: unknown;
   try {
-    mod = await import(specifier);
+    mod = await load();
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw unknownTask(name, 'no built-in task by that name');
-    throw loadFailed(name, describeLoadError(err, undefined, specifier));
+    throw loadFailed(name, describeLoadError(err, undefined, name));
   }
   return defaultTask(name, mod);
 }

@@ -6,8 +6,12 @@
  * duplicates safe, since the first accepted result is the only one that counts.
  */
 import { CohortError, ErrorCode } from './errors.js';
+import { isOneOf } from './one-of.js';
+import type { SlotMode } from './protocol.js';
 
-export type Isolation = 'thread' | 'process' | 'auto';
+/** Where a task asks to run in `auto` mode. */
+export const ISOLATIONS = ['thread', 'process', 'auto'] as const;
+export type Isolation = (typeof ISOLATIONS)[number];
 
 export interface TaskProfile {
   /** Where the task wants to run in `auto` mode. */
@@ -22,7 +26,7 @@ export interface RunContext {
   jobId: string;
   partition: number;
   attempt: number;
-  mode: 'thread' | 'process';
+  mode: SlotMode;
 }
 
 export interface TaskModule<I = unknown, P = unknown, R = unknown, J = unknown> {
@@ -44,7 +48,7 @@ export function defineTask<I, P, R, J>(task: TaskModule<I, P, R, J>): TaskModule
     if (typeof task[fn] !== 'function') throw new CohortError(ErrorCode.INVALID_OPTION, `task ${task.name}: ${fn} must be a function`);
   }
   const isolation = task.profile?.isolation ?? 'auto';
-  if (isolation !== 'thread' && isolation !== 'process' && isolation !== 'auto') {
+  if (!isOneOf(isolation, ISOLATIONS)) {
     throw new CohortError(ErrorCode.INVALID_OPTION, `task ${task.name}: profile.isolation must be thread, process or auto`);
   }
   return { ...task, profile: { ...task.profile, isolation } };

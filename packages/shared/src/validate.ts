@@ -8,7 +8,9 @@ import { CohortError, ErrorCode, isErrorCode, type WireError } from './errors.js
 import { decodeRaw } from './codec.js';
 import { LIMITS, MAX_ERROR_DETAILS_BYTES, MAX_LENGTH, inBound, type IntBound } from './limits.js';
 import { MAX_FRAME_BYTES, MIN_FRAME_BYTES } from './value.js';
-import type { AgentMessage, CoordinatorMessage, ResultItem, SlotMode } from './protocol.js';
+import { AGENT_MODES, MODE_REASONS, SLOT_MODES, type AgentMessage, type CoordinatorMessage, type ResultItem, type SlotMode } from './protocol.js';
+import { isOneOf } from './one-of.js';
+import { ISOLATIONS } from './task.js';
 
 type Obj = Record<string, unknown>;
 
@@ -43,11 +45,9 @@ function arr(o: Obj, k: string, max: number = LIMITS.batchItems.max): unknown[] 
   return v;
 }
 function mode(v: unknown, k: string): SlotMode {
-  if (v !== 'thread' && v !== 'process') bad(`${k} must be 'thread' or 'process'`);
+  if (!isOneOf(v, SLOT_MODES)) bad(`${k} must be 'thread' or 'process'`);
   return v;
 }
-
-const MODE_REASONS = new Set(['agent-threads', 'agent-processes', 'profile-thread', 'profile-process', 'auto-cpu-pure', 'escalated-after-crash']);
 
 function resultItem(v: unknown): ResultItem {
   if (!isObj(v)) bad('results item must be an object');
@@ -56,7 +56,7 @@ function resultItem(v: unknown): ResultItem {
   const ms = num(v, 'ms');
   if (ms < 0 || ms > LIMITS.resultMs.max) bad(`ms must be in [0, ${LIMITS.resultMs.max}]`);
   mode(v.mode, 'mode');
-  if (!MODE_REASONS.has(v.why as string)) bad('why must be a mode reason');
+  if (!isOneOf(v.why, MODE_REASONS)) bad('why must be a mode reason');
   if (v.ok === true) return v as unknown as ResultItem;
   if (v.ok !== false) bad('ok must be a boolean');
   v.error = wireError(v.error, 'error');
@@ -126,7 +126,7 @@ export function validateAgentMessage(v: unknown): AgentMessage {
       str(v, 'agentVersion', MAX_LENGTH.agentVersion);
       if (str(v, 'name', MAX_LENGTH.agentName).length === 0) bad('name must not be empty');
       bounded(v, 'slots', LIMITS.slots);
-      if (v.mode !== 'threads' && v.mode !== 'processes' && v.mode !== 'auto') bad('mode must be threads, processes or auto');
+      if (!isOneOf(v.mode, AGENT_MODES)) bad('mode must be threads, processes or auto');
       arr(v, 'modes', 2).forEach((m, i) => mode(m, `modes[${i}]`));
       bounded(v, 'maxPrefetch', LIMITS.maxPrefetch);
       hardware(v.hardware);
@@ -149,7 +149,7 @@ export function validateAgentMessage(v: unknown): AgentMessage {
     case 'mode-change':
       str(v, 'task', MAX_LENGTH.taskName);
       mode(v.mode, 'mode');
-      if (!MODE_REASONS.has(v.why as string)) bad('why must be a mode reason');
+      if (!isOneOf(v.why, MODE_REASONS)) bad('why must be a mode reason');
       if (v.evidence !== undefined) v.evidence = wireError(v.evidence, 'evidence');
       return v as unknown as AgentMessage;
     case 'draining':
@@ -173,7 +173,7 @@ export function validateCoordinatorMessage(v: unknown): CoordinatorMessage {
     case 'assign':
       str(v, 'jobId', MAX_LENGTH.jobId);
       str(v, 'task', MAX_LENGTH.taskName);
-      if (v.isolation !== 'thread' && v.isolation !== 'process' && v.isolation !== 'auto') bad('isolation must be thread, process or auto');
+      if (!isOneOf(v.isolation, ISOLATIONS)) bad('isolation must be thread, process or auto');
       bounded(v, 'timeoutMs', LIMITS.timeoutMs);
       for (const item of arr(v, 'items')) {
         if (!isObj(item)) bad('assign items must be maps');

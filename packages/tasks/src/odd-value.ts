@@ -134,6 +134,21 @@ export interface OddValueResult {
   value: unknown;
 }
 
+/** The merged result: the kinds in partition order, and whether each came back exact. */
+export interface OddValueMerged {
+  kinds: string[];
+  exact: boolean[];
+}
+
+/** A job's result read as this task's merged result; undefined when it is not one. */
+export function oddValueMerged(result: unknown): OddValueMerged | undefined {
+  if (typeof result !== 'object' || result === null || !('kinds' in result) || !('exact' in result)) return undefined;
+  const { kinds, exact } = result;
+  if (!Array.isArray(kinds) || !kinds.every((k) => typeof k === 'string')) return undefined;
+  if (!Array.isArray(exact) || !exact.every((e) => typeof e === 'boolean')) return undefined;
+  return { kinds, exact };
+}
+
 export default defineTask({
   name: NAME,
   split(input: unknown): OddValuePart[] {
@@ -148,7 +163,7 @@ export default defineTask({
   run(part: OddValuePart): OddValueResult {
     return { kind: part.kind, value: (oddValue(part.kind) as () => unknown)() };
   },
-  merge(results: OddValueResult[]): { kinds: string[]; exact: boolean[] } {
+  merge(results: OddValueResult[]): OddValueMerged {
     const build = (kind: string) => (oddValue(kind) ?? (() => Symbol('unknown kind')))();
     return { kinds: results.map((r) => r.kind), exact: results.map((r) => isDeepStrictEqual(r.value, build(r.kind))) };
   },

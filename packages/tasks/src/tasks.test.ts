@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, type RunContext, type TaskModule } from '@cohort/shared';
+import { ErrorCode, loadTask, type RunContext, type TaskModule } from '@cohort/shared';
+import { builtinTasks } from './builtins.js';
 import crash from './crash.js';
 import flaky from './flaky.js';
 import hang from './hang.js';
@@ -249,5 +250,10 @@ describe('index', () => {
     const modules: TaskModule[] = [primes, noop, sleep, pi, hash, crash, hang, flaky, slow, poison, oddValue] as TaskModule[];
     expect(modules.map((m) => m.name).sort()).toEqual([...BUILTIN_TASKS].sort());
     for (const m of modules) expect(m.profile.isolation).toBe('auto');
+  });
+
+  it('gives loadTask a table that loads each built-in by its name, and nothing else', async () => {
+    for (const name of BUILTIN_TASKS) expect((await loadTask(name, { builtins: builtinTasks })).name).toBe(name);
+    await expect(loadTask('index', { builtins: builtinTasks })).rejects.toMatchObject({ code: ErrorCode.UNKNOWN_TASK });
   });
 });

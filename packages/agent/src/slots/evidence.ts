@@ -1,4 +1,4 @@
-/** The evidence of a slot's end, and what to try next (STYLE.md #9). Pure. */
+/** The evidence of a slot's end, and what to try next (after vitest poolRunner's unexpected-exit message). Pure. */
 import { CohortError, ErrorCode, type WireError } from '@cohort/shared';
 import type { ExitInfo } from './runtime.js';
 import type { SlotExitCause, SlotExitEvidence } from './types.js';

@@ -3,9 +3,8 @@
  * `--max-old-space-size`. IPC uses `serialization: 'advanced'` (the V8
  * serializer): it keeps undefined, Map, Set, BigInt, typed arrays and Buffers
  * as they are, exactly as a worker thread's structured clone does, so a task
- * returns the same value in both modes. Measured with bench/pool-throughput.mjs,
- * the advanced and json serializations are within noise of each other;
- * fidelity decides it.
+ * returns the same value in both modes. Its speed is within noise of json
+ * IPC (figures in docs/figures.md); fidelity decides it.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { ErrorCode, toWireError, type WireError } from '@cohort/shared';

@@ -63,9 +63,6 @@ export const SLOT_TRANSITIONS: Readonly<Record<SlotState, Partial<Record<SlotEve
   crashed: { stop: { to: 'crashed', commands: NONE } },
 };
 
-/** States in which the slot has a live thread or process. */
-export const LIVE_STATES: ReadonlySet<SlotState> = new Set(['starting', 'ready', 'busy', 'stopping']);
-
 export interface SlotTransition {
   from: SlotState;
   event: SlotEvent;

@@ -12,6 +12,7 @@
  */
 import { parentPort, threadId } from 'node:worker_threads';
 import { ErrorCode, decodeValue, encodeValueInto, loadTask, toWireError, type SlotMode, type TaskModule, type WireError } from '@cohort/shared';
+import { builtinTasks } from '@cohort/tasks/builtins';
 import { RESULT_FLUSH_MS } from './constants.js';
 import type { BatchResultsMessage, FromSlotMessage, RunBatchMessage, ToSlotMessage } from './slot-protocol.js';
 
@@ -176,7 +177,7 @@ async function runBatch(batch: RunBatchMessage): Promise<void> {
   let task: TaskModule;
   let inputs: unknown[];
   try {
-    task = await loadTask(batch.task, tasksDirs);
+    task = await loadTask(batch.task, { builtins: builtinTasks, tasksDirs });
   } catch (err) {
     const error = toWireError(err, ErrorCode.UNKNOWN_TASK);
     for (let i = 0; i < n; i++) chunk.fail(error, 0);

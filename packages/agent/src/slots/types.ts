@@ -57,7 +57,7 @@ export interface SlotExitEvidence {
 }
 
 /**
- * Named points where a test can observe or hold the pool (STYLE.md #12). All
+ * Named points where a test can observe or hold the pool (like dask's BlockedExecute). All
  * are optional; the default does nothing. Hooks run synchronously on the
  * agent's main thread and must not throw.
  */

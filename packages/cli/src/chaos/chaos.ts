@@ -10,7 +10,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import type { JobReport } from '@cohort/coordinator';
+import type { JobReport } from '@cohort/shared';
 import { deferred } from '@cohort/shared/internal';
 import { startLocalCluster, type LocalCluster } from '../local-cluster.js';
 import { runJob } from '../run-job.js';

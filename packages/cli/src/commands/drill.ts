@@ -9,7 +9,7 @@ import { COMMON_FLAGS, intFlag } from '../args.js';
 import { defaultLogDir } from '../local-cluster.js';
 import { formatDrillTable } from '../drill/report.js';
 import { SCENARIOS } from '../drill/scenarios.js';
-import type { DrillResult } from '../drill/types.js';
+import type { DrillReport, DrillResult } from '../drill/types.js';
 
 export const DRILL_HELP = `cohort drill SCENARIO [--agents 4] [--json]
   Scenarios: ${Object.keys(SCENARIOS).join(', ')}, all.
@@ -40,7 +40,8 @@ export async function drillCommand(argv: string[]): Promise<number> {
     results.push(r);
   }
   const ok = results.every((r) => r.correct);
-  if (values.json) process.stdout.write(`${JSON.stringify({ ok, agents, logDir, results })}\n`);
+  const report: DrillReport = { ok, agents, logDir, results };
+  if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   else process.stdout.write(`${formatDrillTable(results)}\n\nlogs: ${logDir}\n`);
   return ok ? 0 : 1;
 }

@@ -28,7 +28,7 @@ import { capacityModel, predictedSlowdown, steadyRates } from '../capacity.js';
 import { ApiClient } from '../client.js';
 import { formatDrillTable } from '../drill/report.js';
 import type { DrillResult } from '../drill/types.js';
-import { watchJob, watchWithFault, type WatchedRun } from '../watched-run.js';
+import { eventsOf, watchJob, watchWithFault, type EventOf, type WatchedRun } from '../watched-run.js';
 
 /** The agents' CPU quota (docker/compose.yml reads the same variable). */
 const AGENT_CPUS = process.env.COHORT_AGENT_CPUS || '0.5';
@@ -40,9 +40,9 @@ export const DEMO_DOCKER_HELP = `cohort demo --docker [--keep] [--kill-at 0.4] [
   --keep keeps the image it built; --image uses an existing image instead of building one.`;
 
 /**
- * The demo job. primes is capped at 2^31 (about 3 s on these 4 half-CPUs), too
- * short for a kill at 40% to be measured, so the demo runs seeded Monte Carlo pi
- * (about 27 s here). Its exact hit count is pinned: computed once on the host's
+ * The demo job. primes (capped at 2^31) is too short on these 4 half-CPUs for a
+ * kill at 40% to be measured, so the demo runs seeded Monte Carlo pi (timings in
+ * docs/figures.md). Its exact hit count is pinned: computed once on the host's
  * worker threads straight from the task module, and again by the compose cluster.
  */
 export const DOCKER_DEMO_JOB = { task: 'pi', input: { samples: 3_000_000_000, seed: 2026 }, partitions: 64 } as const;
@@ -115,8 +115,9 @@ async function containerOf(c: ComposeCluster, service: string): Promise<{ id: st
 }
 
 function correct(report: WatchedRun['report']): boolean {
-  const r = report.result as { samples?: number; hits?: number } | null;
-  return report.status === 'succeeded' && r?.samples === DOCKER_DEMO_EXPECTED.samples && r?.hits === DOCKER_DEMO_EXPECTED.hits;
+  const r = report.result;
+  if (report.status !== 'succeeded' || typeof r !== 'object' || r === null || !('samples' in r) || !('hits' in r)) return false;
+  return r.samples === DOCKER_DEMO_EXPECTED.samples && r.hits === DOCKER_DEMO_EXPECTED.hits;
 }
 
 
@@ -230,7 +231,7 @@ async function tearDown(res: Resources, keep: boolean, say: Say): Promise<void> 
 async function agentsReady(api: ApiClient): Promise<void> {
   await waitFor(`${DOCKER_DEMO_AGENTS.length} agents to join`, async () => {
     try {
-      const { agents } = await api.request<{ agents: Array<{ name: string; state: string }> }>('GET', '/api/agents');
+      const agents = await api.agents();
       return DOCKER_DEMO_AGENTS.every((n) => agents.some((a) => a.name === n && a.state === 'ready'));
     } catch {
       return false;
@@ -267,7 +268,7 @@ async function baselineAndKill(c: ComposeCluster, victim: { id: string; name: st
 function dockerResult(runs: DockerRuns, victim: { id: string; name: string }): { result: DrillResult; throughput: { before: number; after: number } } {
   const { base, fault, issuedAt, doneAtKill } = runs;
   const total = fault.report.partitions;
-  const lost = fault.events.find((e) => e.kind === 'agent-lost' && e.agent === VICTIM);
+  const lost = eventsOf(fault.events, 'agent-lost', VICTIM)[0];
   const { before, after } = steadyRates([...fault.samples, [fault.endedAt, total]], issuedAt, total);
   const n = DOCKER_DEMO_AGENTS.length;
   const fraction = doneAtKill / total;
@@ -277,7 +278,7 @@ function dockerResult(runs: DockerRuns, victim: { id: string; name: string }): {
     scenario: 'docker-kill-agent',
     fault: `docker kill ${victim.name} (${VICTIM}, container ${victim.id.slice(0, 12)}, cpus ${AGENT_CPUS}, 1 slot) at ${Math.round(fraction * 100)}%`,
     injectedAtMs: issuedAt - fault.submittedAt,
-    detectedMs: lost ? (lost.at as number) - issuedAt : null,
+    detectedMs: lost ? lost.at - issuedAt : null,
     requeued: fault.report.requeued,
     duplicates: fault.report.duplicates,
     attempts: fault.report.attempts,
@@ -294,7 +295,7 @@ function dockerResult(runs: DockerRuns, victim: { id: string; name: string }): {
   return { result, throughput: { before, after } };
 }
 
-function dockerNotes(runs: DockerRuns, lost: WatchedRun['events'][number] | undefined, { before, after }: { before: number; after: number }): string[] {
+function dockerNotes(runs: DockerRuns, lost: EventOf<'agent-lost'> | undefined, { before, after }: { before: number; after: number }): string[] {
   const { base, fault, issuedAt, doneAtKill, finishedAt, loadAtStart } = runs;
   const n = DOCKER_DEMO_AGENTS.length;
   const fraction = doneAtKill / fault.report.partitions;
@@ -302,7 +303,7 @@ function dockerNotes(runs: DockerRuns, lost: WatchedRun['events'][number] | unde
   const baselineMs = base.endedAt - base.submittedAt;
   const jobMs = fault.endedAt - fault.submittedAt;
   return [
-    `agent lost by ${lost ? `socket close (reason ${lost.reason as string})` : 'nothing: no agent-lost event seen'}; ${lost?.requeued ?? '?'} partition(s) requeued at once`,
+    `agent lost by ${lost ? `socket close (reason ${lost.reason})` : 'nothing: no agent-lost event seen'}; ${lost?.requeued ?? '?'} partition(s) requeued at once`,
     `detected = from issuing \`docker kill\` to the coordinator's agent-lost; the engine recorded the exit ${Number.isFinite(finishedAt) ? `${finishedAt - issuedAt} ms` : '?'} after issue`,
     `steady throughput (10%→kill, kill→90%): ${before.toFixed(2)} partitions/s before, ${after.toFixed(2)} after: measured ${(before / after).toFixed(2)}× slower, predicted ${(1 / model.predictedRatio).toFixed(2)}× (${model.usableAfter} of ${model.usableBefore} half-CPU agents left)`,
     `whole job: predicted ${fraction.toFixed(2)} + ${(1 - fraction).toFixed(2)} × ${n}/${n - 1} = ${predictedSlowdown(fraction, n, n - 1).toFixed(2)}× the baseline; measured ${(jobMs / baselineMs).toFixed(2)}×`,

@@ -11,7 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { HEADER_BYTES, JOURNAL_FILE, scanJournal, type JobReport } from '@cohort/coordinator';
+import { HEADER_BYTES, JOURNAL_FILE, scanJournal } from '@cohort/coordinator';
 import { ErrorCode } from '@cohort/shared';
 import { ApiClient } from '../client.js';
 import { runCohort } from '../processes.js';
@@ -57,7 +57,7 @@ export async function corruptJournal(options: DrillOptions): Promise<DrillResult
     const refused = refusal.code !== 0 && refusal.signal === null && refusal.stderr.includes(ErrorCode.JOURNAL_CORRUPT) && refusal.stderr.includes(`offset ${damage.offset}`);
     await c.restartCoordinator(['--journal-recover']);
     const api = new ApiClient({ url: c.url, token: c.token });
-    const reports = await Promise.all(acknowledged.map((a) => api.request<JobReport>('GET', `/api/jobs/${a.report.jobId}`)));
+    const reports = await Promise.all(acknowledged.map((a) => api.report(a.report.jobId)));
     const survived = reports.filter((r) => r.status === 'succeeded' && r.result === expected).length;
     const saved = (await readdir(stateDir)).filter((f) => f.startsWith(`${JOURNAL_FILE}.damaged-`));
     const after = await watchJob(c, job);

@@ -1,6 +1,6 @@
 /** The drill report as a table, one row per scenario, and its notes. */
-import { printable } from '@cohort/shared';
-import type { DrillResult } from './types.js';
+import { CohortError, ErrorCode, printable } from '@cohort/shared';
+import type { DrillReport, DrillResult } from './types.js';
 
 const ms = (v: number | null) => (v === null ? '—' : `${Math.round(v)} ms`);
 const x = (v: number | null) => (v === null ? '—' : `${v.toFixed(2)}×`);
@@ -29,4 +29,14 @@ export function formatDrillTable(results: DrillResult[]): string {
   }
   // Notes quote what the cluster reported (agent names, error messages): escaped line by line.
   return out.map(printable).join('\n');
+}
+
+/** Read the line `cohort drill … --json` printed; INTERNAL when it is not a drill report. */
+export function parseDrillReport(text: string): DrillReport {
+  const v: unknown = JSON.parse(text);
+  const fine = (r: unknown) => typeof r === 'object' && r !== null && 'scenario' in r && typeof r.scenario === 'string' && 'correct' in r && typeof r.correct === 'boolean';
+  if (typeof v !== 'object' || v === null || !('ok' in v) || typeof v.ok !== 'boolean' || !('results' in v) || !Array.isArray(v.results) || !v.results.every(fine)) {
+    throw new CohortError(ErrorCode.INTERNAL, 'not a drill report');
+  }
+  return { agents: 0, logDir: '', ...v, ok: v.ok, results: v.results };
 }

@@ -8,12 +8,11 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { JobReport } from '@cohort/coordinator';
 import { waitFor } from '@cohort/shared/internal';
 import { predictedSlowdown } from '../capacity.js';
 import { ApiClient } from '../client.js';
 import type { LocalCluster } from '../local-cluster.js';
-import { watchJob, watchWithFault, type FaultPoint, type JobSpec, type WatchedRun } from '../watched-run.js';
+import { eventsOf, watchJob, watchWithFault, type FaultPoint, type JobSpec, type WatchedRun } from '../watched-run.js';
 import { oddValue } from './odd-value-drill.js';
 import { rogueAgent } from './rogue-agent-drill.js';
 import { drillCluster, result } from './fault-run.js';
@@ -42,7 +41,7 @@ async function onCluster<T>(options: DrillOptions, label: string, body: (c: Loca
 /** The fault, once FAULT_AT of the job is done. */
 const atHalf = (inject: FaultPoint['inject']): FaultPoint => ({ when: (p) => p.done >= FAULT_AT * p.total, inject });
 
-const lostAgent = (run: Pick<WatchedRun, 'events'>, name: string) => run.events.find((e) => e.kind === 'agent-lost' && e.agent === name);
+const lostAgent = (run: Pick<WatchedRun, 'events'>, name: string) => eventsOf(run.events, 'agent-lost', name)[0];
 
 export async function killAgent(options: DrillOptions): Promise<DrillResult> {
   return onCluster(options, 'kill', async (c) => {
@@ -56,7 +55,7 @@ export async function killAgent(options: DrillOptions): Promise<DrillResult> {
     const n = options.agents;
     return result('kill-agent', `SIGKILL ${victim.name} (pid ${victim.pid}) at ${FAULT_AT * 100}%`, base, run, job.expected, {
       injectedAtMs: injectedAt - run.submittedAt,
-      detectedMs: lost ? (lost.at as number) - injectedAt : null,
+      detectedMs: lost ? lost.at - injectedAt : null,
       predictedSlowdown: predictedSlowdown(FAULT_AT, n, n - 1),
       notes: [`agent lost by socket close; ${lost?.requeued ?? '?'} partitions requeued at once`],
     });
@@ -68,11 +67,11 @@ async function afterRejoin(c: LocalCluster, name: string, run: WatchedRun): Prom
   const api = new ApiClient({ url: c.url, token: c.token });
   try {
     await waitFor('the resumed agent to re-join', async () => {
-      const { agents } = await api.request<{ agents: Array<{ name: string }> }>('GET', '/api/agents');
+      const agents = await api.agents();
       return agents.some((a) => a.name === name);
     }, { timeoutMs: 10_000, intervalMs: 50 });
     await sleep(500);
-    run.report = await api.request<JobReport>('GET', `/api/jobs/${run.report.jobId}`);
+    run.report = await api.report(run.report.jobId);
     return true;
   } catch {
     return false; // reported as "did not re-join"
@@ -100,7 +99,7 @@ export async function hangAgent(options: DrillOptions): Promise<DrillResult> {
     const n = options.agents;
     return result('hang-agent', `SIGSTOP ${victim.name} at ${FAULT_AT * 100}%, SIGCONT after ${resumedAt - injectedAt} ms`, base, run, job.expected, {
       injectedAtMs: injectedAt - run.submittedAt,
-      detectedMs: lost ? (lost.at as number) - injectedAt : null,
+      detectedMs: lost ? lost.at - injectedAt : null,
       predictedSlowdown: predictedSlowdown(FAULT_AT, n, n - 1),
       notes: [
         `declared dead by missed heartbeats (reason ${lost?.reason ?? 'none'}), ${lost?.requeued ?? '?'} partitions requeued`,
@@ -156,10 +155,10 @@ export async function straggler(options: DrillOptions): Promise<DrillResult> {
     const last = partitions - 1;
     const base = await watchJob(c, { task: 'slow', input: { ms: SLEEP_MS, slow: [], slowMs }, partitions });
     const run = await watchJob(c, { task: 'slow', input: { ms: SLEEP_MS, slow: [last], slowMs, slowAttempts: 1 }, partitions });
-    const copy = run.events.find((e) => e.kind === 'speculative-copy');
+    const copy = eventsOf(run.events, 'speculative-copy')[0];
     const baselineMs = base.endedAt - base.submittedAt;
     return result('straggler', `partition ${last} is ${slowMs / SLEEP_MS}× slower on its first attempt (a slow node)`, base, run, partitions, {
-      detectedMs: copy ? (copy.runningMs as number) : null,
+      detectedMs: copy ? copy.runningMs : null,
       notes: [
         `speculative copies: ${run.report.speculative}; the first result won, the loser was cancelled`,
         `without speculation the job would take at least ${slowMs} ms (baseline ${baselineMs} ms)`,
@@ -218,4 +217,3 @@ export const SCENARIOS: Record<string, Scenario> = {
   'odd-value': oddValue,
 };
 
-export type { JobReport };

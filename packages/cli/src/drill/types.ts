@@ -22,6 +22,14 @@ export interface DrillResult {
   notes: string[];
 }
 
+/** What `cohort drill … --json` prints: one line. */
+export interface DrillReport {
+  ok: boolean;
+  agents: number;
+  logDir: string;
+  results: DrillResult[];
+}
+
 export interface DrillOptions {
   agents: number;
   say(line: string): void;

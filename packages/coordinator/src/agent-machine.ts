@@ -9,9 +9,10 @@
  * closes. A session never comes back from dead: a returning agent is a new
  * session.
  */
+import type { AgentState } from '@cohort/shared';
 import { InvalidTransition, nextState, type Table } from './machine.js';
 
-export type AgentState = 'joining' | 'ready' | 'suspect' | 'draining' | 'dead' | 'left';
+export type { AgentState } from '@cohort/shared';
 export type AgentEvent = 'welcome' | 'silence' | 'heard' | 'timeout' | 'closed' | 'drain';
 
 export const AGENT_TRANSITIONS: Table<AgentState, AgentEvent> = {

@@ -6,7 +6,7 @@
  *   queued | running | merging → failed | cancelled
  *   queued → merging   (nothing to run: an empty job, or every result reloaded after a restart)
  */
-import type { JobStatus } from '@cohort/shared';
+import { FINISHED_JOB_STATUSES, isOneOf, type JobStatus } from '@cohort/shared';
 import { InvalidTransition, nextState, type Table } from './machine.js';
 
 export type JobEvent = 'start' | 'complete' | 'merged' | 'fail' | 'cancel';
@@ -28,5 +28,5 @@ export function jobTransition(job: { readonly id: string; readonly status: JobSt
 
 /** True once the job has reached a final status. */
 export function isFinal(status: JobStatus): boolean {
-  return status === 'succeeded' || status === 'failed' || status === 'cancelled';
+  return isOneOf(status, FINISHED_JOB_STATUSES);
 }

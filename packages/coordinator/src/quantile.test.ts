@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DurationHistogram } from './quantile.js';
+import { seededRandom as rng } from '@cohort/shared/internal';
 
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function within(actual: number | undefined, expected: number, fraction: number): void {
   expect(actual).toBeDefined();

@@ -1,6 +1,7 @@
 /** What the API and the CLI show of a job: the contract types live in @cohort/shared (api.ts). */
 import type { JobProgress, JobReport } from '@cohort/shared';
 import type { Job } from './job.js';
+import type { JournalFinished } from './journal-record.js';
 
 export type { JobProgress, JobReport };
 
@@ -58,11 +59,11 @@ export function jobProgress(job: Job, done = job.done): JobProgress {
 }
 
 /** The report of a job that had finished before a restart: its end, with no partitions reloaded. */
-export function restoredReport(jobId: string, task: string, partitions: number, createdAt: number, finished: { status: string; result?: unknown; error?: { code: string; message: string } }, done: number): JobReport {
+export function restoredReport(jobId: string, task: string, partitions: number, createdAt: number, finished: JournalFinished, done: number): JobReport {
   return {
     jobId,
     task,
-    status: finished.status as JobReport['status'],
+    status: finished.status,
     result: finished.result ?? null,
     partitions,
     done,

@@ -38,6 +38,8 @@ describe('StateStore: what watchers may be told is done', () => {
     expect(store.durableResults(job.id)).toBe(2);
     await store.flush();
     expect(store.durableResults(job.id)).toBe(3);
+    job.complete();
+    job.merged(3, Date.now());
     await store.jobFinished(job);
     expect(store.durableResults(job.id)).toBe(0);
     await store.close();

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { CohortError, ErrorCode, type Logger } from '@cohort/shared';
+import { CohortError, ErrorCode, FINISHED_JOB_STATUSES, isOneOf, type Logger } from '@cohort/shared';
 import type { Job, Partition } from './job.js';
 import { Journal, type JournalResultItem, type RecoveredState } from './journal.js';
 
@@ -137,7 +137,9 @@ export class StateStore {
 
   async jobFinished(job: Job): Promise<void> {
     this.drainPending();
-    const record = { kind: 'finished' as const, jobId: job.id, status: job.status as 'succeeded' | 'failed' | 'cancelled' };
+    const status = job.status;
+    if (!isOneOf(status, FINISHED_JOB_STATUSES)) throw new CohortError(ErrorCode.INTERNAL, `job ${job.id} recorded as finished while ${status}`);
+    const record = { kind: 'finished' as const, jobId: job.id, status };
     this.journal.append(job.error ? { ...record, error: { code: job.error.code, message: job.error.message } } : { ...record, result: job.result });
     this.appended.delete(job.id);
     this.durable.delete(job.id);

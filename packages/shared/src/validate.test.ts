@@ -4,17 +4,10 @@ import { ErrorCode } from './errors.js';
 import { PROTOCOL_VERSION } from './protocol.js';
 import { decodeAgentMessage, decodeCoordinatorMessage } from './validate.js';
 import { codeOf } from '../../../test/helpers/code-of.js';
+import { seededRandom as rng } from './internal/rng.js';
 
 
 /** A small seeded PRNG (mulberry32), so that a failure reproduces. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const hardware = { cpus: 1, cpuModel: 'x', memoryBytes: 1, platform: 'linux', arch: 'x64', node: 'v20', hostname: 'h' };
 const hello = { type: 'hello', protocol: PROTOCOL_VERSION, agentVersion: '0.1.0', name: 'a', slots: 2, mode: 'auto', modes: ['thread'], maxPrefetch: 4, hardware };

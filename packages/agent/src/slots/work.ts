@@ -1,10 +1,7 @@
 /** Checking submitted work, and building failed results for work that never reached a slot. Pure. */
-import { CohortError, ErrorCode, type AssignItem, type ResultItem, type WireError } from '@cohort/shared';
+import { CohortError, ErrorCode, ISOLATIONS, isOneOf, type AssignItem, type Isolation, type ResultItem, type WireError } from '@cohort/shared';
 import type { ModeChoice } from './mode.js';
-import type { Isolation } from '@cohort/shared';
 import type { Assignment } from './types.js';
-
-const ISOLATIONS: ReadonlySet<unknown> = new Set<Isolation>(['thread', 'process', 'auto']);
 
 /**
  * What is wrong with an assignment's header, or undefined when it can run.
@@ -16,7 +13,7 @@ export function checkJob(a: Assignment): string | undefined {
   if (a === null || typeof a !== 'object') return 'work must be an object';
   if (typeof a.jobId !== 'string' || a.jobId === '') return 'jobId must be a non-empty string';
   if (typeof a.task !== 'string' || a.task === '') return 'task must be a non-empty string';
-  if (!ISOLATIONS.has(a.isolation)) return 'isolation must be thread, process or auto';
+  if (!isOneOf(a.isolation, ISOLATIONS)) return `isolation must be one of ${ISOLATIONS.join(', ')}`;
   if (typeof a.timeoutMs !== 'number' || !(a.timeoutMs >= 0)) return 'timeoutMs must be a number >= 0';
   if (!Array.isArray(a.items)) return 'items must be an array';
   return undefined;
@@ -51,7 +48,7 @@ export function admit(a: Assignment, closed: boolean, choose: (task: string, iso
   let clean = problem === undefined && !closed;
   for (let i = 0; i < items.length && clean; i++) clean = checkItem(items[i] as AssignItem) === undefined;
   if (clean) return { queue: items, refused: [] };
-  const choice = choose(String(a.task), ISOLATIONS.has(a.isolation) ? a.isolation : 'auto');
+  const choice = choose(String(a.task), isOneOf(a.isolation, ISOLATIONS) ? a.isolation : 'auto');
   const queue: AssignItem[] = [];
   const refused: ResultItem[] = [];
   for (const item of items) {

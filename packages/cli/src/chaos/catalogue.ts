@@ -4,7 +4,7 @@
  * of `mayFailWith` (a fault can make any job fail with PARTITION_FAILED, when
  * agents die under a partition again and again), or `mustFailWith`.
  */
-import type { Rng } from './rng.js';
+import type { Rng } from '@cohort/shared/internal';
 
 export interface ChaosJob {
   label: string;

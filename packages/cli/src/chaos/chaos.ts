@@ -16,7 +16,7 @@ import { startLocalCluster, type LocalCluster } from '../local-cluster.js';
 import { runJob } from '../run-job.js';
 import { ALLOWED_FAILURES, mainJob, poisonJob, slotCrashJob, type ChaosJob } from './catalogue.js';
 import { FAULT_KINDS, inject, type FaultContext, type FaultKind } from './faults.js';
-import { Rng } from './rng.js';
+import { Rng } from '@cohort/shared/internal';
 
 /** No job may take longer than this, faults included. */
 export const JOB_BOUND_MS = 90_000;

@@ -4,10 +4,11 @@
  * joins after a kill), a SIGKILL and restart of the coordinator on its state
  * directory, and a rogue agent forging results for the running job.
  */
+import { AGENT_MODES } from '@cohort/shared';
 import type { LocalCluster } from '../local-cluster.js';
 import { startRogueAgent } from '../drill/rogue-agent.js';
 import type { AgentProcess } from '../processes.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '@cohort/shared/internal';
 
 export const FAULT_KINDS = ['kill-agent', 'stop-agent', 'rogue-agent', 'restart-coordinator'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -38,7 +39,7 @@ export async function inject(kind: FaultKind, ctx: FaultContext): Promise<void> 
       victim.kill('SIGKILL');
       ctx.dead.add(victim.pid);
       await victim.exited;
-      await cluster.addAgent({ name: ctx.nextName(), mode: rng.pick(['threads', 'processes', 'auto'] as const), slots: 2 });
+      await cluster.addAgent({ name: ctx.nextName(), mode: rng.pick(AGENT_MODES), slots: 2 });
       return;
     }
     case 'stop-agent': {

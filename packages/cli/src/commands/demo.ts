@@ -7,7 +7,7 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { printable, type AgentMode } from '@cohort/shared';
+import { AGENT_MODES, printable, type AgentMode } from '@cohort/shared';
 import { COMMON_FLAGS, intFlag } from '../args.js';
 import { capacityModel, steadyRates } from '../capacity.js';
 import { DEMO_DOCKER_HELP, dockerDemo } from '../demo/docker.js';
@@ -26,7 +26,8 @@ export const DEMO_RANGE = { from: 0, to: 2_000_000_000 };
 export const DEMO_EXPECTED = 98_222_287;
 export const DEMO_PARTITIONS = 60;
 export const KILL_AT = 0.4;
-const MODES: AgentMode[] = ['threads', 'processes', 'auto'];
+/** One agent in each mode. */
+const MODES: readonly AgentMode[] = AGENT_MODES;
 
 type Say = (line: string) => void;
 

@@ -6,4 +6,5 @@
 export * from './backoff.js';
 export * from './deferred.js';
 export * from './deque.js';
+export * from './rng.js';
 export * from './wait-for.js';

@@ -1,4 +1,4 @@
-/** A small seeded PRNG (mulberry32): the same seed gives the same chaos schedule. */
+/** A small seeded PRNG (mulberry32): the same seed gives the same sequence (chaos schedules, property tests). */
 export class Rng {
   constructor(private state: number) {}
 
@@ -18,4 +18,10 @@ export class Rng {
   pick<T>(items: readonly T[]): T {
     return items[Math.floor(this.next() * items.length)] as T;
   }
+}
+
+/** `Math.random`'s shape, from a seed. */
+export function seededRandom(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.next();
 }

@@ -23,9 +23,15 @@ const plain = frames(false);
 const raw = frames(true);
 const hb = { type: 'heartbeat', seq: 1, sentAt: Date.now() };
 const cases = {
-  'before: results frames': () => plain.forEach((f) => old.pack(f)),
-  'after: results frames (plain values)': () => plain.forEach((f) => encode(f)),
-  'after: results frames (RawValue, as the agent sends)': () => raw.forEach((f) => encode(f)),
+  'before: results frames': () => {
+    for (const f of plain) old.pack(f);
+  },
+  'after: results frames (plain values)': () => {
+    for (const f of plain) encode(f);
+  },
+  'after: results frames (RawValue, as the agent sends)': () => {
+    for (const f of raw) encode(f);
+  },
   'after: slot encodeValue x1e5': () => { for (let j = 0; j < N; j++) encodeValue({ n: j, s: `x${j}` }, { root: 'result', maxBytes: 1 << 20 }); },
   'before: heartbeats x1e5': () => { for (let i = 0; i < N; i++) old.pack(hb); },
   'after: heartbeats x1e5': () => { for (let i = 0; i < N; i++) encode(hb); },

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 
-let kept;
+let _kept;
 function handle(msg) {
   let bytes;
   if (msg.path) bytes = readFileSync(msg.path);
@@ -11,7 +11,7 @@ function handle(msg) {
   else bytes = msg.data; // a Buffer / Uint8Array (process IPC, advanced serialization)
   let sum = 0;
   for (let i = 0; i < bytes.length; i += 4096) sum += bytes[i];
-  kept = bytes;
+  _kept = bytes;
   return { ok: true, sum, length: bytes.length };
 }
 if (parentPort) parentPort.on('message', (m) => parentPort.postMessage(handle(m)));

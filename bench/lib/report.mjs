@@ -82,7 +82,7 @@ ${table(targetRows(s).map((t) => ({ ...t, result: t.pass === null ? 'info' : t.p
     parts.push('');
     if (verdict[n]) parts.push(`**Verdict: ${verdict[n].verdict}.** ${verdict[n].text}\n`);
     if (n === '7' && r.cells) {
-      parts.push(table(r.cells.map((c) => ({ cell: `${c.us} µs × ${c.bytes} B`, n: c.partitions, t: fmt(c.threads.median), p: fmt(c.processes.median), ratio: `${fmt(c.ratio)}×` })), [['cell', 'run × payload'], ['n', 'partitions'], ['t', 'thread partitions/s'], ['p', 'process partitions/s'], ['ratio', 'thread/process']]) + '\n');
+      parts.push(`${table(r.cells.map((c) => ({ cell: `${c.us} µs × ${c.bytes} B`, n: c.partitions, t: fmt(c.threads.median), p: fmt(c.processes.median), ratio: `${fmt(c.ratio)}×` })), [['cell', 'run × payload'], ['n', 'partitions'], ['t', 'thread partitions/s'], ['p', 'process partitions/s'], ['ratio', 'thread/process']])}\n`);
     }
   }
   parts.push(`## How to read and rerun

@@ -67,7 +67,7 @@ function grid(g) {
   const far = g.cells.filter((c) => c.ratio >= 1.5);
   const name = (c) => `${c.us} µs × ${c.bytes} B`;
   return v('partly',
-    `The longer a partition runs, the closer the two: at ${g.runUs.at(-1) / 1000} ms per partition the thread/process ratios across payload sizes are ${g.cells.filter((c) => c.us === g.runUs.at(-1)).map((c) => fmt(c.ratio, 2) + '×').join(', ')}. ` +
+    `The longer a partition runs, the closer the two: at ${g.runUs.at(-1) / 1000} ms per partition the thread/process ratios across payload sizes are ${g.cells.filter((c) => c.us === g.runUs.at(-1)).map((c) => `${fmt(c.ratio, 2)}×`).join(', ')}. ` +
     `Processes caught up (ratio ≤ 1.15) in ${near.length} of ${g.cells.length} cells (${near.map(name).join('; ') || 'none'}); threads won by ≥ 1.5× in ${far.length} (${far.map(name).join('; ') || 'none'}): short partitions and large payloads, where the per-message transport cost is not hidden by the work.`);
 }
 

@@ -52,7 +52,7 @@ export default {
   claim: 1,
   async run({ quick, log }) {
     const reps = quick ? 5 : 15;
-    const out = { method: 'Cohort ThreadRuntime / ProcessRuntime (@cohort/agent/slots), slot-main.js, heap limit ' + DEFAULT_HEAP_LIMIT_MB + ' MB', modes: {} };
+    const out = { method: `Cohort ThreadRuntime / ProcessRuntime (@cohort/agent/slots), slot-main.js, heap limit ${DEFAULT_HEAP_LIMIT_MB} MB`, modes: {} };
     for (const mode of ['thread', 'process']) {
       await lifecycleOnce(mode); // warm the module cache and the disk cache
       const spawn = [];

@@ -40,7 +40,12 @@ function spawnSlot(mode) {
     ready: next(),
     send: (m) => c.send(m),
     next,
-    stop: () => new Promise((resolve) => (c.exitCode !== null ? resolve() : (c.once('exit', resolve), c.kill('SIGKILL')))),
+    stop: () =>
+      new Promise((resolve) => {
+        if (c.exitCode !== null) return resolve();
+        c.once('exit', resolve);
+        c.kill('SIGKILL');
+      }),
   };
 }
 

@@ -33,12 +33,24 @@ export const CODECS = {
 function transport(kind) {
   if (kind === 'thread postMessage') {
     const w = new Worker(ECHO);
-    return { send: (m) => new Promise((r) => (w.once('message', r), w.postMessage(m))), stop: () => w.terminate(), ready: Promise.resolve() };
+    return { send: (m) =>
+        new Promise((r) => {
+          w.once('message', r);
+          w.postMessage(m);
+        }), stop: () => w.terminate(), ready: Promise.resolve() };
   }
   const c = fork(ECHO, [], { serialization: kind.endsWith('advanced') ? 'advanced' : 'json', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return {
-    send: (m) => new Promise((r) => (c.once('message', r), c.send(m))),
-    stop: () => new Promise((r) => (c.once('exit', r), c.kill('SIGKILL'))),
+    send: (m) =>
+      new Promise((r) => {
+        c.once('message', r);
+        c.send(m);
+      }),
+    stop: () =>
+      new Promise((r) => {
+        c.once('exit', r);
+        c.kill('SIGKILL');
+      }),
     ready: new Promise((r) => c.once('spawn', r)),
   };
 }

@@ -73,7 +73,7 @@ export default {
     for (const mode of ['threads', 'processes']) {
       ({ time: out.time[mode], eld: out.eld[mode] } = await modeRuns(mode, ranges, quick ? 1 : 3));
       out.speedup[mode] = Object.fromEntries(SLOT_COUNTS.map((k) => [k, out.time[mode][1].median / out.time[mode][k].median]));
-      log(`  ${mode}: ` + SLOT_COUNTS.map((k) => `${k}→${out.speedup[mode][k].toFixed(2)}× (eld p99 ${out.eld[mode][k].p99.median.toFixed(1)} ms)`).join(', '));
+      log(`  ${mode}: ${SLOT_COUNTS.map((k) => `${k}→${out.speedup[mode][k].toFixed(2)}× (eld p99 ${out.eld[mode][k].p99.median.toFixed(1)} ms)`).join(', ')}`);
     }
     out.inline = await inlineRun(ranges);
     log(`  inline on the main thread: ${out.inline.ms.toFixed(0)} ms, eld p99 ${out.inline.eld.p99.toFixed(1)} ms`);

@@ -6,9 +6,9 @@ describe('graceful drain', () => {
   it('lets a SIGTERMed agent finish its partitions, take no new ones, and exit 0', async () => {
     const c = await cluster(agents(2, 'threads'));
     const leaving = c.agents[0]!;
-    let termAt = -1;
+    let _termAt = -1;
     const fault = jobWithFault(c, { task: 'sleep', input: { ms: 300 }, partitions: 12 }, (p) => p.done >= 2, (p) => {
-      termAt = p.done;
+      _termAt = p.done;
       leaving.kill('SIGTERM');
     });
     const { report } = await fault.run;

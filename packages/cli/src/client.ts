@@ -89,7 +89,7 @@ export class ApiClient {
   }
 
   /** Read a server-sent event stream until it ends, `onEvent` returns true, or `signal` aborts. */
-  async stream(path: string, onEvent: (e: JobStreamEvent) => boolean | void, signal?: AbortSignal): Promise<void> {
+  async stream(path: string, onEvent: (e: JobStreamEvent) => boolean | undefined, signal?: AbortSignal): Promise<void> {
     let res: Response;
     try {
       res = await fetch(`${this.base}${path}`, { headers: this.headers({ accept: 'text/event-stream' }), ...(signal ? { signal } : {}) });

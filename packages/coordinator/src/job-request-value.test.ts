@@ -6,7 +6,7 @@
  * and came back from the journal renamed (a different input after a restart).
  */
 import { describe, expect, it } from 'vitest';
-import { CohortError, ErrorCode, MAX_VALUE_DEPTH } from '@cohort/shared';
+import { type CohortError, ErrorCode, MAX_VALUE_DEPTH } from '@cohort/shared';
 import { parseJobRequest } from './job-request.js';
 
 const defaults = { maxAttempts: 3, maxPartitions: 1000 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CohortError, ErrorCode, LIMITS, MAX_LENGTH } from '@cohort/shared';
+import { type CohortError, ErrorCode, LIMITS, MAX_LENGTH } from '@cohort/shared';
 import { DEFAULT_PARTITIONS, checkSplitOutput, parseJobRequest } from './job-request.js';
 import { codeOf } from '../../../test/helpers/code-of.js';
 

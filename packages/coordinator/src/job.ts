@@ -287,7 +287,7 @@ export class Job {
     this.finishedAt = now;
     const holders = new Set<AgentSession>();
     for (const p of this.inflight) {
-      for (const s of [p.agent, p.spare]) if (s && s.held.delete(p)) holders.add(s);
+      for (const s of [p.agent, p.spare]) if (s?.held.delete(p)) holders.add(s);
     }
     this.inflight.clear();
     return holders;

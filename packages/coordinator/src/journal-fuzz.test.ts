@@ -62,7 +62,10 @@ function corrupt(doc: Doc, c: Corruption): Doc {
     }
     case 'zeros': {
       const i = pos(c.at, n);
-      for (let k = i; k < Math.min(n, i + c.len); k++) (buf[k] = 0), (origin[k] = -1);
+      for (let k = i; k < Math.min(n, i + c.len); k++) {
+        buf[k] = 0;
+        origin[k] = -1;
+      }
       return { buf, origin };
     }
     case 'duplicate': {

@@ -54,7 +54,7 @@ export class ResultIntake {
         break;
       }
       const p = job.partitions[item.p];
-      if (!p || !p.issued(item.a, s.lineage)) {
+      if (!p?.issued(item.a, s.lineage)) {
         // Expelled: what it was issued and answered earlier in this frame still counts (below).
         expulsion = this.refuseUnissued(s, job, item);
         if (expulsion) break;

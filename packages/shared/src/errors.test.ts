@@ -76,7 +76,10 @@ describe('CloseCode', () => {
 
   it('application close codes are unique and within 4000-4999', () => {
     const app = Object.entries(CloseCode).filter(([code]) => code !== 'FRAME_TOO_LARGE' && code !== 'INTERNAL');
-    for (const [, n] of app) expect(n).toBeGreaterThanOrEqual(4000), expect(n).toBeLessThanOrEqual(4999);
+    for (const [, n] of app) {
+      expect(n).toBeGreaterThanOrEqual(4000);
+      expect(n).toBeLessThanOrEqual(4999);
+    }
     expect(new Set(Object.values(CloseCode)).size).toBe(Object.keys(CloseCode).length);
   });
 

@@ -21,6 +21,7 @@ describe('stderrSink', () => {
   it('writes no raw control byte from a peer\'s text, and the line is still JSON that reads back the same', () => {
     const name = '\u001b[2J\u001b]0;pwned\u0007e\u009bvil\u2028\u202e\u007f';
     const line = captureStderr(() => stderrSink({ time: 1, level: 'info', msg: 'agent joined', name }));
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for raw control bytes
     expect(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u202e]/.test(line)).toBe(false);
     expect(JSON.parse(line).name).toBe(name);
   });

@@ -127,7 +127,7 @@ export function validateAgentMessage(v: unknown): AgentMessage {
       if (str(v, 'name', MAX_LENGTH.agentName).length === 0) bad('name must not be empty');
       bounded(v, 'slots', LIMITS.slots);
       if (!isOneOf(v.mode, AGENT_MODES)) bad('mode must be threads, processes or auto');
-      arr(v, 'modes', 2).forEach((m, i) => mode(m, `modes[${i}]`));
+      for (const [i, m] of arr(v, 'modes', 2).entries()) mode(m, `modes[${i}]`);
       bounded(v, 'maxPrefetch', LIMITS.maxPrefetch);
       hardware(v.hardware);
       if (v.previousSessionId !== undefined) str(v, 'previousSessionId', MAX_LENGTH.sessionId);

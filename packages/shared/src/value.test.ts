@@ -160,11 +160,12 @@ describe('value model (examples)', () => {
     ['a symbol', [Symbol('x')], 'result[0]'],
     ['a class instance', { at: new (class Point {})() }, 'result.at'],
     ['an Error', new Error('e'), 'result'],
-    ['a sparse array', [1, , 3], 'result[1]'], // eslint-disable-line no-sparse-arrays
+    // biome-ignore lint/suspicious/noSparseArray: a hole is the case under test
+    ['a sparse array', [1, , 3], 'result[1]'],
     ['a lone surrogate', { s: 'a\ud800' }, 'result.s'],
     ['an own __proto__ key', JSON.parse('{"x": {"__proto__": 1}}'), 'result.x.__proto__'],
     ['an object with 70,000 keys', Object.fromEntries(Array.from({ length: 70_000 }, (_, i) => [`k${i}`, i])), 'result'],
-    ['nesting deeper than the bound', Array.from({ length: 5000 }).reduce<unknown>((v) => [v], 0), 'result' + '[0]'.repeat(MAX_VALUE_DEPTH)],
+    ['nesting deeper than the bound', Array.from({ length: 5000 }).reduce<unknown>((v) => [v], 0), `result${'[0]'.repeat(MAX_VALUE_DEPTH)}`],
     ['a Map value that is refused', new Map([['k', () => 1]]), 'result<map entry 0>'],
   ])('%s is refused with RESULT_NOT_SERIALIZABLE naming where', (_name, v, path) => {
     let err: { code?: string; details?: { path?: string } } | undefined;

@@ -1,7 +1,7 @@
 /** The evidence of a slot's end, and what to try next (after vitest poolRunner's unexpected-exit message). Pure. */
 import { CohortError, ErrorCode, type WireError } from '@cohort/shared';
 import type { ExitInfo } from './runtime.js';
-import type { SlotExitCause, SlotExitEvidence } from './types.js';
+import type { SlotExitEvidence } from './types.js';
 
 /** What the pool knows when a slot ends; the fields it shares with the evidence are the evidence's own. */
 export type EvidenceInput = Pick<SlotExitEvidence, 'slotId' | 'mode' | 'cause' | 'slotState' | 'pid' | 'threadId' | 'jobId' | 'task' | 'partitions' | 'heapLimitMb'> & {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentMode } from '@cohort/shared';
-import { Recorder, fixtureTask, work } from './fixtures/recorder.js';
+import { fixtureTask, work } from './fixtures/recorder.js';
 import type { SlotPoolOptions } from './types.js';
 import { PoolHarness } from './fixtures/pools.js';
 

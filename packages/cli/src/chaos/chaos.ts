@@ -97,8 +97,14 @@ async function round(ctx: FaultContext, report: ChaosReport): Promise<JobOutcome
   const { rng, cluster } = ctx;
   const main = mainJob(rng);
   const side: ChaosJob[] = [];
-  if (rng.next() < 0.4) side.push(slotCrashJob(rng)), report.faults['slot-crash']++;
-  if (rng.next() < 0.2) side.push(poisonJob(rng)), report.faults.poison++;
+  if (rng.next() < 0.4) {
+    side.push(slotCrashJob(rng));
+    report.faults['slot-crash']++;
+  }
+  if (rng.next() < 0.2) {
+    side.push(poisonJob(rng));
+    report.faults.poison++;
+  }
   const faults: Array<{ kind: FaultKind; atMs: number }> = [];
   for (let i = rng.int(1, 3); i > 0; i--) faults.push({ kind: pickFault(rng), atMs: rng.int(50, 1500) });
   const idKnown = deferred();

@@ -69,7 +69,10 @@ class Rogue implements RogueAgent {
 
   constructor(private readonly o: RogueOptions) {
     this.ws = new WebSocket(`${o.url.replace(/\/$/, '')}${AGENT_PATH}`, { headers: o.token ? { authorization: `Bearer ${o.token}` } : {}, perMessageDeflate: false });
-    this.joined = new Promise<void>((resolve, reject) => ((this.resolveJoined = resolve), (this.rejectJoined = reject)));
+    this.joined = new Promise<void>((resolve, reject) => {
+      this.resolveJoined = resolve;
+      this.rejectJoined = reject;
+    });
     this.joined.catch(() => {});
     this.closed = new Promise((resolve) => {
       this.ws.on('close', (code, reason) => {

@@ -266,7 +266,7 @@ describe('cluster: partition failures', () => {
     expect(bad.partitions[0]!.history!.at(-1)).toMatchObject({ event: 'fail', reason: ErrorCode.SLOT_CRASHED });
     expect(bad.error?.code).toBe(ErrorCode.PARTITION_FAILED);
     expect(bad.error?.details).toMatchObject({ jobId: 'bad', partition: 0 });
-    expect((bad.error?.details as { attempts: unknown[] }).attempts).toEqual([
+    expect((bad.error!.details as { attempts: unknown[] }).attempts).toEqual([
       { attempt: 1, agent: failedOn[0], mode: 'thread', code: ErrorCode.TASK_ERROR, message: expect.any(String) },
       { attempt: 2, agent: failedOn[1], mode: 'process', code: ErrorCode.PARTITION_TIMEOUT, message: expect.any(String) },
       { attempt: 3, agent: failedOn[2], mode: 'thread', code: ErrorCode.SLOT_CRASHED, message: expect.any(String) },

@@ -20,7 +20,9 @@ for (let i = 0; i < reps; i++) {
   r1.push(await rawThreads(ranges, 1));
   r2.push(await rawThreads(ranges, 2));
 }
-console.log(`raw worker threads: T1 ${median(r1).toFixed(0)} ms, T2 ${median(r2).toFixed(0)} ms, efficiency ${((100 * median(r1)) / (2 * median(r2))).toFixed(1)}% (per rep: ${r1.map((a, i) => ((100 * a) / (2 * r2[i])).toFixed(1)).join(', ')})`);
+console.log(
+  `raw worker threads: T1 ${median(r1).toFixed(0)} ms, T2 ${median(r2).toFixed(0)} ms, efficiency ${((100 * median(r1)) / (2 * median(r2))).toFixed(1)}% (per rep: ${r1.map((a, i) => ((100 * a) / (2 * r2[i])).toFixed(1)).join(', ')})`,
+);
 
 const c = await startLocalCluster({ agents: [{ name: 'ceiling', mode: 'threads', slots: 2 }] });
 try {
@@ -33,7 +35,9 @@ try {
     const self = process.cpuUsage(self0);
     const coord = cpuSeconds(c.coordinator.pid) - coord0;
     const agent = cpuSeconds(c.agents[0].pid) - agent0;
-    console.log(`cohort 2 slots: ${r.durationMs} ms; CPU s: coordinator ${coord.toFixed(2)}, agent process (main + 2 slot threads) ${agent.toFixed(2)} of ${(2 * r.durationMs / 1000).toFixed(2)} available, bench client ${((self.user + self.system) / 1e6).toFixed(2)}`);
+    console.log(
+      `cohort 2 slots: ${r.durationMs} ms; CPU s: coordinator ${coord.toFixed(2)}, agent process (main + 2 slot threads) ${agent.toFixed(2)} of ${((2 * r.durationMs) / 1000).toFixed(2)} available, bench client ${((self.user + self.system) / 1e6).toFixed(2)}`,
+    );
   }
 } finally {
   await c.stop();

@@ -91,11 +91,20 @@ const count = Number(process.argv[2] ?? 200_000);
 const scenarios = [
   ['2 thread slots', 'threads', [['j', 'auto']]],
   ['2 process slots', 'processes', [['j', 'auto']]],
-  ['auto, thread + process jobs', 'auto', [['t', 'thread'], ['p', 'process']]],
+  [
+    'auto, thread + process jobs',
+    'auto',
+    [
+      ['t', 'thread'],
+      ['p', 'process'],
+    ],
+  ],
 ];
 for (const [name, mode, jobs] of scenarios) {
   for (const windowed of [false, true]) {
     const rate = await run(mode, jobs, count, windowed);
-    console.log(`${name.padEnd(30)} ${windowed ? `windowed ${WINDOW}` : 'all at once  '}  ${count} partitions  ${Math.round(rate).toLocaleString('en-US')} partitions/s`);
+    console.log(
+      `${name.padEnd(30)} ${windowed ? `windowed ${WINDOW}` : 'all at once  '}  ${count} partitions  ${Math.round(rate).toLocaleString('en-US')} partitions/s`,
+    );
   }
 }

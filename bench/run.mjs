@@ -12,12 +12,35 @@ import { machine } from './lib/machine.mjs';
 import { consoleTable } from './lib/figures.mjs';
 import { writeReport } from './lib/report.mjs';
 
-const SUITES = ['c1-lifecycle', 'c2-switching', 'c3-shared-input', 'c4-serialization', 'c5-cpu', 'c6-agent-loss', 'c7-grid', 't-scheduling', 't-scale', 't-sessions', 't-release'];
+const SUITES = [
+  'c1-lifecycle',
+  'c2-switching',
+  'c3-shared-input',
+  'c4-serialization',
+  'c5-cpu',
+  'c6-agent-loss',
+  'c7-grid',
+  't-scheduling',
+  't-scale',
+  't-sessions',
+  't-release',
+];
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, 'no-report': { type: 'boolean', default: false }, 'report-only': { type: 'string' } }, strict: true });
-const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'no-report': { type: 'boolean', default: false },
+    'report-only': { type: 'string' },
+  },
+  strict: true,
+});
+const only = values.only
+  ?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const log = (line) => process.stdout.write(`${line}\n`);
 if (!globalThis.gc) log('note: run with --expose-gc (npm run bench does) for steadier memory figures');
 

@@ -32,9 +32,15 @@ const cases = {
   'after: results frames (RawValue, as the agent sends)': () => {
     for (const f of raw) encode(f);
   },
-  'after: slot encodeValue x1e5': () => { for (let j = 0; j < N; j++) encodeValue({ n: j, s: `x${j}` }, { root: 'result', maxBytes: 1 << 20 }); },
-  'before: heartbeats x1e5': () => { for (let i = 0; i < N; i++) old.pack(hb); },
-  'after: heartbeats x1e5': () => { for (let i = 0; i < N; i++) encode(hb); },
+  'after: slot encodeValue x1e5': () => {
+    for (let j = 0; j < N; j++) encodeValue({ n: j, s: `x${j}` }, { root: 'result', maxBytes: 1 << 20 });
+  },
+  'before: heartbeats x1e5': () => {
+    for (let i = 0; i < N; i++) old.pack(hb);
+  },
+  'after: heartbeats x1e5': () => {
+    for (let i = 0; i < N; i++) encode(hb);
+  },
 };
 const best = Object.fromEntries(Object.keys(cases).map((k) => [k, Infinity]));
 for (let round = 0; round < 15; round++) {

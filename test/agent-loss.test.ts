@@ -34,7 +34,12 @@ describe('agent loss', () => {
     // sleep partitions make the kill land mid-job deterministically.
     const c = await cluster(agents(2, 'threads', 2));
     const victim = c.agents[0]!;
-    const { report } = await jobWithFault(c, { task: 'sleep', input: { ms: 100 }, partitions: 24 }, (p) => p.done >= 4, () => victim.kill('SIGKILL')).run;
+    const { report } = await jobWithFault(
+      c,
+      { task: 'sleep', input: { ms: 100 }, partitions: 24 },
+      (p) => p.done >= 4,
+      () => victim.kill('SIGKILL'),
+    ).run;
     expect(report.status).toBe('succeeded');
     expect(report.result).toBe(2400);
     expect(report.requeued).toBeGreaterThan(0);

@@ -12,7 +12,17 @@ describe('cohort drill all', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     clearTimeout(timer);
     const report = parseDrillReport(stdout);
-    expect(report.results.map((r) => r.scenario)).toEqual(['kill-agent', 'hang-agent', 'crash-slot', 'poison', 'straggler', 'restart-coordinator', 'corrupt-journal', 'rogue-agent', 'odd-value']);
+    expect(report.results.map((r) => r.scenario)).toEqual([
+      'kill-agent',
+      'hang-agent',
+      'crash-slot',
+      'poison',
+      'straggler',
+      'restart-coordinator',
+      'corrupt-journal',
+      'rogue-agent',
+      'odd-value',
+    ]);
     expect(report.results.filter((r) => !r.correct)).toEqual([]);
     expect(report.ok).toBe(true);
     expect(code).toBe(0);

@@ -46,9 +46,20 @@ export function barSpec({ title, subtitle, data, unit, color, log = false, width
   const x = { field: 'value', type: 'quantitative', title: unit, ...(log ? { scale: { type: 'log', domain: [base, top] } } : {}) };
   const y = { field: 'label', type: 'nominal', title: labelTitle, sort, axis: { labelLimit: 420 } };
   const layers = [
-    { mark: { type: 'bar', height: { band: 0.7 } }, encoding: { x, ...(log ? { x2: { field: 'base' } } : {}), y, ...(color ? { color: { field: color, type: 'nominal', title: null, ...(colorScale ? { scale: colorScale } : {}) } } : {}) } },
+    {
+      mark: { type: 'bar', height: { band: 0.7 } },
+      encoding: {
+        x,
+        ...(log ? { x2: { field: 'base' } } : {}),
+        y,
+        ...(color ? { color: { field: color, type: 'nominal', title: null, ...(colorScale ? { scale: colorScale } : {}) } } : {}),
+      },
+    },
     { mark: { type: 'rule', color: '#333' }, encoding: { x: { field: 'min', type: 'quantitative' }, x2: { field: 'max' }, y } },
-    { mark: { type: 'text', align: 'left', dx: 4, fontSize: 10, color: '#222' }, encoding: { x: { field: 'max', type: 'quantitative' }, y, text: { field: 'text', type: 'nominal' } } },
+    {
+      mark: { type: 'text', align: 'left', dx: 4, fontSize: 10, color: '#222' },
+      encoding: { x: { field: 'max', type: 'quantitative' }, y, text: { field: 'text', type: 'nominal' } },
+    },
   ];
   return { title: { text: title, subtitle }, width, height: { step: 26 }, data: { values: rows }, layer: layers };
 }

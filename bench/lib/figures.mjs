@@ -15,26 +15,56 @@ export function figureRows(s) {
     add(1, 'spawn → ready', fmtSummary(l.modes.thread.spawnMs), fmtSummary(l.modes.process.spawnMs), x(l.ratios.spawnProcessOverThread));
     add(1, 'stop → exit', fmtSummary(l.modes.thread.stopMs), fmtSummary(l.modes.process.stopMs), x(l.ratios.stopProcessOverThread));
     add(1, 'RSS per idle slot', fmtSummary(l.modes.thread.rssPerSlotMb), fmtSummary(l.modes.process.rssPerSlotMb), x(l.ratios.rssProcessOverThread));
-    add(1, 'V8 heap used per slot', fmtSummary(l.modes.thread.heapUsedPerSlotMb), fmtSummary(l.modes.process.heapUsedPerSlotMb), x(l.modes.process.heapUsedPerSlotMb.median / l.modes.thread.heapUsedPerSlotMb.median));
+    add(
+      1,
+      'V8 heap used per slot',
+      fmtSummary(l.modes.thread.heapUsedPerSlotMb),
+      fmtSummary(l.modes.process.heapUsedPerSlotMb),
+      x(l.modes.process.heapUsedPerSlotMb.median / l.modes.thread.heapUsedPerSlotMb.median),
+    );
   }
   const sw = s.switching;
   if (sw && !sw.error) {
     add(2, 'round trip, 1-partition batch', fmtSummary(sw.roundTrip.thread), fmtSummary(sw.roundTrip.process), x(sw.ratios.roundTripProcessOverThread));
     const k = sw.slotCounts.at(-1);
-    add(2, `round trips/s, ${k} slots on ${sw.cores} cores`, fmtSummary(sw.throughput.thread[k]), fmtSummary(sw.throughput.process[k]), x(sw.ratios.throughputThreadOverProcessAtMaxSlots));
+    add(
+      2,
+      `round trips/s, ${k} slots on ${sw.cores} cores`,
+      fmtSummary(sw.throughput.thread[k]),
+      fmtSummary(sw.throughput.process[k]),
+      x(sw.ratios.throughputThreadOverProcessAtMaxSlots),
+    );
   }
   const si = s['shared-input'];
   if (si && !si.error) {
     const n = si.ratios.slotsForRatios;
     const r = si.results[n];
-    add(3, `${si.inputMb} MB to ${n} slots: SAB vs IPC copy, time`, fmtSummary(r['thread-sab'].ms), fmtSummary(r['process-ipc'].ms), x(si.ratios.ipcOverSabTime));
+    add(
+      3,
+      `${si.inputMb} MB to ${n} slots: SAB vs IPC copy, time`,
+      fmtSummary(r['thread-sab'].ms),
+      fmtSummary(r['process-ipc'].ms),
+      x(si.ratios.ipcOverSabTime),
+    );
     add(3, `${si.inputMb} MB to ${n} slots: SAB vs IPC copy, memory added`, fmtSummary(r['thread-sab'].addedMb), fmtSummary(r['process-ipc'].addedMb), '');
-    add(3, `${si.inputMb} MB to ${n} slots: clone vs file read, time`, fmtSummary(r['thread-clone'].ms), fmtSummary(r['process-file'].ms), x(r['process-file'].ms.median / r['thread-clone'].ms.median));
+    add(
+      3,
+      `${si.inputMb} MB to ${n} slots: clone vs file read, time`,
+      fmtSummary(r['thread-clone'].ms),
+      fmtSummary(r['process-file'].ms),
+      x(r['process-file'].ms.median / r['thread-clone'].ms.median),
+    );
   }
   const se = s.serialization;
   if (se && !se.error) {
     for (const p of ['small', '1MB']) {
-      add(4, `one message, ${p}: postMessage vs IPC advanced`, fmtSummary(se.crossing[p]['thread postMessage']), fmtSummary(se.crossing[p]['process IPC advanced']), x(se.crossing[p]['process IPC advanced'].median / se.crossing[p]['thread postMessage'].median));
+      add(
+        4,
+        `one message, ${p}: postMessage vs IPC advanced`,
+        fmtSummary(se.crossing[p]['thread postMessage']),
+        fmtSummary(se.crossing[p]['process IPC advanced']),
+        x(se.crossing[p]['process IPC advanced'].median / se.crossing[p]['thread postMessage'].median),
+      );
       add(4, `one message, ${p}: IPC json`, '', fmtSummary(se.crossing[p]['process IPC json']), '');
     }
   }
@@ -42,7 +72,13 @@ export function figureRows(s) {
   if (c && !c.error) {
     add(5, 'CPU-bound speedup, 2 slots vs 1', x(c.speedup.threads[2]), x(c.speedup.processes[2]), '');
     add(5, 'CPU-bound time, 2 slots', fmtSummary(c.time.threads[2]), fmtSummary(c.time.processes[2]), x(c.time.processes[2].median / c.time.threads[2].median));
-    add(5, 'agent event-loop delay p99, 2 busy slots', fmtSummary(c.eld.threads[2].p99), fmtSummary(c.eld.processes[2].p99), `inline: ${fmt(c.inline.eld.p99)} ms`);
+    add(
+      5,
+      'agent event-loop delay p99, 2 busy slots',
+      fmtSummary(c.eld.threads[2].p99),
+      fmtSummary(c.eld.processes[2].p99),
+      `inline: ${fmt(c.inline.eld.p99)} ms`,
+    );
   }
   const a = s['agent-loss'];
   if (a && !a.error) {
@@ -62,23 +98,59 @@ export function targetRows(s) {
   const rows = [];
   const sc = s.scheduling;
   if (sc && !sc.error) {
-    rows.push({ id: 'a', what: 'no-op partitions end to end, 1 coordinator + 1 agent × 2 slots', value: `${fmtSummary(sc.noop.rate)}`, target: '≥ 25,000/s', pass: sc.noop.pass });
-    rows.push({ id: 'b', what: `CPU-bound efficiency, 64 primes × ~${fmt(sc.primes.perPartitionMs)} ms, T1/(2·T2)`, value: `${fmt(sc.primes.efficiency * 100)}% (T1 ${fmtSummary(sc.primes.t1)}, T2 ${fmtSummary(sc.primes.t2)})${sc.primes.raw ? `; plain worker threads, same run: ${fmt(sc.primes.raw.efficiency * 100)}%` : ''}`, target: '≥ 97%', pass: sc.primes.pass });
-    rows.push({ id: 'e', what: 'peer: piscina no-op, 2 threads, no network', value: `${fmtSummary(sc.piscina.rate)}; Cohort/piscina ${fmt(sc.piscina.cohortOverPiscina)}×`, target: 'Cohort ≥ 0.6× piscina', pass: sc.piscina.cohortOverPiscina >= 0.6 });
+    rows.push({
+      id: 'a',
+      what: 'no-op partitions end to end, 1 coordinator + 1 agent × 2 slots',
+      value: `${fmtSummary(sc.noop.rate)}`,
+      target: '≥ 25,000/s',
+      pass: sc.noop.pass,
+    });
+    rows.push({
+      id: 'b',
+      what: `CPU-bound efficiency, 64 primes × ~${fmt(sc.primes.perPartitionMs)} ms, T1/(2·T2)`,
+      value: `${fmt(sc.primes.efficiency * 100)}% (T1 ${fmtSummary(sc.primes.t1)}, T2 ${fmtSummary(sc.primes.t2)})${sc.primes.raw ? `; plain worker threads, same run: ${fmt(sc.primes.raw.efficiency * 100)}%` : ''}`,
+      target: '≥ 97%',
+      pass: sc.primes.pass,
+    });
+    rows.push({
+      id: 'e',
+      what: 'peer: piscina no-op, 2 threads, no network',
+      value: `${fmtSummary(sc.piscina.rate)}; Cohort/piscina ${fmt(sc.piscina.cohortOverPiscina)}×`,
+      target: 'Cohort ≥ 0.6× piscina',
+      pass: sc.piscina.cohortOverPiscina >= 0.6,
+    });
     rows.push({ id: 'e', what: 'peer: Dask distributed', value: sc.dask.note, target: '–', pass: null });
   }
   const sl = s.scale;
   if (sl && !sl.error) {
     rows.push({ id: 'c', what: 'coordinator RSS with 1,000,000 queued partitions', value: `${fmt(sl.rss1M)} MB`, target: '< 1 GB', pass: sl.rssPass });
-    rows.push({ id: 'c', what: 'time per partition 10k → 1M (submit; run), 1M / best smaller', value: `submit ${fmt(sl.submitFlatRatio)}×, run ${fmt(sl.runFlatRatio)}×`, target: '≤ 1.5× (flat)', pass: sl.flatPass });
+    rows.push({
+      id: 'c',
+      what: 'time per partition 10k → 1M (submit; run), 1M / best smaller',
+      value: `submit ${fmt(sl.submitFlatRatio)}×, run ${fmt(sl.runFlatRatio)}×`,
+      target: '≤ 1.5× (flat)',
+      pass: sl.flatPass,
+    });
   }
   const ss = s.sessions;
   if (ss && !ss.error) {
-    rows.push({ id: 'd', what: `coordinator CPU with ${ss.sessions} agent sessions, heartbeats every ${ss.heartbeatMs} ms`, value: `${fmt(ss.cpuPercent)}% of one core; noop job ${ss.job.status} in ${ss.job.durationMs} ms`, target: '< 25%, job completes', pass: ss.pass });
+    rows.push({
+      id: 'd',
+      what: `coordinator CPU with ${ss.sessions} agent sessions, heartbeats every ${ss.heartbeatMs} ms`,
+      value: `${fmt(ss.cpuPercent)}% of one core; noop job ${ss.job.status} in ${ss.job.durationMs} ms`,
+      target: '< 25%, job completes',
+      pass: ss.pass,
+    });
   }
   const rl = s.release;
   if (rl && !rl.error) {
-    rows.push({ id: 'f', what: `coordinator RSS after two ${rl.partitions.toLocaleString('en-US')}-partition no-op jobs (a finished job keeps its report only)`, value: `${fmt(rl.afterFirstMb)} MB, then ${fmt(rl.afterSecondMb)} MB (${fmt(rl.growth)}×; idle ${fmt(rl.idleRssMb)} MB)`, target: `≤ ${1.25}× after the second`, pass: rl.pass });
+    rows.push({
+      id: 'f',
+      what: `coordinator RSS after two ${rl.partitions.toLocaleString('en-US')}-partition no-op jobs (a finished job keeps its report only)`,
+      value: `${fmt(rl.afterFirstMb)} MB, then ${fmt(rl.afterSecondMb)} MB (${fmt(rl.growth)}×; idle ${fmt(rl.idleRssMb)} MB)`,
+      target: `≤ ${1.25}× after the second`,
+      pass: rl.pass,
+    });
   }
   for (const [name, r] of Object.entries(s)) if (r?.error) rows.push({ id: '!', what: `suite ${name} failed`, value: r.error, target: '', pass: false });
   return rows;
@@ -87,7 +159,13 @@ export function targetRows(s) {
 export function consoleTable(s) {
   const rows = figureRows(s);
   const w = (k, min) => Math.max(min, ...rows.map((r) => String(r[k]).length));
-  const cols = [['claim', 5], ['what', 10], ['thread', 8], ['process', 8], ['ratio', 5]].map(([k, m]) => [k, w(k, m)]);
+  const cols = [
+    ['claim', 5],
+    ['what', 10],
+    ['thread', 8],
+    ['process', 8],
+    ['ratio', 5],
+  ].map(([k, m]) => [k, w(k, m)]);
   const line = (r) => cols.map(([k, n]) => String(r[k]).padEnd(n)).join('  ');
   const out = [line(Object.fromEntries(cols.map(([k]) => [k, k]))), cols.map(([, n]) => '-'.repeat(n)).join('  '), ...rows.map(line)];
   out.push('', 'targets:');

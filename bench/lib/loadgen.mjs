@@ -15,7 +15,15 @@ import { AGENT_PATH, PROTOCOL_VERSION, VERSION, decodeRaw, encode } from '@cohor
 const [url, countArg, prefix] = process.argv.slice(2);
 const count = Number(countArg);
 const token = process.env.COHORT_TOKEN;
-const hardware = { cpus: 1, cpuModel: os.cpus()[0]?.model ?? 'x', memoryBytes: os.totalmem(), platform: process.platform, arch: process.arch, node: process.version, hostname: os.hostname() };
+const hardware = {
+  cpus: 1,
+  cpuModel: os.cpus()[0]?.model ?? 'x',
+  memoryBytes: os.totalmem(),
+  platform: process.platform,
+  arch: process.arch,
+  node: process.version,
+  hostname: os.hostname(),
+};
 const load = { cpuPercent: 1, memoryPercent: 1, load1: 0, queued: 0, busySlots: 0 };
 const stats = { welcomed: 0, heartbeatsSent: 0, heartbeatsHeard: 0, assigns: 0, partitions: 0, closed: 0 };
 
@@ -25,7 +33,19 @@ function session(i) {
     let seq = 0;
     let timer;
     ws.on('open', () =>
-      ws.send(encode({ type: 'hello', protocol: PROTOCOL_VERSION, agentVersion: VERSION, name: `${prefix}-${i}`, slots: 1, mode: 'threads', modes: ['thread'], maxPrefetch: 4, hardware })),
+      ws.send(
+        encode({
+          type: 'hello',
+          protocol: PROTOCOL_VERSION,
+          agentVersion: VERSION,
+          name: `${prefix}-${i}`,
+          slots: 1,
+          mode: 'threads',
+          modes: ['thread'],
+          maxPrefetch: 4,
+          hardware,
+        }),
+      ),
     );
     ws.on('message', (data) => {
       const msg = decodeRaw(data);
@@ -45,7 +65,13 @@ function session(i) {
         case 'assign':
           stats.assigns++;
           stats.partitions += msg.items.length;
-          ws.send(encode({ type: 'results', jobId: msg.jobId, items: msg.items.map((it) => ({ p: it.p, a: it.a, ok: true, value: 1, ms: 0.001, mode: 'thread', why: 'agent-threads' })) }));
+          ws.send(
+            encode({
+              type: 'results',
+              jobId: msg.jobId,
+              items: msg.items.map((it) => ({ p: it.p, a: it.a, ok: true, value: 1, ms: 0.001, mode: 'thread', why: 'agent-threads' })),
+            }),
+          );
           return;
         case 'heartbeat':
           stats.heartbeatsHeard++;

@@ -9,14 +9,19 @@ import { verdicts } from './verdicts.mjs';
 const CLAIMS = {
   1: ['A thread costs less to create and to terminate than a process.', 'lifecycle', ['c1-lifecycle', 'c1-memory']],
   2: ['Switching between threads is cheaper than switching between processes.', 'switching', ['c2-roundtrip', 'c2-throughput']],
-  3: ['Threads share memory, while processes share only at arm\'s length.', 'shared-input', ['c3-time', 'c3-memory']],
+  3: ["Threads share memory, while processes share only at arm's length.", 'shared-input', ['c3-time', 'c3-memory']],
   4: ['Threads avoid serialization ("pickling"), while processes rely on it.', 'serialization', ['c4-small', 'c4-1mb']],
   5: ['Processes give more computing speed, and threads give more responsiveness.', 'cpu', ['c5-speedup', 'c5-eld']],
   6: ['With several processors, losing 1 of 10 costs about 10%, not everything.', 'agent-loss', ['c6-agent-loss']],
   7: ['The two perform "extremely similarly, depending on the application".', 'grid', ['c7-grid']],
 };
 
-const table = (rows, cols) => [`| ${cols.map(([, h]) => h).join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${cols.map(([k]) => String(r[k] ?? '')).join(' | ')} |`)].join('\n');
+const table = (rows, cols) =>
+  [
+    `| ${cols.map(([, h]) => h).join(' | ')} |`,
+    `|${cols.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${cols.map(([k]) => String(r[k] ?? '')).join(' | ')} |`),
+  ].join('\n');
 
 export function headline(results) {
   const s = results.suites;
@@ -24,17 +29,33 @@ export function headline(results) {
   const lines = [];
   const l = s.lifecycle;
   const sc = s.scheduling;
-  if (sc && !sc.error) lines.push(`- ${fmt(sc.noop.rate.median)} no-op partitions/s end to end (coordinator → WebSocket → agent → 2 slots → back); piscina with no network does ${fmt(sc.piscina.rate.median)}/s here.`);
-  if (sc && !sc.error) lines.push(`- CPU-bound efficiency on 2 slots: ${fmt(sc.primes.efficiency * 100)}% of ideal (64 primes partitions of ~${fmt(sc.primes.perPartitionMs)} ms).`);
-  if (l && !l.error) lines.push(`- A thread slot is ready in ${fmt(l.modes.thread.spawnMs.median)} ms, a process slot in ${fmt(l.modes.process.spawnMs.median)} ms; ${fmt(l.modes.thread.rssPerSlotMb.median)} vs ${fmt(l.modes.process.rssPerSlotMb.median)} MB RSS per slot.`);
+  if (sc && !sc.error)
+    lines.push(
+      `- ${fmt(sc.noop.rate.median)} no-op partitions/s end to end (coordinator → WebSocket → agent → 2 slots → back); piscina with no network does ${fmt(sc.piscina.rate.median)}/s here.`,
+    );
+  if (sc && !sc.error)
+    lines.push(
+      `- CPU-bound efficiency on 2 slots: ${fmt(sc.primes.efficiency * 100)}% of ideal (64 primes partitions of ~${fmt(sc.primes.perPartitionMs)} ms).`,
+    );
+  if (l && !l.error)
+    lines.push(
+      `- A thread slot is ready in ${fmt(l.modes.thread.spawnMs.median)} ms, a process slot in ${fmt(l.modes.process.spawnMs.median)} ms; ${fmt(l.modes.thread.rssPerSlotMb.median)} vs ${fmt(l.modes.process.rssPerSlotMb.median)} MB RSS per slot.`,
+    );
   const c = s.cpu;
-  if (c && !c.error) lines.push(`- CPU-bound work is no faster on processes than on threads (2 slots: ${fmt(c.time.processes[2].median)} ms on processes, ${fmt(c.time.threads[2].median)} ms on threads).`);
+  if (c && !c.error)
+    lines.push(
+      `- CPU-bound work is no faster on processes than on threads (2 slots: ${fmt(c.time.processes[2].median)} ms on processes, ${fmt(c.time.threads[2].median)} ms on threads).`,
+    );
   const a = s['agent-loss'];
-  if (a && !a.error) lines.push(`- Losing 1 of 10 agents halfway: ${fmt(a.slowdown.median)}× slower (predicted ${fmt(a.predicted.median)}×), detected in ${fmt(a.detectedMs.median)} ms.`);
+  if (a && !a.error)
+    lines.push(
+      `- Losing 1 of 10 agents halfway: ${fmt(a.slowdown.median)}× slower (predicted ${fmt(a.predicted.median)}×), detected in ${fmt(a.detectedMs.median)} ms.`,
+    );
   const sl = s.scale;
   if (sl && !sl.error) lines.push(`- 1,000,000 queued partitions: coordinator RSS ${fmt(sl.rss1M)} MB.`);
   const ss = s.sessions;
-  if (ss && !ss.error) lines.push(`- ${ss.sessions} agent sessions heartbeating every ${ss.heartbeatMs} ms: coordinator at ${fmt(ss.cpuPercent)}% of one core.`);
+  if (ss && !ss.error)
+    lines.push(`- ${ss.sessions} agent sessions heartbeating every ${ss.heartbeatMs} ms: coordinator at ${fmt(ss.cpuPercent)}% of one core.`);
   return `Measured with \`npm run bench${results.quick ? ' -- --quick' : ''}\` on ${m.cpus} × ${m.cpuModel}, ${fmt(m.memoryBytes / 2 ** 30)} GB, Node ${m.node} (${results.date}, commit ${m.commit.slice(0, 10)}${m.dirty ? ', uncommitted changes' : ''}):\n\n${lines.join('\n')}`;
 }
 
@@ -57,11 +78,27 @@ ${headline(results)}
 
 ## Verdicts at a glance
 
-${table(Object.entries(CLAIMS).map(([n, [claim]]) => ({ n, claim, verdict: verdict[n] ? `**${verdict[n].verdict}**` : 'not measured' })), [['n', '#'], ['claim', 'claim'], ['verdict', 'verdict']])}
+${table(
+  Object.entries(CLAIMS).map(([n, [claim]]) => ({ n, claim, verdict: verdict[n] ? `**${verdict[n].verdict}**` : 'not measured' })),
+  [
+    ['n', '#'],
+    ['claim', 'claim'],
+    ['verdict', 'verdict'],
+  ],
+)}
 
 ## Scheduling and scale targets
 
-${table(targetRows(s).map((t) => ({ ...t, result: t.pass === null ? 'info' : t.pass ? '**pass**' : '**miss**' })), [['id', ''], ['what', 'target'], ['value', 'measured'], ['target', 'goal'], ['result', '']])}
+${table(
+  targetRows(s).map((t) => ({ ...t, result: t.pass === null ? 'info' : t.pass ? '**pass**' : '**miss**' })),
+  [
+    ['id', ''],
+    ['what', 'target'],
+    ['value', 'measured'],
+    ['target', 'goal'],
+    ['result', ''],
+  ],
+)}
 `);
   if (made['t-noop']) parts.push(`![no-op throughput](${made['t-noop']})\n`);
   for (const [n, [claim, suite, chartNames]] of Object.entries(CLAIMS)) {
@@ -77,12 +114,37 @@ ${table(targetRows(s).map((t) => ({ ...t, result: t.pass === null ? 'info' : t.p
     }
     parts.push(`**Measurement.** ${r.method}.\n`);
     const mine = rows.filter((row) => String(row.claim) === n);
-    if (mine.length) parts.push(`${table(mine, [['what', 'figure'], ['thread', 'thread'], ['process', 'process'], ['ratio', 'ratio']])}\n`);
+    if (mine.length)
+      parts.push(
+        `${table(mine, [
+          ['what', 'figure'],
+          ['thread', 'thread'],
+          ['process', 'process'],
+          ['ratio', 'ratio'],
+        ])}\n`,
+      );
     for (const c of chartNames) if (made[c]) parts.push(`![${c}](${made[c]})`);
     parts.push('');
     if (verdict[n]) parts.push(`**Verdict: ${verdict[n].verdict}.** ${verdict[n].text}\n`);
     if (n === '7' && r.cells) {
-      parts.push(`${table(r.cells.map((c) => ({ cell: `${c.us} µs × ${c.bytes} B`, n: c.partitions, t: fmt(c.threads.median), p: fmt(c.processes.median), ratio: `${fmt(c.ratio)}×` })), [['cell', 'run × payload'], ['n', 'partitions'], ['t', 'thread partitions/s'], ['p', 'process partitions/s'], ['ratio', 'thread/process']])}\n`);
+      parts.push(
+        `${table(
+          r.cells.map((c) => ({
+            cell: `${c.us} µs × ${c.bytes} B`,
+            n: c.partitions,
+            t: fmt(c.threads.median),
+            p: fmt(c.processes.median),
+            ratio: `${fmt(c.ratio)}×`,
+          })),
+          [
+            ['cell', 'run × payload'],
+            ['n', 'partitions'],
+            ['t', 'thread partitions/s'],
+            ['p', 'process partitions/s'],
+            ['ratio', 'thread/process'],
+          ],
+        )}\n`,
+      );
     }
   }
   parts.push(`## How to read and rerun

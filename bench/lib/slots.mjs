@@ -31,7 +31,8 @@ export function runtime(mode, heapLimitMb = DEFAULT_HEAP_LIMIT_MB) {
     onMessage(m) {
       if (m.t !== 'results') return;
       // A chunk carries its results encoded back to back; `ends[i]` closes the i-th.
-      for (let i = 0, start = 0; i < m.ends.length; start = m.ends[i++]) values.push(m.ends[i] > start ? decodeValue(m.values.subarray(start, m.ends[i])) : undefined);
+      for (let i = 0, start = 0; i < m.ends.length; start = m.ends[i++])
+        values.push(m.ends[i] > start ? decodeValue(m.values.subarray(start, m.ends[i])) : undefined);
       if (m.failed?.length) {
         const w = waiting;
         waiting = undefined;

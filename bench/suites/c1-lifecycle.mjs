@@ -65,7 +65,11 @@ export default {
       const n = quick ? 4 : 8;
       const mems = [];
       for (let i = 0; i < (quick ? 1 : 3); i++) mems.push(await memory(mode, n));
-      const pick = (k) => summary(mems.map((m) => m[k]), 'MB');
+      const pick = (k) =>
+        summary(
+          mems.map((m) => m[k]),
+          'MB',
+        );
       out.modes[mode] = {
         spawnMs: summary(spawn, 'ms'),
         stopMs: summary(stop, 'ms'),
@@ -75,7 +79,9 @@ export default {
         heapTotalPerSlotMb: pick('heapTotalPerSlotMb'),
         heapLimitMb: mems[0].heapLimitMb,
       };
-      log(`  ${mode}: spawn ${out.modes[mode].spawnMs.median.toFixed(1)} ms, stop ${out.modes[mode].stopMs.median.toFixed(1)} ms, rss/slot ${out.modes[mode].rssPerSlotMb.median.toFixed(1)} MB`);
+      log(
+        `  ${mode}: spawn ${out.modes[mode].spawnMs.median.toFixed(1)} ms, stop ${out.modes[mode].stopMs.median.toFixed(1)} ms, rss/slot ${out.modes[mode].rssPerSlotMb.median.toFixed(1)} MB`,
+      );
     }
     const t = out.modes.thread;
     const p = out.modes.process;

@@ -35,7 +35,10 @@ export default {
   name: 'switching',
   claim: 2,
   async run({ quick, log }) {
-    const out = { method: 'Cohort runtimes, one-partition `noop` batches; tinybench for the round trip; closed loops for throughput', cores: os.availableParallelism() };
+    const out = {
+      method: 'Cohort runtimes, one-partition `noop` batches; tinybench for the round trip; closed loops for throughput',
+      cores: os.availableParallelism(),
+    };
     const thread = runtime('thread');
     const proc = runtime('process');
     await Promise.all([thread.start(), proc.start()]);

@@ -33,7 +33,11 @@ function spawnSlot(mode) {
     const next = () => new Promise((resolve) => w.once('message', resolve));
     return { pid: undefined, ready: next(), send: (m, transfer) => w.postMessage(m, transfer ?? []), next, stop: () => w.terminate() };
   }
-  const c = fork(SLOT, [], { execArgv: [`--max-old-space-size=${DEFAULT_HEAP_LIMIT_MB}`], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const c = fork(SLOT, [], {
+    execArgv: [`--max-old-space-size=${DEFAULT_HEAP_LIMIT_MB}`],
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const next = () => new Promise((resolve) => c.once('message', resolve));
   return {
     pid: c.pid,
@@ -92,14 +96,29 @@ export default {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'cohort-bench-'));
     const file = path.join(dir, 'input.bin');
     writeFileSync(file, Buffer.alloc(bytes, 7));
-    const out = { method: 'raw Worker / fork with Cohort slot flags (no shared-input path in Cohort yet)', inputMb: bytes / MB, slotCounts: ns, variants: VARIANTS, results: {} };
+    const out = {
+      method: 'raw Worker / fork with Cohort slot flags (no shared-input path in Cohort yet)',
+      inputMb: bytes / MB,
+      slotCounts: ns,
+      variants: VARIANTS,
+      results: {},
+    };
     try {
       for (const n of ns) {
         out.results[n] = {};
         for (const v of Object.keys(VARIANTS)) {
           const runs = [];
           for (let i = 0; i < reps; i++) runs.push(await once(v, n, bytes, file));
-          out.results[n][v] = { ms: summary(runs.map((r) => r.ms), 'ms'), addedMb: summary(runs.map((r) => r.addedMb), 'MB') };
+          out.results[n][v] = {
+            ms: summary(
+              runs.map((r) => r.ms),
+              'ms',
+            ),
+            addedMb: summary(
+              runs.map((r) => r.addedMb),
+              'MB',
+            ),
+          };
           log(`  N=${n} ${v.padEnd(16)} ${out.results[n][v].ms.median.toFixed(1)} ms, +${out.results[n][v].addedMb.median.toFixed(0)} MB`);
         }
       }

@@ -33,11 +33,15 @@ export const CODECS = {
 function transport(kind) {
   if (kind === 'thread postMessage') {
     const w = new Worker(ECHO);
-    return { send: (m) =>
+    return {
+      send: (m) =>
         new Promise((r) => {
           w.once('message', r);
           w.postMessage(m);
-        }), stop: () => w.terminate(), ready: Promise.resolve() };
+        }),
+      stop: () => w.terminate(),
+      ready: Promise.resolve(),
+    };
   }
   const c = fork(ECHO, [], { serialization: kind.endsWith('advanced') ? 'advanced' : 'json', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return {
@@ -72,9 +76,15 @@ export default {
       const ts = TRANSPORTS.map((k) => [k, transport(k)]);
       await Promise.all(ts.map(([, t]) => t.ready));
       for (const [, t] of ts) await t.send(payload);
-      out.crossing[pname] = await micro(ts.map(([name, t]) => ({ name, fn: () => t.send(payload) })), { quick });
+      out.crossing[pname] = await micro(
+        ts.map(([name, t]) => ({ name, fn: () => t.send(payload) })),
+        { quick },
+      );
       await Promise.all(ts.map(([, t]) => t.stop()));
-      const line = (rows) => Object.entries(rows).map(([k, r]) => `${k.split(' (')[0]} ${r.median.toFixed(1)}`).join(', ');
+      const line = (rows) =>
+        Object.entries(rows)
+          .map(([k, r]) => `${k.split(' (')[0]} ${r.median.toFixed(1)}`)
+          .join(', ');
       log(`  ${pname} codec µs: ${line(out.codec[pname])}`);
       log(`  ${pname} crossing µs: ${line(out.crossing[pname])}`);
     }

@@ -45,7 +45,20 @@ async function modeRuns(mode, ranges, reps) {
     }
     await p.stop();
     time[k] = summary(times, 'ms');
-    delay[k] = { p50: summary(delays.map((d) => d.p50), 'ms'), p99: summary(delays.map((d) => d.p99), 'ms'), max: summary(delays.map((d) => d.max), 'ms') };
+    delay[k] = {
+      p50: summary(
+        delays.map((d) => d.p50),
+        'ms',
+      ),
+      p99: summary(
+        delays.map((d) => d.p99),
+        'ms',
+      ),
+      max: summary(
+        delays.map((d) => d.max),
+        'ms',
+      ),
+    };
   }
   return { time, eld: delay };
 }
@@ -69,7 +82,15 @@ export default {
     const parts = quick ? 8 : 16;
     const targetMs = quick ? 60 : 70;
     const { ranges, msPer1e7 } = primesRanges(parts, targetMs);
-    const out = { method: `SlotPool, ${parts} primes partitions of ~${targetMs} ms; speedup vs 1 slot of the same mode`, cores: os.availableParallelism(), msPer1e7, slotCounts: SLOT_COUNTS, time: {}, speedup: {}, eld: {} };
+    const out = {
+      method: `SlotPool, ${parts} primes partitions of ~${targetMs} ms; speedup vs 1 slot of the same mode`,
+      cores: os.availableParallelism(),
+      msPer1e7,
+      slotCounts: SLOT_COUNTS,
+      time: {},
+      speedup: {},
+      eld: {},
+    };
     for (const mode of ['threads', 'processes']) {
       ({ time: out.time[mode], eld: out.eld[mode] } = await modeRuns(mode, ranges, quick ? 1 : 3));
       out.speedup[mode] = Object.fromEntries(SLOT_COUNTS.map((k) => [k, out.time[mode][1].median / out.time[mode][k].median]));

@@ -48,18 +48,34 @@ async function lossRep(c, job, expected) {
   const baselineMs = base.endedAt - base.submittedAt;
   const faultMs = f.run.endedAt - f.run.submittedAt;
   return {
-    baselineMs, faultMs, slowdown: faultMs / baselineMs, fraction: f.fraction,
-    predicted: predictedSlowdown(f.fraction, AGENTS, AGENTS - 1), detectedMs: f.detectedMs,
+    baselineMs,
+    faultMs,
+    slowdown: faultMs / baselineMs,
+    fraction: f.fraction,
+    predicted: predictedSlowdown(f.fraction, AGENTS, AGENTS - 1),
+    detectedMs: f.detectedMs,
     correct: base.report.result === expected && f.run.report.result === expected,
-    requeued: f.run.report.requeued, baseProgress: since(t0, base.samples), faultProgress: f.progress, killAtMs: f.killedAt - f.submittedAt,
+    requeued: f.run.report.requeued,
+    baseProgress: since(t0, base.samples),
+    faultProgress: f.progress,
+    killAtMs: f.killedAt - f.submittedAt,
   };
 }
 
 function lossFigures(out) {
-  out.slowdown = summary(out.runs.map((r) => r.slowdown), '×');
-  out.predicted = summary(out.runs.map((r) => r.predicted), '×');
+  out.slowdown = summary(
+    out.runs.map((r) => r.slowdown),
+    '×',
+  );
+  out.predicted = summary(
+    out.runs.map((r) => r.predicted),
+    '×',
+  );
   out.predictedNominal = predictedSlowdown(FAULT_AT, AGENTS, AGENTS - 1);
-  out.detectedMs = summary(out.runs.map((r) => r.detectedMs ?? NaN), 'ms');
+  out.detectedMs = summary(
+    out.runs.map((r) => r.detectedMs ?? NaN),
+    'ms',
+  );
   out.allCorrect = out.runs.every((r) => r.correct);
   out.ratios = { measuredOverPredicted: out.slowdown.median / out.predicted.median };
   return out;
@@ -72,13 +88,21 @@ export default {
     const job = { task: 'sleep', input: { ms: SLEEP_MS }, partitions: AGENTS * (quick ? 20 : 40) };
     const expected = job.partitions * SLEEP_MS;
     const c = await startLocalCluster({ agents: Array.from({ length: AGENTS }, (_, i) => ({ name: `loss-${i + 1}`, mode: 'threads', slots: 1 })) });
-    const out = { method: `${AGENTS} single-slot agents, ${job.partitions} sleep partitions of ${SLEEP_MS} ms, SIGKILL one at ${FAULT_AT * 100}%`, agents: AGENTS, partitions: job.partitions, sleepMs: SLEEP_MS, runs: [] };
+    const out = {
+      method: `${AGENTS} single-slot agents, ${job.partitions} sleep partitions of ${SLEEP_MS} ms, SIGKILL one at ${FAULT_AT * 100}%`,
+      agents: AGENTS,
+      partitions: job.partitions,
+      sleepMs: SLEEP_MS,
+      runs: [],
+    };
     try {
       await watchJob(c, { ...job, partitions: AGENTS }); // warm: every agent has loaded the task
       for (let i = 0; i < (quick ? 1 : 3); i++) {
         const r = await lossRep(c, job, expected);
         out.runs.push(r);
-        log(`  rep ${i + 1}: baseline ${r.baselineMs} ms, with loss ${r.faultMs} ms, slowdown ${r.slowdown.toFixed(3)} (pred ${r.predicted.toFixed(3)}), detected ${r.detectedMs} ms, correct ${r.correct}`);
+        log(
+          `  rep ${i + 1}: baseline ${r.baselineMs} ms, with loss ${r.faultMs} ms, slowdown ${r.slowdown.toFixed(3)} (pred ${r.predicted.toFixed(3)}), detected ${r.detectedMs} ms, correct ${r.correct}`,
+        );
       }
       const hang = await faultRun(c, job, 'SIGSTOP');
       out.hang = { detectedMs: hang.detectedMs, correct: hang.run.report.result === expected, heartbeatTimeoutMs: 2000 };

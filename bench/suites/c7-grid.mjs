@@ -48,7 +48,9 @@ export default {
           }
           const ratio = rate.threads.median / rate.processes.median;
           out.cells.push({ us, bytes, partitions: inputs.length, threads: rate.threads, processes: rate.processes, ratio });
-          log(`  run ${us} µs × payload ${bytes} B: threads ${Math.round(rate.threads.median)}/s, processes ${Math.round(rate.processes.median)}/s, ratio ${ratio.toFixed(2)}`);
+          log(
+            `  run ${us} µs × payload ${bytes} B: threads ${Math.round(rate.threads.median)}/s, processes ${Math.round(rate.processes.median)}/s, ratio ${ratio.toFixed(2)}`,
+          );
         }
       }
     } finally {

@@ -32,7 +32,9 @@ export default {
         ms.push(report.finishedAt - report.startedAt);
         await new Promise((r) => setTimeout(r, 2000));
         after.push(rssBytes(coordinator.pid) / MB);
-        log(`  job ${i + 1}: ${partitions.toLocaleString('en-US')} no-op partitions in ${ms[i]} ms; coordinator RSS after ${after[i].toFixed(0)} MB (idle ${idle.toFixed(0)} MB)`);
+        log(
+          `  job ${i + 1}: ${partitions.toLocaleString('en-US')} no-op partitions in ${ms[i]} ms; coordinator RSS after ${after[i].toFixed(0)} MB (idle ${idle.toFixed(0)} MB)`,
+        );
       }
       const growth = after[1] / after[0];
       return { partitions, idleRssMb: idle, afterFirstMb: after[0], afterSecondMb: after[1], growth, runMs: ms, pass: growth <= GROWTH_TARGET };

@@ -32,7 +32,14 @@ async function once(partitions) {
     if (report.status !== 'succeeded' || report.result !== partitions) throw new Error(`scale job ${partitions}: ${report.status} ${report.result}`);
     // From the agent joining to the end: the job was created long before.
     const runMs = report.finishedAt - report.startedAt;
-    return { idleRssMb: idleRss / MB, queuedRssMb: queuedRss / MB, submitMs, submitUsPerPartition: (submitMs * 1000) / partitions, runMs, runUsPerPartition: (runMs * 1000) / partitions };
+    return {
+      idleRssMb: idleRss / MB,
+      queuedRssMb: queuedRss / MB,
+      submitMs,
+      submitUsPerPartition: (submitMs * 1000) / partitions,
+      runMs,
+      runUsPerPartition: (runMs * 1000) / partitions,
+    };
   } finally {
     await stopAll([agent, coordinator]);
   }
@@ -48,10 +55,23 @@ export default {
     for (const n of sizes) {
       const runs = [];
       for (let i = 0; i < reps; i++) runs.push(await once(n));
-      const s = (k, unit) => summary(runs.map((r) => r[k]), unit);
-      out.bySize[n] = { idleRssMb: s('idleRssMb', 'MB'), queuedRssMb: s('queuedRssMb', 'MB'), submitMs: s('submitMs', 'ms'), submitUsPerPartition: s('submitUsPerPartition', 'µs'), runMs: s('runMs', 'ms'), runUsPerPartition: s('runUsPerPartition', 'µs') };
+      const s = (k, unit) =>
+        summary(
+          runs.map((r) => r[k]),
+          unit,
+        );
+      out.bySize[n] = {
+        idleRssMb: s('idleRssMb', 'MB'),
+        queuedRssMb: s('queuedRssMb', 'MB'),
+        submitMs: s('submitMs', 'ms'),
+        submitUsPerPartition: s('submitUsPerPartition', 'µs'),
+        runMs: s('runMs', 'ms'),
+        runUsPerPartition: s('runUsPerPartition', 'µs'),
+      };
       const b = out.bySize[n];
-      log(`  ${n.toLocaleString('en-US')} queued: RSS ${b.queuedRssMb.median.toFixed(0)} MB (idle ${b.idleRssMb.median.toFixed(0)}), submit ${b.submitUsPerPartition.median.toFixed(2)} µs/partition, run ${b.runUsPerPartition.median.toFixed(2)} µs/partition`);
+      log(
+        `  ${n.toLocaleString('en-US')} queued: RSS ${b.queuedRssMb.median.toFixed(0)} MB (idle ${b.idleRssMb.median.toFixed(0)}), submit ${b.submitUsPerPartition.median.toFixed(2)} µs/partition, run ${b.runUsPerPartition.median.toFixed(2)} µs/partition`,
+      );
     }
     const big = out.bySize[1_000_000];
     const small = out.bySize[10_000];

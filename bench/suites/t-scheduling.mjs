@@ -78,7 +78,11 @@ async function noopRate(partitions, reps) {
 async function peers(partitions, reps, noop) {
   const prates = [];
   for (let i = 0; i < reps; i++) prates.push(await piscinaRate(partitions));
-  const piscina = { tasks: partitions, rate: summary(prates, 'tasks/s'), cohortOverPiscina: noop.rate.median / (prates.sort((a, b) => a - b)[prates.length >> 1]) };
+  const piscina = {
+    tasks: partitions,
+    rate: summary(prates, 'tasks/s'),
+    cohortOverPiscina: noop.rate.median / prates.sort((a, b) => a - b)[prates.length >> 1],
+  };
   piscina.cohortOverPiscina = noop.rate.median / piscina.rate.median;
   return { piscina, dask: dask() };
 }
@@ -95,7 +99,11 @@ async function efficiencyRuns(effReps) {
   const runs = { width, msPer1e7, t1s: [], t2s: [], raw1: [], raw2: [], result: undefined };
   try {
     // Warm: one full-size partition per slot (tiny ones would teach the pool that primes is "small").
-    for (const [c, slots] of [[c1, 1], [c2, 2]]) await job(c, { task: 'primes', input: { from: 0, to: slots * width }, partitions: slots });
+    for (const [c, slots] of [
+      [c1, 1],
+      [c2, 2],
+    ])
+      await job(c, { task: 'primes', input: { from: 0, to: slots * width }, partitions: slots });
     for (let i = 0; i < effReps; i++) {
       const r1 = await job(c1, spec);
       const r2 = await job(c2, spec);
@@ -118,10 +126,18 @@ function efficiencyFigures({ width, msPer1e7, t1s, t2s, raw1, raw2, result }) {
   const efficiency = t1.median / (2 * t2.median);
   const rawEfficiency = summary(raw1, 'ms').median / (2 * summary(raw2, 'ms').median);
   return {
-    partitions: 64, width, msPer1e7, perPartitionMs: t1.median / 64, t1, t2, efficiency,
+    partitions: 64,
+    width,
+    msPer1e7,
+    perPartitionMs: t1.median / 64,
+    t1,
+    t2,
+    efficiency,
     perRep: t1s.map((a, i) => a / (2 * t2s[i])),
     raw: { t1: summary(raw1, 'ms'), t2: summary(raw2, 'ms'), efficiency: rawEfficiency, perRep: raw1.map((a, i) => a / (2 * raw2[i])) },
-    target: EFFICIENCY_TARGET, pass: efficiency >= EFFICIENCY_TARGET, result,
+    target: EFFICIENCY_TARGET,
+    pass: efficiency >= EFFICIENCY_TARGET,
+    result,
   };
 }
 
@@ -137,11 +153,15 @@ export default {
     log(`  (a) noop e2e: ${Math.round(noop.rate.median).toLocaleString('en-US')} partitions/s (target ≥ ${NOOP_TARGET.toLocaleString('en-US')})`);
 
     Object.assign(out, await peers(partitions, reps, noop));
-    log(`  (e) piscina 2 threads: ${Math.round(out.piscina.rate.median).toLocaleString('en-US')} tasks/s; Cohort/piscina ${out.piscina.cohortOverPiscina.toFixed(2)}; dask: ${out.dask.available ? 'available' : 'not available'}`);
+    log(
+      `  (e) piscina 2 threads: ${Math.round(out.piscina.rate.median).toLocaleString('en-US')} tasks/s; Cohort/piscina ${out.piscina.cohortOverPiscina.toFixed(2)}; dask: ${out.dask.available ? 'available' : 'not available'}`,
+    );
 
     out.primes = efficiencyFigures(await efficiencyRuns(quick ? 1 : 3));
     const { t1, t2, efficiency, raw } = out.primes;
-    log(`  (b) primes 64 × ~${(t1.median / 64).toFixed(0)} ms: T1 ${t1.median} ms, T2 ${t2.median} ms, efficiency ${(efficiency * 100).toFixed(1)}% (target ≥ 97%); raw worker threads, same run: ${(raw.efficiency * 100).toFixed(1)}%`);
+    log(
+      `  (b) primes 64 × ~${(t1.median / 64).toFixed(0)} ms: T1 ${t1.median} ms, T2 ${t2.median} ms, efficiency ${(efficiency * 100).toFixed(1)}% (target ≥ 97%); raw worker threads, same run: ${(raw.efficiency * 100).toFixed(1)}%`,
+    );
     return out;
   },
 };

@@ -63,7 +63,9 @@ export default {
       await sleep(windowMs);
       const heartbeatCpu = (cpuSeconds(coordinator.pid) - c0) / ((performance.now() - w0) / 1000);
       const rssMb = rssBytes(coordinator.pid) / MB;
-      log(`  ${agents.length} sessions joined in ${connectMs.toFixed(0)} ms; coordinator CPU ${(heartbeatCpu * 100).toFixed(1)}% of one core over ${windowMs / 1000} s (idle ${(idleCpu * 100).toFixed(1)}%), RSS ${rssMb.toFixed(0)} MB`);
+      log(
+        `  ${agents.length} sessions joined in ${connectMs.toFixed(0)} ms; coordinator CPU ${(heartbeatCpu * 100).toFixed(1)}% of one core over ${windowMs / 1000} s (idle ${(idleCpu * 100).toFixed(1)}%), RSS ${rssMb.toFixed(0)} MB`,
+      );
       // Still schedules: a noop job spread over every session.
       const partitions = 100_000;
       const j0 = cpuSeconds(coordinator.pid);
@@ -82,14 +84,24 @@ export default {
         idleCpuPercent: idleCpu * 100,
         cpuPercent: heartbeatCpu * 100,
         rssMb,
-        job: { partitions, status: report.status, correct: report.result === partitions, durationMs: report.durationMs, rate: partitions / (report.durationMs / 1000), cpuSeconds: jobCpuSeconds, agentsUsed: Object.keys(report.agents).length },
+        job: {
+          partitions,
+          status: report.status,
+          correct: report.result === partitions,
+          durationMs: report.durationMs,
+          rate: partitions / (report.durationMs / 1000),
+          cpuSeconds: jobCpuSeconds,
+          agentsUsed: Object.keys(report.agents).length,
+        },
         sessionsAfterJob: after.length,
         generatorStats: stats,
         busiestSessionShare: Math.max(...served) / partitions,
         target: CPU_TARGET * 100,
         pass: heartbeatCpu < CPU_TARGET && report.status === 'succeeded' && report.result === partitions && after.length === agents.length,
       };
-      log(`  noop job of ${partitions.toLocaleString('en-US')} over ${out.job.agentsUsed} sessions: ${report.status}, ${report.durationMs} ms; ${out.sessionsAfterJob} sessions still joined`);
+      log(
+        `  noop job of ${partitions.toLocaleString('en-US')} over ${out.job.agentsUsed} sessions: ${report.status}, ${report.durationMs} ms; ${out.sessionsAfterJob} sessions still joined`,
+      );
       return out;
     } finally {
       await Promise.all(generators.map((g) => g.stop()));

@@ -9,6 +9,13 @@ export default {
   run() {
     const h = v8.getHeapStatistics();
     const m = process.memoryUsage();
-    return { usedHeap: h.used_heap_size, totalHeap: h.total_heap_size, heapLimit: h.heap_size_limit, rss: m.rss, external: m.external, arrayBuffers: m.arrayBuffers };
+    return {
+      usedHeap: h.used_heap_size,
+      totalHeap: h.total_heap_size,
+      heapLimit: h.heap_size_limit,
+      rss: m.rss,
+      external: m.external,
+      arrayBuffers: m.arrayBuffers,
+    };
   },
 };

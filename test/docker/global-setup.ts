@@ -89,7 +89,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const leftVolumes = (await docker(['volume', 'ls', '-q', '--filter', label]).catch(() => '')).split('\n').filter(Boolean);
     for (const v of leftVolumes) await docker(['volume', 'rm', '-f', v]).catch(() => {});
     if (leftContainers.length + leftNetworks.length + leftVolumes.length > 0) {
-      process.stderr.write(`[docker suite] swept leftovers: ${leftContainers.length} containers, ${leftNetworks.length} networks, ${leftVolumes.length} volumes\n`);
+      process.stderr.write(
+        `[docker suite] swept leftovers: ${leftContainers.length} containers, ${leftNetworks.length} networks, ${leftVolumes.length} volumes\n`,
+      );
     }
     await docker(['image', 'rm', tag]);
     const diff = added(before, await snapshot());

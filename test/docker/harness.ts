@@ -56,7 +56,9 @@ afterEach(async (ctx) => {
   // On failure, the evidence: each container's state and the tail of its log.
   if (ctx.task.result?.state === 'fail') {
     for (const c of containers) {
-      const state = await docker('inspect', '-f', '{{.State.Status}} exit={{.State.ExitCode}} restarts={{.RestartCount}}', c.id).catch((e) => (e as Error).message);
+      const state = await docker('inspect', '-f', '{{.State.Status}} exit={{.State.ExitCode}} restarts={{.RestartCount}}', c.id).catch(
+        (e) => (e as Error).message,
+      );
       const logs = await logTail(c.id, 40);
       process.stderr.write(`--- ${c.name} (${c.id.slice(0, 12)}): ${state}\n${logs}\n`);
     }
@@ -163,11 +165,18 @@ export async function startAgent(net: string, secret: string, name: string, opti
 export async function cluster(n: number, options: { coordinatorArgs?: string[]; volume?: string; hostPort?: number; cpus?: number } = {}) {
   const net = await network();
   const secret = token();
-  const coordinator = await startCoordinator(net, secret, { args: options.coordinatorArgs ?? [], ...(options.volume && { volume: options.volume }), ...(options.hostPort && { hostPort: options.hostPort }) });
+  const coordinator = await startCoordinator(net, secret, {
+    args: options.coordinatorArgs ?? [],
+    ...(options.volume && { volume: options.volume }),
+    ...(options.hostPort && { hostPort: options.hostPort }),
+  });
   const agents = await Promise.all(
     Array.from({ length: n }, (_, i) => startAgent(net, secret, `agent-${i + 1}`, options.cpus === undefined ? {} : { cpus: options.cpus })),
   );
-  await agentsReady(coordinator.api, agents.map((a) => a.name));
+  await agentsReady(
+    coordinator.api,
+    agents.map((a) => a.name),
+  );
   return { net, secret, coordinator, agents };
 }
 
@@ -178,10 +187,14 @@ export async function listAgents(api: ApiClient): Promise<AgentView[]> {
 }
 
 export async function agentsReady(api: ApiClient, names: string[], timeoutMs = 30_000): Promise<AgentView[]> {
-  return waitFor(`agents ${names.join(', ')} ready`, async () => {
-    const agents = await listAgents(api).catch(() => []);
-    return names.every((n) => agents.some((a) => a.name === n && a.state === 'ready')) ? agents : undefined;
-  }, timeoutMs);
+  return waitFor(
+    `agents ${names.join(', ')} ready`,
+    async () => {
+      const agents = await listAgents(api).catch(() => []);
+      return names.every((n) => agents.some((a) => a.name === n && a.state === 'ready')) ? agents : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** The shared waitFor (@cohort/shared/internal), polling every 50 ms, with the timeout as the third argument. */

@@ -13,9 +13,14 @@ describe('docker: kill an agent container mid-job', () => {
     const victim = agents[1]!;
     const fault = once();
     const events: ClusterEvent[] = [];
-    const run = await follow(coordinator, PRIMES_2E9, (p) => {
-      if (p.done >= 0.4 * p.total) fault.fire(() => docker('kill', victim.id));
-    }, events);
+    const run = await follow(
+      coordinator,
+      PRIMES_2E9,
+      (p) => {
+        if (p.done >= 0.4 * p.total) fault.fire(() => docker('kill', victim.id));
+      },
+      events,
+    );
     await fault.fired;
     expect(fault.fired).toBeDefined();
     expect(run.report.status).toBe('succeeded');

@@ -26,7 +26,22 @@ async function audit(vol: string, jobId: string): Promise<{ accepted: number; du
     for (const key of acceptedPerPartition.keys()) if (key.startsWith(id + ':')) accepted++;
     console.log(JSON.stringify({ accepted, duplicates: duplicates.filter((d) => d.jobId === id).length }));`;
   const label = Object.entries(runLabel()).map(([k, v]) => `${k}=${v}`)[0]!;
-  const out = await docker('run', '--rm', '--network', 'none', '--label', label, '-v', `${vol}:/var/lib/cohort:ro`, '--entrypoint', 'node', inject('cohortImage'), '--input-type=module', '-e', script);
+  const out = await docker(
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    '--label',
+    label,
+    '-v',
+    `${vol}:/var/lib/cohort:ro`,
+    '--entrypoint',
+    'node',
+    inject('cohortImage'),
+    '--input-type=module',
+    '-e',
+    script,
+  );
   return JSON.parse(out.split('\n').pop()!) as { accepted: number; duplicates: number };
 }
 

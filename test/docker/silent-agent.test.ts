@@ -45,10 +45,15 @@ async function silentAgent(label: string, cut: (id: string, net: string) => Prom
   let last: JobProgress | undefined;
   let atHeal: JobProgress | undefined;
   let healedAt = 0;
-  const runP = follow(coordinator, JOB, (p) => {
-    last = p;
-    if (p.done >= AGENTS) fault.fire(() => cut(victim.id, net));
-  }, events);
+  const runP = follow(
+    coordinator,
+    JOB,
+    (p) => {
+      last = p;
+      if (p.done >= AGENTS) fault.fire(() => cut(victim.id, net));
+    },
+    events,
+  );
   const healP = (async () => {
     await waitFor('the cut', () => fault.at > 0, 60_000);
     await fault.fired;
@@ -69,13 +74,20 @@ async function silentAgent(label: string, cut: (id: string, net: string) => Prom
   expect(atHeal!.done).toBeLessThan(atHeal!.total);
 
   // the same name comes back as a new session …
-  const rejoined = await waitFor('the agent to re-join as a new session', async () =>
-    (await listAgents(api)).find((a) => a.name === victim.name && a.agentId !== original.agentId && a.state === 'ready'), 30_000);
+  const rejoined = await waitFor(
+    'the agent to re-join as a new session',
+    async () => (await listAgents(api)).find((a) => a.name === victim.name && a.agentId !== original.agentId && a.state === 'ready'),
+    30_000,
+  );
   // … and its late results are counted, and dropped, as duplicates
-  const report = await waitFor('late results to arrive as duplicates', async () => {
-    const r = await api.report(run.report.jobId);
-    return r.duplicates >= 1 ? r : undefined;
-  }, 30_000);
+  const report = await waitFor(
+    'late results to arrive as duplicates',
+    async () => {
+      const r = await api.report(run.report.jobId);
+      return r.duplicates >= 1 ? r : undefined;
+    },
+    30_000,
+  );
   expect(report.result).toBe(EXPECTED);
   expect(report.duplicates).toBeGreaterThanOrEqual(1);
   const rejoinedAt = eventsOf(events, 'agent-joined', victim.name).find((e) => e.agentId !== original.agentId)?.at;

@@ -7,10 +7,15 @@ describe('graceful drain', () => {
     const c = await cluster(agents(2, 'threads'));
     const leaving = c.agents[0]!;
     let _termAt = -1;
-    const fault = jobWithFault(c, { task: 'sleep', input: { ms: 300 }, partitions: 12 }, (p) => p.done >= 2, (p) => {
-      _termAt = p.done;
-      leaving.kill('SIGTERM');
-    });
+    const fault = jobWithFault(
+      c,
+      { task: 'sleep', input: { ms: 300 }, partitions: 12 },
+      (p) => p.done >= 2,
+      (p) => {
+        _termAt = p.done;
+        leaving.kill('SIGTERM');
+      },
+    );
     const { report } = await fault.run;
     const lost = fault.lost();
     expect(report.result).toBe(12 * 300);

@@ -12,10 +12,15 @@ describe('hung agent', () => {
     const c = await cluster(agents(3, 'threads'));
     const victim = c.agents[2]!;
     let stoppedAt = 0;
-    const fault = jobWithFault(c, { task: 'sleep', input: { ms: 200 }, partitions: 36 }, (p) => p.done >= 6, () => {
-      stoppedAt = Date.now();
-      victim.kill('SIGSTOP');
-    });
+    const fault = jobWithFault(
+      c,
+      { task: 'sleep', input: { ms: 200 }, partitions: 36 },
+      (p) => p.done >= 6,
+      () => {
+        stoppedAt = Date.now();
+        victim.kill('SIGSTOP');
+      },
+    );
     await waitFor('the hung agent to be declared dead', () => fault.lost().length > 0, 10_000);
     const lost = fault.lost();
     const detectedMs = lost[0]!.receivedAt - stoppedAt;

@@ -21,9 +21,7 @@ describe('slot crashes', () => {
   for (const { how, modes } of CRASHES) {
     for (const mode of modes) {
       it(`survives ${how} in ${mode} mode and retries the partition`, async () => {
-        const c = await cluster(
-          agents(2, mode).map((a) => ({ ...a, extraArgs: ['--heap-limit-mb', '64'] })),
-        );
+        const c = await cluster(agents(2, mode).map((a) => ({ ...a, extraArgs: ['--heap-limit-mb', '64'] })));
         const report = await runJob({
           url: c.url,
           token: c.token,

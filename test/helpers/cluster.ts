@@ -28,7 +28,11 @@ afterEach(async () => {
   await Promise.all(all.map((c) => ('agents' in c ? c.stop() : stopAll([c]))));
 });
 
-export async function cluster(agents: AgentSpec[], coordinatorArgs: string[] = [], extra: Partial<LocalClusterOptions> = {}): Promise<LocalCluster & { api: ApiClient }> {
+export async function cluster(
+  agents: AgentSpec[],
+  coordinatorArgs: string[] = [],
+  extra: Partial<LocalClusterOptions> = {},
+): Promise<LocalCluster & { api: ApiClient }> {
   const c = await startLocalCluster({ ...extra, agents, coordinatorArgs });
   started.push(c);
   return Object.assign(c, { api: new ApiClient({ url: c.url, token: c.token }) });

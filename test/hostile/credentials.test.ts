@@ -43,7 +43,7 @@ function allLogs(logDir: string): string {
 }
 
 describe('hostile: credentials', () => {
-  it.each(['thread', 'process'] as const)('a %s slot sees no token in its environment nor its parent\'s', async (isolation) => {
+  it.each(['thread', 'process'] as const)("a %s slot sees no token in its environment nor its parent's", async (isolation) => {
     const c = await cluster([{ name: 'a1', mode: 'auto', slots: 1 }], [], { tasksDirs: [dir], splitCredentials: true });
     const report = await runJob({ url: c.url, token: c.token, task: `probe-${isolation}.mjs`, partitions: 2 });
     expect(report.status).toBe('succeeded');

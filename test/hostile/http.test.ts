@@ -71,7 +71,8 @@ describe('hostile HTTP', () => {
   it('answers Content-Length lies: a short body times out with 408, extra bytes are a bad request', async () => {
     const c = await cluster(agents(1, 'threads'), ['--headers-timeout-ms', '1000', '--request-timeout-ms', '1500']);
     const port = portOf(c.url);
-    const head = (length: number) => `POST /api/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${c.token}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
+    const head = (length: number) =>
+      `POST /api/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${c.token}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
     const [short, long] = await Promise.all([
       rawExchange(port, [head(1000), '{"task":'], 6000),
       rawExchange(port, [head(2), '{}GARBAGE / HTTP/1.1\r\n\r\n'], 6000),
@@ -114,10 +115,14 @@ describe('hostile HTTP', () => {
     expect(health.status).toBe(200);
     expect((await report).result).toBe(PRIMES_1E7.expected);
     // Evicted oldest-first: all but the cap are closed at once, long before the 5 s idle limit.
-    const closed = await waitFor('the flood to be cut to the cap', async () => {
-      const states = await Promise.race([Promise.all(flood), new Promise<undefined>((r) => setTimeout(() => r(undefined), 200))]);
-      return states === undefined ? undefined : states;
-    }, 20_000);
+    const closed = await waitFor(
+      'the flood to be cut to the cap',
+      async () => {
+        const states = await Promise.race([Promise.all(flood), new Promise<undefined>((r) => setTimeout(() => r(undefined), 200))]);
+        return states === undefined ? undefined : states;
+      },
+      20_000,
+    );
     expect(closed.filter((r) => r.ms < 3000).length).toBeGreaterThanOrEqual(850);
     expect(alive(c.coordinator.pid)).toBe(true);
   });

@@ -30,7 +30,11 @@ let pristine: Buffer;
 let jobIds: string[];
 const dirs: string[] = [];
 
-interface Frame { offset: number; end: number; record: JournalRecord }
+interface Frame {
+  offset: number;
+  end: number;
+  record: JournalRecord;
+}
 function frames(buf: Buffer): Frame[] {
   const out: Frame[] = [];
   scanJournal(buf, (record, offset) => out.push({ offset, end: offset + HEADER_BYTES + buf.readUInt32LE(offset), record }));
@@ -144,7 +148,8 @@ describe('a corrupt journal', () => {
     const lastFinished = last.record.kind === 'finished' ? last.record.jobId : undefined;
     for (const [i, jobId] of jobIds.entries()) {
       const r = await report(api, jobId);
-      if (jobId === lastFinished) expect(r).toMatchObject({ jobId, done: 4 }); // its end was torn: it resumes with every result
+      if (jobId === lastFinished)
+        expect(r).toMatchObject({ jobId, done: 4 }); // its end was torn: it resumes with every result
       else expect(r).toMatchObject({ jobId, status: 'succeeded', result: JOBS[i]!.expected });
     }
     expect(await savedAside(dir)).toEqual([]);

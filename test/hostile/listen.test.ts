@@ -15,7 +15,10 @@ import { portOf } from '../helpers/raw-http.js';
 function coordinatorCli(args: string[], timeoutMs: number): Promise<{ code: number | null; stderr: string; ms: number }> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
-    const child = spawn(process.execPath, [COHORT_BIN, 'coordinator', ...args], { env: { ...process.env, COHORT_TOKEN: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [COHORT_BIN, 'coordinator', ...args], {
+      env: { ...process.env, COHORT_TOKEN: '' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => {

@@ -15,8 +15,27 @@ import { PRIMES_1E7, cluster } from '../helpers/cluster.js';
 const SEED = Number(process.env.FC_SEED ?? 42);
 
 const EXACT = [
-  'null', 'undefined', 'nan', 'neg-zero', 'infinity', 'bigint-64', 'bigint-70', 'bigint-4096', 'date', 'map', 'set', 'buffer',
-  'uint8array', 'float64array', 'int32array', 'bigint64array', 'arraybuffer', 'dataview', 'undefined-in-array', 'undefined-in-object', 'nested',
+  'null',
+  'undefined',
+  'nan',
+  'neg-zero',
+  'infinity',
+  'bigint-64',
+  'bigint-70',
+  'bigint-4096',
+  'date',
+  'map',
+  'set',
+  'buffer',
+  'uint8array',
+  'float64array',
+  'int32array',
+  'bigint64array',
+  'arraybuffer',
+  'dataview',
+  'undefined-in-array',
+  'undefined-in-object',
+  'nested',
 ];
 /** Kind → the code its attempt must fail with. */
 const REFUSED: Array<[string, string]> = [
@@ -52,7 +71,10 @@ async function randomKinds(c: Cluster): Promise<void> {
   const r = await oddValues(c, { kinds });
   expect(r.status, `FC_SEED=${SEED}`).toBe('succeeded');
   const exact = oddValueMerged(r.result)?.exact;
-  expect(kinds.filter((_, i) => !exact?.[i]), `FC_SEED=${SEED}`).toEqual([]);
+  expect(
+    kinds.filter((_, i) => !exact?.[i]),
+    `FC_SEED=${SEED}`,
+  ).toEqual([]);
 }
 
 async function refusedKinds(c: Cluster): Promise<void> {
@@ -63,7 +85,10 @@ async function refusedKinds(c: Cluster): Promise<void> {
     expect(r.status, kind).toBe('failed');
     expect(r.error?.code, kind).toBe('PARTITION_FAILED');
     expect(partitionFailure(r.error)?.partition, kind).toBe(1);
-    expect(failedAttempts(r.error).map((a) => a.code), kind).toEqual([code]);
+    expect(
+      failedAttempts(r.error).map((a) => a.code),
+      kind,
+    ).toEqual([code]);
   }
   const good = await primes;
   expect(good.status).toBe('succeeded');

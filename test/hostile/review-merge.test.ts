@@ -22,7 +22,11 @@ afterEach(() => {
 /** A results frame answering (p, a) with `depth` nested arrays, spliced in by hand (our encoder refuses to write it). */
 function deepResults(jobId: string, items: Array<{ p: number; a: number }>, depth: number): Buffer {
   const marker = 0x7eadbeef;
-  const frame = encode({ type: 'results', jobId, items: items.map(({ p, a }) => ({ p, a, ok: true, value: marker, ms: 1, mode: 'thread', why: 'agent-threads' })) });
+  const frame = encode({
+    type: 'results',
+    jobId,
+    items: items.map(({ p, a }) => ({ p, a, ok: true, value: marker, ms: 1, mode: 'thread', why: 'agent-threads' })),
+  });
   const m = encode(marker);
   const nested = Buffer.concat([Buffer.alloc(depth, 0x91), Buffer.from([0xc0])]);
   const parts: Buffer[] = [];
@@ -56,7 +60,11 @@ describe('a merged result that cannot be stored', () => {
       (report) => ({ report }),
       (error: unknown) => ({ error }),
     );
-    const outcome = await waitFor('the job to end for its watcher', () => Promise.race([watched, new Promise<undefined>((r) => setTimeout(() => r(undefined), 200))]), 20_000);
+    const outcome = await waitFor(
+      'the job to end for its watcher',
+      () => Promise.race([watched, new Promise<undefined>((r) => setTimeout(() => r(undefined), 200))]),
+      20_000,
+    );
     expect('report' in outcome).toBe(true);
     if (!('report' in outcome)) throw new Error('the watcher got no report');
     const report = outcome.report;

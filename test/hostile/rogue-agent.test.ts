@@ -19,7 +19,7 @@ afterEach(() => {
 });
 
 describe('a rogue agent', () => {
-  it('that drains and then forges every result cannot change a job\'s answer, and is expelled with RESULT_NOT_ISSUED', async () => {
+  it("that drains and then forges every result cannot change a job's answer, and is expelled with RESULT_NOT_ISSUED", async () => {
     const c = await cluster(agents(2, 'threads'));
     // Long enough (about 1 s on 2 slots) that the rogue's forgeries land while the job runs.
     const partitions = 40;
@@ -27,9 +27,20 @@ describe('a rogue agent', () => {
     let jobId: string | undefined;
     const job = runJob({ url: c.url, token: c.token, task: 'sleep', input: { ms }, partitions, onProgress: (p) => void (jobId ??= p.jobId) });
     await waitFor('the job id', () => jobId);
-    const r = rogue({ url: c.url, token: c.token, name: 'rogue', drainFirst: true, forgeOthers: { jobId: jobId!, partitions, attempts: 3 }, forgedValue: 1, forgeDelayMs: 100 });
+    const r = rogue({
+      url: c.url,
+      token: c.token,
+      name: 'rogue',
+      drainFirst: true,
+      forgeOthers: { jobId: jobId!, partitions, attempts: 3 },
+      forgedValue: 1,
+      forgeDelayMs: 100,
+    });
     await r.joined;
-    const closed = await Promise.race([r.closed, new Promise<{ code: number; reason: string }>((resolve) => setTimeout(() => resolve({ code: 0, reason: 'not closed within 20 s' }), 20_000))]);
+    const closed = await Promise.race([
+      r.closed,
+      new Promise<{ code: number; reason: string }>((resolve) => setTimeout(() => resolve({ code: 0, reason: 'not closed within 20 s' }), 20_000)),
+    ]);
     // It may have been issued a partition or two before its `draining` arrived; it never forges those
     // (lying about its own work is outside what the protocol detects), only what it was never issued.
     expect(r.forged).toBeGreaterThan(64);
@@ -73,7 +84,13 @@ describe('a rogue agent', () => {
     const c = await cluster(agents(2, 'threads'));
     const before = (await c.api.agents()).map((a) => a.agentId).sort();
     const job = runJob({ url: c.url, token: c.token, task: 'primes', input: PRIMES_1E7.input, partitions: 40 });
-    for (const bad of [{ slots: 4096 }, { maxPrefetch: 1e9 }, { name: '' }, { hardware: { cpus: 'many' } }, { hardware: { cpus: 1, memoryBytes: 1, cpuModel: 'x'.repeat(10_000), platform: 'l', arch: 'x', node: 'v', hostname: 'h' } }]) {
+    for (const bad of [
+      { slots: 4096 },
+      { maxPrefetch: 1e9 },
+      { name: '' },
+      { hardware: { cpus: 'many' } },
+      { hardware: { cpus: 1, memoryBytes: 1, cpuModel: 'x'.repeat(10_000), platform: 'l', arch: 'x', node: 'v', hostname: 'h' } },
+    ]) {
       const s = rawSocket(c.url, c.token);
       await s.opened;
       s.ws.send(hello(bad));
@@ -82,7 +99,13 @@ describe('a rogue agent', () => {
     const forger = rawSocket(c.url, c.token);
     await forger.opened;
     forger.ws.send(hello({ name: 'forger' }));
-    forger.ws.send(encode({ type: 'results', jobId: 'j_0000000000', items: [{ p: 0, a: Number.MAX_SAFE_INTEGER, ok: true, value: 1, ms: 1, mode: 'thread', why: 'agent-threads' }] }));
+    forger.ws.send(
+      encode({
+        type: 'results',
+        jobId: 'j_0000000000',
+        items: [{ p: 0, a: Number.MAX_SAFE_INTEGER, ok: true, value: 1, ms: 1, mode: 'thread', why: 'agent-threads' }],
+      }),
+    );
     expect((await forger.closed).code).toBe(CloseCode.BAD_FRAME);
     const report = await job;
     expect(report.result).toBe(PRIMES_1E7.expected);

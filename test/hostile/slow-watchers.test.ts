@@ -93,11 +93,15 @@ describe('slow watchers', () => {
 
     // The watchers read again: each one's stream is intact SSE, and any error it got is SLOW_CONSUMER.
     for (const w of watchers) w.socket.resume();
-    await waitFor('the watchers to catch up', async () => {
-      const before = watchers.map((w) => w.text().length);
-      await new Promise((r) => setTimeout(r, 300));
-      return watchers.every((w, i) => w.text().length === before[i]) ? true : undefined;
-    }, 30_000);
+    await waitFor(
+      'the watchers to catch up',
+      async () => {
+        const before = watchers.map((w) => w.text().length);
+        await new Promise((r) => setTimeout(r, 300));
+        return watchers.every((w, i) => w.text().length === before[i]) ? true : undefined;
+      },
+      30_000,
+    );
     let slow = 0;
     for (const [i, w] of watchers.entries()) {
       expect(w.text().startsWith('HTTP/1.1 200')).toBe(true);

@@ -29,10 +29,14 @@ describe('terminal safety', () => {
     const evil = rawSocket(c.url, c.token);
     await evil.opened;
     evil.ws.send(hello({ name: EVIL }));
-    const joined = await waitFor('the evil agent to join', async () => {
-      const live = await c.api.agents();
-      return live.some((a) => a.name === EVIL) ? true : undefined;
-    }, 5000).catch(() => false);
+    const joined = await waitFor(
+      'the evil agent to join',
+      async () => {
+        const live = await c.api.agents();
+        return live.some((a) => a.name === EVIL) ? true : undefined;
+      },
+      5000,
+    ).catch(() => false);
 
     const run = cohortRun(['primes', '--connect', c.url, '--input', JSON.stringify(PRIMES_1E7.input), '--partitions', '24'], { COHORT_TOKEN: c.token });
     try {

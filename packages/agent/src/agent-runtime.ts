@@ -55,7 +55,11 @@ export class AgentRuntime implements Agent, LinkOwner {
     this.ready.catch(() => {});
     this.closed = this.stopped.promise;
     this.link = new Link(options, this, this.log, hooks);
-    this.outbox = new Outbox((m) => this.link.send(m), options.maxHeldResults, (frame) => this.link.sendFrame(frame));
+    this.outbox = new Outbox(
+      (m) => this.link.send(m),
+      options.maxHeldResults,
+      (frame) => this.link.sendFrame(frame),
+    );
     this.pool = new SlotPool({
       slots: options.slots,
       mode: options.mode,

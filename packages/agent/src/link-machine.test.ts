@@ -34,7 +34,14 @@ describe('link state table', () => {
   });
 
   it('refuses an illegal move with INVALID_TRANSITION, naming the state and event', () => {
-    for (const [from, event] of [['ready', 'open'], ['waiting', 'open'], ['connecting', 'retry'], ['ready', 'retry'], ['stopped', 'stop'], ['stopped', 'retry']] as Array<[LinkState, LinkEvent]>) {
+    for (const [from, event] of [
+      ['ready', 'open'],
+      ['waiting', 'open'],
+      ['connecting', 'retry'],
+      ['ready', 'retry'],
+      ['stopped', 'stop'],
+      ['stopped', 'retry'],
+    ] as Array<[LinkState, LinkEvent]>) {
       expect(codeOf(() => linkTransition(from, event))).toBe(ErrorCode.INVALID_TRANSITION);
     }
     let caught: unknown;

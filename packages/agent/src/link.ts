@@ -177,7 +177,8 @@ export class Link {
     socket.binaryType = 'nodebuffer';
     socket.on('open', () => this.onOpen(socket));
     socket.on('unexpected-response', (_req, res) => {
-      if (res.statusCode === 401) return this.fail(new CohortError(ErrorCode.AUTH_FAILED, `coordinator at ${this.options.connect} refused the token (HTTP 401)`));
+      if (res.statusCode === 401)
+        return this.fail(new CohortError(ErrorCode.AUTH_FAILED, `coordinator at ${this.options.connect} refused the token (HTTP 401)`));
       this.log.warn('upgrade refused', { status: res.statusCode });
       socket.terminate();
     });

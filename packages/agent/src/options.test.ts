@@ -2,11 +2,19 @@ import { realpathSync } from 'node:fs';
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, LIMITS, silentLogger } from '@cohort/shared';
-import { DEFAULT_FLUSH_TIMEOUT_MS, DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_PREFETCH, DEFAULT_MODE, compileOptions, type AgentOptions } from './options.js';
+import {
+  DEFAULT_FLUSH_TIMEOUT_MS,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_MAX_PREFETCH,
+  DEFAULT_MODE,
+  compileOptions,
+  type AgentOptions,
+} from './options.js';
 import { codeOf } from '../../../test/helpers/code-of.js';
 
-const compile = (options: Partial<AgentOptions> = {}) => compileOptions({ connect: 'ws://127.0.0.1:7070', slots: 2, logger: silentLogger, env: {}, ...options });
-
+const compile = (options: Partial<AgentOptions> = {}) =>
+  compileOptions({ connect: 'ws://127.0.0.1:7070', slots: 2, logger: silentLogger, env: {}, ...options });
 
 describe('agent compileOptions', () => {
   it('defaults', () => {

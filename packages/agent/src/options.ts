@@ -2,7 +2,20 @@
  * Agent options in one place: user options, `withDefaults()`, `compileOptions()`.
  */
 import os from 'node:os';
-import { AGENT_MODES, AGENT_PATH, LIMITS, MAX_LENGTH, checkInt, checkOneOf, createLogger, invalidOption, resolveAgentToken, resolveTasksDirs, type AgentMode, type Logger } from '@cohort/shared';
+import {
+  AGENT_MODES,
+  AGENT_PATH,
+  LIMITS,
+  MAX_LENGTH,
+  checkInt,
+  checkOneOf,
+  createLogger,
+  invalidOption,
+  resolveAgentToken,
+  resolveTasksDirs,
+  type AgentMode,
+  type Logger,
+} from '@cohort/shared';
 import { DEFAULT_HEAP_LIMIT_MB } from './slots/constants.js';
 
 /** Threads, with process slots for tasks that ask for them or crash a thread. */

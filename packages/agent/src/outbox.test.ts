@@ -11,10 +11,14 @@ const ok = (p: number, value: unknown): ResultItem => ({ p, a: 1, ok: true, valu
 
 function harness(maxFrameBytes: number) {
   const frames: Buffer[] = [];
-  const outbox = new Outbox(() => true, 100_000, (frame) => {
-    frames.push(frame);
-    return true;
-  });
+  const outbox = new Outbox(
+    () => true,
+    100_000,
+    (frame) => {
+      frames.push(frame);
+      return true;
+    },
+  );
   outbox.maxFrameBytes = maxFrameBytes;
   const items = () => frames.flatMap((f) => (decodeAgentMessage(f) as ResultsMessage).items);
   return { outbox, frames, items };

@@ -141,7 +141,10 @@ export class Outbox {
     }
     const item = batch[0] as ResultItem;
     const refused = frame
-      ? refusedItem(item, ErrorCode.RESULT_TOO_LARGE, `result is ${frame.length} bytes in a frame; the coordinator allows ${this.maxFrameBytes}`, { bytes: frame.length, maxBytes: this.maxFrameBytes })
+      ? refusedItem(item, ErrorCode.RESULT_TOO_LARGE, `result is ${frame.length} bytes in a frame; the coordinator allows ${this.maxFrameBytes}`, {
+          bytes: frame.length,
+          maxBytes: this.maxFrameBytes,
+        })
       : refusedItem(item, ErrorCode.RESULT_NOT_SERIALIZABLE, `result cannot be encoded: ${toWireError(problem).message.slice(0, 1024)}`, { path: 'result' });
     return [encode({ type: 'results', jobId, items: [refused] } satisfies AgentMessage)];
   }

@@ -79,7 +79,18 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const addAgent = async (spec: AgentSpec) => {
     const agent = await spawnAgent({
       name: spec.name,
-      args: ['--connect', coordinator.url, '--token-file', secrets.agentTokenFile, ...trust, '--mode', spec.mode, '--slots', String(spec.slots), ...(spec.extraArgs ?? [])],
+      args: [
+        '--connect',
+        coordinator.url,
+        '--token-file',
+        secrets.agentTokenFile,
+        ...trust,
+        '--mode',
+        spec.mode,
+        '--slots',
+        String(spec.slots),
+        ...(spec.extraArgs ?? []),
+      ],
       env,
       logDir,
     });
@@ -107,7 +118,12 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     addAgent,
     async restartCoordinator(extraArgs = []) {
       const port = new URL(coordinator.url).port;
-      coordinator = await spawnCoordinator({ name: 'coordinator-2', args: ['--host', '127.0.0.1', '--port', port, ...credentialArgs, ...(options.coordinatorArgs ?? []), ...extraArgs], env, logDir });
+      coordinator = await spawnCoordinator({
+        name: 'coordinator-2',
+        args: ['--host', '127.0.0.1', '--port', port, ...credentialArgs, ...(options.coordinatorArgs ?? []), ...extraArgs],
+        env,
+        logDir,
+      });
       return coordinator;
     },
     stop: async () => {

@@ -14,7 +14,9 @@ export class ProgressView {
   update(p: JobProgress): void {
     const pct = p.total === 0 ? 100 : Math.floor((100 * p.done) / p.total);
     // Every field came from the coordinator: escaped, so that none can move the cursor.
-    const line = printable(`${p.jobId} ${p.status} ${p.done}/${p.total} (${pct}%) running ${p.running}, attempts ${p.attempts}, requeued ${p.requeued}, duplicates ${p.duplicates}`);
+    const line = printable(
+      `${p.jobId} ${p.status} ${p.done}/${p.total} (${pct}%) running ${p.running}, attempts ${p.attempts}, requeued ${p.requeued}, duplicates ${p.duplicates}`,
+    );
     if (this.tty) {
       this.out.write(`\r\x1b[2K${line}`);
     } else if (Date.now() - this.lastPlainAt >= 1000) {

@@ -4,7 +4,17 @@
  * only, with a stable code; nothing else is affected.
  */
 import type { WebSocket } from 'ws';
-import { CohortError, CloseCode, ErrorCode, decodeAgentMessage, newSessionId, toWireError, type AgentMessage, type HelloMessage, type Logger } from '@cohort/shared';
+import {
+  CohortError,
+  CloseCode,
+  ErrorCode,
+  decodeAgentMessage,
+  newSessionId,
+  toWireError,
+  type AgentMessage,
+  type HelloMessage,
+  type Logger,
+} from '@cohort/shared';
 import type { AgentSession } from './agent-session.js';
 
 /** How long a closing socket may take to finish the close handshake before it is destroyed. */
@@ -26,7 +36,10 @@ export interface AgentSocketContext {
 
 export function closeSocket(ws: WebSocket, code: ErrorCode, message: string): void {
   // The reason carries the code first, so a peer can read it without parsing prose; 123 bytes is the limit.
-  const reason = Buffer.from(`${code}: ${message}`).subarray(0, 123).toString('utf8').replace(/\uFFFD+$/, '');
+  const reason = Buffer.from(`${code}: ${message}`)
+    .subarray(0, 123)
+    .toString('utf8')
+    .replace(/\uFFFD+$/, '');
   try {
     ws.close(CloseCode[code] ?? 4000, reason);
   } catch {

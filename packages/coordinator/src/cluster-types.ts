@@ -21,4 +21,3 @@ export type { ClusterEvent };
 
 export const DEFAULT_MAX_AGENT_CREDIT = 4096;
 export const DEFAULT_TIMEOUT_GRACE_MS = 2000;
-

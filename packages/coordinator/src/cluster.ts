@@ -16,7 +16,18 @@
  * Cost per partition is O(1): queues are ring buffers, each session keeps the
  * set of partitions it holds, and nothing scans all partitions of a job.
  */
-import { type AgentMessage, type CoordinatorMessage, type ErrorCode, type HelloMessage, type ResultItem, ErrorCode as Codes, PROTOCOL_VERSION, VERSION, assertNever, type Logger } from '@cohort/shared';
+import {
+  type AgentMessage,
+  type CoordinatorMessage,
+  type ErrorCode,
+  type HelloMessage,
+  type ResultItem,
+  ErrorCode as Codes,
+  PROTOCOL_VERSION,
+  VERSION,
+  assertNever,
+  type Logger,
+} from '@cohort/shared';
 import { acceptsWork, agentTransition, isLive, type AgentEvent } from './agent-machine.js';
 import { AgentSession } from './agent-session.js';
 import { DEFAULT_MAX_AGENT_CREDIT, DEFAULT_TIMEOUT_GRACE_MS, type ClusterConfig } from './cluster-types.js';
@@ -111,7 +122,13 @@ export class Cluster {
     if (job.finished) return [];
     if ('result' in outcome) job.merged(outcome.result, now);
     else job.end(outcome.error, now, false);
-    this.log.info('job finished', { jobId: job.id, status: job.status, ms: job.finishedAt - job.createdAt, attempts: job.attempts, duplicates: job.duplicates });
+    this.log.info('job finished', {
+      jobId: job.id,
+      status: job.status,
+      ms: job.finishedAt - job.createdAt,
+      attempts: job.attempts,
+      duplicates: job.duplicates,
+    });
     this.fx.finished(job);
     return this.fx.take();
   }
@@ -333,8 +350,19 @@ export class Cluster {
     if (!holder || job.finished) return;
     const runningMs = now - (p.state === 'running' ? p.startedAt : p.assignedAt);
     this.fx.send(holder, { type: 'cancel', jobId: job.id, items: [p.index] });
-    this.log.warn('partition past its deadline; reclaimed', { jobId: job.id, partition: p.index, attempt: p.attempt, agent: holder.name, state: p.state, runningMs });
-    const error = { code: Codes.PARTITION_TIMEOUT, name: 'CohortError', message: `no result within timeoutMs ${job.spec.timeoutMs} (coordinator deadline, ${runningMs} ms since ${p.state === 'running' ? 'start' : 'assignment'})` };
+    this.log.warn('partition past its deadline; reclaimed', {
+      jobId: job.id,
+      partition: p.index,
+      attempt: p.attempt,
+      agent: holder.name,
+      state: p.state,
+      runningMs,
+    });
+    const error = {
+      code: Codes.PARTITION_TIMEOUT,
+      name: 'CohortError',
+      message: `no result within timeoutMs ${job.spec.timeoutMs} (coordinator deadline, ${runningMs} ms since ${p.state === 'running' ? 'start' : 'assignment'})`,
+    };
     this.outcomes.attemptFailed(job, p, { attempt: p.attempt, agent: holder.name, mode: undefined, error }, true, now);
   }
 

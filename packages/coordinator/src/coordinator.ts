@@ -11,7 +11,18 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { WebSocket } from 'ws';
-import { CloseCode, encode, ErrorCode, assertNever, newCoordinatorId, type AgentMessage, type CohortError, type CoordinatorMessage, type HelloMessage, type Logger } from '@cohort/shared';
+import {
+  CloseCode,
+  encode,
+  ErrorCode,
+  assertNever,
+  newCoordinatorId,
+  type AgentMessage,
+  type CohortError,
+  type CoordinatorMessage,
+  type HelloMessage,
+  type Logger,
+} from '@cohort/shared';
 import { deferred } from '@cohort/shared/internal';
 import { agentEndpoint, type AgentEndpoint } from './agent-endpoint.js';
 import type { AgentSession } from './agent-session.js';
@@ -176,7 +187,10 @@ class Executor implements AgentPort, JobHandoff {
   private finished(job: Job): void {
     const durable = this.deps.store ? this.deps.store.jobFinished(job) : Promise.resolve();
     durable
-      .then(() => this.deps.streams.sendJob(job.id, 'end', jobReport(job, Date.now()), true), () => {})
+      .then(
+        () => this.deps.streams.sendJob(job.id, 'end', jobReport(job, Date.now()), true),
+        () => {},
+      )
       .catch((err: unknown) => this.deps.log.error('job end not sent to watchers', { jobId: job.id, message: (err as Error)?.message }));
     this.feed(() => this.cluster.retire(job));
   }
@@ -196,18 +210,29 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
   const log: Logger = options.logger;
   const fatal = deferred();
   const opened = options.stateDir
-    ? await StateStore.open(options.stateDir, log.child({ component: 'journal' }), (err) => {
-        // Never acknowledge what is not durable: stop, and let a restart recover from the journal.
-        log.error('coordinator stopping', { code: err.code });
-        process.exitCode = 1;
-        fatal.resolve();
-      }, options.journalRecover)
+    ? await StateStore.open(
+        options.stateDir,
+        log.child({ component: 'journal' }),
+        (err) => {
+          // Never acknowledge what is not durable: stop, and let a restart recover from the journal.
+          log.error('coordinator stopping', { code: err.code });
+          process.exitCode = 1;
+          fatal.resolve();
+        },
+        options.journalRecover,
+      )
     : undefined;
   const store = opened?.store;
   const streams = new EventStreams();
   const cluster = new Cluster(clusterConfig(options), log.child({ component: 'cluster' }));
   const executor = new Executor(cluster, { store, streams, log, maxPayloadBytes: options.maxPayloadBytes });
-  const jobs = new JobService(cluster, executor, streams, { maxAttempts: options.maxAttempts, maxPartitions: options.maxPartitions, tasksDirs: options.tasksDirs, log, store });
+  const jobs = new JobService(cluster, executor, streams, {
+    maxAttempts: options.maxAttempts,
+    maxPartitions: options.maxPartitions,
+    tasksDirs: options.tasksDirs,
+    log,
+    store,
+  });
   if (opened) await jobs.restore(opened.recovered);
 
   const endpoint = agentEndpoint(options, log, executor);
@@ -222,12 +247,22 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
   } catch (err) {
     // Nothing may outlive a failed start: the tick, the streams, the state-dir lock.
     await stopAll(parts, false);
-    log.error('coordinator cannot listen', { code: ErrorCode.LISTEN_FAILED, host: options.host, port: options.port, reason: (err as CohortError).details?.reason });
+    log.error('coordinator cannot listen', {
+      code: ErrorCode.LISTEN_FAILED,
+      host: options.host,
+      port: options.port,
+      reason: (err as CohortError).details?.reason,
+    });
     throw err;
   }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  log.info('coordinator listening', { host, port: address.port, auth: options.agentToken ? 'split' : options.token ? 'token' : 'none', tasksDirs: options.tasksDirs });
+  log.info('coordinator listening', {
+    host,
+    port: address.port,
+    auth: options.agentToken ? 'split' : options.token ? 'token' : 'none',
+    tasksDirs: options.tasksDirs,
+  });
 
   let closing: Promise<void> | undefined;
   const closed = deferred();

@@ -17,7 +17,13 @@ export function summarizeInput(input: unknown, max = 200): string {
 }
 
 export function partitionFailedError(job: Job, p: Partition): WireError & { code: ErrorCode } {
-  const attempts = (p.failures ?? []).map((f) => ({ attempt: f.attempt, agent: f.agent, mode: f.mode ?? 'unknown', code: f.error.code, message: f.error.message }));
+  const attempts = (p.failures ?? []).map((f) => ({
+    attempt: f.attempt,
+    agent: f.agent,
+    mode: f.mode ?? 'unknown',
+    code: f.error.code,
+    message: f.error.message,
+  }));
   const deaths = p.deaths ?? [];
   const lines = attempts.map((a) => `  attempt ${a.attempt} on ${a.agent} (${a.mode}): ${a.code} ${a.message}`);
   if (deaths.length > 0) lines.push(`  ${deaths.length} agents died while running it: ${deaths.join(', ')}`);
@@ -42,7 +48,7 @@ export function partitionFailedError(job: Job, p: Partition): WireError & { code
 
 /** The job fails when a partition has been issued as many attempt numbers as there are (a loss loop). */
 export function attemptsExhaustedError(job: Job, p: Partition): WireError & { code: ErrorCode } {
-  const next = 'the partition was lost again and again (agents leaving or handing it back); check the agents\' logs';
+  const next = "the partition was lost again and again (agents leaving or handing it back); check the agents' logs";
   return {
     code: ErrorCode.PARTITION_FAILED,
     name: 'CohortError',

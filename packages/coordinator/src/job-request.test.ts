@@ -16,12 +16,23 @@ function refusal(body: unknown): { code: string; field: unknown } {
 
 describe('parseJobRequest', () => {
   it('fills defaults', () => {
-    expect(parseJobRequest({ task: 'noop' }, defaults)).toEqual({ task: 'noop', input: undefined, partitions: DEFAULT_PARTITIONS, timeoutMs: 0, maxAttempts: 3 });
+    expect(parseJobRequest({ task: 'noop' }, defaults)).toEqual({
+      task: 'noop',
+      input: undefined,
+      partitions: DEFAULT_PARTITIONS,
+      timeoutMs: 0,
+      maxAttempts: 3,
+    });
   });
 
   it('accepts every field at both ends of its bound', () => {
     const lo = { task: 'x', partitions: 1, timeoutMs: LIMITS.timeoutMs.min, maxAttempts: LIMITS.maxAttempts.min };
-    const hi = { task: 'x'.repeat(MAX_LENGTH.taskName), partitions: defaults.maxPartitions, timeoutMs: LIMITS.timeoutMs.max, maxAttempts: LIMITS.maxAttempts.max };
+    const hi = {
+      task: 'x'.repeat(MAX_LENGTH.taskName),
+      partitions: defaults.maxPartitions,
+      timeoutMs: LIMITS.timeoutMs.max,
+      maxAttempts: LIMITS.maxAttempts.max,
+    };
     expect(parseJobRequest(lo, defaults)).toMatchObject(lo);
     expect(parseJobRequest(hi, defaults)).toMatchObject(hi);
   });

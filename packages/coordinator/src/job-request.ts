@@ -42,7 +42,9 @@ function checkInput(input: unknown): void {
     const what = (err as CohortError).details?.what;
     const path = String((err as CohortError).details?.path ?? 'input');
     const where = path.length > 120 ? `${path.slice(0, 120)}… (${path.length} chars)` : path;
-    throw new CohortError(ErrorCode.BAD_REQUEST, `input cannot be journaled or sent to agents: ${where} is ${String(what ?? 'outside the value model')}`, { details: { field: 'input' } });
+    throw new CohortError(ErrorCode.BAD_REQUEST, `input cannot be journaled or sent to agents: ${where} is ${String(what ?? 'outside the value model')}`, {
+      details: { field: 'input' },
+    });
   }
 }
 
@@ -56,7 +58,9 @@ function checkInput(input: unknown): void {
 export function checkSplitOutput(task: string, inputs: unknown, maxPartitions: number): unknown[] {
   if (!Array.isArray(inputs)) throw new CohortError(ErrorCode.BAD_INPUT, `task ${task}: split() must return an array`);
   if (inputs.length > maxPartitions) {
-    throw new CohortError(ErrorCode.BAD_INPUT, `task ${task}: split() returned ${inputs.length} partitions, over the coordinator's ${maxPartitions}`, { details: { partitions: inputs.length, maxPartitions } });
+    throw new CohortError(ErrorCode.BAD_INPUT, `task ${task}: split() returned ${inputs.length} partitions, over the coordinator's ${maxPartitions}`, {
+      details: { partitions: inputs.length, maxPartitions },
+    });
   }
   for (let i = 0; i < inputs.length; i++) {
     try {
@@ -65,7 +69,9 @@ export function checkSplitOutput(task: string, inputs: unknown, maxPartitions: n
       const full = String((err as CohortError).details?.path ?? `partition[${i}]`);
       const path = full.length > 120 ? `${full.slice(0, 120)}… (${full.length} chars)` : full;
       const what = String((err as CohortError).details?.what ?? 'outside the value model');
-      throw new CohortError(ErrorCode.BAD_INPUT, `task ${task}: split() returned an input the wire cannot carry: ${path} is ${what}`, { details: { partition: i, path } });
+      throw new CohortError(ErrorCode.BAD_INPUT, `task ${task}: split() returned an input the wire cannot carry: ${path} is ${what}`, {
+        details: { partition: i, path },
+      });
     }
   }
   return inputs;

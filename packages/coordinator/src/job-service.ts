@@ -153,7 +153,14 @@ export class JobService {
         this.options.log.error('journaled job cannot be restored', { jobId, task: spec.task, message: (err as Error).message });
         continue;
       }
-      const job = new Job(jobId, { task: spec.task, input: spec.input, partitions: inputs.length, timeoutMs: spec.timeoutMs, maxAttempts: spec.maxAttempts }, task.profile.isolation, spec.createdAt, inputs, task);
+      const job = new Job(
+        jobId,
+        { task: spec.task, input: spec.input, partitions: inputs.length, timeoutMs: spec.timeoutMs, maxAttempts: spec.maxAttempts },
+        task.profile.isolation,
+        spec.createdAt,
+        inputs,
+        task,
+      );
       job.restored = true;
       for (const [index, r] of rec.results) {
         const p = job.partitions[index];

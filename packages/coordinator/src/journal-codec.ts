@@ -80,7 +80,11 @@ export function nextValidFrame(buf: Buffer, from: number): number | undefined {
 }
 
 /** A range of bytes that held no valid frame. */
-export interface Damage { offset: number; bytes: number; reason: FrameProblem }
+export interface Damage {
+  offset: number;
+  bytes: number;
+  reason: FrameProblem;
+}
 
 export interface ScanResult {
   /** Good records read. */

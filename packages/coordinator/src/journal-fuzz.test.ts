@@ -18,15 +18,46 @@ const SEED = Number(process.env.FC_SEED ?? 42);
 const RUNS = Number(process.env.FC_RUNS ?? 300);
 
 const jobId = fc.stringMatching(/^j_[0-9a-z]{10}$/);
-const value = fc.oneof(fc.integer(), fc.string({ maxLength: 40 }), fc.constant(null), fc.boolean(), fc.array(fc.integer(), { maxLength: 6 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }));
-const jobRecord = fc.record({ jobId, task: fc.string({ maxLength: 20 }), input: value, partitions: fc.nat(1000), timeoutMs: fc.nat(86_400_000), maxAttempts: fc.integer({ min: 1, max: 100 }), createdAt: fc.nat() }).map((job): JournalRecord => ({ kind: 'job', job }));
-const item = fc.record({ p: fc.nat(1000), a: fc.integer({ min: 1, max: 10 }), value, agent: fc.string({ maxLength: 12 }), ms: fc.nat(), mode: fc.constantFrom('thread' as const, 'process' as const) });
-const resultsRecord = fc.record({ jobId, items: fc.array(item, { maxLength: 8 }) }).map(({ jobId, items }): JournalRecord => ({ kind: 'results', jobId, items }));
-const finishedRecord = fc.record({ jobId, status: fc.constantFrom('succeeded' as const, 'failed' as const, 'cancelled' as const), result: value }).map((r): JournalRecord => ({ kind: 'finished', ...r }));
+const value = fc.oneof(
+  fc.integer(),
+  fc.string({ maxLength: 40 }),
+  fc.constant(null),
+  fc.boolean(),
+  fc.array(fc.integer(), { maxLength: 6 }),
+  fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }),
+);
+const jobRecord = fc
+  .record({
+    jobId,
+    task: fc.string({ maxLength: 20 }),
+    input: value,
+    partitions: fc.nat(1000),
+    timeoutMs: fc.nat(86_400_000),
+    maxAttempts: fc.integer({ min: 1, max: 100 }),
+    createdAt: fc.nat(),
+  })
+  .map((job): JournalRecord => ({ kind: 'job', job }));
+const item = fc.record({
+  p: fc.nat(1000),
+  a: fc.integer({ min: 1, max: 10 }),
+  value,
+  agent: fc.string({ maxLength: 12 }),
+  ms: fc.nat(),
+  mode: fc.constantFrom('thread' as const, 'process' as const),
+});
+const resultsRecord = fc
+  .record({ jobId, items: fc.array(item, { maxLength: 8 }) })
+  .map(({ jobId, items }): JournalRecord => ({ kind: 'results', jobId, items }));
+const finishedRecord = fc
+  .record({ jobId, status: fc.constantFrom('succeeded' as const, 'failed' as const, 'cancelled' as const), result: value })
+  .map((r): JournalRecord => ({ kind: 'finished', ...r }));
 const records = fc.array(fc.oneof(jobRecord, resultsRecord, finishedRecord), { minLength: 1, maxLength: 12 });
 
 /** A journal and, for each byte, the offset it had in the original (-1: new or changed). */
-interface Doc { buf: Buffer; origin: number[] }
+interface Doc {
+  buf: Buffer;
+  origin: number[];
+}
 
 type Corruption =
   | { op: 'truncate'; at: number }
@@ -72,11 +103,17 @@ function corrupt(doc: Doc, c: Corruption): Doc {
       const from = pos(c.from, n);
       const copy = buf.subarray(from, Math.min(n, from + c.len));
       const to = pos(c.to, n);
-      return { buf: Buffer.concat([buf.subarray(0, to), copy, buf.subarray(to)]), origin: [...origin.slice(0, to), ...new Array<number>(copy.length).fill(-1), ...origin.slice(to)] };
+      return {
+        buf: Buffer.concat([buf.subarray(0, to), copy, buf.subarray(to)]),
+        origin: [...origin.slice(0, to), ...new Array<number>(copy.length).fill(-1), ...origin.slice(to)],
+      };
     }
     case 'insert': {
       const at = pos(c.at, n);
-      return { buf: Buffer.concat([buf.subarray(0, at), c.bytes, buf.subarray(at)]), origin: [...origin.slice(0, at), ...new Array<number>(c.bytes.length).fill(-1), ...origin.slice(at)] };
+      return {
+        buf: Buffer.concat([buf.subarray(0, at), c.bytes, buf.subarray(at)]),
+        origin: [...origin.slice(0, at), ...new Array<number>(c.bytes.length).fill(-1), ...origin.slice(at)],
+      };
     }
   }
 }
@@ -117,7 +154,9 @@ describe(`journal reader under random corruption (seed ${SEED})`, () => {
         for (const g of got) expect(payloads.has(g.payload), `record at ${g.offset} is not an original`).toBe(true);
         // Good frames, damaged ranges and the tail tile the file: every byte is accounted for.
         const reported = [...scan.damaged, ...(scan.tail ? [scan.tail] : [])];
-        const pieces = [...got.map((g) => ({ offset: g.offset, end: g.end })), ...reported.map((d) => ({ offset: d.offset, end: d.offset + d.bytes }))].sort((a, b) => a.offset - b.offset);
+        const pieces = [...got.map((g) => ({ offset: g.offset, end: g.end })), ...reported.map((d) => ({ offset: d.offset, end: d.offset + d.bytes }))].sort(
+          (a, b) => a.offset - b.offset,
+        );
         let at = 0;
         for (const p of pieces) {
           expect(p.offset, 'a gap or overlap in what the scan accounted for').toBe(at);
@@ -161,16 +200,21 @@ describe(`journal reader under random corruption (seed ${SEED})`, () => {
 
   it('damage anywhere before a valid frame is damage, never a torn tail', () => {
     fc.assert(
-      fc.property(records.filter((r) => r.length >= 2), fraction, fc.integer({ min: 1, max: 255 }), (recs, f, mask) => {
-        const { doc, frames } = build(recs);
-        const last = frames[frames.length - 1]!;
-        const i = Math.min(last.start - 1, pos(f, last.start - 1));
-        const buf = Buffer.from(doc.buf);
-        buf[i]! ^= mask;
-        const { scan, got } = scanned(buf);
-        expect(scan.damaged.length, `flip at ${i} not reported as damage`).toBeGreaterThan(0);
-        expect(got.some((g) => g.offset === last.start)).toBe(true); // the last record, after the damage, is kept
-      }),
+      fc.property(
+        records.filter((r) => r.length >= 2),
+        fraction,
+        fc.integer({ min: 1, max: 255 }),
+        (recs, f, mask) => {
+          const { doc, frames } = build(recs);
+          const last = frames[frames.length - 1]!;
+          const i = Math.min(last.start - 1, pos(f, last.start - 1));
+          const buf = Buffer.from(doc.buf);
+          buf[i]! ^= mask;
+          const { scan, got } = scanned(buf);
+          expect(scan.damaged.length, `flip at ${i} not reported as damage`).toBeGreaterThan(0);
+          expect(got.some((g) => g.offset === last.start)).toBe(true); // the last record, after the damage, is kept
+        },
+      ),
       { seed: SEED, numRuns: RUNS },
     );
   });

@@ -16,9 +16,20 @@ export interface JournalJob {
 }
 
 export type SlotModeName = SlotMode;
-export interface JournalResultItem { p: number; a: number; value: unknown; agent: string; ms: number; mode: SlotModeName }
+export interface JournalResultItem {
+  p: number;
+  a: number;
+  value: unknown;
+  agent: string;
+  ms: number;
+  mode: SlotModeName;
+}
 export type FinishedStatus = FinishedJobStatus;
-export interface JournalFinished { status: FinishedStatus; result?: unknown; error?: { code: string; message: string } }
+export interface JournalFinished {
+  status: FinishedStatus;
+  result?: unknown;
+  error?: { code: string; message: string };
+}
 
 export type JournalRecord =
   | { kind: 'job'; job: JournalJob }
@@ -30,11 +41,27 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 function isJob(v: unknown): boolean {
-  return isObj(v) && typeof v.jobId === 'string' && typeof v.task === 'string' && Number.isInteger(v.partitions) && isNum(v.timeoutMs) && Number.isInteger(v.maxAttempts) && isNum(v.createdAt);
+  return (
+    isObj(v) &&
+    typeof v.jobId === 'string' &&
+    typeof v.task === 'string' &&
+    Number.isInteger(v.partitions) &&
+    isNum(v.timeoutMs) &&
+    Number.isInteger(v.maxAttempts) &&
+    isNum(v.createdAt)
+  );
 }
 
 function isItem(v: unknown): boolean {
-  return isObj(v) && Number.isInteger(v.p) && (v.p as number) >= 0 && Number.isInteger(v.a) && typeof v.agent === 'string' && isNum(v.ms) && isOneOf(v.mode, SLOT_MODES);
+  return (
+    isObj(v) &&
+    Number.isInteger(v.p) &&
+    (v.p as number) >= 0 &&
+    Number.isInteger(v.a) &&
+    typeof v.agent === 'string' &&
+    isNum(v.ms) &&
+    isOneOf(v.mode, SLOT_MODES)
+  );
 }
 
 function isFinished(r: Obj): boolean {

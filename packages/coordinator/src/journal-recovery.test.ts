@@ -23,7 +23,11 @@ afterEach(async () => {
 });
 
 const job = (jobId: string): JournalJob => ({ jobId, task: 'primes', input: null, partitions: 4, timeoutMs: 0, maxAttempts: 3, createdAt: 1 });
-const results = (jobId: string, ps: number[]): JournalRecord => ({ kind: 'results', jobId, items: ps.map((p) => ({ p, a: 1, value: p, agent: 'x', ms: 1, mode: 'thread' as const })) });
+const results = (jobId: string, ps: number[]): JournalRecord => ({
+  kind: 'results',
+  jobId,
+  items: ps.map((p) => ({ p, a: 1, value: p, agent: 'x', ms: 1, mode: 'thread' as const })),
+});
 const journalFile = () => join(dir, JOURNAL_FILE);
 
 /** A frame with a correct CRC around any payload. */
@@ -57,7 +61,10 @@ describe('journal damage', () => {
     const bad = frameOf(encode({ kind: 'results', jobId: 'j_aaaaaaaaaa', items: [{ p: -1, a: 1, value: 0, agent: 'x', ms: 1, mode: 'thread' }] }));
     const first = encodeFrame({ kind: 'job', job: job('j_aaaaaaaaaa') });
     await writeFile(journalFile(), Buffer.concat([first, bad, encodeFrame(results('j_aaaaaaaaaa', [1]))]));
-    await expect(Journal.open(dir, log())).rejects.toMatchObject({ code: ErrorCode.JOURNAL_CORRUPT, details: { damaged: [{ offset: first.length, reason: 'bad record' }] } });
+    await expect(Journal.open(dir, log())).rejects.toMatchObject({
+      code: ErrorCode.JOURNAL_CORRUPT,
+      details: { damaged: [{ offset: first.length, reason: 'bad record' }] },
+    });
   });
 
   it('a lost job record makes the job failed with JOURNAL_CORRUPT, or finished with its own end, never missing', async () => {
@@ -82,7 +89,9 @@ describe('journal damage', () => {
     expect(recovered.jobs.get('j_done000000')!.finished).toEqual({ status: 'succeeded', result: 42 });
     expect(recovered.jobs.get('j_kept000000')!.finished).toBeUndefined();
     expect(recovered.jobs.get('j_kept000000')!.results.size).toBe(1);
-    expect(entries).toContainEqual(expect.objectContaining({ level: 'error', msg: 'journal lost job records', code: ErrorCode.JOURNAL_CORRUPT, orphanResults: 2 }));
+    expect(entries).toContainEqual(
+      expect.objectContaining({ level: 'error', msg: 'journal lost job records', code: ErrorCode.JOURNAL_CORRUPT, orphanResults: 2 }),
+    );
   });
 
   it('a job id seen only in damaged bytes is reported lost, not forgotten', async () => {

@@ -58,7 +58,14 @@ export async function recoverJournal(path: string, buf: Buffer, scan: ScanResult
   for (const s of saved) {
     log.warn('journal damage saved aside', { code: ErrorCode.JOURNAL_CORRUPT, path, offset: s.offset, bytes: s.bytes, reason: s.reason, savedTo: s.savedTo });
   }
-  log.warn('journal rewritten without damage', { code: ErrorCode.JOURNAL_CORRUPT, path, records: scan.records, ranges: saved.length, bytesBefore: buf.length, bytesAfter: after.length });
+  log.warn('journal rewritten without damage', {
+    code: ErrorCode.JOURNAL_CORRUPT,
+    path,
+    records: scan.records,
+    ranges: saved.length,
+    bytesBefore: buf.length,
+    bytesAfter: after.length,
+  });
   return { saved, bytesBefore: buf.length, bytesAfter: after.length };
 }
 

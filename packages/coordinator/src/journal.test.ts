@@ -21,7 +21,15 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const job = (jobId: string, partitions = 8): JournalJob => ({ jobId, task: 'primes', input: { upTo: 1000 }, partitions, timeoutMs: 0, maxAttempts: 3, createdAt: 1_700_000_000_000 });
+const job = (jobId: string, partitions = 8): JournalJob => ({
+  jobId,
+  task: 'primes',
+  input: { upTo: 1000 },
+  partitions,
+  timeoutMs: 0,
+  maxAttempts: 3,
+  createdAt: 1_700_000_000_000,
+});
 const item = (p: number, value: unknown = p * 10, agent = 'agent-1') => ({ p, a: 1, value, agent, ms: 5, mode: 'thread' as const });
 const results = (jobId: string, ps: number[], agent?: string): JournalRecord => ({ kind: 'results', jobId, items: ps.map((p) => item(p, p * 10, agent)) });
 
@@ -51,7 +59,11 @@ describe('journal format and recovery', () => {
     const records: JournalRecord[] = [
       { kind: 'job', job: job('j_aaaaaaaaaa') },
       { kind: 'job', job: job('j_bbbbbbbbbb') },
-      { kind: 'results', jobId: 'j_aaaaaaaaaa', items: [item(0, { count: 168, bytes: Buffer.from([1, 2, 3]) }), { ...item(1, null, 'b'), a: 2, mode: 'process' }] },
+      {
+        kind: 'results',
+        jobId: 'j_aaaaaaaaaa',
+        items: [item(0, { count: 168, bytes: Buffer.from([1, 2, 3]) }), { ...item(1, null, 'b'), a: 2, mode: 'process' }],
+      },
       { kind: 'finished', jobId: 'j_aaaaaaaaaa', status: 'succeeded', result: [1, 'two', { three: 3 }] },
       { kind: 'finished', jobId: 'j_bbbbbbbbbb', status: 'failed', error: { code: 'PARTITION_FAILED', message: 'partition 3 failed 3 times' } },
     ];
@@ -106,7 +118,9 @@ describe('journal format and recovery', () => {
       await appendFile(join(dir, JOURNAL_FILE), bad);
       entries = [];
       const { journal, recovered } = await Journal.open(dir, log());
-      expect(warnings()).toEqual([expect.objectContaining({ msg: 'journal torn tail skipped', code: ErrorCode.JOURNAL_CORRUPT, offset: good, bytes: bad.length })]);
+      expect(warnings()).toEqual([
+        expect.objectContaining({ msg: 'journal torn tail skipped', code: ErrorCode.JOURNAL_CORRUPT, offset: good, bytes: bad.length }),
+      ]);
       expect(recovered).toMatchObject({ records: 2, tornRecords: 1, bytes: good });
       expect((await stat(join(dir, JOURNAL_FILE))).size).toBe(good);
       journal.append(results('j_aaaaaaaaaa', [2]));
@@ -127,10 +141,15 @@ describe('journal format and recovery', () => {
     broken[broken.length - 2]! ^= 0x55;
     await writeFile(join(dir, JOURNAL_FILE), Buffer.concat([first, broken, encodeFrame(results('j_aaaaaaaaaa', [1]))]));
     const refused = await Journal.open(dir, log()).catch((e: unknown) => e);
-    expect(refused).toMatchObject({ code: ErrorCode.JOURNAL_CORRUPT, details: { damaged: [{ offset: first.length, bytes: broken.length, reason: 'crc mismatch' }] } });
+    expect(refused).toMatchObject({
+      code: ErrorCode.JOURNAL_CORRUPT,
+      details: { damaged: [{ offset: first.length, bytes: broken.length, reason: 'crc mismatch' }] },
+    });
     const { journal, recovered } = await Journal.open(dir, log(), { recover: true });
     await journal.close();
-    expect(warnings()).toContainEqual(expect.objectContaining({ msg: 'journal damage saved aside', code: ErrorCode.JOURNAL_CORRUPT, offset: first.length, bytes: broken.length }));
+    expect(warnings()).toContainEqual(
+      expect.objectContaining({ msg: 'journal damage saved aside', code: ErrorCode.JOURNAL_CORRUPT, offset: first.length, bytes: broken.length }),
+    );
     const saved = warnings().find((w) => w.msg === 'journal damage saved aside')!.savedTo as string;
     expect(await readFile(saved)).toEqual(broken);
     expect([...recovered.jobs.get('j_aaaaaaaaaa')!.results.keys()]).toEqual([1]);
@@ -143,7 +162,10 @@ describe('journal format and recovery', () => {
     broken.writeUInt32LE(broken.length - 8 + 3, 0); // framing lost from here on
     const rest = Buffer.concat([encodeFrame(results('j_aaaaaaaaaa', [1])), encodeFrame(results('j_aaaaaaaaaa', [2]))]);
     await writeFile(join(dir, JOURNAL_FILE), Buffer.concat([first, broken, rest]));
-    await expect(Journal.open(dir, log())).rejects.toMatchObject({ code: ErrorCode.JOURNAL_CORRUPT, details: { damaged: [{ offset: first.length, bytes: broken.length }] } });
+    await expect(Journal.open(dir, log())).rejects.toMatchObject({
+      code: ErrorCode.JOURNAL_CORRUPT,
+      details: { damaged: [{ offset: first.length, bytes: broken.length }] },
+    });
     const { journal, recovered } = await Journal.open(dir, log(), { recover: true });
     await journal.close();
     expect(recovered).toMatchObject({ records: 3, tornRecords: 1, bytes: first.length + rest.length });

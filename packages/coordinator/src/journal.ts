@@ -24,8 +24,18 @@ export const JOURNAL_FILE = 'journal.log';
 /** Results per record when compaction rewrites a job's accepted results. */
 export const COMPACT_RESULTS_PER_RECORD = 10_000;
 
-export interface RecoveredResult { value: unknown; a: number; agent: string; ms: number; mode: SlotModeName }
-export interface RecoveredJob { job: JournalJob; results: Map<number, RecoveredResult>; finished?: JournalFinished }
+export interface RecoveredResult {
+  value: unknown;
+  a: number;
+  agent: string;
+  ms: number;
+  mode: SlotModeName;
+}
+export interface RecoveredJob {
+  job: JournalJob;
+  results: Map<number, RecoveredResult>;
+  finished?: JournalFinished;
+}
 export interface RecoveredState {
   jobs: Map<string, RecoveredJob>;
   records: number;
@@ -47,7 +57,12 @@ export interface JournalOptions {
   /** Save damaged ranges aside and keep every valid record, instead of refusing to open (`--journal-recover`). */
   recover?: boolean;
 }
-export interface JournalStats { records: number; flushes: number; syncs: number; bytes: number }
+export interface JournalStats {
+  records: number;
+  flushes: number;
+  syncs: number;
+  bytes: number;
+}
 
 type JournalState = 'open' | 'closing' | 'closed';
 
@@ -91,7 +106,13 @@ export class Journal {
       if (!options.recover) throw journalCorrupt(path, scan);
       bytes = (await recoverJournal(path, buf, scan, log)).bytesAfter;
     } else if (scan.tail) {
-      log.warn('journal torn tail skipped', { code: ErrorCode.JOURNAL_CORRUPT, path, offset: scan.tail.offset, bytes: scan.tail.bytes, reason: scan.tail.reason });
+      log.warn('journal torn tail skipped', {
+        code: ErrorCode.JOURNAL_CORRUPT,
+        path,
+        offset: scan.tail.offset,
+        bytes: scan.tail.bytes,
+        reason: scan.tail.reason,
+      });
       await truncate(path, scan.goodBytes);
     }
     const { lost: lostJobs, ended } = adoptLostJobs(jobs, orphans, jobIdsIn(buf, scan.damaged), log);
@@ -235,7 +256,13 @@ export class Journal {
       this.failure = new CohortError(ErrorCode.INTERNAL, 'journal reopen after compaction failed', { cause: err, details: { path: this.path } });
       throw this.failure;
     }
-    this.log.info('journal compacted', { path: this.path, bytesBefore: before.length, bytesAfter: after.length, jobsKept: kept, jobsDropped: jobs.size - kept });
+    this.log.info('journal compacted', {
+      path: this.path,
+      bytesBefore: before.length,
+      bytesAfter: after.length,
+      jobsKept: kept,
+      jobsDropped: jobs.size - kept,
+    });
   }
 }
 
@@ -284,7 +311,12 @@ function fold(jobs: Map<string, RecoveredJob>, record: JournalRecord, orphans: M
  * journals that end). So an acknowledged job is never NOT_FOUND; and each one
  * is logged as an error.
  */
-function adoptLostJobs(jobs: Map<string, RecoveredJob>, orphans: Map<string, RecoveredJob>, mentioned: Set<string>, log: Logger): { lost: string[]; ended: string[] } {
+function adoptLostJobs(
+  jobs: Map<string, RecoveredJob>,
+  orphans: Map<string, RecoveredJob>,
+  mentioned: Set<string>,
+  log: Logger,
+): { lost: string[]; ended: string[] } {
   for (const id of mentioned) if (!jobs.has(id) && !orphans.has(id)) orphans.set(id, lostJob(id));
   let orphanResults = 0;
   const ended: string[] = [];
@@ -294,7 +326,10 @@ function adoptLostJobs(jobs: Map<string, RecoveredJob>, orphans: Map<string, Rec
     if (!rj.finished) ended.push(id);
     rj.finished ??= {
       status: 'failed',
-      error: { code: ErrorCode.JOURNAL_CORRUPT, message: `the job record of ${id} was lost to journal damage; ${rj.results.size} accepted results survive, but the job cannot run again` },
+      error: {
+        code: ErrorCode.JOURNAL_CORRUPT,
+        message: `the job record of ${id} was lost to journal damage; ${rj.results.size} accepted results survive, but the job cannot run again`,
+      },
     };
     jobs.set(id, rj);
   }

@@ -2,17 +2,39 @@ import { realpathSync } from 'node:fs';
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, silentLogger } from '@cohort/shared';
-import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_HEARTBEAT_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS, DEFAULT_HOST, DEFAULT_KEEP_ALIVE_TIMEOUT_MS, DEFAULT_MAX_PENDING_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_PORT, DEFAULT_SPECULATION, DEFAULT_TICK_MS, compileOptions, type CoordinatorOptions } from './options.js';
+import {
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  DEFAULT_HOST,
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_PENDING_CONNECTIONS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_PORT,
+  DEFAULT_SPECULATION,
+  DEFAULT_TICK_MS,
+  compileOptions,
+  type CoordinatorOptions,
+} from './options.js';
 import { codeOf } from '../../../test/helpers/code-of.js';
 
 /** Compile with a silent logger and an empty environment, so COHORT_TOKEN on this machine never leaks in. */
 const compile = (options: CoordinatorOptions = {}) => compileOptions({ logger: silentLogger, env: {}, ...options });
 
-
 describe('coordinator compileOptions', () => {
   it('defaults: loopback, DEFAULT_* values, no token', () => {
     const o = compile();
-    expect(o).toMatchObject({ host: DEFAULT_HOST, port: DEFAULT_PORT, heartbeatMs: DEFAULT_HEARTBEAT_MS, heartbeatTimeoutMs: DEFAULT_HEARTBEAT_TIMEOUT_MS, maxAttempts: DEFAULT_MAX_ATTEMPTS, tickMs: DEFAULT_TICK_MS, token: undefined, stateDir: undefined });
+    expect(o).toMatchObject({
+      host: DEFAULT_HOST,
+      port: DEFAULT_PORT,
+      heartbeatMs: DEFAULT_HEARTBEAT_MS,
+      heartbeatTimeoutMs: DEFAULT_HEARTBEAT_TIMEOUT_MS,
+      maxAttempts: DEFAULT_MAX_ATTEMPTS,
+      tickMs: DEFAULT_TICK_MS,
+      token: undefined,
+      stateDir: undefined,
+    });
     expect(o.speculation).toEqual(DEFAULT_SPECULATION);
   });
 
@@ -56,7 +78,12 @@ describe('coordinator compileOptions', () => {
   });
 
   it('HTTP limits: defaults, ranges, and requestTimeoutMs at least headersTimeoutMs', () => {
-    expect(compile()).toMatchObject({ headersTimeoutMs: DEFAULT_HEADERS_TIMEOUT_MS, requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS, keepAliveTimeoutMs: DEFAULT_KEEP_ALIVE_TIMEOUT_MS, maxPendingConnections: DEFAULT_MAX_PENDING_CONNECTIONS });
+    expect(compile()).toMatchObject({
+      headersTimeoutMs: DEFAULT_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+      maxPendingConnections: DEFAULT_MAX_PENDING_CONNECTIONS,
+    });
     expect(compile({ headersTimeoutMs: 100, requestTimeoutMs: 100 }).headersTimeoutMs).toBe(100);
     for (const headersTimeoutMs of [99, 600_001, 1.5]) expect(codeOf(() => compile({ headersTimeoutMs }))).toBe(ErrorCode.INVALID_OPTION);
     expect(codeOf(() => compile({ headersTimeoutMs: 2000, requestTimeoutMs: 1999 }))).toBe(ErrorCode.INVALID_OPTION);

@@ -3,7 +3,21 @@
  * (`CoordinatorOptions`), `withDefaults()`, and the checked, compiled form
  * (`compileOptions()`). Durations are numbers named `…Ms`.
  */
-import { CohortError, DEFAULT_HEARTBEAT_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS, ErrorCode, LIMITS, checkInt, checkNumber, createLogger, invalidOption, isLoopbackHost, resolveTasksDirs, resolveToken, type Logger } from '@cohort/shared';
+import {
+  CohortError,
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  ErrorCode,
+  LIMITS,
+  checkInt,
+  checkNumber,
+  createLogger,
+  invalidOption,
+  isLoopbackHost,
+  resolveTasksDirs,
+  resolveToken,
+  type Logger,
+} from '@cohort/shared';
 import type { SpeculationConfig } from './cluster.js';
 
 export const DEFAULT_HOST = '127.0.0.1';

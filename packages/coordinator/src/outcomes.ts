@@ -35,7 +35,13 @@ export class Outcomes {
       this.failPartition(p, now, failure.agent, failure.error.code, attemptsExhaustedError(job, p));
     } else {
       job.retryLater(p, now, failure.agent, failure.error.code);
-      this.log.warn('partition attempt failed', { jobId: job.id, partition: p.index, attempt: failure.attempt, agent: failure.agent, code: failure.error.code });
+      this.log.warn('partition attempt failed', {
+        jobId: job.id,
+        partition: p.index,
+        attempt: failure.attempt,
+        agent: failure.agent,
+        code: failure.error.code,
+      });
     }
   }
 

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '@cohort/shared';
-import { InvalidTransition, PARTITION_TRANSITIONS, canTransition, transition, type PartitionEvent, type PartitionRecord, type PartitionState, type Transition } from './partition-machine.js';
+import {
+  InvalidTransition,
+  PARTITION_TRANSITIONS,
+  canTransition,
+  transition,
+  type PartitionEvent,
+  type PartitionRecord,
+  type PartitionState,
+  type Transition,
+} from './partition-machine.js';
 
 const STATES: PartitionState[] = ['pending', 'assigned', 'running', 'succeeded', 'failed'];
 const EVENTS: PartitionEvent[] = ['assign', 'start', 'succeed', 'lost', 'retry', 'fail'];

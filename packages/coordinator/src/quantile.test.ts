@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { DurationHistogram } from './quantile.js';
 import { seededRandom as rng } from '@cohort/shared/internal';
 
-
 function within(actual: number | undefined, expected: number, fraction: number): void {
   expect(actual).toBeDefined();
   expect(Math.abs(actual! - expected) / expected, `got ${actual}, expected ${expected} ±${fraction * 100}%`).toBeLessThanOrEqual(fraction);

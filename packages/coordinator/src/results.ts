@@ -90,7 +90,15 @@ export class ResultIntake {
     if (s.escalated.get(msg.task) === msg.mode) return undefined;
     s.escalated.set(msg.task, msg.mode);
     this.log.warn('agent escalated task', { agentId: s.id, agent: s.name, task: msg.task, mode: msg.mode, why: msg.why, evidence: msg.evidence?.code });
-    this.fx.notify({ kind: 'mode-escalated', at: now, agentId: s.id, agent: s.name, task: msg.task, mode: msg.mode, ...(msg.evidence ? { evidence: msg.evidence.code } : {}) });
+    this.fx.notify({
+      kind: 'mode-escalated',
+      at: now,
+      agentId: s.id,
+      agent: s.name,
+      task: msg.task,
+      mode: msg.mode,
+      ...(msg.evidence ? { evidence: msg.evidence.code } : {}),
+    });
     return undefined;
   }
 
@@ -109,7 +117,8 @@ export class ResultIntake {
   private refuseUnissued(s: AgentSession, job: Job, item: ResultItem): Expulsion | undefined {
     job.unissued++;
     this.unissued++;
-    if (++s.unissued === 1) this.log.warn('result for an attempt never issued to this agent', { agentId: s.id, agent: s.name, jobId: job.id, partition: item.p, attempt: item.a });
+    if (++s.unissued === 1)
+      this.log.warn('result for an attempt never issued to this agent', { agentId: s.id, agent: s.name, jobId: job.id, partition: item.p, attempt: item.a });
     if (s.unissued <= RATES.unissuedResultsPerSession) return undefined;
     return { code: Codes.RESULT_NOT_ISSUED, message: `${s.unissued} results for attempts never issued to this session` };
   }

@@ -88,7 +88,15 @@ export class StateStore {
   async jobSubmitted(job: Job, requestedPartitions: number, input: unknown): Promise<void> {
     this.journal.append({
       kind: 'job',
-      job: { jobId: job.id, task: job.spec.task, input, partitions: requestedPartitions, timeoutMs: job.spec.timeoutMs, maxAttempts: job.spec.maxAttempts, createdAt: job.createdAt },
+      job: {
+        jobId: job.id,
+        task: job.spec.task,
+        input,
+        partitions: requestedPartitions,
+        timeoutMs: job.spec.timeoutMs,
+        maxAttempts: job.spec.maxAttempts,
+        createdAt: job.createdAt,
+      },
     });
     await this.flush();
   }

@@ -4,9 +4,27 @@ import { ErrorCode } from './errors.js';
 import { codeOf } from '../../../test/helpers/code-of.js';
 
 const report = {
-  jobId: 'j1', task: 'noop', status: 'succeeded', result: 3, partitions: 2, done: 2, running: 0, waiting: 0, durationMs: 5,
-  attempts: 2, duplicates: 0, requeued: 0, speculative: 0, recovered: 0, slotMs: 1, agents: {}, modes: { thread: 2, process: 0 },
-  modeReasons: {}, createdAt: 1, startedAt: 2, finishedAt: 3,
+  jobId: 'j1',
+  task: 'noop',
+  status: 'succeeded',
+  result: 3,
+  partitions: 2,
+  done: 2,
+  running: 0,
+  waiting: 0,
+  durationMs: 5,
+  attempts: 2,
+  duplicates: 0,
+  requeued: 0,
+  speculative: 0,
+  recovered: 0,
+  slotMs: 1,
+  agents: {},
+  modes: { thread: 2, process: 0 },
+  modeReasons: {},
+  createdAt: 1,
+  startedAt: 2,
+  finishedAt: 3,
 };
 const progress = { jobId: 'j1', status: 'running', done: 1, total: 2, running: 1, attempts: 2, requeued: 0, duplicates: 0, speculative: 0 };
 
@@ -21,7 +39,21 @@ describe('api-parse: the coordinator answers, read at the boundary', () => {
   it('reads the job and agent lists', () => {
     expect(parseJobList({ jobs: [{ ...progress, task: 'noop' }] })[0]?.task).toBe('noop');
     expect(codeOf(() => parseJobList({ jobs: [progress] }))).toBe(ErrorCode.INTERNAL);
-    const agent = { agentId: 'a', name: 'n', state: 'ready', mode: 'auto', slots: 1, held: 0, window: 2, accepted: 0, failed: 0, silentMs: 0, load: null, hardware: {}, escalated: {} };
+    const agent = {
+      agentId: 'a',
+      name: 'n',
+      state: 'ready',
+      mode: 'auto',
+      slots: 1,
+      held: 0,
+      window: 2,
+      accepted: 0,
+      failed: 0,
+      silentMs: 0,
+      load: null,
+      hardware: {},
+      escalated: {},
+    };
     expect(parseAgentList({ agents: [agent] })).toEqual([agent]);
     expect(codeOf(() => parseAgentList({ agents: [{ ...agent, state: 'gone' }] }))).toBe(ErrorCode.INTERNAL);
   });

@@ -5,7 +5,18 @@
  * ("not what the coordinator answers") for anything else, so that no caller
  * has to cast what it was given.
  */
-import { AGENT_STATES, JOB_STATUSES, type AgentInfo, type ClusterEvent, type JobProgress, type JobReport, type JobStreamEvent, type FailedAttempt, type JobSummary, type PartitionFailure } from './api.js';
+import {
+  AGENT_STATES,
+  JOB_STATUSES,
+  type AgentInfo,
+  type ClusterEvent,
+  type JobProgress,
+  type JobReport,
+  type JobStreamEvent,
+  type FailedAttempt,
+  type JobSummary,
+  type PartitionFailure,
+} from './api.js';
 import { CohortError, ErrorCode } from './errors.js';
 import { isOneOf } from './one-of.js';
 
@@ -25,7 +36,19 @@ function fields(v: unknown, what: string, strings: readonly string[], numbers: r
 }
 
 const PROGRESS_NUMBERS = ['done', 'total', 'running', 'attempts', 'requeued', 'duplicates', 'speculative'] as const;
-const REPORT_NUMBERS = ['partitions', 'done', 'running', 'waiting', 'durationMs', 'attempts', 'duplicates', 'requeued', 'speculative', 'recovered', 'slotMs'] as const;
+const REPORT_NUMBERS = [
+  'partitions',
+  'done',
+  'running',
+  'waiting',
+  'durationMs',
+  'attempts',
+  'duplicates',
+  'requeued',
+  'speculative',
+  'recovered',
+  'slotMs',
+] as const;
 
 /** The one place a checked object becomes its declared type. */
 function checked<T>(v: Obj): T {

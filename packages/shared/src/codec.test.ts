@@ -8,8 +8,29 @@ const hardware = { cpus: 2, cpuModel: 'test-cpu', memoryBytes: 8 * 2 ** 30, plat
 
 /** One example of every agent → coordinator message type (and the optional-field variants). */
 const agentMessages: Record<string, AgentMessage> = {
-  hello: { type: 'hello', protocol: PROTOCOL_VERSION, agentVersion: '0.1.0', name: 'a1', slots: 4, mode: 'auto', modes: ['thread', 'process'], maxPrefetch: 64, hardware },
-  'hello (re-join)': { type: 'hello', protocol: PROTOCOL_VERSION, agentVersion: '0.1.0', name: 'a1', slots: 1, mode: 'threads', modes: ['thread'], maxPrefetch: 0, hardware, previousSessionId: 's_prev' },
+  hello: {
+    type: 'hello',
+    protocol: PROTOCOL_VERSION,
+    agentVersion: '0.1.0',
+    name: 'a1',
+    slots: 4,
+    mode: 'auto',
+    modes: ['thread', 'process'],
+    maxPrefetch: 64,
+    hardware,
+  },
+  'hello (re-join)': {
+    type: 'hello',
+    protocol: PROTOCOL_VERSION,
+    agentVersion: '0.1.0',
+    name: 'a1',
+    slots: 1,
+    mode: 'threads',
+    modes: ['thread'],
+    maxPrefetch: 0,
+    hardware,
+    previousSessionId: 's_prev',
+  },
   heartbeat: { type: 'heartbeat', seq: 7, sentAt: 1_700_000_000_000 },
   'heartbeat (load)': { type: 'heartbeat', seq: 8, sentAt: 1.5, load: { cpuPercent: 12.5, memoryPercent: 40, load1: 0.7, queued: 3, busySlots: 2 } },
   results: {
@@ -17,18 +38,49 @@ const agentMessages: Record<string, AgentMessage> = {
     jobId: 'j_0123456789',
     items: [
       { p: 0, a: 1, ok: true, value: { count: 42, list: [1, 2, 3] }, ms: 3.25, mode: 'thread', why: 'auto-cpu-pure' },
-      { p: 1, a: 2, ok: false, error: { code: ErrorCode.TASK_ERROR, name: 'Error', message: 'boom', details: { exitCode: 1 } }, ms: 0, mode: 'process', why: 'escalated-after-crash' },
+      {
+        p: 1,
+        a: 2,
+        ok: false,
+        error: { code: ErrorCode.TASK_ERROR, name: 'Error', message: 'boom', details: { exitCode: 1 } },
+        ms: 0,
+        mode: 'process',
+        why: 'escalated-after-crash',
+      },
       { p: 2, a: 1, ok: true, value: null, ms: 1, mode: 'process', why: 'agent-processes' },
     ],
   },
-  started: { type: 'started', jobId: 'j_0123456789', items: [[0, 1], [5, 3]] },
-  'mode-change': { type: 'mode-change', task: 'crash', mode: 'process', why: 'escalated-after-crash', evidence: { code: ErrorCode.SLOT_CRASHED, name: 'CohortError', message: 'slot exited' } },
+  started: {
+    type: 'started',
+    jobId: 'j_0123456789',
+    items: [
+      [0, 1],
+      [5, 3],
+    ],
+  },
+  'mode-change': {
+    type: 'mode-change',
+    task: 'crash',
+    mode: 'process',
+    why: 'escalated-after-crash',
+    evidence: { code: ErrorCode.SLOT_CRASHED, name: 'CohortError', message: 'slot exited' },
+  },
   draining: { type: 'draining' },
 };
 
 const coordinatorMessages: Record<string, CoordinatorMessage> = {
   welcome: { type: 'welcome', protocol: PROTOCOL_VERSION, sessionId: 's_1', coordinatorVersion: '0.1.0', heartbeatMs: 500, heartbeatTimeoutMs: 2000 },
-  assign: { type: 'assign', jobId: 'j_0123456789', task: 'primes', isolation: 'auto', timeoutMs: 0, items: [{ p: 0, a: 1, input: { from: 0, to: 10 } }, { p: 1, a: 2, input: null }] },
+  assign: {
+    type: 'assign',
+    jobId: 'j_0123456789',
+    task: 'primes',
+    isolation: 'auto',
+    timeoutMs: 0,
+    items: [
+      { p: 0, a: 1, input: { from: 0, to: 10 } },
+      { p: 1, a: 2, input: null },
+    ],
+  },
   cancel: { type: 'cancel', jobId: 'j_0123456789' },
   'cancel (items)': { type: 'cancel', jobId: 'j_0123456789', items: [3, 4] },
   heartbeat: { type: 'heartbeat', seq: 1, sentAt: 99 },

@@ -18,7 +18,7 @@ function captureStderr(fn: () => void): string {
 }
 
 describe('stderrSink', () => {
-  it('writes no raw control byte from a peer\'s text, and the line is still JSON that reads back the same', () => {
+  it("writes no raw control byte from a peer's text, and the line is still JSON that reads back the same", () => {
     const name = '\u001b[2J\u001b]0;pwned\u0007e\u009bvil\u2028\u202e\u007f';
     const line = captureStderr(() => stderrSink({ time: 1, level: 'info', msg: 'agent joined', name }));
     // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for raw control bytes

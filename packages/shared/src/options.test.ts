@@ -3,15 +3,17 @@ import { ErrorCode } from './errors.js';
 import { checkInt, checkNumber, checkOneOf, isLoopbackHost, resolveToken } from './options.js';
 import { codeOf } from '../../../test/helpers/code-of.js';
 
-
 describe('isLoopbackHost', () => {
   it.each(['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', 'LOCALHOST', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'])('%s is loopback', (host) => {
     expect(isLoopbackHost(host)).toBe(true);
   });
 
-  it.each(['0.0.0.0', '10.0.0.1', '192.168.1.1', '::', '[::]', '128.0.0.1', '127.0.0.1.example.com', 'localhost.evil.com', '1.127.0.0.1', ''])('%s is not loopback', (host) => {
-    expect(isLoopbackHost(host)).toBe(false);
-  });
+  it.each(['0.0.0.0', '10.0.0.1', '192.168.1.1', '::', '[::]', '128.0.0.1', '127.0.0.1.example.com', 'localhost.evil.com', '1.127.0.0.1', ''])(
+    '%s is not loopback',
+    (host) => {
+      expect(isLoopbackHost(host)).toBe(false);
+    },
+  );
 });
 
 describe('resolveToken', () => {

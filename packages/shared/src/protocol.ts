@@ -128,13 +128,7 @@ export interface DrainingMessage {
   type: 'draining';
 }
 
-export type AgentMessage =
-  | HelloMessage
-  | AgentHeartbeatMessage
-  | ResultsMessage
-  | StartedMessage
-  | ModeChangeMessage
-  | DrainingMessage;
+export type AgentMessage = HelloMessage | AgentHeartbeatMessage | ResultsMessage | StartedMessage | ModeChangeMessage | DrainingMessage;
 
 // ---------------------------------------------------------------- coordinator → agent
 

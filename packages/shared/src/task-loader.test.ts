@@ -115,7 +115,11 @@ describe('loadTask: only trusted files, and never their content in a message', (
 
   it('a symlink inside the trusted directory that points out of it is refused', async () => {
     const marker = path.join(root, 'marker-symlink');
-    const target = write(outside, 'escape.mjs', `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(marker)}, 'ran');\n${task('escape', 1)}`);
+    const target = write(
+      outside,
+      'escape.mjs',
+      `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(marker)}, 'ran');\n${task('escape', 1)}`,
+    );
     symlinkSync(target, path.join(trusted, 'escape.mjs'));
     await refused(path.join(trusted, 'escape.mjs'), ErrorCode.UNKNOWN_TASK);
     await refused('escape.mjs', ErrorCode.UNKNOWN_TASK);
@@ -200,7 +204,7 @@ describe('syntaxErrorLine', () => {
   it.each([
     ['a plain error', 'const a = 1;\nconst = 2;\n', 2],
     ['after imports and exports', "import fs from 'node:fs';\nimport { x } from './x.js';\nexport const a = 1;\nexport default {\n  b: ,\n};\n", 5],
-    ['after top-level await and import.meta', "const u = import.meta.url;\nawait Promise.resolve();\nlet let = 1;\n", 3],
+    ['after top-level await and import.meta', 'const u = import.meta.url;\nawait Promise.resolve();\nlet let = 1;\n', 3],
   ])('finds the line of %s', (_why, source, line) => {
     expect(syntaxErrorLine(source)).toBe(line);
   });

@@ -258,7 +258,10 @@ async function importFile(name: string, url: string, source: Buffer): Promise<Ta
     mod = await import(url);
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    const why = typeof code === 'string' && /^ERR_[A-Z_]{1,60}$/.test(code) ? `${code} while importing it or what it imports` : describeLoadError(err, source.toString('utf8'), url);
+    const why =
+      typeof code === 'string' && /^ERR_[A-Z_]{1,60}$/.test(code)
+        ? `${code} while importing it or what it imports`
+        : describeLoadError(err, source.toString('utf8'), url);
     throw loadFailed(name, why);
   }
   return defaultTask(name, mod);

@@ -3,7 +3,6 @@ import { ErrorCode } from './errors.js';
 import { defineTask, splitRange, type TaskModule } from './task.js';
 import { codeOf } from '../../../test/helpers/code-of.js';
 
-
 const base: TaskModule<unknown, unknown, unknown, unknown> = {
   name: 'my-task',
   split: (_input, n) => Array.from({ length: n }, (_, i) => i),

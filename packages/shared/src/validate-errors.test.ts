@@ -23,7 +23,7 @@ function keptError(frame: Buffer): ResultFailed['error'] {
 
 const BOUND = MAX_LENGTH.errorMessage + MAX_LENGTH.errorStack + MAX_ERROR_DETAILS_BYTES + 1024;
 
-describe('a failed result\'s error', () => {
+describe("a failed result's error", () => {
   it('keeps only its known fields: a megabyte under another key is dropped', () => {
     const error = keptError(failedFrame({ code: 'TASK_ERROR', name: 'Error', message: 'boom', cause: BIG, junk: { a: BIG } }));
     expect(Object.keys(error).sort()).toEqual(['code', 'message', 'name']);
@@ -47,7 +47,7 @@ describe('a failed result\'s error', () => {
     expect(keptError(spliced).details).toBeUndefined();
   });
 
-  it('keeps small details, such as a slot crash\'s evidence, as they were', () => {
+  it("keeps small details, such as a slot crash's evidence, as they were", () => {
     const details = { mode: 'process', exitCode: 1, signal: null, stderrTail: 'e'.repeat(4000) };
     expect(keptError(failedFrame({ code: 'SLOT_CRASHED', name: 'CohortError', message: 'crashed', details })).details).toEqual(details);
   });

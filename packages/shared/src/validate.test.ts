@@ -6,11 +6,20 @@ import { decodeAgentMessage, decodeCoordinatorMessage } from './validate.js';
 import { codeOf } from '../../../test/helpers/code-of.js';
 import { seededRandom as rng } from './internal/rng.js';
 
-
 /** A small seeded PRNG (mulberry32), so that a failure reproduces. */
 
 const hardware = { cpus: 1, cpuModel: 'x', memoryBytes: 1, platform: 'linux', arch: 'x64', node: 'v20', hostname: 'h' };
-const hello = { type: 'hello', protocol: PROTOCOL_VERSION, agentVersion: '0.1.0', name: 'a', slots: 2, mode: 'auto', modes: ['thread'], maxPrefetch: 4, hardware };
+const hello = {
+  type: 'hello',
+  protocol: PROTOCOL_VERSION,
+  agentVersion: '0.1.0',
+  name: 'a',
+  slots: 2,
+  mode: 'auto',
+  modes: ['thread'],
+  maxPrefetch: 4,
+  hardware,
+};
 const okItem = { p: 0, a: 1, ok: true, value: 1, ms: 1, mode: 'thread', why: 'agent-threads' };
 const failedItem = { p: 0, a: 1, ok: false, error: { code: 'TASK_ERROR', name: 'Error', message: 'x' }, ms: 1, mode: 'thread', why: 'agent-threads' };
 const welcome = { type: 'welcome', protocol: 1, sessionId: 's', coordinatorVersion: '0.1.0', heartbeatMs: 500, heartbeatTimeoutMs: 2000 };
@@ -22,8 +31,14 @@ describe('garbage bytes', () => {
     for (let n = 0; n < 1000; n++) {
       const frame = new Uint8Array(1 + Math.floor(random() * 64));
       for (let i = 0; i < frame.length; i++) frame[i] = Math.floor(random() * 256);
-      expect(codeOf(() => decodeAgentMessage(frame)), `frame ${Buffer.from(frame).toString('hex')}`).toBe(ErrorCode.BAD_FRAME);
-      expect(codeOf(() => decodeCoordinatorMessage(frame)), `frame ${Buffer.from(frame).toString('hex')}`).toBe(ErrorCode.BAD_FRAME);
+      expect(
+        codeOf(() => decodeAgentMessage(frame)),
+        `frame ${Buffer.from(frame).toString('hex')}`,
+      ).toBe(ErrorCode.BAD_FRAME);
+      expect(
+        codeOf(() => decodeCoordinatorMessage(frame)),
+        `frame ${Buffer.from(frame).toString('hex')}`,
+      ).toBe(ErrorCode.BAD_FRAME);
     }
   });
 
@@ -65,7 +80,10 @@ describe('valid msgpack, wrong shape → BAD_FRAME (agent messages)', () => {
     ['results item with an unknown reason', { type: 'results', jobId: 'j', items: [{ ...okItem, why: 'because' }] }],
     ['results item with ok as a string', { type: 'results', jobId: 'j', items: [{ ...okItem, ok: 'yes' }] }],
     ['failed item without error', { type: 'results', jobId: 'j', items: [{ ...failedItem, error: undefined }] }],
-    ['failed item with an unknown error code', { type: 'results', jobId: 'j', items: [{ ...failedItem, error: { code: 'EWHATEVER', name: 'E', message: 'x' } }] }],
+    [
+      'failed item with an unknown error code',
+      { type: 'results', jobId: 'j', items: [{ ...failedItem, error: { code: 'EWHATEVER', name: 'E', message: 'x' } }] },
+    ],
     ['failed item with a numeric message', { type: 'results', jobId: 'j', items: [{ ...failedItem, error: { code: 'TASK_ERROR', name: 'E', message: 1 } }] }],
     ['a bad item after good ones', { type: 'results', jobId: 'j', items: [okItem, okItem, { ...okItem, a: 'one' }] }],
     ['started with a triple', { type: 'started', jobId: 'j', items: [[0, 1, 2]] }],

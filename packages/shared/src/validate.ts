@@ -115,7 +115,8 @@ function load(l: unknown): void {
 }
 
 function pair(item: unknown): void {
-  if (!Array.isArray(item) || item.length !== 2 || !inBound(item[0], LIMITS.partition) || !inBound(item[1], LIMITS.attempt)) bad('started items must be [p, a] pairs in bounds');
+  if (!Array.isArray(item) || item.length !== 2 || !inBound(item[0], LIMITS.partition) || !inBound(item[1], LIMITS.attempt))
+    bad('started items must be [p, a] pairs in bounds');
 }
 
 export function validateAgentMessage(v: unknown): AgentMessage {

@@ -78,7 +78,11 @@ describe('value model (property)', () => {
         refused++;
         return REFUSALS.includes(r.code);
       }),
-      { seed: SEED, numRuns: 1500, reporter: (out) => out.failed && console.error(`value model property failed; FC_SEED=${SEED}\n${fc.defaultReportMessage(out)}`) },
+      {
+        seed: SEED,
+        numRuns: 1500,
+        reporter: (out) => out.failed && console.error(`value model property failed; FC_SEED=${SEED}\n${fc.defaultReportMessage(out)}`),
+      },
     );
     // Both outcomes happen: the arbitrary is not all refusals.
     expect(exact).toBeGreaterThan(500);
@@ -115,7 +119,11 @@ describe('encodeValueInto (the slot hot path)', () => {
         if (code !== undefined) return 'code' in into && into.code === code;
         return 'bytes' in into && into.bytes.equals(encodeValue(v, { root: 'result', maxBytes: 1 << 20 })) && isDeepStrictEqual(decodeValue(into.bytes), v);
       }),
-      { seed: SEED, numRuns: 300, reporter: (out) => out.failed && console.error(`encodeValueInto property failed; FC_SEED=${SEED}\n${fc.defaultReportMessage(out)}`) },
+      {
+        seed: SEED,
+        numRuns: 300,
+        reporter: (out) => out.failed && console.error(`encodeValueInto property failed; FC_SEED=${SEED}\n${fc.defaultReportMessage(out)}`),
+      },
     );
   });
 
@@ -135,7 +143,14 @@ describe('value model (examples)', () => {
     ['BigInt within 64 bits', -(2n ** 63n)],
     ['BigInt beyond 64 bits', 2n ** 70n],
     ['BigInt of 4096 bits', -(3n ** 2600n)],
-    ['Map with any keys', new Map<unknown, unknown>([[1, 'a'], ['1', 'b'], [{ k: 1 }, new Map([[null, -0]])]])],
+    [
+      'Map with any keys',
+      new Map<unknown, unknown>([
+        [1, 'a'],
+        ['1', 'b'],
+        [{ k: 1 }, new Map([[null, -0]])],
+      ]),
+    ],
     ['Set', new Set([1, '1', 1n])],
     ['Date', new Date(Date.UTC(1969, 0, 1, 0, 0, 0, 1))],
     ['Buffer', Buffer.from('cohort')],
@@ -223,16 +238,33 @@ describe('decoding hostile bytes', () => {
     const welcome = { type: 'welcome', protocol: 1, sessionId: 's', coordinatorVersion: 'v', heartbeatMs: 1, heartbeatTimeoutMs: 2 };
     expect(decodeCoordinatorMessage(encode(welcome))).toMatchObject(welcome);
     expect(decodeCoordinatorMessage(encode({ ...welcome, maxPayloadBytes: 1 << 20 }))).toMatchObject({ maxPayloadBytes: 1 << 20 });
-    for (const bad of [0, 1023, 1.5, -1, '1024', 2 ** 31]) expect(codeOf(() => decodeCoordinatorMessage(encode({ ...welcome, maxPayloadBytes: bad })))).toBe(ErrorCode.BAD_FRAME);
+    for (const bad of [0, 1023, 1.5, -1, '1024', 2 ** 31])
+      expect(codeOf(() => decodeCoordinatorMessage(encode({ ...welcome, maxPayloadBytes: bad })))).toBe(ErrorCode.BAD_FRAME);
   });
 });
 
 describe('jsonReplacer', () => {
   it('shows BigInt, Map, Set, typed arrays and ArrayBuffer in JSON instead of throwing', () => {
     const text = JSON.stringify(
-      { big: 2n ** 70n, map: new Map<unknown, unknown>([[1, 'a']]), set: new Set([1n]), f64: new Float64Array([1.5]), i64: new BigInt64Array([-1n]), ab: new Uint8Array([7]).buffer, buf: Buffer.from([1]) },
+      {
+        big: 2n ** 70n,
+        map: new Map<unknown, unknown>([[1, 'a']]),
+        set: new Set([1n]),
+        f64: new Float64Array([1.5]),
+        i64: new BigInt64Array([-1n]),
+        ab: new Uint8Array([7]).buffer,
+        buf: Buffer.from([1]),
+      },
       jsonReplacer,
     );
-    expect(JSON.parse(text)).toEqual({ big: '1180591620717411303424', map: [[1, 'a']], set: ['1'], f64: [1.5], i64: ['-1'], ab: [7], buf: { type: 'Buffer', data: [1] } });
+    expect(JSON.parse(text)).toEqual({
+      big: '1180591620717411303424',
+      map: [[1, 'a']],
+      set: ['1'],
+      f64: [1.5],
+      i64: ['-1'],
+      ab: [7],
+      buf: { type: 'Buffer', data: [1] },
+    });
   });
 });

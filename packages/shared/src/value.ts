@@ -113,7 +113,12 @@ addExtension({
   },
 } as never);
 // Types msgpackr decodes but the model refuses: a peer may not smuggle them in.
-for (const [type, what] of [[0x65, 'Error'], [0x78, 'RegExp'], [0x69, 'reference'], [0x70, 'pointer']] as const) {
+for (const [type, what] of [
+  [0x65, 'Error'],
+  [0x78, 'RegExp'],
+  [0x69, 'reference'],
+  [0x70, 'pointer'],
+] as const) {
   addExtension({
     type,
     unpack: () => {
@@ -148,9 +153,21 @@ function at(err: unknown, segment: string): unknown {
 }
 
 const TYPED_ARRAY_PROTOS = new Set<object>(
-  [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array, DataView, Buffer].map(
-    (C) => C.prototype,
-  ),
+  [
+    Int8Array,
+    Uint8Array,
+    Uint8ClampedArray,
+    Int16Array,
+    Uint16Array,
+    Int32Array,
+    Uint32Array,
+    Float32Array,
+    Float64Array,
+    BigInt64Array,
+    BigUint64Array,
+    DataView,
+    Buffer,
+  ].map((C) => C.prototype),
 );
 
 /** String.prototype.isWellFormed (Node 20+; not in this TS lib). */
@@ -301,7 +318,14 @@ export function prepareValue(value: unknown, root = 'value', strict = true): unk
   // Fast path: a primitive needs no walk state.
   if (typeof value !== 'object' || value === null) {
     if (typeof value === 'number') return value === 0 && 1 / value < 0 ? NEG_ZERO : value;
-    if (typeof value === 'boolean' || value === undefined || value === null || typeof value === 'bigint' || (typeof value === 'string' && (!strict || (value as unknown as WellFormed).isWellFormed()))) return value;
+    if (
+      typeof value === 'boolean' ||
+      value === undefined ||
+      value === null ||
+      typeof value === 'bigint' ||
+      (typeof value === 'string' && (!strict || (value as unknown as WellFormed).isWellFormed()))
+    )
+      return value;
   }
   try {
     return walk(value, 0, { strict, maxDepth: strict ? MAX_VALUE_DEPTH : MAX_VALUE_DEPTH + FRAME_DEPTH, ancestors: strict ? new Set() : undefined });
@@ -323,12 +347,17 @@ export function encodeValue(value: unknown, options: { root?: string; maxBytes?:
   try {
     bytes = packr.pack(prepared);
   } catch (err) {
-    throw new CohortError(ErrorCode.RESULT_NOT_SERIALIZABLE, `${root} cannot be encoded: ${(err as Error)?.message ?? String(err)}`, { cause: err, details: { path: root } });
+    throw new CohortError(ErrorCode.RESULT_NOT_SERIALIZABLE, `${root} cannot be encoded: ${(err as Error)?.message ?? String(err)}`, {
+      cause: err,
+      details: { path: root },
+    });
   }
   releaseLarge(bytes);
   const maxBytes = options.maxBytes ?? Infinity;
   if (bytes.length > maxBytes) {
-    throw new CohortError(ErrorCode.RESULT_TOO_LARGE, `${root} is ${bytes.length} bytes encoded; a frame allows ${maxBytes}`, { details: { path: root, bytes: bytes.length, maxBytes } });
+    throw new CohortError(ErrorCode.RESULT_TOO_LARGE, `${root} is ${bytes.length} bytes encoded; a frame allows ${maxBytes}`, {
+      details: { path: root, bytes: bytes.length, maxBytes },
+    });
   }
   return bytes;
 }
@@ -350,14 +379,19 @@ export function encodeValueInto(value: unknown, options: { root?: string; maxByt
     // REUSE: the packr's buffer itself, with start/end set; RESET: the next pack writes over it.
     packed = packr.pack(prepared, REUSE_BUFFER_MODE | RESET_BUFFER_MODE) as unknown as Uint8Array & { start: number; end: number };
   } catch (err) {
-    throw new CohortError(ErrorCode.RESULT_NOT_SERIALIZABLE, `${root} cannot be encoded: ${(err as Error)?.message ?? String(err)}`, { cause: err, details: { path: root } });
+    throw new CohortError(ErrorCode.RESULT_NOT_SERIALIZABLE, `${root} cannot be encoded: ${(err as Error)?.message ?? String(err)}`, {
+      cause: err,
+      details: { path: root },
+    });
   }
   const { start, end } = packed;
   const bytes = end - start;
   try {
     const maxBytes = options.maxBytes ?? Infinity;
     if (bytes > maxBytes) {
-      throw new CohortError(ErrorCode.RESULT_TOO_LARGE, `${root} is ${bytes} bytes encoded; a frame allows ${maxBytes}`, { details: { path: root, bytes, maxBytes } });
+      throw new CohortError(ErrorCode.RESULT_TOO_LARGE, `${root} is ${bytes} bytes encoded; a frame allows ${maxBytes}`, {
+        details: { path: root, bytes, maxBytes },
+      });
     }
     sink(packed, start, end);
   } finally {

@@ -22,7 +22,11 @@ const NAME = 'odd-value';
 function nested(): unknown {
   return {
     list: [undefined, null, -0, NaN, Infinity, -Infinity, 2n ** 63n - 1n, 'ü'],
-    map: new Map<unknown, unknown>([[1, 'one'], ['k', new Set([1n, 'x'])], [{ key: true }, new Date(0)]]),
+    map: new Map<unknown, unknown>([
+      [1, 'one'],
+      ['k', new Set([1n, 'x'])],
+      [{ key: true }, new Date(0)],
+    ]),
     bytes: { buffer: Buffer.from('cohort'), u8: new Uint8Array([1, 2, 3]), f64: new Float64Array([1.5, -0, NaN]) },
     missing: undefined,
   };
@@ -40,7 +44,12 @@ export const ODD_VALUES: Record<string, () => unknown> = {
   'bigint-70': () => 2n ** 70n,
   'bigint-4096': () => 3n ** 2600n,
   date: () => new Date(Date.UTC(2024, 1, 29, 12, 0, 0, 5)),
-  map: () => new Map<unknown, unknown>([[1, 'a'], ['1', 'b'], [2n, new Map([[null, undefined]])]]),
+  map: () =>
+    new Map<unknown, unknown>([
+      [1, 'a'],
+      ['1', 'b'],
+      [2n, new Map([[null, undefined]])],
+    ]),
   set: () => new Set<unknown>([1, '1', 1n, undefined]),
   buffer: () => Buffer.from([0, 1, 254, 255]),
   uint8array: () => new Uint8Array([9, 8, 7]),
@@ -65,9 +74,11 @@ export const ODD_VALUES: Record<string, () => unknown> = {
   },
   function: () => ({ items: [{ f: () => 1 }] }),
   symbol: () => Symbol('odd'),
-  'class-instance': () => ({ at: new (class Point {
-    x = 1;
-  })() }),
+  'class-instance': () => ({
+    at: new (class Point {
+      x = 1;
+    })(),
+  }),
   error: () => new Error('odd'),
   'deep-2000': () => {
     let v: unknown = 0;
@@ -157,7 +168,8 @@ export default defineTask({
     const kinds = obj.kinds;
     if (!Array.isArray(kinds) || kinds.length === 0 || kinds.length > 1000) throw badInput(NAME, 'kinds must be an array of 1 to 1000 kind names');
     for (const kind of kinds) {
-      if (typeof kind !== 'string' || !oddValue(kind)) throw badInput(NAME, `unknown kind ${JSON.stringify(kind)}; known: random:<seed>, ${Object.keys(ODD_VALUES).join(', ')}`);
+      if (typeof kind !== 'string' || !oddValue(kind))
+        throw badInput(NAME, `unknown kind ${JSON.stringify(kind)}; known: random:<seed>, ${Object.keys(ODD_VALUES).join(', ')}`);
     }
     return kinds.map((kind: string) => ({ kind }));
   },

@@ -26,7 +26,6 @@ async function runJob<J>(task: TaskModule<unknown, unknown, unknown, J>, input: 
   return task.merge(results);
 }
 
-
 function isPrime(x: number): boolean {
   if (x < 2) return false;
   for (let d = 2; d * d <= x; d++) if (x % d === 0) return false;
@@ -46,7 +45,19 @@ describe('primes', () => {
   });
 
   it('agrees with trial division on awkward ranges', () => {
-    const ranges: Array<[number, number]> = [[0, 0], [0, 1], [0, 2], [0, 3], [2, 3], [3, 4], [4, 5], [1, 200], [97, 98], [131_000, 263_000], [2 ** 31 - 2_000, 2 ** 31]];
+    const ranges: Array<[number, number]> = [
+      [0, 0],
+      [0, 1],
+      [0, 2],
+      [0, 3],
+      [2, 3],
+      [3, 4],
+      [4, 5],
+      [1, 200],
+      [97, 98],
+      [131_000, 263_000],
+      [2 ** 31 - 2_000, 2 ** 31],
+    ];
     for (const [from, to] of ranges) {
       let expected = 0;
       for (let x = from; x < to; x++) if (isPrime(x)) expected++;
@@ -55,13 +66,32 @@ describe('primes', () => {
   });
 
   it('clamps the partition count to the size of the range', () => {
-    expect(primes.split({ from: 10, to: 13 }, 8)).toEqual([{ from: 10, to: 11 }, { from: 11, to: 12 }, { from: 12, to: 13 }]);
+    expect(primes.split({ from: 10, to: 13 }, 8)).toEqual([
+      { from: 10, to: 11 },
+      { from: 11, to: 12 },
+      { from: 12, to: 13 },
+    ]);
     expect(primes.split({ from: 5, to: 5 }, 4)).toEqual([{ from: 5, to: 5 }]);
   });
 
   it('rejects bad input with BAD_INPUT', () => {
-    for (const input of [undefined, null, 7, [], {}, { from: 0 }, { from: -1, to: 10 }, { from: 10, to: 5 }, { from: 0, to: 2 ** 31 + 1 }, { from: 0.5, to: 10 }, { from: '0', to: 10 }]) {
-      expect(codeOf(() => primes.split(input, 4)), JSON.stringify(input)).toBe(ErrorCode.BAD_INPUT);
+    for (const input of [
+      undefined,
+      null,
+      7,
+      [],
+      {},
+      { from: 0 },
+      { from: -1, to: 10 },
+      { from: 10, to: 5 },
+      { from: 0, to: 2 ** 31 + 1 },
+      { from: 0.5, to: 10 },
+      { from: '0', to: 10 },
+    ]) {
+      expect(
+        codeOf(() => primes.split(input, 4)),
+        JSON.stringify(input),
+      ).toBe(ErrorCode.BAD_INPUT);
     }
     for (const n of [0, -1, 1.5, Number.NaN]) expect(codeOf(() => primes.split({ from: 0, to: 10 }, n))).toBe(ErrorCode.BAD_INPUT);
   });
@@ -89,7 +119,10 @@ describe('sleep', () => {
 
   it('rejects bad input with BAD_INPUT', () => {
     for (const input of [undefined, {}, { ms: -1 }, { ms: 600_001 }, { ms: 1, busy: 'yes' }]) {
-      expect(codeOf(() => sleep.split(input, 2)), JSON.stringify(input)).toBe(ErrorCode.BAD_INPUT);
+      expect(
+        codeOf(() => sleep.split(input, 2)),
+        JSON.stringify(input),
+      ).toBe(ErrorCode.BAD_INPUT);
     }
   });
 });
@@ -115,7 +148,10 @@ describe('pi', () => {
 
   it('rejects bad input with BAD_INPUT', () => {
     for (const input of [undefined, {}, { samples: 0 }, { samples: 10, seed: -1 }, { samples: 10, seed: 2 ** 32 }, { samples: 1.5 }]) {
-      expect(codeOf(() => pi.split(input, 2)), JSON.stringify(input)).toBe(ErrorCode.BAD_INPUT);
+      expect(
+        codeOf(() => pi.split(input, 2)),
+        JSON.stringify(input),
+      ).toBe(ErrorCode.BAD_INPUT);
     }
   });
 });
@@ -134,7 +170,10 @@ describe('hash', () => {
 
   it('rejects bad input with BAD_INPUT', () => {
     for (const input of [undefined, { rounds: 1 }, { seed: 1, rounds: 1 }, { seed: 'x', rounds: 0 }, { seed: 'x'.repeat(1025), rounds: 1 }]) {
-      expect(codeOf(() => hash.split(input, 2)), JSON.stringify(input)).toBe(ErrorCode.BAD_INPUT);
+      expect(
+        codeOf(() => hash.split(input, 2)),
+        JSON.stringify(input),
+      ).toBe(ErrorCode.BAD_INPUT);
     }
   });
 });
@@ -157,8 +196,18 @@ describe('crash (non-crashing paths)', () => {
   });
 
   it('rejects bad input with BAD_INPUT', () => {
-    for (const input of [undefined, {}, { how: 'explode' }, { how: 'exit', partitions: [3] }, { how: 'exit', partitions: 'all' }, { how: 'none', value: 'x' }]) {
-      expect(codeOf(() => crash.split(input, 3)), JSON.stringify(input)).toBe(ErrorCode.BAD_INPUT);
+    for (const input of [
+      undefined,
+      {},
+      { how: 'explode' },
+      { how: 'exit', partitions: [3] },
+      { how: 'exit', partitions: 'all' },
+      { how: 'none', value: 'x' },
+    ]) {
+      expect(
+        codeOf(() => crash.split(input, 3)),
+        JSON.stringify(input),
+      ).toBe(ErrorCode.BAD_INPUT);
     }
   });
 });
@@ -171,7 +220,10 @@ describe('hang (non-hanging paths)', () => {
 
   it('rejects bad input with BAD_INPUT', () => {
     for (const input of [7, { ms: -1 }, { partitions: [-1] }, { partitions: [2] }]) {
-      expect(codeOf(() => hang.split(input, 2)), JSON.stringify(input)).toBe(ErrorCode.BAD_INPUT);
+      expect(
+        codeOf(() => hang.split(input, 2)),
+        JSON.stringify(input),
+      ).toBe(ErrorCode.BAD_INPUT);
     }
   });
 });
@@ -209,7 +261,10 @@ describe('slow', () => {
 
   it('rejects bad input with BAD_INPUT', () => {
     for (const input of [undefined, { ms: 1, slowMs: 2 }, { ms: 1, slow: [5], slowMs: 2 }, { slow: [], slowMs: 2 }]) {
-      expect(codeOf(() => slow.split(input, 3)), JSON.stringify(input)).toBe(ErrorCode.BAD_INPUT);
+      expect(
+        codeOf(() => slow.split(input, 3)),
+        JSON.stringify(input),
+      ).toBe(ErrorCode.BAD_INPUT);
     }
   });
 });
@@ -225,7 +280,10 @@ describe('poison', () => {
 
   it('rejects bad input with BAD_INPUT', () => {
     for (const input of [undefined, {}, { bad: [3] }, { bad: [0.5] }]) {
-      expect(codeOf(() => poison.split(input, 3)), JSON.stringify(input)).toBe(ErrorCode.BAD_INPUT);
+      expect(
+        codeOf(() => poison.split(input, 3)),
+        JSON.stringify(input),
+      ).toBe(ErrorCode.BAD_INPUT);
     }
   });
 });
@@ -240,7 +298,10 @@ describe('odd-value', () => {
     // A value that changed on the way (here -0 → 0) is reported as not exact.
     expect(oddValue.merge([{ kind: 'neg-zero', value: 0 }] as never)).toEqual({ kinds: ['neg-zero'], exact: [false] });
     for (const input of [undefined, {}, { kinds: [] }, { kinds: ['nope'] }, { kinds: ['random:x'] }]) {
-      expect(codeOf(() => oddValue.split(input, 1)), JSON.stringify(input)).toBe(ErrorCode.BAD_INPUT);
+      expect(
+        codeOf(() => oddValue.split(input, 1)),
+        JSON.stringify(input),
+      ).toBe(ErrorCode.BAD_INPUT);
     }
   });
 });

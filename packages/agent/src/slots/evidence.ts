@@ -4,7 +4,10 @@ import type { ExitInfo } from './runtime.js';
 import type { SlotExitEvidence } from './types.js';
 
 /** What the pool knows when a slot ends; the fields it shares with the evidence are the evidence's own. */
-export type EvidenceInput = Pick<SlotExitEvidence, 'slotId' | 'mode' | 'cause' | 'slotState' | 'pid' | 'threadId' | 'jobId' | 'task' | 'partitions' | 'heapLimitMb'> & {
+export type EvidenceInput = Pick<
+  SlotExitEvidence,
+  'slotId' | 'mode' | 'cause' | 'slotState' | 'pid' | 'threadId' | 'jobId' | 'task' | 'partitions' | 'heapLimitMb'
+> & {
   info: ExitInfo;
   timeoutMs: number;
   /** This crash moves the task to processes (auto mode). */
@@ -24,7 +27,8 @@ export function hintFor(e: EvidenceInput): string {
   if (e.info.oom) return `the slot ran out of heap (limit ${e.heapLimitMb} MB); raise heapLimitMb, or use more, smaller partitions.${next}`;
   if (e.info.signal === 'SIGABRT') return `the slot aborted (process.abort() or a native crash); see stderrTail.${next}`;
   if (e.info.signal) return `the slot was killed by ${e.info.signal} from outside the agent (OOM killer? an operator?).${next}`;
-  if (e.info.error) return `an error escaped run() (thrown from a timer, a callback or an unawaited promise); make run() await its work and throw from there.${next}`;
+  if (e.info.error)
+    return `an error escaped run() (thrown from a timer, a callback or an unawaited promise); make run() await its work and throw from there.${next}`;
   return `the slot exited with code ${e.info.exitCode} (process.exit() in the task?); return or throw from run() instead.${next}`;
 }
 

@@ -26,7 +26,13 @@ async function crashAndRecover(agentMode: AgentMode, input: object, heapLimitMb?
   expect(details.heapLimitMb).toBe(heapLimitMb ?? 512);
   expect(rec.exits).toHaveLength(1);
 
-  pool.submit(work('after', drill, [1, 2, 3].map((value) => ({ kind: 'ok', value }))));
+  pool.submit(
+    work(
+      'after',
+      drill,
+      [1, 2, 3].map((value) => ({ kind: 'ok', value })),
+    ),
+  );
   await rec.resultsFor('after', 3);
   expect(rec.results.filter((r) => r.jobId === 'after').every((r) => r.ok)).toBe(true);
   expect(pool.size).toBe(1);
@@ -78,11 +84,25 @@ describe('auto mode', () => {
     expect(rec.result('j1', 0)).toMatchObject({ ok: false, mode: 'thread', why: 'auto-cpu-pure', error: { code: 'SLOT_CRASHED' } });
     expect(rec.modeChanges).toHaveLength(1);
     expect(rec.modeChanges[0]).toMatchObject({
-      type: 'mode-change', task: drill, mode: 'process', why: 'escalated-after-crash',
+      type: 'mode-change',
+      task: drill,
+      mode: 'process',
+      why: 'escalated-after-crash',
       evidence: { code: 'SLOT_CRASHED', details: { exitCode: 5, mode: 'thread' } },
     });
 
-    pool.submit(work('j2', drill, [{ kind: 'ok', value: 1 }, { kind: 'exit', code: 6 }, { kind: 'ok', value: 3 }], { isolation: 'thread' }));
+    pool.submit(
+      work(
+        'j2',
+        drill,
+        [
+          { kind: 'ok', value: 1 },
+          { kind: 'exit', code: 6 },
+          { kind: 'ok', value: 3 },
+        ],
+        { isolation: 'thread' },
+      ),
+    );
     await rec.resultsFor('j2', 3);
     for (const p of [0, 1, 2]) expect(rec.result('j2', p)).toMatchObject({ mode: 'process', why: 'escalated-after-crash' });
     expect(rec.result('j2', 1)).toMatchObject({ ok: false, error: { code: 'SLOT_CRASHED', details: { mode: 'process', exitCode: 6 } } });

@@ -17,7 +17,13 @@ describe('cancel', () => {
   it('drops queued partitions of a job and reports nothing for them', async () => {
     const { pool, rec } = await startPool('threads');
     pool.submit(work('busy', drill, [{ kind: 'sleep', ms: 100 }]));
-    pool.submit(work('gone', drill, [1, 2, 3].map((value) => ({ kind: 'ok', value }))));
+    pool.submit(
+      work(
+        'gone',
+        drill,
+        [1, 2, 3].map((value) => ({ kind: 'ok', value })),
+      ),
+    );
     pool.submit(work('kept', drill, [{ kind: 'ok', value: 1 }]));
     expect(pool.queued).toBe(4);
     pool.cancel('gone', [0, 2]);
@@ -43,7 +49,13 @@ describe('cancel', () => {
 describe('drain', () => {
   it('finishes queued and running partitions, then stops', async () => {
     const { pool, rec } = await startPool('threads', { slots: 2 });
-    pool.submit(work('d', drill, [1, 2, 3, 4].map(() => ({ kind: 'sleep', ms: 50 }))));
+    pool.submit(
+      work(
+        'd',
+        drill,
+        [1, 2, 3, 4].map(() => ({ kind: 'sleep', ms: 50 })),
+      ),
+    );
     await pool.drain(5_000);
     expect(rec.results.filter((r) => r.ok)).toHaveLength(4);
     expect(pool.size).toBe(0);
@@ -60,7 +72,10 @@ describe('drain', () => {
     await pool.drain(200);
     expect(Date.now() - t0).toBeLessThan(200 + STOP_TIMEOUT_MS);
     expect(rec.results.map((r) => [r.p, !r.ok && r.error.code])).toEqual(
-      expect.arrayContaining([[0, 'SHUTTING_DOWN'], [1, 'SHUTTING_DOWN']]),
+      expect.arrayContaining([
+        [0, 'SHUTTING_DOWN'],
+        [1, 'SHUTTING_DOWN'],
+      ]),
     );
     expect(alive(pid)).toBe(false);
   });

@@ -20,7 +20,14 @@ describe('SlotPool results', () => {
     ['auto', 'thread', 'auto-cpu-pure'],
   ] as const)('runs partitions correctly in %s mode', async (agentMode, mode, why) => {
     const { pool, rec } = await startPool(agentMode);
-    pool.submit(work('j1', drill, [1, 2, 3, 4, 5].map((value) => ({ kind: 'ok', value })), { a: 2 }));
+    pool.submit(
+      work(
+        'j1',
+        drill,
+        [1, 2, 3, 4, 5].map((value) => ({ kind: 'ok', value })),
+        { a: 2 },
+      ),
+    );
     await rec.resultsFor('j1', 5);
     for (let p = 0; p < 5; p++) {
       expect(rec.result('j1', p)).toMatchObject({ p, a: 2, ok: true, mode, why, value: { value: p + 1, mode, p, a: 2, jobId: 'j1' } });
@@ -43,7 +50,13 @@ describe('SlotPool results', () => {
     pool.submit(work('warm', noop, [0, 1]));
     await rec.resultsFor('warm', 2);
     const n = 2000;
-    pool.submit(work('many', noop, Array.from({ length: n }, (_, i) => i)));
+    pool.submit(
+      work(
+        'many',
+        noop,
+        Array.from({ length: n }, (_, i) => i),
+      ),
+    );
     await rec.resultsFor('many', n);
     const batches = rec.dispatched.filter((d) => d.size > 1);
     expect(batches.length).toBeGreaterThan(0);
@@ -62,14 +75,37 @@ describe('SlotPool results', () => {
     let maxBusy = 0;
     const rec = new Recorder();
     const pool = new SlotPool({
-      slots: 2, mode: 'auto', logger: silentLogger, events: rec.events,
-      hooks: { ...rec.hooks, beforeDispatch: (id, items) => { maxBusy = Math.max(maxBusy, pool.busySlots + 1); rec.hooks.beforeDispatch?.(id, items); } },
+      slots: 2,
+      mode: 'auto',
+      logger: silentLogger,
+      events: rec.events,
+      hooks: {
+        ...rec.hooks,
+        beforeDispatch: (id, items) => {
+          maxBusy = Math.max(maxBusy, pool.busySlots + 1);
+          rec.hooks.beforeDispatch?.(id, items);
+        },
+      },
     });
     harness.track(pool);
     await pool.start();
     for (let i = 0; i < 20; i++) {
-      pool.submit(work('t', noop, Array.from({ length: 100 }, (_, k) => k), { firstP: i * 100, isolation: 'thread' }));
-      pool.submit(work('p', noop, Array.from({ length: 100 }, (_, k) => k), { firstP: i * 100, isolation: 'process' }));
+      pool.submit(
+        work(
+          't',
+          noop,
+          Array.from({ length: 100 }, (_, k) => k),
+          { firstP: i * 100, isolation: 'thread' },
+        ),
+      );
+      pool.submit(
+        work(
+          'p',
+          noop,
+          Array.from({ length: 100 }, (_, k) => k),
+          { firstP: i * 100, isolation: 'process' },
+        ),
+      );
     }
     await rec.resultsFor('t', 2000);
     await rec.resultsFor('p', 2000);
@@ -82,10 +118,21 @@ describe('SlotPool results', () => {
 
   it('dispatches unknown and long tasks one at a time, announcing them with onStarted', async () => {
     const { pool, rec } = await startPool('threads');
-    pool.submit(work('slow', drill, [1, 2, 3, 4].map(() => ({ kind: 'sleep', ms: 30 }))));
+    pool.submit(
+      work(
+        'slow',
+        drill,
+        [1, 2, 3, 4].map(() => ({ kind: 'sleep', ms: 30 })),
+      ),
+    );
     await rec.resultsFor('slow', 4);
     expect(rec.dispatched.every((d) => d.size === 1)).toBe(true);
-    expect(rec.started.flatMap((s) => s.items).map(([p]) => p).sort()).toEqual([0, 1, 2, 3]);
+    expect(
+      rec.started
+        .flatMap((s) => s.items)
+        .map(([p]) => p)
+        .sort(),
+    ).toEqual([0, 1, 2, 3]);
     // Two slots took their first partitions in one dispatch round: one onStarted call for both.
     expect(rec.started[0]?.items).toHaveLength(2);
   });

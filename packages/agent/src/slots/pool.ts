@@ -7,7 +7,17 @@
  * it holds thread and process slots as needed, never running more than
  * `slots` partitions at once.
  */
-import { CohortError, DEFAULT_MAX_FRAME_BYTES, ErrorCode, RESULT_FRAME_OVERHEAD_BYTES, RawValue, type AssignItem, type Logger, type ResultItem, type SlotMode } from '@cohort/shared';
+import {
+  CohortError,
+  DEFAULT_MAX_FRAME_BYTES,
+  ErrorCode,
+  RESULT_FRAME_OVERHEAD_BYTES,
+  RawValue,
+  type AssignItem,
+  type Logger,
+  type ResultItem,
+  type SlotMode,
+} from '@cohort/shared';
 import { Backoff } from '@cohort/shared/internal';
 import { DEFAULT_HEAP_LIMIT_MB, MAX_BATCH, MAX_BATCH_BYTES, MAX_START_ATTEMPTS, START_RETRY_BASE_MS, START_RETRY_MAX_MS } from './constants.js';
 import { buildEvidence, exitError } from './evidence.js';
@@ -46,7 +56,8 @@ export class SlotPool {
   private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly options: SlotPoolOptions) {
-    if (!Number.isInteger(options.slots) || options.slots < 1) throw new CohortError(ErrorCode.INVALID_OPTION, `slots must be an integer >= 1, got ${options.slots}`);
+    if (!Number.isInteger(options.slots) || options.slots < 1)
+      throw new CohortError(ErrorCode.INVALID_OPTION, `slots must be an integer >= 1, got ${options.slots}`);
     this.heapLimitMb = options.heapLimitMb ?? DEFAULT_HEAP_LIMIT_MB;
     this.maxValueBytes = 0;
     this.setMaxFrameBytes(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
@@ -87,7 +98,9 @@ export class SlotPool {
     const started = Array.from({ length: this.options.slots }, () => this.spawn(mode));
     await Promise.all(started.map((slot) => slot.start()));
     if (!this.slots.some((slot) => slot.state === 'ready' || slot.state === 'busy')) {
-      throw new CohortError(ErrorCode.SLOT_START_FAILED, `none of ${this.options.slots} ${mode} slots could start`, { details: { mode, heapLimitMb: this.heapLimitMb } });
+      throw new CohortError(ErrorCode.SLOT_START_FAILED, `none of ${this.options.slots} ${mode} slots could start`, {
+        details: { mode, heapLimitMb: this.heapLimitMb },
+      });
     }
     this.dispatch();
   }
@@ -228,7 +241,12 @@ export class SlotPool {
   }
 
   private spawn(mode: SlotMode): Slot {
-    const slot = new Slot(`${mode === 'thread' ? 't' : 'p'}${this.nextSlot++}`, mode, { heapLimitMb: this.heapLimitMb, tasksDirs: this.options.tasksDirs ?? [] }, this.listener);
+    const slot = new Slot(
+      `${mode === 'thread' ? 't' : 'p'}${this.nextSlot++}`,
+      mode,
+      { heapLimitMb: this.heapLimitMb, tasksDirs: this.options.tasksDirs ?? [] },
+      this.listener,
+    );
     this.slots.push(slot);
     return slot;
   }
@@ -282,9 +300,20 @@ export class SlotPool {
     const task = batch?.job.task ?? slot.lastTask;
     const escalated = crashed && task !== undefined && this.book.escalate(task, slot.mode);
     const evidence = buildEvidence({
-      slotId: slot.id, mode: slot.mode, cause, info, slotState: stateAtExit, pid: slot.pid, threadId: slot.threadId,
-      jobId: batch?.job.jobId ?? slot.lastJobId, task, partitions: unreported.map((w) => w.p), heapLimitMb: this.heapLimitMb,
-      timeoutMs: batch && unreported.length > 0 ? batch.job.timeoutMs : 0, escalated, agentMode: this.options.mode,
+      slotId: slot.id,
+      mode: slot.mode,
+      cause,
+      info,
+      slotState: stateAtExit,
+      pid: slot.pid,
+      threadId: slot.threadId,
+      jobId: batch?.job.jobId ?? slot.lastJobId,
+      task,
+      partitions: unreported.map((w) => w.p),
+      heapLimitMb: this.heapLimitMb,
+      timeoutMs: batch && unreported.length > 0 ? batch.job.timeoutMs : 0,
+      escalated,
+      agentMode: this.options.mode,
     });
     this.hooks.onSlotExit?.(evidence);
     if (crashed) this.log.warn('slot crashed', { ...evidence });
@@ -306,7 +335,10 @@ export class SlotPool {
     const choice: ModeChoice = { mode: slot.mode, why: batch.why };
     if (cause === 'shutdown') {
       const error = wireError(ErrorCode.SHUTTING_DOWN, 'the agent stopped while this partition was in a slot');
-      this.options.events.onResults(jobId, live.map((w) => failedResult(w, error, choice)));
+      this.options.events.onResults(
+        jobId,
+        live.map((w) => failedResult(w, error, choice)),
+      );
       return;
     }
     // Results come in chunks, so in a batch the partition that was running is not known:
@@ -348,7 +380,10 @@ export class SlotPool {
     retry.reset();
     if (this.slots.some((s) => s.mode === mode)) return;
     const wire = { ...error.toWire(), details: { ...error.details, attempts } };
-    this.failRemoved(this.queue.removeWhere((job) => this.book.choose(job.task, job.isolation).mode === mode), wire);
+    this.failRemoved(
+      this.queue.removeWhere((job) => this.book.choose(job.task, job.isolation).mode === mode),
+      wire,
+    );
     this.settle();
   }
 

@@ -87,7 +87,10 @@ export function startGate(mode: SlotMode, resolve: () => void, reject: (err: Err
       reject(new CohortError(ErrorCode.SLOT_START_FAILED, message, { details: { mode, ...details } }));
     },
   };
-  const timer = setTimeout(() => gate.fail(`${mode} slot did not become ready within ${START_TIMEOUT_MS} ms`, { startTimeoutMs: START_TIMEOUT_MS, ...onTimeout() }), START_TIMEOUT_MS);
+  const timer = setTimeout(
+    () => gate.fail(`${mode} slot did not become ready within ${START_TIMEOUT_MS} ms`, { startTimeoutMs: START_TIMEOUT_MS, ...onTimeout() }),
+    START_TIMEOUT_MS,
+  );
   return gate;
 }
 

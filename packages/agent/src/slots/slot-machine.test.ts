@@ -18,7 +18,14 @@ describe('SlotMachine', () => {
     ]);
     expect(m.state).toBe('stopped');
     expect(m.history.map((t) => `${t.from}>${t.to}`)).toEqual([
-      'idle>starting', 'starting>ready', 'ready>busy', 'busy>ready', 'ready>busy', 'busy>ready', 'ready>stopping', 'stopping>stopped',
+      'idle>starting',
+      'starting>ready',
+      'ready>busy',
+      'busy>ready',
+      'ready>busy',
+      'busy>ready',
+      'ready>stopping',
+      'stopping>stopped',
     ]);
   });
 
@@ -75,7 +82,15 @@ describe('SlotMachine', () => {
     }
     expect(caught).toMatchObject({
       code: 'INVALID_TRANSITION',
-      details: { slotId: 't9', state: 'ready', event: 'done', history: [{ from: 'idle', to: 'starting' }, { from: 'starting', to: 'ready' }] },
+      details: {
+        slotId: 't9',
+        state: 'ready',
+        event: 'done',
+        history: [
+          { from: 'idle', to: 'starting' },
+          { from: 'starting', to: 'ready' },
+        ],
+      },
     });
     expect(m.state).toBe('ready');
   });

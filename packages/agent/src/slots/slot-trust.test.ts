@@ -12,7 +12,12 @@ import { PoolHarness } from './fixtures/pools.js';
 const harness = new PoolHarness(1);
 afterEach(() => harness.stopAll());
 
-const SECRETS = { COHORT_TOKEN: 'slot-test-token', COHORT_AGENT_TOKEN: 'slot-test-agent', COHORT_CLIENT_TOKEN: 'slot-test-client', COHORT_X_TOKEN_FILE: 'slot-test-file' };
+const SECRETS = {
+  COHORT_TOKEN: 'slot-test-token',
+  COHORT_AGENT_TOKEN: 'slot-test-agent',
+  COHORT_CLIENT_TOKEN: 'slot-test-client',
+  COHORT_X_TOKEN_FILE: 'slot-test-file',
+};
 const saved: Record<string, string | undefined> = {};
 beforeAll(() => {
   for (const [name, value] of Object.entries(SECRETS)) {

@@ -182,7 +182,9 @@ export class Slot {
       // An input that cannot be encoded (or a send that failed): fail the batch as the slot would have.
       const error = { code: ErrorCode.BAD_INPUT, name: 'CohortError', message: `partition input cannot be sent to a slot: ${(err as Error).message}` } as const;
       const failed = ps.map((_, i) => [i, error] as [number, typeof error]);
-      queueMicrotask(() => this.onMessage({ t: 'results', done: true, values: new Uint8Array(0), ends: new Array<number>(n).fill(0), ms: new Array<number>(n).fill(0), failed }));
+      queueMicrotask(() =>
+        this.onMessage({ t: 'results', done: true, values: new Uint8Array(0), ends: new Array<number>(n).fill(0), ms: new Array<number>(n).fill(0), failed }),
+      );
     }
   }
 

@@ -34,8 +34,14 @@ describe('WorkQueue', () => {
 
   it('removes some or all of a job, and clears', () => {
     const q = new WorkQueue();
-    q.push(job('a'), [0, 1, 2].map((p) => item(p)));
-    q.push(job('a'), [3, 4].map((p) => item(p)));
+    q.push(
+      job('a'),
+      [0, 1, 2].map((p) => item(p)),
+    );
+    q.push(
+      job('a'),
+      [3, 4].map((p) => item(p)),
+    );
     q.push(job('b'), [item(0)]);
     expect(q.remove('a', (x) => x.p % 2 === 0)).toBe(3);
     expect(q.length).toBe(3);

@@ -44,7 +44,13 @@ export function mainJob(rng: Rng): ChaosJob {
 /** A slot crash, transient: the first attempt of some partitions exits its slot. */
 export function slotCrashJob(rng: Rng): ChaosJob {
   const partitions = rng.int(4, 12);
-  return { label: 'slot-crash', task: 'crash', input: { how: 'exit', partitions: [0, partitions - 1], attempts: 1, value: 2 }, partitions, expected: partitions * 2 };
+  return {
+    label: 'slot-crash',
+    task: 'crash',
+    input: { how: 'exit', partitions: [0, partitions - 1], attempts: 1, value: 2 },
+    partitions,
+    expected: partitions * 2,
+  };
 }
 
 /** A poison partition: the job must fail with PARTITION_FAILED, and fail alone. */

@@ -150,7 +150,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     logDir,
   });
   const faults = Object.fromEntries([...FAULT_KINDS, 'slot-crash', 'poison'].map((k) => [k, 0])) as ChaosReport['faults'];
-  const report: ChaosReport = { seed: options.seed, durationMs: 0, rounds: 0, faults, jobs: { total: 0, right: 0, failedWithCode: 0, wrong: 0, hung: 0 }, outcomes: [] };
+  const report: ChaosReport = {
+    seed: options.seed,
+    durationMs: 0,
+    rounds: 0,
+    faults,
+    jobs: { total: 0, right: 0, failedWithCode: 0, wrong: 0, hung: 0 },
+    outcomes: [],
+  };
   let agentNo = 3;
   const ctx: FaultContext = { cluster, rng: new Rng(options.seed), job: undefined, say, nextName: () => `agent-${++agentNo}`, dead: new Set() };
   const started = Date.now();

@@ -52,7 +52,14 @@ export async function inject(kind: FaultKind, ctx: FaultContext): Promise<void> 
     }
     case 'rogue-agent': {
       if (!ctx.job) return;
-      const rogue = startRogueAgent({ url: cluster.url, token: cluster.token, name: 'chaos-rogue', drainFirst: true, forgeOthers: { ...ctx.job, attempts: 2 }, forgedValue: -7 });
+      const rogue = startRogueAgent({
+        url: cluster.url,
+        token: cluster.token,
+        name: 'chaos-rogue',
+        drainFirst: true,
+        forgeOthers: { ...ctx.job, attempts: 2 },
+        forgedValue: -7,
+      });
       await Promise.race([rogue.closed, new Promise((r) => setTimeout(r, 2000))]);
       rogue.stop();
       return;

@@ -44,7 +44,9 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const announce = () => {
     if (agent.sessionId && !announced) {
       announced = true;
-      process.stdout.write(`cohort agent ${agent.name} joined ${agent.options.connect} as ${printable(agent.sessionId)} (${agent.options.slots} slots, mode ${agent.options.mode})\n`);
+      process.stdout.write(
+        `cohort agent ${agent.name} joined ${agent.options.connect} as ${printable(agent.sessionId)} (${agent.options.slots} slots, mode ${agent.options.mode})\n`,
+      );
     }
   };
   agent.ready.then(announce, () => {});

@@ -16,7 +16,9 @@ export const CHAOS_HELP = `cohort chaos [--seed N] [--minutes 10] [--seconds S] 
   code, within a bound. Exits 0 only with 0 wrong answers and 0 hangs.`;
 
 export function formatChaos(r: ChaosReport): string {
-  const faults = Object.entries(r.faults).map(([k, n]) => `${k} ${n}`).join(', ');
+  const faults = Object.entries(r.faults)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
   const injected = Object.values(r.faults).reduce((a, b) => a + b, 0);
   return [
     `chaos seed ${r.seed}: ${r.rounds} rounds in ${Math.round(r.durationMs / 1000)} s`,

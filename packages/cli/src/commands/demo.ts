@@ -68,7 +68,14 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const victim = introduce(cluster, specs, say);
     const kill = await runWithKill(cluster, victim, say);
     const correct = kill.run.report.status === 'succeeded' && kill.run.report.result === DEMO_EXPECTED;
-    const throughput = summarize(kill, correct, specs.map((s) => s.slots), specs.indexOf(victim.spec), cpus, say);
+    const throughput = summarize(
+      kill,
+      correct,
+      specs.map((s) => s.slots),
+      specs.indexOf(victim.spec),
+      cpus,
+      say,
+    );
     say(`logs: ${logDir}`);
     if (values.json) {
       const { run, killedAt, doneAtKill, lostAt, requeued } = kill;
@@ -76,7 +83,14 @@ export async function demoCommand(argv: string[]): Promise<number> {
         `${JSON.stringify({
           correct,
           expected: DEMO_EXPECTED,
-          killed: { agent: victim.agent.name, mode: victim.spec.mode, pid: victim.agent.pid, atDone: doneAtKill, detectedMs: lostAt ? lostAt - killedAt : null, requeued },
+          killed: {
+            agent: victim.agent.name,
+            mode: victim.spec.mode,
+            pid: victim.agent.pid,
+            atDone: doneAtKill,
+            detectedMs: lostAt ? lostAt - killedAt : null,
+            requeued,
+          },
           throughput,
           report: run.report,
           logDir,
@@ -123,7 +137,9 @@ async function runWithKill(cluster: LocalCluster, victim: Victim, say: Say): Pro
         if (e.kind === 'agent-lost' && e.agent === agent.name) {
           lostAt = e.receivedAt;
           requeued = e.requeued as number;
-          say(`  coordinator: ${agent.name} lost (${printable(e.reason)}) ${lostAt - fault.injectedAt()} ms after the kill; ${printable(requeued)} partition(s) requeued`);
+          say(
+            `  coordinator: ${agent.name} lost (${printable(e.reason)}) ${lostAt - fault.injectedAt()} ms after the kill; ${printable(requeued)} partition(s) requeued`,
+          );
         }
       },
     },
@@ -137,10 +153,24 @@ function summarize(kill: KillRun, correct: boolean, slotsPerAgent: number[], vic
   const { report, samples, endedAt } = kill.run;
   const { before, after } = steadyRates([...samples, [endedAt, report.partitions]], kill.killedAt, report.partitions);
   const model = capacityModel(slotsPerAgent, victimIndex, cpus);
-  say(`result ${printable(report.result)} — ${correct ? 'correct' : 'WRONG'} (expected ${DEMO_EXPECTED}); status ${printable(report.status)} in ${report.durationMs} ms`);
-  say(`attempts ${report.attempts} for ${report.partitions} partitions (${report.attempts - report.partitions} extra), requeued ${report.requeued}, duplicates ${report.duplicates}`);
-  say(`modes: ${printable(Object.entries(report.modeReasons).map(([k, v]) => `${k} ${v}`).join(', '))}`);
-  say(`throughput (steady windows, 10%→kill and kill→90%): ${before.toFixed(1)} partitions/s before, ${after.toFixed(1)} after (${((100 * after) / before).toFixed(0)}% of before)`);
-  say(`capacity lost: ${model.slotsLost} of ${model.slotsBefore} slots; these agents share ${cpus} CPUs, so usable capacity goes from ${model.usableBefore} to ${model.usableAfter} CPUs: predicted ${(100 * model.predictedRatio).toFixed(0)}% of before`);
+  say(
+    `result ${printable(report.result)} — ${correct ? 'correct' : 'WRONG'} (expected ${DEMO_EXPECTED}); status ${printable(report.status)} in ${report.durationMs} ms`,
+  );
+  say(
+    `attempts ${report.attempts} for ${report.partitions} partitions (${report.attempts - report.partitions} extra), requeued ${report.requeued}, duplicates ${report.duplicates}`,
+  );
+  say(
+    `modes: ${printable(
+      Object.entries(report.modeReasons)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    )}`,
+  );
+  say(
+    `throughput (steady windows, 10%→kill and kill→90%): ${before.toFixed(1)} partitions/s before, ${after.toFixed(1)} after (${((100 * after) / before).toFixed(0)}% of before)`,
+  );
+  say(
+    `capacity lost: ${model.slotsLost} of ${model.slotsBefore} slots; these agents share ${cpus} CPUs, so usable capacity goes from ${model.usableBefore} to ${model.usableAfter} CPUs: predicted ${(100 * model.predictedRatio).toFixed(0)}% of before`,
+  );
   return { before, after, ratio: after / before, predictedRatio: model.predictedRatio };
 }

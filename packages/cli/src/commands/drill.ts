@@ -18,7 +18,12 @@ export const DRILL_HELP = `cohort drill SCENARIO [--agents 4] [--json]
   slowdown beside the capacity prediction, and whether the result matched.`;
 
 export async function drillCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { agents: { type: 'string' }, json: { type: 'boolean' }, ...COMMON_FLAGS }, strict: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { agents: { type: 'string' }, json: { type: 'boolean' }, ...COMMON_FLAGS },
+    strict: true,
+  });
   if (values.help) {
     process.stdout.write(`${DRILL_HELP}\n`);
     return 0;

@@ -48,7 +48,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     onProgress: (p) => view.update(p),
     onCluster: (e) => {
       if (e.kind === 'agent-lost') view.event(`agent ${printable(e.agent)} lost (${printable(e.reason)}); ${printable(e.requeued)} partitions requeued`);
-      else if (e.kind === 'speculative-copy') view.event(`speculative copy of partition ${printable(e.partition)} (running ${printable(e.runningMs)} ms on ${printable(e.agent)})`);
+      else if (e.kind === 'speculative-copy')
+        view.event(`speculative copy of partition ${printable(e.partition)} (running ${printable(e.runningMs)} ms on ${printable(e.agent)})`);
     },
     onReattach: (n, err) => view.event(`lost the coordinator (${err.code}); re-attaching (try ${n})`),
   });
@@ -78,9 +79,13 @@ function printReport(report: JobReport): void {
   const rate = report.durationMs > 0 ? Math.round((report.partitions * 1000) / report.durationMs) : 0;
   process.stdout.write(`${printable(report.jobId)} ${printable(report.status)} in ${printable(report.durationMs)} ms (${rate} partitions/s)\n`);
   if (report.status === 'succeeded') process.stdout.write(`result: ${JSON.stringify(report.result)}\n`);
-  process.stdout.write(`partitions ${printable(report.partitions)}, attempts ${printable(report.attempts)}, duplicates ${printable(report.duplicates)}, requeued ${printable(report.requeued)}\n`);
+  process.stdout.write(
+    `partitions ${printable(report.partitions)}, attempts ${printable(report.attempts)}, duplicates ${printable(report.duplicates)}, requeued ${printable(report.requeued)}\n`,
+  );
   for (const [name, share] of Object.entries(report.agents)) {
-    process.stdout.write(`  ${printable(name)}: ${printable(share.partitions)} partitions (${printable(share.thread)} on threads, ${printable(share.process)} in processes)\n`);
+    process.stdout.write(
+      `  ${printable(name)}: ${printable(share.partitions)} partitions (${printable(share.thread)} on threads, ${printable(share.process)} in processes)\n`,
+    );
   }
   if (report.error) process.stdout.write(`error ${printable(report.error.code)}: ${printable(report.error.message)}\n`);
 }

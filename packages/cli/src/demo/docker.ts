@@ -104,7 +104,8 @@ async function up(c: ComposeCluster, say: (l: string) => void): Promise<void> {
   say(`docker-compose -p ${c.project} up -d (coordinator + ${DOCKER_DEMO_AGENTS.length} agents, cpus ${AGENT_CPUS} each)`);
   await c.compose(['up', '-d']);
   const published = (await c.compose(['port', 'coordinator', '7070'])).stdout; // 127.0.0.1:NNNNN
-  if (!/^127\.0\.0\.1:\d+$/.test(published)) throw new CohortError(ErrorCode.INTERNAL, `coordinator port published as ${JSON.stringify(published)}, expected 127.0.0.1:PORT`);
+  if (!/^127\.0\.0\.1:\d+$/.test(published))
+    throw new CohortError(ErrorCode.INTERNAL, `coordinator port published as ${JSON.stringify(published)}, expected 127.0.0.1:PORT`);
   c.url = `ws://${published}`;
 }
 
@@ -119,7 +120,6 @@ function correct(report: WatchedRun['report']): boolean {
   if (report.status !== 'succeeded' || typeof r !== 'object' || r === null || !('samples' in r) || !('hits' in r)) return false;
   return r.samples === DOCKER_DEMO_EXPECTED.samples && r.hits === DOCKER_DEMO_EXPECTED.hits;
 }
-
 
 type Say = (line: string) => void;
 
@@ -172,7 +172,8 @@ export async function dockerDemo(argv: string[]): Promise<number> {
     say(`job: ${job.task} ${JSON.stringify(job.input)} in ${job.partitions} partitions; expected hits ${DOCKER_DEMO_EXPECTED.hits}`);
     const runs = await baselineAndKill(c, victim, options.killAt, say);
     const { result, throughput } = dockerResult(runs, victim);
-    if (options.json) process.stdout.write(`${JSON.stringify({ ok: result.correct, image: res.image, project: c.project, killed: victim, throughput, result })}\n`);
+    if (options.json)
+      process.stdout.write(`${JSON.stringify({ ok: result.correct, image: res.image, project: c.project, killed: victim, throughput, result })}\n`);
     else process.stdout.write(`${formatDrillTable([result])}\n`);
     return result.correct ? 0 : 1;
   } finally {
@@ -216,7 +217,8 @@ async function tearDown(res: Resources, keep: boolean, say: Say): Promise<void> 
   if (cluster) {
     say(`docker-compose -p ${cluster.project} down -v`);
     await cluster.compose(['down', '-v', '--remove-orphans', '--timeout', '5']).catch((e) => say(`teardown: ${(e as Error).message}`));
-    const left = (await run(DOCKER, ['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${cluster.project}`]).catch(() => ({ stdout: '?' }))).stdout;
+    const left = (await run(DOCKER, ['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${cluster.project}`]).catch(() => ({ stdout: '?' })))
+      .stdout;
     if (left) say(`teardown: containers of ${cluster.project} still present: ${left.replace(/\n/g, ' ')}`);
   }
   if (builtId && !keep) {
@@ -229,14 +231,18 @@ async function tearDown(res: Resources, keep: boolean, say: Say): Promise<void> 
 }
 
 async function agentsReady(api: ApiClient): Promise<void> {
-  await waitFor(`${DOCKER_DEMO_AGENTS.length} agents to join`, async () => {
-    try {
-      const agents = await api.agents();
-      return DOCKER_DEMO_AGENTS.every((n) => agents.some((a) => a.name === n && a.state === 'ready'));
-    } catch {
-      return false;
-    }
-  }, { timeoutMs: READY_TIMEOUT_MS, intervalMs: 50 });
+  await waitFor(
+    `${DOCKER_DEMO_AGENTS.length} agents to join`,
+    async () => {
+      try {
+        const agents = await api.agents();
+        return DOCKER_DEMO_AGENTS.every((n) => agents.some((a) => a.name === n && a.state === 'ready'));
+      } catch {
+        return false;
+      }
+    },
+    { timeoutMs: READY_TIMEOUT_MS, intervalMs: 50 },
+  );
 }
 
 /** The baseline, then the same job with `docker kill` of the victim once `killAt` of it is done. */
@@ -299,7 +305,11 @@ function dockerNotes(runs: DockerRuns, lost: EventOf<'agent-lost'> | undefined, 
   const { base, fault, issuedAt, doneAtKill, finishedAt, loadAtStart } = runs;
   const n = DOCKER_DEMO_AGENTS.length;
   const fraction = doneAtKill / fault.report.partitions;
-  const model = capacityModel(DOCKER_DEMO_AGENTS.map(() => 1), DOCKER_DEMO_AGENTS.indexOf(VICTIM), undefined);
+  const model = capacityModel(
+    DOCKER_DEMO_AGENTS.map(() => 1),
+    DOCKER_DEMO_AGENTS.indexOf(VICTIM),
+    undefined,
+  );
   const baselineMs = base.endedAt - base.submittedAt;
   const jobMs = fault.endedAt - fault.submittedAt;
   return [
@@ -310,6 +320,8 @@ function dockerNotes(runs: DockerRuns, lost: EventOf<'agent-lost'> | undefined, 
     `result ${JSON.stringify(fault.report.result)}: ${correct(fault.report) ? 'correct' : 'WRONG'} (expected hits ${DOCKER_DEMO_EXPECTED.hits}); baseline ${correct(base.report) ? 'correct' : 'WRONG'}`,
     `host: ${os.availableParallelism()} CPUs, 1-min load average ${loadAtStart.toFixed(2)} before the baseline, ${os.loadavg()[0]!.toFixed(2)} at the end; ` +
       `cpus: ${AGENT_CPUS} is a ceiling, not a reservation: other load on the host (the coordinator, this client, anything else) slows the agents unevenly and skews both ratios; COHORT_AGENT_CPUS sets the agents' quota`,
-    `speculative copies ${fault.report.speculative}; modes ${Object.entries(fault.report.modeReasons).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `speculative copies ${fault.report.speculative}; modes ${Object.entries(fault.report.modeReasons)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
   ];
 }

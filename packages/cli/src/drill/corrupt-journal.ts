@@ -25,7 +25,9 @@ const SLEEP_MS = 20;
 async function flipJobRecord(path: string, jobId: string): Promise<{ offset: number; bytes: number; frames: number }> {
   const buf = await readFile(path);
   const frames: Array<{ offset: number; end: number; jobId?: string }> = [];
-  scanJournal(buf, (r, offset) => frames.push({ offset, end: offset + HEADER_BYTES + buf.readUInt32LE(offset), ...(r.kind === 'job' && { jobId: r.job.jobId }) }));
+  scanJournal(buf, (r, offset) =>
+    frames.push({ offset, end: offset + HEADER_BYTES + buf.readUInt32LE(offset), ...(r.kind === 'job' && { jobId: r.job.jobId }) }),
+  );
   const victim = frames.find((f) => f.jobId === jobId)!;
   const at = victim.offset + HEADER_BYTES + Math.floor((victim.end - victim.offset - HEADER_BYTES) / 2) - 2;
   for (let i = at; i < at + 4; i++) buf[i]! ^= 0x5a;
@@ -37,7 +39,24 @@ function outcome(base: WatchedRun, run: WatchedRun, expected: number, detectedMs
   const jobMs = run.endedAt - run.submittedAt;
   const baselineMs = base.endedAt - base.submittedAt;
   const { requeued, duplicates, attempts, partitions } = run.report;
-  return { scenario: 'corrupt-journal', fault: 'stop the coordinator, flip 4 bytes in a job record mid-file, start it again', injectedAtMs: null, detectedMs, requeued, duplicates, attempts, partitions, jobMs, baselineMs, slowdown: jobMs / baselineMs, predictedSlowdown: null, correct, expected, result: run.report.result, notes };
+  return {
+    scenario: 'corrupt-journal',
+    fault: 'stop the coordinator, flip 4 bytes in a job record mid-file, start it again',
+    injectedAtMs: null,
+    detectedMs,
+    requeued,
+    duplicates,
+    attempts,
+    partitions,
+    jobMs,
+    baselineMs,
+    slowdown: jobMs / baselineMs,
+    predictedSlowdown: null,
+    correct,
+    expected,
+    result: run.report.result,
+    notes,
+  };
 }
 
 export async function corruptJournal(options: DrillOptions): Promise<DrillResult> {
@@ -52,19 +71,26 @@ export async function corruptJournal(options: DrillOptions): Promise<DrillResult
     const journal = join(stateDir, JOURNAL_FILE);
     const damage = await flipJobRecord(journal, acknowledged[1]!.report.jobId);
     const refusedAt = Date.now();
-    const refusal = await runCohort(['coordinator', '--host', '127.0.0.1', '--port', '0', '--state-dir', stateDir], { env: { COHORT_TOKEN: c.token }, timeoutMs: 15_000 });
+    const refusal = await runCohort(['coordinator', '--host', '127.0.0.1', '--port', '0', '--state-dir', stateDir], {
+      env: { COHORT_TOKEN: c.token },
+      timeoutMs: 15_000,
+    });
     const refusedMs = Date.now() - refusedAt;
-    const refused = refusal.code !== 0 && refusal.signal === null && refusal.stderr.includes(ErrorCode.JOURNAL_CORRUPT) && refusal.stderr.includes(`offset ${damage.offset}`);
+    const refused =
+      refusal.code !== 0 && refusal.signal === null && refusal.stderr.includes(ErrorCode.JOURNAL_CORRUPT) && refusal.stderr.includes(`offset ${damage.offset}`);
     await c.restartCoordinator(['--journal-recover']);
     const api = new ApiClient({ url: c.url, token: c.token });
     const reports = await Promise.all(acknowledged.map((a) => api.report(a.report.jobId)));
     const survived = reports.filter((r) => r.status === 'succeeded' && r.result === expected).length;
     const saved = (await readdir(stateDir)).filter((f) => f.startsWith(`${JOURNAL_FILE}.damaged-`));
     const after = await watchJob(c, job);
-    const correct = refused && survived === acknowledged.length && saved.length === 1 && after.report.status === 'succeeded' && after.report.result === expected;
+    const correct =
+      refused && survived === acknowledged.length && saved.length === 1 && after.report.status === 'succeeded' && after.report.result === expected;
     return outcome(acknowledged[0]!, after, expected, refusedMs, correct, [
       `damaged the job record of ${acknowledged[1]!.report.jobId} at offset ${damage.offset} (${damage.bytes} bytes; ${damage.frames} records in the journal)`,
-      refused ? `start refused in ${refusedMs} ms: exit ${refusal.code}, JOURNAL_CORRUPT naming offset ${damage.offset} and --journal-recover` : `start NOT refused as it should be (exit ${refusal.code}, signal ${refusal.signal})`,
+      refused
+        ? `start refused in ${refusedMs} ms: exit ${refusal.code}, JOURNAL_CORRUPT naming offset ${damage.offset} and --journal-recover`
+        : `start NOT refused as it should be (exit ${refusal.code}, signal ${refusal.signal})`,
       `--journal-recover saved ${saved.length} damaged range(s) aside (${saved.join(', ')}) and started`,
       `acknowledged jobs with their results after recovery: ${survived} of ${acknowledged.length}; a new job then ran to ${after.report.status}`,
     ]);

@@ -13,15 +13,44 @@ import { runJob } from '../run-job.js';
 import { startLocalCluster } from '../local-cluster.js';
 import type { DrillOptions, DrillResult } from './types.js';
 
-const EXACT = ['undefined', 'nan', 'neg-zero', 'bigint-70', 'bigint-4096', 'date', 'map', 'set', 'buffer', 'float64array', 'bigint64array', 'undefined-in-object', 'nested', 'random:7'];
-const REFUSED: Record<string, string> = { 'cyclic-array': 'RESULT_NOT_SERIALIZABLE', 'keys-70000': 'RESULT_NOT_SERIALIZABLE', function: 'RESULT_NOT_SERIALIZABLE', 'huge-70mb': 'RESULT_TOO_LARGE' };
-
+const EXACT = [
+  'undefined',
+  'nan',
+  'neg-zero',
+  'bigint-70',
+  'bigint-4096',
+  'date',
+  'map',
+  'set',
+  'buffer',
+  'float64array',
+  'bigint64array',
+  'undefined-in-object',
+  'nested',
+  'random:7',
+];
+const REFUSED: Record<string, string> = {
+  'cyclic-array': 'RESULT_NOT_SERIALIZABLE',
+  'keys-70000': 'RESULT_NOT_SERIALIZABLE',
+  function: 'RESULT_NOT_SERIALIZABLE',
+  'huge-70mb': 'RESULT_TOO_LARGE',
+};
 
 export async function oddValue(options: DrillOptions): Promise<DrillResult> {
-  const c = await startLocalCluster({ agents: [{ name: 'odd-threads', mode: 'threads', slots: 1 }, { name: 'odd-processes', mode: 'processes', slots: 1 }], logDir: options.logDir });
+  const c = await startLocalCluster({
+    agents: [
+      { name: 'odd-threads', mode: 'threads', slots: 1 },
+      { name: 'odd-processes', mode: 'processes', slots: 1 },
+    ],
+    logDir: options.logDir,
+  });
   try {
     const api = new ApiClient({ url: c.url, token: c.token });
-    const sessions = async () => (await api.agents()).map((a) => a.agentId).sort().join(',');
+    const sessions = async () =>
+      (await api.agents())
+        .map((a) => a.agentId)
+        .sort()
+        .join(',');
     const before = await sessions();
     const started = Date.now();
     const kinds = [...EXACT, ...EXACT];
@@ -42,11 +71,22 @@ export async function oddValue(options: DrillOptions): Promise<DrillResult> {
     notes.push(same ? 'every agent kept its session' : 'an agent lost its session');
     const jobMs = Date.now() - started;
     return {
-      scenario: 'odd-value', fault: 'results of every kind of the value model, and values it refuses', injectedAtMs: null, detectedMs: null,
-      requeued: exact.requeued, duplicates: exact.duplicates, attempts: exact.attempts, partitions: exact.partitions,
-      jobMs, baselineMs: jobMs, slowdown: 1, predictedSlowdown: null,
+      scenario: 'odd-value',
+      fault: 'results of every kind of the value model, and values it refuses',
+      injectedAtMs: null,
+      detectedMs: null,
+      requeued: exact.requeued,
+      duplicates: exact.duplicates,
+      attempts: exact.attempts,
+      partitions: exact.partitions,
+      jobMs,
+      baselineMs: jobMs,
+      slowdown: 1,
+      predictedSlowdown: null,
       correct: allExact && refusedRight === Object.keys(REFUSED).length && same,
-      expected: 'all exact; refused kinds fail with their code; no agent lost', result: allExact ? 'all exact' : exact.result, notes,
+      expected: 'all exact; refused kinds fail with their code; no agent lost',
+      result: allExact ? 'all exact' : exact.result,
+      notes,
     };
   } finally {
     await c.stop();

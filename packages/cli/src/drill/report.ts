@@ -21,7 +21,11 @@ export function formatDrillTable(results: DrillResult[]): string {
     r.correct ? 'correct' : 'WRONG',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
   for (const r of results) {
     out.push('', `${r.scenario}: ${r.fault}`);
@@ -34,8 +38,17 @@ export function formatDrillTable(results: DrillResult[]): string {
 /** Read the line `cohort drill … --json` printed; INTERNAL when it is not a drill report. */
 export function parseDrillReport(text: string): DrillReport {
   const v: unknown = JSON.parse(text);
-  const fine = (r: unknown) => typeof r === 'object' && r !== null && 'scenario' in r && typeof r.scenario === 'string' && 'correct' in r && typeof r.correct === 'boolean';
-  if (typeof v !== 'object' || v === null || !('ok' in v) || typeof v.ok !== 'boolean' || !('results' in v) || !Array.isArray(v.results) || !v.results.every(fine)) {
+  const fine = (r: unknown) =>
+    typeof r === 'object' && r !== null && 'scenario' in r && typeof r.scenario === 'string' && 'correct' in r && typeof r.correct === 'boolean';
+  if (
+    typeof v !== 'object' ||
+    v === null ||
+    !('ok' in v) ||
+    typeof v.ok !== 'boolean' ||
+    !('results' in v) ||
+    !Array.isArray(v.results) ||
+    !v.results.every(fine)
+  ) {
     throw new CohortError(ErrorCode.INTERNAL, 'not a drill report');
   }
   return { agents: 0, logDir: '', ...v, ok: v.ok, results: v.results };

@@ -26,7 +26,14 @@ export async function rogueAgent(options: DrillOptions): Promise<DrillResult> {
     const fault = watchWithFault(c, job, {
       when: () => true,
       inject: (p) => {
-        rogue = startRogueAgent({ url: c.url, token: c.token, name: 'rogue', drainFirst: true, forgeOthers: { jobId: p.jobId, partitions, attempts: 3 }, forgedValue: -1 });
+        rogue = startRogueAgent({
+          url: c.url,
+          token: c.token,
+          name: 'rogue',
+          drainFirst: true,
+          forgeOthers: { jobId: p.jobId, partitions, attempts: 3 },
+          forgedValue: -1,
+        });
         void rogue.closed.then(({ code }) => {
           expelledAt = Date.now();
           closeCode = code;

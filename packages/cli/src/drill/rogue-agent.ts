@@ -68,7 +68,10 @@ class Rogue implements RogueAgent {
   private rejectJoined!: (err: Error) => void;
 
   constructor(private readonly o: RogueOptions) {
-    this.ws = new WebSocket(`${o.url.replace(/\/$/, '')}${AGENT_PATH}`, { headers: o.token ? { authorization: `Bearer ${o.token}` } : {}, perMessageDeflate: false });
+    this.ws = new WebSocket(`${o.url.replace(/\/$/, '')}${AGENT_PATH}`, {
+      headers: o.token ? { authorization: `Bearer ${o.token}` } : {},
+      perMessageDeflate: false,
+    });
     this.joined = new Promise<void>((resolve, reject) => {
       this.resolveJoined = resolve;
       this.rejectJoined = reject;
@@ -87,7 +90,17 @@ class Rogue implements RogueAgent {
       this.ws.terminate();
     });
     this.ws.on('open', () => {
-      this.send({ type: 'hello', protocol: PROTOCOL_VERSION, agentVersion: 'rogue', name: o.name ?? 'rogue', slots: o.slots ?? 1, mode: 'threads', modes: ['thread'], maxPrefetch: o.maxPrefetch ?? 0, hardware: HARDWARE });
+      this.send({
+        type: 'hello',
+        protocol: PROTOCOL_VERSION,
+        agentVersion: 'rogue',
+        name: o.name ?? 'rogue',
+        slots: o.slots ?? 1,
+        mode: 'threads',
+        modes: ['thread'],
+        maxPrefetch: o.maxPrefetch ?? 0,
+        hardware: HARDWARE,
+      });
       if (o.drainFirst) this.send({ type: 'draining' });
     });
     this.ws.on('message', (data: Buffer) => {
@@ -122,7 +135,10 @@ class Rogue implements RogueAgent {
 
   private onMessage(msg: CoordinatorMessage): void {
     if (msg.type === 'welcome') {
-      this.heartbeat = setInterval(() => this.send({ type: 'heartbeat', seq: ++this.seq, sentAt: Date.now() }), this.o.heartbeatMs ?? Math.max(50, msg.heartbeatMs / 2));
+      this.heartbeat = setInterval(
+        () => this.send({ type: 'heartbeat', seq: ++this.seq, sentAt: Date.now() }),
+        this.o.heartbeatMs ?? Math.max(50, msg.heartbeatMs / 2),
+      );
       // Wait for any assign already in flight, so that it forges only what it was never issued.
       this.forgeTimer = setTimeout(() => this.forgeNow(), this.o.forgeDelayMs ?? 300);
       this.resolveJoined();

@@ -29,7 +29,13 @@ function sleepJob(options: DrillOptions, perAgent = 10): JobSpec & { expected: n
 }
 
 /** A drill body on a fresh cluster of single-slot agents, stopped at the end whatever happens. */
-async function onCluster<T>(options: DrillOptions, label: string, body: (c: LocalCluster) => Promise<T>, mode: 'threads' | 'auto' = 'threads', coordinatorArgs: string[] = []): Promise<T> {
+async function onCluster<T>(
+  options: DrillOptions,
+  label: string,
+  body: (c: LocalCluster) => Promise<T>,
+  mode: 'threads' | 'auto' = 'threads',
+  coordinatorArgs: string[] = [],
+): Promise<T> {
   const cluster = await drillCluster(options, mode, coordinatorArgs, label);
   try {
     return await body(cluster);
@@ -48,7 +54,11 @@ export async function killAgent(options: DrillOptions): Promise<DrillResult> {
     const job = sleepJob(options);
     const base = await watchJob(c, job);
     const victim = c.agents[c.agents.length - 1]!;
-    const fault = watchWithFault(c, job, atHalf(() => victim.kill('SIGKILL')));
+    const fault = watchWithFault(
+      c,
+      job,
+      atHalf(() => victim.kill('SIGKILL')),
+    );
     const run = await fault.run;
     const injectedAt = fault.injectedAt();
     const lost = lostAgent(run, victim.name);
@@ -66,10 +76,14 @@ export async function killAgent(options: DrillOptions): Promise<DrillResult> {
 async function afterRejoin(c: LocalCluster, name: string, run: WatchedRun): Promise<boolean> {
   const api = new ApiClient({ url: c.url, token: c.token });
   try {
-    await waitFor('the resumed agent to re-join', async () => {
-      const agents = await api.agents();
-      return agents.some((a) => a.name === name);
-    }, { timeoutMs: 10_000, intervalMs: 50 });
+    await waitFor(
+      'the resumed agent to re-join',
+      async () => {
+        const agents = await api.agents();
+        return agents.some((a) => a.name === name);
+      },
+      { timeoutMs: 10_000, intervalMs: 50 },
+    );
     await sleep(500);
     run.report = await api.report(run.report.jobId);
     return true;
@@ -83,7 +97,11 @@ export async function hangAgent(options: DrillOptions): Promise<DrillResult> {
     const job = sleepJob(options, 16);
     const base = await watchJob(c, job);
     const victim = c.agents[c.agents.length - 1]!;
-    const fault = watchWithFault(c, job, atHalf(() => victim.kill('SIGSTOP')));
+    const fault = watchWithFault(
+      c,
+      job,
+      atHalf(() => victim.kill('SIGSTOP')),
+    );
     // Resume the agent once it has been declared dead; it must re-join as a new session.
     const resume = (async () => {
       await fault.injected;
@@ -111,21 +129,28 @@ export async function hangAgent(options: DrillOptions): Promise<DrillResult> {
 }
 
 export async function crashSlot(options: DrillOptions): Promise<DrillResult> {
-  return onCluster(options, 'crash', async (c) => {
-    const partitions = options.agents * 6;
-    const crashing = [1, Math.floor(partitions / 2), partitions - 2];
-    const base = await watchJob(c, { task: 'crash', input: { how: 'none' }, partitions });
-    const run = await watchJob(c, { task: 'crash', input: { how: 'exit', partitions: crashing, attempts: 1 }, partitions });
-    const escalations = run.events.filter((e) => e.kind === 'mode-escalated');
-    const crashes = run.report.attempts - run.report.partitions;
-    return result('crash-slot', `process.exit(3) in partitions ${crashing.join(', ')} on their first attempt`, base, run, partitions, {
-      notes: [
-        `${crashes} slot crashes, each retried (${run.report.requeued} requeued)`,
-        `auto mode escalated the task to processes on ${escalations.length} agent(s)`,
-        `modes: ${Object.entries(run.report.modeReasons).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-      ],
-    });
-  }, 'auto');
+  return onCluster(
+    options,
+    'crash',
+    async (c) => {
+      const partitions = options.agents * 6;
+      const crashing = [1, Math.floor(partitions / 2), partitions - 2];
+      const base = await watchJob(c, { task: 'crash', input: { how: 'none' }, partitions });
+      const run = await watchJob(c, { task: 'crash', input: { how: 'exit', partitions: crashing, attempts: 1 }, partitions });
+      const escalations = run.events.filter((e) => e.kind === 'mode-escalated');
+      const crashes = run.report.attempts - run.report.partitions;
+      return result('crash-slot', `process.exit(3) in partitions ${crashing.join(', ')} on their first attempt`, base, run, partitions, {
+        notes: [
+          `${crashes} slot crashes, each retried (${run.report.requeued} requeued)`,
+          `auto mode escalated the task to processes on ${escalations.length} agent(s)`,
+          `modes: ${Object.entries(run.report.modeReasons)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}`,
+        ],
+      });
+    },
+    'auto',
+  );
 }
 
 export async function poison(options: DrillOptions): Promise<DrillResult> {
@@ -170,37 +195,54 @@ export async function straggler(options: DrillOptions): Promise<DrillResult> {
 export async function restartCoordinator(options: DrillOptions): Promise<DrillResult> {
   const stateDir = mkdtempSync(join(os.tmpdir(), 'cohort-drill-state-'));
   const { auditJournal } = await import('./journal-audit.js');
-  return onCluster(options, 'restart', async (c) => {
-    const job = { task: 'sleep', input: { ms: 40 }, partitions: 200, expected: 200 * 40 };
-    const base = await watchJob(c, job);
-    let jobId = '';
-    const fault = watchWithFault(c, job, atHalf((p) => {
-      jobId = p.jobId;
-      c.coordinator.kill('SIGKILL');
-    }));
-    const restart = (async () => {
-      await fault.injected;
-      await c.coordinator.exited;
-      const beforeRestart = await auditJournal(stateDir, jobId);
-      await c.restartCoordinator();
-      return { beforeRestart, restartedAt: Date.now() };
-    })();
-    const run = await fault.run;
-    const { beforeRestart, restartedAt } = await restart;
-    const injectedAt = fault.injectedAt();
-    const audit = await auditJournal(stateDir, run.report.jobId);
-    const r = result('restart-coordinator', `SIGKILL the coordinator at ${FAULT_AT * 100}%, restart it on the same port and state directory`, base, run, job.expected, {
-      injectedAtMs: injectedAt - run.submittedAt,
-      detectedMs: restartedAt ? restartedAt - injectedAt : null,
-      notes: [
-        `journal: ${beforeRestart.accepted} results accepted before the kill; ${audit.accepted} in all for ${job.partitions} partitions; ${audit.duplicates} partitions accepted twice`,
-        `after the restart: ${run.report.recovered} results reloaded, ${run.report.attempts} attempts for the ${job.partitions - run.report.recovered} partitions with no accepted result`,
-        `agents reconnected by themselves; \`cohort run\` re-attached to ${run.report.jobId}`,
-      ],
-    });
-    const proven = audit.duplicates === 0 && audit.accepted === job.partitions && run.report.recovered === beforeRestart.accepted;
-    return { ...r, correct: r.correct && proven };
-  }, 'threads', ['--state-dir', stateDir]);
+  return onCluster(
+    options,
+    'restart',
+    async (c) => {
+      const job = { task: 'sleep', input: { ms: 40 }, partitions: 200, expected: 200 * 40 };
+      const base = await watchJob(c, job);
+      let jobId = '';
+      const fault = watchWithFault(
+        c,
+        job,
+        atHalf((p) => {
+          jobId = p.jobId;
+          c.coordinator.kill('SIGKILL');
+        }),
+      );
+      const restart = (async () => {
+        await fault.injected;
+        await c.coordinator.exited;
+        const beforeRestart = await auditJournal(stateDir, jobId);
+        await c.restartCoordinator();
+        return { beforeRestart, restartedAt: Date.now() };
+      })();
+      const run = await fault.run;
+      const { beforeRestart, restartedAt } = await restart;
+      const injectedAt = fault.injectedAt();
+      const audit = await auditJournal(stateDir, run.report.jobId);
+      const r = result(
+        'restart-coordinator',
+        `SIGKILL the coordinator at ${FAULT_AT * 100}%, restart it on the same port and state directory`,
+        base,
+        run,
+        job.expected,
+        {
+          injectedAtMs: injectedAt - run.submittedAt,
+          detectedMs: restartedAt ? restartedAt - injectedAt : null,
+          notes: [
+            `journal: ${beforeRestart.accepted} results accepted before the kill; ${audit.accepted} in all for ${job.partitions} partitions; ${audit.duplicates} partitions accepted twice`,
+            `after the restart: ${run.report.recovered} results reloaded, ${run.report.attempts} attempts for the ${job.partitions - run.report.recovered} partitions with no accepted result`,
+            `agents reconnected by themselves; \`cohort run\` re-attached to ${run.report.jobId}`,
+          ],
+        },
+      );
+      const proven = audit.duplicates === 0 && audit.accepted === job.partitions && run.report.recovered === beforeRestart.accepted;
+      return { ...r, correct: r.correct && proven };
+    },
+    'threads',
+    ['--state-dir', stateDir],
+  );
 }
 
 export type Scenario = (options: DrillOptions) => Promise<DrillResult>;
@@ -216,4 +258,3 @@ export const SCENARIOS: Record<string, Scenario> = {
   'rogue-agent': rogueAgent,
   'odd-value': oddValue,
 };
-

@@ -38,7 +38,17 @@ describe('cluster inputs return their effects', () => {
     const job = makeJob('j1', 2);
     expect(c.submit(job)).toEqual([]);
     const assigned = c.schedule(T0);
-    expect(assigned).toEqual([{ type: 'send', session: s, message: expect.objectContaining({ type: 'assign', jobId: 'j1', items: [expect.objectContaining({ p: 0, a: 1 }), expect.objectContaining({ p: 1, a: 1 })] }) }]);
+    expect(assigned).toEqual([
+      {
+        type: 'send',
+        session: s,
+        message: expect.objectContaining({
+          type: 'assign',
+          jobId: 'j1',
+          items: [expect.objectContaining({ p: 0, a: 1 }), expect.objectContaining({ p: 1, a: 1 })],
+        }),
+      },
+    ]);
     expect(job.status).toBe('running');
 
     const effects = c.receive(s, { type: 'results', jobId: 'j1', items: [ok(0, 1), ok(1, 1)] }, T0 + 5);
@@ -68,7 +78,9 @@ describe('cluster inputs return their effects', () => {
   it('tick: a heartbeat to each live session; past the timeout, the loss and a close', () => {
     const c = cluster();
     const s = c.join('s1', hello('a', 1), T0, undefined).session!;
-    expect(c.tick(T0 + BASE_CONFIG.heartbeatMs)).toEqual([{ type: 'send', session: s, message: { type: 'heartbeat', seq: 1, sentAt: T0 + BASE_CONFIG.heartbeatMs } }]);
+    expect(c.tick(T0 + BASE_CONFIG.heartbeatMs)).toEqual([
+      { type: 'send', session: s, message: { type: 'heartbeat', seq: 1, sentAt: T0 + BASE_CONFIG.heartbeatMs } },
+    ]);
     const late = T0 + BASE_CONFIG.heartbeatTimeoutMs + 50;
     // Ticks in between, as the timer would, so that the silence is not forgiven as a pause of the coordinator.
     for (let t = T0 + 2 * BASE_CONFIG.heartbeatMs; t < late; t += BASE_CONFIG.heartbeatMs) c.tick(t);

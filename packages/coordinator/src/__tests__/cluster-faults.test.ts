@@ -12,8 +12,14 @@ function twoAgents() {
   const job = makeJob('j1', 4);
   cluster.submit(job);
   cluster.schedule(T0);
-  expect(fx.assigned('a')).toEqual([{ p: 0, a: 1 }, { p: 1, a: 1 }]);
-  expect(fx.assigned('b')).toEqual([{ p: 2, a: 1 }, { p: 3, a: 1 }]);
+  expect(fx.assigned('a')).toEqual([
+    { p: 0, a: 1 },
+    { p: 1, a: 1 },
+  ]);
+  expect(fx.assigned('b')).toEqual([
+    { p: 2, a: 1 },
+    { p: 3, a: 1 },
+  ]);
   return { cluster, fx, a, b, job };
 }
 
@@ -36,7 +42,10 @@ describe('cluster: agent disconnected', () => {
 
     const since = fx.sent.length;
     cluster.schedule(T0 + 21);
-    expect(fx.assigned('b', since).sort((x, y) => x.p - y.p)).toEqual([{ p: 0, a: 2 }, { p: 1, a: 2 }]);
+    expect(fx.assigned('b', since).sort((x, y) => x.p - y.p)).toEqual([
+      { p: 0, a: 2 },
+      { p: 1, a: 2 },
+    ]);
     answerAll(cluster, fx, b, T0 + 30, since);
     expect(fx.completed).toEqual([job]);
     expect(job.duplicates).toBe(0);
@@ -124,7 +133,10 @@ describe('cluster: failure detection by tick', () => {
     answerAll(cluster, fx, b, now);
     const since = fx.sent.length;
     cluster.schedule(now);
-    expect(fx.assigned('b', since).sort((x, y) => x.p - y.p)).toEqual([{ p: 0, a: 2 }, { p: 1, a: 2 }]);
+    expect(fx.assigned('b', since).sort((x, y) => x.p - y.p)).toEqual([
+      { p: 0, a: 2 },
+      { p: 1, a: 2 },
+    ]);
 
     // No more heartbeats go to the dead session; its socket close later is a no-op.
     const beatsBefore = fx.sent.filter((s) => s.to === 'a').length;
@@ -168,7 +180,12 @@ describe('cluster: failure detection by tick', () => {
     answerAll(cluster, fx, b, now); // 2 and 3 done; 0 and 1 pending again
     const since = fx.sent.length;
     cluster.schedule(now);
-    expect(fx.assigned('b', since).map((x) => x.p).sort()).toEqual([0, 1]);
+    expect(
+      fx
+        .assigned('b', since)
+        .map((x) => x.p)
+        .sort(),
+    ).toEqual([0, 1]);
     cluster.receive(b, { type: 'results', jobId: 'j1', items: [ok(1, 2, 'one from b')] }, now + 1); // 1 succeeded, 0 still assigned to b
 
     // The dead session is not heard again.

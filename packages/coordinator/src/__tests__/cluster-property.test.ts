@@ -22,20 +22,39 @@ const rogueMessage: fc.Arbitrary<AgentMessage> = fc.oneof(
     type: fc.constant('results' as const),
     jobId: fc.constantFrom('j1', 'j-other'),
     items: fc.array(
-      fc.record({
-        p: fc.integer({ min: 0, max: PARTITIONS + 2 }),
-        a: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.constant(LIMITS.attempt.max)),
-        ok: fc.boolean(),
-      }).map(({ p, a, ok: good }) =>
-        good
-          ? ok(p, a, FORGED)
-          : { p, a, ok: false as const, error: { code: 'TASK_ERROR' as const, name: 'E', message: 'forged' }, ms: 1, mode: 'thread' as const, why: 'agent-threads' as const },
-      ),
+      fc
+        .record({
+          p: fc.integer({ min: 0, max: PARTITIONS + 2 }),
+          a: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.constant(LIMITS.attempt.max)),
+          ok: fc.boolean(),
+        })
+        .map(({ p, a, ok: good }) =>
+          good
+            ? ok(p, a, FORGED)
+            : {
+                p,
+                a,
+                ok: false as const,
+                error: { code: 'TASK_ERROR' as const, name: 'E', message: 'forged' },
+                ms: 1,
+                mode: 'thread' as const,
+                why: 'agent-threads' as const,
+              },
+        ),
       { maxLength: 8 },
     ),
   }),
-  fc.record({ type: fc.constant('started' as const), jobId: fc.constant('j1'), items: fc.array(fc.tuple(fc.integer({ min: 0, max: PARTITIONS }), fc.integer({ min: 1, max: 4 })), { maxLength: 4 }) }),
-  fc.record({ type: fc.constant('mode-change' as const), task: fc.constantFrom('noop', 'x'), mode: fc.constantFrom('thread' as const, 'process' as const), why: fc.constant('escalated-after-crash' as const) }),
+  fc.record({
+    type: fc.constant('started' as const),
+    jobId: fc.constant('j1'),
+    items: fc.array(fc.tuple(fc.integer({ min: 0, max: PARTITIONS }), fc.integer({ min: 1, max: 4 })), { maxLength: 4 }),
+  }),
+  fc.record({
+    type: fc.constant('mode-change' as const),
+    task: fc.constantFrom('noop', 'x'),
+    mode: fc.constantFrom('thread' as const, 'process' as const),
+    why: fc.constant('escalated-after-crash' as const),
+  }),
   fc.record({ type: fc.constant('heartbeat' as const), seq: fc.nat(), sentAt: fc.nat() }),
   fc.constant({ type: 'draining' as const }),
 );
@@ -73,7 +92,17 @@ describe('cluster under a rogue session (property)', () => {
         const answer = (who: number, fail: boolean) => {
           const s = honest[who]!;
           for (const p of [...s.held]) {
-            const item = fail ? { p: p.index, a: p.attempt, ok: false as const, error: { code: 'TASK_ERROR' as const, name: 'E', message: 'x' }, ms: 1, mode: 'thread' as const, why: 'agent-threads' as const } : ok(p.index, p.attempt);
+            const item = fail
+              ? {
+                  p: p.index,
+                  a: p.attempt,
+                  ok: false as const,
+                  error: { code: 'TASK_ERROR' as const, name: 'E', message: 'x' },
+                  ms: 1,
+                  mode: 'thread' as const,
+                  why: 'agent-threads' as const,
+                }
+              : ok(p.index, p.attempt);
             cluster.receive(s, { type: 'results', jobId: 'j1', items: [item] }, now);
           }
         };
@@ -82,7 +111,8 @@ describe('cluster under a rogue session (property)', () => {
           if (st.kind === 'rogue' && rogue && rogue.state !== 'dead') cluster.receive(rogue, st.msg, now);
           else if (st.kind === 'schedule') cluster.schedule(now);
           else if (st.kind === 'answer') answer(st.who, st.fail);
-          else if (st.kind === 'start') for (const p of honest[st.who]!.held) cluster.receive(honest[st.who]!, { type: 'started', jobId: 'j1', items: [[p.index, p.attempt]] }, now);
+          else if (st.kind === 'start')
+            for (const p of honest[st.who]!.held) cluster.receive(honest[st.who]!, { type: 'started', jobId: 'j1', items: [[p.index, p.attempt]] }, now);
           else if (st.kind === 'lose') {
             const old = honest[st.who]!;
             cluster.disconnected(old, now);
@@ -101,7 +131,7 @@ describe('cluster under a rogue session (property)', () => {
           cluster.schedule(now);
           answer(i % 2, false);
         }
-        if (job.status !== "failed") {
+        if (job.status !== 'failed') {
           expect(job.status).toBe('merging');
           expect(job.partitions.map((p) => p.value)).toEqual(Array.from({ length: PARTITIONS }, (_, i) => i * 10));
         }

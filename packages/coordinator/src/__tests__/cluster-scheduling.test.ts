@@ -91,7 +91,18 @@ describe('cluster: schedule', () => {
     cluster.submit(job);
     cluster.schedule(T0);
     expect(fx.assigns('a')).toEqual([
-      { type: 'assign', jobId: 'j1', task: 'primes', isolation: 'thread', timeoutMs: 5000, items: [{ p: 0, a: 1, input: 'in0' }, { p: 1, a: 1, input: { x: 1 } }, { p: 2, a: 1, input: Buffer.from([9]) }] },
+      {
+        type: 'assign',
+        jobId: 'j1',
+        task: 'primes',
+        isolation: 'thread',
+        timeoutMs: 5000,
+        items: [
+          { p: 0, a: 1, input: 'in0' },
+          { p: 1, a: 1, input: { x: 1 } },
+          { p: 2, a: 1, input: Buffer.from([9]) },
+        ],
+      },
     ]);
     expect(job.partitions.map((p) => p.state)).toEqual(['assigned', 'assigned', 'assigned']);
     expect(job.partitions[0]!.history).toEqual([{ from: 'pending', to: 'assigned', event: 'assign', at: T0, attempt: 0, agent: 'a' }]);
@@ -114,7 +125,10 @@ describe('cluster: schedule', () => {
     cluster.submit(makeJob('j4', 40));
     const since = fx.sent.length;
     cluster.schedule(T0 + 1);
-    const keys = fx.sent.slice(since).filter((s) => s.msg.type === 'assign').map((s) => `${s.to}/${(s.msg as { jobId: string }).jobId}`);
+    const keys = fx.sent
+      .slice(since)
+      .filter((s) => s.msg.type === 'assign')
+      .map((s) => `${s.to}/${(s.msg as { jobId: string }).jobId}`);
     expect(new Set(keys).size).toBe(keys.length);
     expect(fx.assigned('a', since).length).toBe(a.window - 22);
     expect(fx.assigned('b', since).length).toBe(b.window);
@@ -135,7 +149,18 @@ describe('cluster: schedule', () => {
     const job = makeJob('j1', 2);
     cluster.submit(job);
     cluster.schedule(T0);
-    cluster.receive(a, { type: 'started', jobId: 'j1', items: [[0, 1], [1, 7]] }, T0 + 5);
+    cluster.receive(
+      a,
+      {
+        type: 'started',
+        jobId: 'j1',
+        items: [
+          [0, 1],
+          [1, 7],
+        ],
+      },
+      T0 + 5,
+    );
     expect(job.partitions[0]!.state).toBe('running');
     expect(job.partitions[0]!.startedAt).toBe(T0 + 5);
     expect(job.partitions[1]!.state).toBe('assigned');
@@ -285,7 +310,12 @@ describe('cluster: cancel', () => {
     expect(job.error?.code).toBe(ErrorCode.CANCELLED);
     expect(fx.finishedJobs).toEqual([job]);
     expect(fx.cancels(undefined, since)).toEqual(holders.map(() => ({ type: 'cancel', jobId: 'j1' })));
-    expect(fx.sent.slice(since).map((s) => s.to).sort()).toEqual(holders.sort());
+    expect(
+      fx.sent
+        .slice(since)
+        .map((s) => s.to)
+        .sort(),
+    ).toEqual(holders.sort());
     for (const s of cluster.agents.values()) expect(s.held.size).toBe(0);
 
     // Cancelling again changes nothing; scheduling gives the job no more work.
@@ -319,7 +349,9 @@ describe('cluster: cost per partition', () => {
       now++;
     }
     const elapsed = performance.now() - started;
-    console.log(`1M-partition job built in ${(built - started).toFixed(0)} ms; ${job.done} partitions scheduled and accepted in ${(performance.now() - built).toFixed(0)} ms (total ${elapsed.toFixed(0)} ms)`);
+    console.log(
+      `1M-partition job built in ${(built - started).toFixed(0)} ms; ${job.done} partitions scheduled and accepted in ${(performance.now() - built).toFixed(0)} ms (total ${elapsed.toFixed(0)} ms)`,
+    );
     expect(job.done).toBeGreaterThanOrEqual(100_000);
     expect(job.duplicates).toBe(0);
     expect(job.waiting).toBe(1_000_000 - job.done - a.held.size - b.held.size);

@@ -17,7 +17,10 @@ function straggler(speculation: Partial<typeof SPECULATION> = {}) {
   const job = makeJob('j1', 4);
   cluster.submit(job);
   cluster.schedule(T0);
-  expect(fx.assigned('a')).toEqual([{ p: 0, a: 1 }, { p: 1, a: 1 }]);
+  expect(fx.assigned('a')).toEqual([
+    { p: 0, a: 1 },
+    { p: 1, a: 1 },
+  ]);
   cluster.receive(a, { type: 'started', jobId: 'j1', items: [[0, 1]] }, T0);
   cluster.receive(a, { type: 'results', jobId: 'j1', items: [ok(1, 1)] }, T0 + 10);
   cluster.receive(b, { type: 'results', jobId: 'j1', items: [ok(2, 1), ok(3, 1)] }, T0 + 10);

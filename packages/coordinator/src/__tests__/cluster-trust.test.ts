@@ -105,7 +105,7 @@ describe('a re-joining agent', () => {
   });
 });
 
-describe('credit and deadlines are the coordinator\'s', () => {
+describe("credit and deadlines are the coordinator's", () => {
   it('an agent declaring the most slots holds no more than the slow-start window before its first result', () => {
     const { cluster, fx } = makeCluster();
     const greedy = join(cluster, 'greedy', LIMITS.slots.max, T0, { maxPrefetch: LIMITS.maxPrefetch.max });
@@ -135,7 +135,17 @@ describe('credit and deadlines are the coordinator\'s', () => {
     expect(p.failures).toEqual([expect.objectContaining({ attempt: 1, agent: 'a', error: expect.objectContaining({ code: ErrorCode.PARTITION_TIMEOUT }) })]);
     expect(fx.cancels('a')).toEqual([{ type: 'cancel', jobId: 'j1', items: [0] }]);
     // The agent's own timeout report for the same attempt is not counted twice.
-    cluster.receive(a, { type: 'results', jobId: 'j1', items: [{ p: 0, a: 1, ok: false, error: { code: ErrorCode.PARTITION_TIMEOUT, name: 'E', message: 'x' }, ms: 1000, mode: 'thread', why: 'agent-threads' }] }, T0 + 1601);
+    cluster.receive(
+      a,
+      {
+        type: 'results',
+        jobId: 'j1',
+        items: [
+          { p: 0, a: 1, ok: false, error: { code: ErrorCode.PARTITION_TIMEOUT, name: 'E', message: 'x' }, ms: 1000, mode: 'thread', why: 'agent-threads' },
+        ],
+      },
+      T0 + 1601,
+    );
     expect(p.failures).toHaveLength(1);
     cluster.schedule(T0 + 1602);
     tickTo(cluster, T0 + 1602, T0 + 5000);

@@ -3,7 +3,20 @@
  * effects they return, hello messages, jobs and result items. No sockets, no
  * timers: time is passed explicitly.
  */
-import { PROTOCOL_VERSION, assertNever, silentLogger, type AgentMessage, type AssignMessage, type CancelMessage, type CoordinatorMessage, type ErrorCode, type HelloMessage, type ResultFailed, type ResultOk, type SlotMode } from '@cohort/shared';
+import {
+  PROTOCOL_VERSION,
+  assertNever,
+  silentLogger,
+  type AgentMessage,
+  type AssignMessage,
+  type CancelMessage,
+  type CoordinatorMessage,
+  type ErrorCode,
+  type HelloMessage,
+  type ResultFailed,
+  type ResultOk,
+  type SlotMode,
+} from '@cohort/shared';
 import type { AgentSession } from '../agent-session.js';
 import { Cluster, type ClusterConfig, type ClusterEvent, type Effect, type MergeOutcome } from '../cluster.js';
 import { Job, type JobSpec } from '../job.js';
@@ -73,14 +86,20 @@ export class Recorder {
 
   /** `assign` messages sent to a session (by id), in order; from `since` (an index into `sent`). */
   assigns(to?: string, since = 0): AssignMessage[] {
-    return this.sent.slice(since).filter((s) => s.msg.type === 'assign' && (to === undefined || s.to === to)).map((s) => s.msg as AssignMessage);
+    return this.sent
+      .slice(since)
+      .filter((s) => s.msg.type === 'assign' && (to === undefined || s.to === to))
+      .map((s) => s.msg as AssignMessage);
   }
   /** Partition indices assigned to a session, with their attempts. */
   assigned(to: string, since = 0): Array<{ p: number; a: number }> {
     return this.assigns(to, since).flatMap((m) => m.items.map(({ p, a }) => ({ p, a })));
   }
   cancels(to?: string, since = 0): CancelMessage[] {
-    return this.sent.slice(since).filter((s) => s.msg.type === 'cancel' && (to === undefined || s.to === to)).map((s) => s.msg as CancelMessage);
+    return this.sent
+      .slice(since)
+      .filter((s) => s.msg.type === 'cancel' && (to === undefined || s.to === to))
+      .map((s) => s.msg as CancelMessage);
   }
   eventsOf<K extends ClusterEvent['kind']>(kind: K): Array<Extract<ClusterEvent, { kind: K }>> {
     return this.events.filter((e): e is Extract<ClusterEvent, { kind: K }> => e.kind === kind);

@@ -20,11 +20,15 @@ describe('Backoff', () => {
     expect(take(new Backoff({ initialMs: 100, maxMs: 5000, random: () => 0 }), 5)).toEqual([0, 0, 0, 0, 0]);
     expect(take(new Backoff({ initialMs: 100, maxMs: 5000, random: () => 0.5 }), 4)).toEqual([50, 100, 200, 400]);
     const draws: number[] = [];
-    const b = new Backoff({ initialMs: 100, maxMs: 5000, random: () => {
-      const r = [0.25, 0.75, 0.1][draws.length % 3]!;
-      draws.push(r);
-      return r;
-    } });
+    const b = new Backoff({
+      initialMs: 100,
+      maxMs: 5000,
+      random: () => {
+        const r = [0.25, 0.75, 0.1][draws.length % 3]!;
+        draws.push(r);
+        return r;
+      },
+    });
     expect(take(b, 3)).toEqual([25, 150, 40]);
     expect(draws).toHaveLength(3); // one draw per delay
   });

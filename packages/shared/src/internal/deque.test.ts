@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { Deque } from './deque.js';
 import { seededRandom as rng } from './rng.js';
 
-
 const drain = (d: Deque<number>): number[] => {
   const out: number[] = [];
   for (let v = d.shift(); v !== undefined; v = d.shift()) out.push(v);

@@ -237,11 +237,12 @@ export class Link {
   private onWelcome(msg: WelcomeMessage): void {
     // A restarted coordinator issued none of what we hold: it would refuse those results.
     const restarted = this.coordinatorId !== undefined && msg.coordinatorId !== this.coordinatorId;
+    // The move first: a welcome the table refuses (after stop, say) changes nothing.
+    this.move('welcome', { sessionId: msg.sessionId });
     this.coordinatorId = msg.coordinatorId;
     this.session = msg.sessionId;
     this.previousSessionId = msg.sessionId;
     this.backoff.reset();
-    this.move('welcome', { sessionId: msg.sessionId });
     this.heartbeat.start(msg.heartbeatMs, msg.heartbeatTimeoutMs);
     this.owner.joined(msg, restarted);
   }

@@ -60,6 +60,10 @@ function writeCredentials(split: boolean): { token: string; agentToken: string; 
   return { token, agentToken, tokenFile, agentTokenFile, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+function agentArgs(url: string, tokenFile: string, trust: string[], spec: AgentSpec): string[] {
+  return ['--connect', url, '--token-file', tokenFile, ...trust, '--mode', spec.mode, '--slots', String(spec.slots), ...(spec.extraArgs ?? [])];
+}
+
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
   const secrets = writeCredentials(options.splitCredentials ?? false);
   const { token, agentToken } = secrets;
@@ -77,23 +81,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   }
   const agents: AgentProcess[] = [];
   const addAgent = async (spec: AgentSpec) => {
-    const agent = await spawnAgent({
-      name: spec.name,
-      args: [
-        '--connect',
-        coordinator.url,
-        '--token-file',
-        secrets.agentTokenFile,
-        ...trust,
-        '--mode',
-        spec.mode,
-        '--slots',
-        String(spec.slots),
-        ...(spec.extraArgs ?? []),
-      ],
-      env,
-      logDir,
-    });
+    const agent = await spawnAgent({ name: spec.name, args: agentArgs(coordinator.url, secrets.agentTokenFile, trust, spec), env, logDir });
     agents.push(agent);
     return agent;
   };

@@ -328,7 +328,8 @@ export class Cluster {
     let requeued = 0;
     for (const p of [...s.held]) {
       const job = p.job;
-      if (job.dropSpare(p, s)) continue;
+      // A job that failed earlier in this loop has let go of its partitions already.
+      if (job.finished || job.dropSpare(p, s)) continue;
       if (p.agent !== s || (p.state !== 'assigned' && p.state !== 'running')) continue;
       if (died && p.state === 'running') job.died(p, s.name);
       if (p.deaths && p.deaths.length >= job.spec.maxAttempts) {

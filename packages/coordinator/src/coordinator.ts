@@ -136,8 +136,15 @@ class Executor implements AgentPort, JobHandoff {
 
   // ---------------------------------------------------------------- effects
 
+  /** Carry out each effect in order; one that throws is logged, and the rest still run. */
   run(effects: readonly Effect[]): void {
-    for (const effect of effects) this.apply(effect);
+    for (const effect of effects) {
+      try {
+        this.apply(effect);
+      } catch (err) {
+        this.deps.log.error('effect failed', { effect: effect.type, code: (err as CohortError).code, message: (err as Error).message });
+      }
+    }
   }
 
   private apply(effect: Effect): void {
@@ -161,10 +168,17 @@ class Executor implements AgentPort, JobHandoff {
     }
   }
 
-  /** With a journal, watchers are told only what is durable as done: a crash cannot take back what they saw. */
+  /** With a journal, watchers are told only what is durable as done (report.ts). */
   private progressOf(job: Job) {
-    const { store } = this.deps;
-    return jobProgress(job, store && !job.finished ? Math.min(job.done, job.recovered + store.durableResults(job.id)) : job.done);
+    return jobProgress(job, this.deps.store?.durableCount);
+  }
+
+  /** Results became durable: tell the watchers of those jobs (throttled by the streams). */
+  durable(jobIds: readonly string[]): void {
+    for (const jobId of jobIds) {
+      const job = this.cluster.jobs.get(jobId);
+      if (job && !job.finished) this.deps.streams.progress(jobId, () => this.progressOf(job));
+    }
   }
 
   private send(session: AgentSession, message: CoordinatorMessage): void {
@@ -178,20 +192,25 @@ class Executor implements AgentPort, JobHandoff {
   private merge(job: Job): void {
     const durable = this.deps.store ? this.deps.store.flush() : Promise.resolve();
     durable.then(
-      () => setImmediate(() => this.guarded('merge', () => this.feed(() => this.cluster.merged(job, mergeJob(job), Date.now())))),
-      () => {},
+      () =>
+        setImmediate(() => {
+          // Cancelled while its results were being made durable: nothing to merge.
+          if (job.finished) return;
+          this.guarded('merge', () => this.feed(() => this.cluster.merged(job, mergeJob(job), Date.now())));
+        }),
+      () => {}, // the journal failed: the coordinator is stopping (StateStore's onFatal)
     );
   }
 
   /** Record the end, tell the watchers once it is durable, and let the cluster retire the job. */
   private finished(job: Job): void {
     const durable = this.deps.store ? this.deps.store.jobFinished(job) : Promise.resolve();
+    // Not durable (the journal failed, and the coordinator is stopping): watchers are not told of an end a restart would not know.
     durable
-      .then(
-        () => this.deps.streams.sendJob(job.id, 'end', jobReport(job, Date.now()), true),
-        () => {},
-      )
-      .catch((err: unknown) => this.deps.log.error('job end not sent to watchers', { jobId: job.id, message: (err as Error)?.message }));
+      .then(() => this.deps.streams.sendJob(job.id, 'end', jobReport(job, Date.now()), true))
+      .catch((err: unknown) =>
+        this.deps.log.error('job end not sent to watchers', { jobId: job.id, code: (err as CohortError)?.code, message: (err as Error)?.message }),
+      );
     this.feed(() => this.cluster.retire(job));
   }
 
@@ -209,30 +228,14 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
   const options = compileOptions(userOptions);
   const log: Logger = options.logger;
   const fatal = deferred();
-  const opened = options.stateDir
-    ? await StateStore.open(
-        options.stateDir,
-        log.child({ component: 'journal' }),
-        (err) => {
-          // Never acknowledge what is not durable: stop, and let a restart recover from the journal.
-          log.error('coordinator stopping', { code: err.code });
-          process.exitCode = 1;
-          fatal.resolve();
-        },
-        options.journalRecover,
-      )
-    : undefined;
+  const opened = await openStore(options, log, () => fatal.resolve());
   const store = opened?.store;
   const streams = new EventStreams();
   const cluster = new Cluster(clusterConfig(options), log.child({ component: 'cluster' }));
   const executor = new Executor(cluster, { store, streams, log, maxPayloadBytes: options.maxPayloadBytes });
-  const jobs = new JobService(cluster, executor, streams, {
-    maxAttempts: options.maxAttempts,
-    maxPartitions: options.maxPartitions,
-    tasksDirs: options.tasksDirs,
-    log,
-    store,
-  });
+  if (store) store.onDurable = (jobIds) => executor.durable(jobIds);
+  const { maxAttempts, maxPartitions, tasksDirs } = options;
+  const jobs = new JobService(cluster, executor, streams, { maxAttempts, maxPartitions, tasksDirs, log, store });
   if (opened) await jobs.restore(opened.recovered);
 
   const endpoint = agentEndpoint(options, log, executor);
@@ -241,49 +244,57 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
   const server: Server = createHttpServer(options, log.child({ component: 'http' }), onRequest, endpoint.onUpgrade);
   const tick = setInterval(() => executor.tick(), options.tickMs);
   const parts: Parts = { server, endpoint, tick, jobs, streams, store, log };
+  await listenOrStop(parts, options);
 
-  try {
-    await listen(server, options.port, options.host, log);
-  } catch (err) {
-    // Nothing may outlive a failed start: the tick, the streams, the state-dir lock.
-    await stopAll(parts, false);
-    log.error('coordinator cannot listen', {
-      code: ErrorCode.LISTEN_FAILED,
-      host: options.host,
-      port: options.port,
-      reason: (err as CohortError).details?.reason,
-    });
-    throw err;
-  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  log.info('coordinator listening', {
-    host,
-    port: address.port,
-    auth: options.agentToken ? 'split' : options.token ? 'token' : 'none',
-    tasksDirs: options.tasksDirs,
-  });
+  const auth = options.agentToken ? 'split' : options.token ? 'token' : 'none';
+  log.info('coordinator listening', { host, port: address.port, auth, tasksDirs });
+  const coordinator = handle(parts, { host, port: address.port, cluster, jobs, options });
+  void fatal.promise.then(() => coordinator.close());
+  return coordinator;
+}
 
+/** The journal in --state-dir, when there is one. A write that fails is fatal: `onFatal` stops the coordinator. */
+async function openStore(options: CompiledCoordinatorOptions, log: Logger, onFatal: () => void) {
+  if (!options.stateDir) return undefined;
+  const fatal = (err: CohortError) => {
+    // Never acknowledge what is not durable: stop, and let a restart recover from the journal.
+    log.error('coordinator stopping', { code: err.code });
+    process.exitCode = 1;
+    onFatal();
+  };
+  return StateStore.open(options.stateDir, log.child({ component: 'journal' }), fatal, options.journalRecover);
+}
+
+/** Listen, or stop everything started so far (the tick, the streams, the state-dir lock) and throw. */
+async function listenOrStop(parts: Parts, options: CompiledCoordinatorOptions): Promise<void> {
+  try {
+    await listen(parts.server, options.port, options.host, parts.log);
+  } catch (err) {
+    await stopAll(parts, false);
+    const reason = (err as CohortError).details?.reason;
+    parts.log.error('coordinator cannot listen', { code: ErrorCode.LISTEN_FAILED, host: options.host, port: options.port, reason });
+    throw err;
+  }
+}
+
+/** The running coordinator as callers see it; `close()` runs once, whoever calls it. */
+function handle(parts: Parts, running: Pick<Coordinator, 'host' | 'port' | 'cluster' | 'jobs' | 'options'>): Coordinator {
   let closing: Promise<void> | undefined;
   const closed = deferred();
-  const coordinator: Coordinator = {
+  return {
+    ...running,
     closed: closed.promise,
-    host,
-    port: address.port,
-    url: `ws://${host}:${address.port}`,
-    cluster,
-    jobs,
-    options,
+    url: `ws://${running.host}:${running.port}`,
     close() {
       closing ??= stopAll(parts, true).then(() => {
-        log.info('coordinator stopped', { closeCode: CloseCode.SHUTTING_DOWN });
+        parts.log.info('coordinator stopped', { closeCode: CloseCode.SHUTTING_DOWN });
         closed.resolve();
       });
       return closing;
     },
   };
-  void fatal.promise.then(() => coordinator.close());
-  return coordinator;
 }
 
 function clusterConfig(options: CompiledCoordinatorOptions): ConstructorParameters<typeof Cluster>[0] {

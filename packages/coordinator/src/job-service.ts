@@ -91,7 +91,7 @@ export class JobService {
   }
 
   list(): JobSummary[] {
-    return [...this.cluster.jobs.values()].map((job) => ({ ...jobProgress(job), task: job.spec.task }));
+    return [...this.cluster.jobs.values()].map((job) => ({ ...jobProgress(job, this.options.store?.durableCount), task: job.spec.task }));
   }
 
   agents(): AgentInfo[] {
@@ -123,7 +123,7 @@ export class JobService {
     const job = jobId === undefined ? undefined : this.job(jobId);
     this.streams.open(res, jobId);
     if (job) {
-      this.streams.sendJob(job.id, 'progress', jobProgress(job));
+      this.streams.sendJob(job.id, 'progress', jobProgress(job, this.options.store?.durableCount));
       if (job.finished) this.streams.sendJob(job.id, 'end', jobReport(job, Date.now()), true);
     }
   }

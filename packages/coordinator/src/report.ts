@@ -43,12 +43,19 @@ export function jobReport(job: Job, now: number): JobReport {
   return report;
 }
 
-/** The small, frequent form sent on the progress stream; `done` may be told lower (only what is durable). */
-export function jobProgress(job: Job, done = job.done): JobProgress {
+/** How many results of a job accepted by this run are durable (the journal's count), when there is a journal. */
+export type DurableCount = (jobId: string) => number;
+
+/**
+ * The small, frequent form sent on the progress stream and in job lists.
+ * With a journal, `done` counts only durable results, so that a crash right
+ * after a watcher is told can never take back a partition it saw done.
+ */
+export function jobProgress(job: Job, durable?: DurableCount): JobProgress {
   return {
     jobId: job.id,
     status: job.status,
-    done,
+    done: durable && !job.finished ? Math.min(job.done, job.recovered + durable(job.id)) : job.done,
     total: job.total,
     running: job.inflight.size,
     attempts: job.attempts,

@@ -45,3 +45,22 @@ describe('StateStore: what watchers may be told is done', () => {
     await store.close();
   });
 });
+
+describe('StateStore: onDurable', () => {
+  it('names the jobs whose durable count grew, once per completed flush', async () => {
+    const { store } = await StateStore.open(dir, silentLogger, () => {});
+    const told: string[][] = [];
+    store.onDurable = (ids) => told.push([...ids]);
+    const job = new Job('j_store00001', { task: 'noop', input: null, partitions: 2, timeoutMs: 0, maxAttempts: 3 }, 'thread', Date.now(), [0, 1]);
+    await store.jobSubmitted(job, 2, null);
+    expect(told).toEqual([]);
+    accept(job, 0);
+    store.resultAccepted(job, job.partitions[0]!, 1);
+    await store.flush();
+    expect(told).toEqual([['j_store00001']]);
+    // A flush with nothing new tells nobody.
+    await store.flush();
+    expect(told).toHaveLength(1);
+    await store.close();
+  });
+});

@@ -56,6 +56,8 @@ export class StateStore {
   private readonly appended = new Map<string, number>();
   /** Results known durable (written out by a completed flush), per unfinished job. */
   private readonly durable = new Map<string, number>();
+  /** Told which jobs have more durable results after a flush (the progress streams). */
+  onDurable: ((jobIds: readonly string[]) => void) | undefined;
   private scheduled = false;
   private failed: Error | undefined;
 
@@ -163,6 +165,9 @@ export class StateStore {
     return this.durable.get(jobId) ?? 0;
   }
 
+  /** `durableResults`, as a function to hand around. */
+  readonly durableCount = (jobId: string): number => this.durableResults(jobId);
+
   /** Everything appended so far is durable when this resolves. A failure is fatal. */
   async flush(): Promise<void> {
     if (this.failed) throw this.failed;
@@ -170,7 +175,6 @@ export class StateStore {
     const upTo = [...this.appended];
     try {
       await this.journal.flush();
-      for (const [jobId, n] of upTo) if (this.appended.has(jobId) && (this.durable.get(jobId) ?? 0) < n) this.durable.set(jobId, n);
     } catch (err) {
       if (!this.failed) {
         this.failed = new CohortError(ErrorCode.JOURNAL_WRITE_FAILED, `journal write failed: ${(err as Error).message}`, { cause: err });
@@ -178,6 +182,23 @@ export class StateStore {
         this.onFatal(this.failed as CohortError);
       }
       throw this.failed;
+    }
+    this.countDurable(upTo);
+  }
+
+  /** What was appended before a completed flush is durable; tell `onDurable` which jobs gained. */
+  private countDurable(upTo: ReadonlyArray<[string, number]>): void {
+    const grown: string[] = [];
+    for (const [jobId, n] of upTo) {
+      if (!this.appended.has(jobId) || (this.durable.get(jobId) ?? 0) >= n) continue;
+      this.durable.set(jobId, n);
+      grown.push(jobId);
+    }
+    if (grown.length === 0 || !this.onDurable) return;
+    try {
+      this.onDurable(grown);
+    } catch (err) {
+      this.log.error('durable-results listener failed', { message: (err as Error).message });
     }
   }
 

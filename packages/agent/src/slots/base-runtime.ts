@@ -9,21 +9,10 @@
  * transports.
  */
 import { toWireError, type SlotMode } from '@cohort/shared';
-import { deferred } from '@cohort/shared/internal';
+import { deferred, settlesWithin } from '@cohort/shared/internal';
 import { STOP_TIMEOUT_MS } from './constants.js';
 import { startGate, type ExitInfo, type RuntimeOptions, type SlotRuntime, type StartGate } from './runtime.js';
 import type { FromSlotMessage, ToSlotMessage } from './slot-protocol.js';
-
-/** True when `promise` settles within `ms`; the timer never outlives the wait. */
-async function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([promise.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export abstract class BaseRuntime implements SlotRuntime {
   abstract readonly mode: SlotMode;

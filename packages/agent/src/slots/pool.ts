@@ -18,7 +18,7 @@ import {
   type ResultItem,
   type SlotMode,
 } from '@cohort/shared';
-import { Backoff } from '@cohort/shared/internal';
+import { Backoff, type Deferred, deferred, settlesWithin } from '@cohort/shared/internal';
 import { DEFAULT_HEAP_LIMIT_MB, MAX_BATCH, MAX_BATCH_BYTES, MAX_START_ATTEMPTS, START_RETRY_BASE_MS, START_RETRY_MAX_MS } from './constants.js';
 import { buildEvidence, exitError } from './evidence.js';
 import { ModeBook, type ModeChoice } from './mode.js';
@@ -53,7 +53,7 @@ export class SlotPool {
   private state: PoolState = 'new';
   private nextSlot = 1;
   private stopping: Promise<void> | undefined;
-  private idleWaiters: Array<() => void> = [];
+  private idle: Deferred<void> | undefined;
 
   constructor(private readonly options: SlotPoolOptions) {
     if (!Number.isInteger(options.slots) || options.slots < 1)
@@ -147,9 +147,7 @@ export class SlotPool {
   async drain(graceMs: number): Promise<void> {
     if (this.state === 'new' || this.state === 'running') {
       this.state = 'draining';
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.whenIdle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
-      clearTimeout(timer);
+      await settlesWithin(this.whenIdle(), graceMs);
     }
     await this.stop();
   }
@@ -390,18 +388,17 @@ export class SlotPool {
   // ---------------------------------------------------------------- idle
 
   private whenIdle(): Promise<void> {
-    return new Promise((resolve) => {
-      this.idleWaiters.push(resolve);
-      this.settle();
-    });
+    this.idle ??= deferred();
+    const { promise } = this.idle;
+    this.settle();
+    return promise;
   }
 
   /** Wake drain() when nothing is queued or running. */
   private settle(): void {
-    if (this.idleWaiters.length === 0) return;
+    if (!this.idle) return;
     if (this.state !== 'stopped' && (this.queue.length > 0 || this.slots.some((s) => s.batch !== undefined))) return;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const resolve of waiters) resolve();
+    this.idle.resolve();
+    this.idle = undefined;
   }
 }

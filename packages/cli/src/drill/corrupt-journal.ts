@@ -16,7 +16,7 @@ import { ErrorCode } from '@cohort/shared';
 import { ApiClient } from '../client.js';
 import { runCohort } from '../processes.js';
 import { watchJob, type WatchedRun } from '../watched-run.js';
-import { drillCluster } from './fault-run.js';
+import { drillCluster } from './harness.js';
 import type { DrillOptions, DrillResult } from './types.js';
 
 const SLEEP_MS = 20;

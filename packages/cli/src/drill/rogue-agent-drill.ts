@@ -7,7 +7,7 @@
  */
 import { CloseCode } from '@cohort/shared';
 import { watchJob, watchWithFault } from '../watched-run.js';
-import { drillCluster, result } from './fault-run.js';
+import { drillCluster, result } from './harness.js';
 import { startRogueAgent, type RogueAgent } from './rogue-agent.js';
 import type { DrillOptions, DrillResult } from './types.js';
 

@@ -16,6 +16,7 @@
  */
 import { WebSocket } from 'ws';
 import { AGENT_PATH, PROTOCOL_VERSION, decodeCoordinatorMessage, encode, type AgentMessage, type CoordinatorMessage, type ResultItem } from '@cohort/shared';
+import { deferred } from '@cohort/shared/internal';
 
 export interface RogueOptions {
   url: string;
@@ -64,29 +65,25 @@ class Rogue implements RogueAgent {
   private seq = 0;
   private heartbeat: NodeJS.Timeout | undefined;
   private forgeTimer: NodeJS.Timeout | undefined;
-  private resolveJoined!: () => void;
-  private rejectJoined!: (err: Error) => void;
+  private readonly join = deferred();
 
   constructor(private readonly o: RogueOptions) {
     this.ws = new WebSocket(`${o.url.replace(/\/$/, '')}${AGENT_PATH}`, {
       headers: o.token ? { authorization: `Bearer ${o.token}` } : {},
       perMessageDeflate: false,
     });
-    this.joined = new Promise<void>((resolve, reject) => {
-      this.resolveJoined = resolve;
-      this.rejectJoined = reject;
-    });
+    this.joined = this.join.promise;
     this.joined.catch(() => {});
     this.closed = new Promise((resolve) => {
       this.ws.on('close', (code, reason) => {
         this.stopTimers();
-        this.rejectJoined(new Error(`rogue closed before welcome: ${code}`));
+        this.join.reject(new Error(`rogue closed before welcome: ${code}`));
         resolve({ code, reason: reason.toString() });
       });
     });
     this.ws.on('error', () => {});
     this.ws.on('unexpected-response', (_req, res) => {
-      this.rejectJoined(new Error(`rogue refused: HTTP ${res.statusCode}`));
+      this.join.reject(new Error(`rogue refused: HTTP ${res.statusCode}`));
       this.ws.terminate();
     });
     this.ws.on('open', () => {
@@ -141,7 +138,7 @@ class Rogue implements RogueAgent {
       );
       // Wait for any assign already in flight, so that it forges only what it was never issued.
       this.forgeTimer = setTimeout(() => this.forgeNow(), this.o.forgeDelayMs ?? 300);
-      this.resolveJoined();
+      this.join.resolve();
     } else if (msg.type === 'assign') {
       this.assigned += msg.items.length;
       for (const it of msg.items) this.issued.add(`${msg.jobId}:${it.p}:${it.a}`);

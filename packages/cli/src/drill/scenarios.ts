@@ -15,7 +15,7 @@ import type { LocalCluster } from '../local-cluster.js';
 import { eventsOf, watchJob, watchWithFault, type FaultPoint, type JobSpec, type WatchedRun } from '../watched-run.js';
 import { oddValue } from './odd-value-drill.js';
 import { rogueAgent } from './rogue-agent-drill.js';
-import { drillCluster, result } from './fault-run.js';
+import { drillCluster, result } from './harness.js';
 import type { DrillOptions, DrillResult } from './types.js';
 import { corruptJournal } from './corrupt-journal.js';
 

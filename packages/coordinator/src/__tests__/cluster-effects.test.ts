@@ -3,7 +3,7 @@
  * these tests match them directly, with no recorder in between.
  */
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, PROTOCOL_VERSION, silentLogger } from '@cohort/shared';
+import { ErrorCode, PROTOCOL_VERSION, RATES, silentLogger } from '@cohort/shared';
 import { Cluster } from '../cluster.js';
 import { BASE_CONFIG, hello, makeJob, ok } from './helpers.js';
 
@@ -104,5 +104,53 @@ describe('cluster inputs return their effects', () => {
     // The accepted result's journal record is not lost: the executor carries it out from pending().
     expect(c.pending()).toEqual([{ type: 'journal', job, partition: job.partitions[0], attempt: 1 }]);
     expect(c.tick(T0 + 2).filter((e) => e.type === 'journal')).toEqual([]);
+  });
+
+  it('a frame that ends in an expulsion: what it answered first is kept, then the close, then the loss and its requeues', () => {
+    const c = cluster();
+    const s = c.join('s1', hello('a', 1), T0, undefined).session!;
+    const job = makeJob('j1', 2);
+    c.submit(job);
+    c.schedule(T0);
+    const forged = Array.from({ length: RATES.unissuedResultsPerSession + 1 }, () => ok(1, 9));
+    const effects = c.receive(s, { type: 'results', jobId: 'j1', items: [ok(0, 1), ...forged] }, T0 + 1);
+    expect(effects.map((e) => (e.type === 'notify' ? `notify:${e.event.kind}` : e.type))).toEqual([
+      'journal',
+      'progress',
+      'close',
+      'progress',
+      'notify:agent-lost',
+    ]);
+    expect(effects[2]).toEqual({ type: 'close', session: s, code: ErrorCode.RESULT_NOT_ISSUED, message: expect.any(String) });
+    expect(job.partitions[0]!.state).toBe('succeeded');
+    expect(job.partitions[1]!.state).toBe('pending');
+    expect(s.state).toBe('dead');
+  });
+
+  it('a loss that fails a job part-way does not requeue the rest of that job', () => {
+    const c = cluster();
+    const s = c.join('s1', hello('a', 4), T0, undefined).session!;
+    const job = makeJob('j1', 3, { maxAttempts: 1 });
+    c.submit(job);
+    c.schedule(T0);
+    c.receive(
+      s,
+      {
+        type: 'started',
+        jobId: 'j1',
+        items: [
+          [0, 1],
+          [1, 1],
+          [2, 1],
+        ],
+      },
+      T0 + 1,
+    );
+    // The agent dies while running all three: with maxAttempts 1, the first death fails the job.
+    const effects = c.disconnected(s, T0 + 2);
+    expect(job.status).toBe('failed');
+    expect(job.requeued).toBe(0);
+    expect(effects.filter((e) => e.type === 'notify')).toEqual([{ type: 'notify', event: expect.objectContaining({ kind: 'agent-lost', requeued: 0 }) }]);
+    expect(effects.filter((e) => e.type === 'finished')).toEqual([{ type: 'finished', job }]);
   });
 });

@@ -168,7 +168,7 @@ describe('cluster: schedule', () => {
 });
 
 describe('cluster: results', () => {
-  it('accepts each partition once, counts duplicates, completes once, and finishes on mergeDone', () => {
+  it('accepts each partition once, counts duplicates, completes once, and finishes on merged', () => {
     const { cluster, fx } = makeCluster();
     const a = join(cluster, 'a', 2, T0);
     const job = makeJob('j1', 3);

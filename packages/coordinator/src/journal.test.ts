@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger, ErrorCode, type LogEntry } from '@cohort/shared';
+import { deferred } from '@cohort/shared/internal';
 import { crc32 } from './crc32.js';
 import { encodeFrame, scanJournal, type JournalRecord } from './journal-codec.js';
 import { Journal, JOURNAL_FILE, type JournalJob } from './journal.js';
@@ -42,9 +43,8 @@ async function write(records: JournalRecord[]): Promise<number> {
 }
 
 function latch(): { promise: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const promise = new Promise<void>((resolve) => (open = resolve));
-  return { promise, open };
+  const d = deferred();
+  return { promise: d.promise, open: () => d.resolve() };
 }
 
 describe('crc32', () => {

@@ -10,6 +10,18 @@ export const STOP_TIMEOUT_MS = 3_000;
 /** Per-slot V8 old-generation limit when the options give none. */
 export const DEFAULT_HEAP_LIMIT_MB = 512;
 
+/**
+ * A thread slot's young generation, MB: a quarter of its heap limit, from 8
+ * to 64. Node 24's V8 sizes the young generation from the whole process, and
+ * with a small old generation (64 or 128 MB) a thread slot that runs out of
+ * heap then dies in a scavenge with a fatal error that takes the agent down,
+ * instead of ending the slot with ERR_WORKER_OUT_OF_MEMORY. Capping it keeps
+ * the out-of-memory in the slot, on Node 20 and 24 alike.
+ */
+export function youngGenerationMb(heapLimitMb: number): number {
+  return Math.max(8, Math.min(64, Math.floor(heapLimitMb / 4)));
+}
+
 /** Inside a slot: flush results when this long has passed since the last flush. */
 export const RESULT_FLUSH_MS = 20;
 /** The most partitions in one pool → slot message. */

@@ -2,6 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import { ErrorCode, toWireError, type WireError } from '@cohort/shared';
 import { BaseRuntime } from './base-runtime.js';
+import { youngGenerationMb } from './constants.js';
 import { forwardOutput, slotMainPath, slotStart, type ExitInfo } from './runtime.js';
 import type { FromSlotMessage, ToSlotMessage } from './slot-protocol.js';
 
@@ -27,7 +28,7 @@ export class ThreadRuntime extends BaseRuntime {
     const worker = new Worker(slotMainPath(), {
       env,
       argv,
-      resourceLimits: { maxOldGenerationSizeMb: this.options.heapLimitMb },
+      resourceLimits: { maxOldGenerationSizeMb: this.options.heapLimitMb, maxYoungGenerationSizeMb: youngGenerationMb(this.options.heapLimitMb) },
       stdout: true,
       stderr: true,
     });

@@ -13,6 +13,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts'],
+          // First, on every core; the cluster tests then run alone, so their timing checks share no CPU with these.
+          sequence: { groupOrder: 0 },
+          maxWorkers: 2,
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },
@@ -21,6 +24,7 @@ export default defineConfig({
         test: {
           name: 'cluster',
           include: ['test/**/*.test.ts'],
+          sequence: { groupOrder: 1 },
           exclude: ['test/docker/**'],
           testTimeout: 120_000,
           hookTimeout: 60_000,

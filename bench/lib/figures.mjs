@@ -7,120 +7,129 @@ import { fmt, fmtSummary } from './stats.mjs';
 
 const x = (r) => (Number.isFinite(r) ? `${fmt(r)}×` : '–');
 
+/** One function per suite, adding its rows; a suite that did not run or failed adds none. */
+const FIGURE_ROWS = {
+  lifecycle: lifecycleRows,
+  switching: switchingRows,
+  'shared-input': sharedInputRows,
+  serialization: serializationRows,
+  cpu: cpuRows,
+  'agent-loss': agentLossRows,
+  grid: gridRows,
+};
+
 export function figureRows(s) {
   const rows = [];
   const add = (claim, what, thread, proc, ratio) => rows.push({ claim, what, thread, process: proc, ratio });
-  const l = s.lifecycle;
-  if (l && !l.error) {
-    add(1, 'spawn → ready', fmtSummary(l.modes.thread.spawnMs), fmtSummary(l.modes.process.spawnMs), x(l.ratios.spawnProcessOverThread));
-    add(1, 'stop → exit', fmtSummary(l.modes.thread.stopMs), fmtSummary(l.modes.process.stopMs), x(l.ratios.stopProcessOverThread));
-    add(1, 'RSS per idle slot', fmtSummary(l.modes.thread.rssPerSlotMb), fmtSummary(l.modes.process.rssPerSlotMb), x(l.ratios.rssProcessOverThread));
-    add(
-      1,
-      'V8 heap used per slot',
-      fmtSummary(l.modes.thread.heapUsedPerSlotMb),
-      fmtSummary(l.modes.process.heapUsedPerSlotMb),
-      x(l.modes.process.heapUsedPerSlotMb.median / l.modes.thread.heapUsedPerSlotMb.median),
-    );
-  }
-  const sw = s.switching;
-  if (sw && !sw.error) {
-    add(2, 'round trip, 1-partition batch', fmtSummary(sw.roundTrip.thread), fmtSummary(sw.roundTrip.process), x(sw.ratios.roundTripProcessOverThread));
-    const k = sw.slotCounts.at(-1);
-    add(
-      2,
-      `round trips/s, ${k} slots on ${sw.cores} cores`,
-      fmtSummary(sw.throughput.thread[k]),
-      fmtSummary(sw.throughput.process[k]),
-      x(sw.ratios.throughputThreadOverProcessAtMaxSlots),
-    );
-  }
-  const si = s['shared-input'];
-  if (si && !si.error) {
-    const n = si.ratios.slotsForRatios;
-    const r = si.results[n];
-    add(
-      3,
-      `${si.inputMb} MB to ${n} slots: SAB vs IPC copy, time`,
-      fmtSummary(r['thread-sab'].ms),
-      fmtSummary(r['process-ipc'].ms),
-      x(si.ratios.ipcOverSabTime),
-    );
-    add(3, `${si.inputMb} MB to ${n} slots: SAB vs IPC copy, memory added`, fmtSummary(r['thread-sab'].addedMb), fmtSummary(r['process-ipc'].addedMb), '');
-    add(
-      3,
-      `${si.inputMb} MB to ${n} slots: clone vs file read, time`,
-      fmtSummary(r['thread-clone'].ms),
-      fmtSummary(r['process-file'].ms),
-      x(r['process-file'].ms.median / r['thread-clone'].ms.median),
-    );
-  }
-  const se = s.serialization;
-  if (se && !se.error) {
-    for (const p of ['small', '1MB']) {
-      add(
-        4,
-        `one message, ${p}: postMessage vs IPC advanced`,
-        fmtSummary(se.crossing[p]['thread postMessage']),
-        fmtSummary(se.crossing[p]['process IPC advanced']),
-        x(se.crossing[p]['process IPC advanced'].median / se.crossing[p]['thread postMessage'].median),
-      );
-      add(4, `one message, ${p}: IPC json`, '', fmtSummary(se.crossing[p]['process IPC json']), '');
-    }
-  }
-  const c = s.cpu;
-  if (c && !c.error) {
-    add(5, 'CPU-bound speedup, 2 slots vs 1', x(c.speedup.threads[2]), x(c.speedup.processes[2]), '');
-    add(5, 'CPU-bound time, 2 slots', fmtSummary(c.time.threads[2]), fmtSummary(c.time.processes[2]), x(c.time.processes[2].median / c.time.threads[2].median));
-    add(
-      5,
-      'agent event-loop delay p99, 2 busy slots',
-      fmtSummary(c.eld.threads[2].p99),
-      fmtSummary(c.eld.processes[2].p99),
-      `inline: ${fmt(c.inline.eld.p99)} ms`,
-    );
-  }
-  const a = s['agent-loss'];
-  if (a && !a.error) {
-    add(6, 'slowdown losing 1 of 10 at 50%', fmtSummary(a.slowdown), `predicted ${fmt(a.predicted.median)}×`, x(a.ratios.measuredOverPredicted));
-    add(6, 'detection: SIGKILL / SIGSTOP', fmtSummary(a.detectedMs), a.hang ? `${fmt(a.hang.detectedMs)} ms` : '–', '');
-  }
-  const g = s.grid;
-  if (g && !g.error) {
-    for (const cell of g.cells.filter((c) => (c.us === 0 && c.bytes === 0) || (c.us === 10_000 && c.bytes === 0) || (c.us === 0 && c.bytes === 1048576))) {
-      add(7, `partitions/s, run ${cell.us} µs, payload ${cell.bytes} B`, fmtSummary(cell.threads), fmtSummary(cell.processes), x(cell.ratio));
-    }
-  }
+  for (const [suite, rowsOf] of Object.entries(FIGURE_ROWS)) if (s[suite] && !s[suite].error) rowsOf(s[suite], add);
   return rows;
+}
+
+function lifecycleRows(l, add) {
+  add(1, 'spawn → ready', fmtSummary(l.modes.thread.spawnMs), fmtSummary(l.modes.process.spawnMs), x(l.ratios.spawnProcessOverThread));
+  add(1, 'stop → exit', fmtSummary(l.modes.thread.stopMs), fmtSummary(l.modes.process.stopMs), x(l.ratios.stopProcessOverThread));
+  add(1, 'RSS per idle slot', fmtSummary(l.modes.thread.rssPerSlotMb), fmtSummary(l.modes.process.rssPerSlotMb), x(l.ratios.rssProcessOverThread));
+  add(
+    1,
+    'V8 heap used per slot',
+    fmtSummary(l.modes.thread.heapUsedPerSlotMb),
+    fmtSummary(l.modes.process.heapUsedPerSlotMb),
+    x(l.modes.process.heapUsedPerSlotMb.median / l.modes.thread.heapUsedPerSlotMb.median),
+  );
+}
+
+function switchingRows(sw, add) {
+  add(2, 'round trip, 1-partition batch', fmtSummary(sw.roundTrip.thread), fmtSummary(sw.roundTrip.process), x(sw.ratios.roundTripProcessOverThread));
+  const k = sw.slotCounts.at(-1);
+  add(
+    2,
+    `round trips/s, ${k} slots on ${sw.cores} cores`,
+    fmtSummary(sw.throughput.thread[k]),
+    fmtSummary(sw.throughput.process[k]),
+    x(sw.ratios.throughputThreadOverProcessAtMaxSlots),
+  );
+}
+
+function sharedInputRows(si, add) {
+  const n = si.ratios.slotsForRatios;
+  const r = si.results[n];
+  add(3, `${si.inputMb} MB to ${n} slots: SAB vs IPC copy, time`, fmtSummary(r['thread-sab'].ms), fmtSummary(r['process-ipc'].ms), x(si.ratios.ipcOverSabTime));
+  add(3, `${si.inputMb} MB to ${n} slots: SAB vs IPC copy, memory added`, fmtSummary(r['thread-sab'].addedMb), fmtSummary(r['process-ipc'].addedMb), '');
+  add(
+    3,
+    `${si.inputMb} MB to ${n} slots: clone vs file read, time`,
+    fmtSummary(r['thread-clone'].ms),
+    fmtSummary(r['process-file'].ms),
+    x(r['process-file'].ms.median / r['thread-clone'].ms.median),
+  );
+}
+
+function serializationRows(se, add) {
+  for (const p of ['small', '1MB']) {
+    add(
+      4,
+      `one message, ${p}: postMessage vs IPC advanced`,
+      fmtSummary(se.crossing[p]['thread postMessage']),
+      fmtSummary(se.crossing[p]['process IPC advanced']),
+      x(se.crossing[p]['process IPC advanced'].median / se.crossing[p]['thread postMessage'].median),
+    );
+    add(4, `one message, ${p}: IPC json`, '', fmtSummary(se.crossing[p]['process IPC json']), '');
+  }
+}
+
+function cpuRows(c, add) {
+  add(5, 'CPU-bound speedup, 2 slots vs 1', x(c.speedup.threads[2]), x(c.speedup.processes[2]), '');
+  add(5, 'CPU-bound time, 2 slots', fmtSummary(c.time.threads[2]), fmtSummary(c.time.processes[2]), x(c.time.processes[2].median / c.time.threads[2].median));
+  add(
+    5,
+    'agent event-loop delay p99, 2 busy slots',
+    fmtSummary(c.eld.threads[2].p99),
+    fmtSummary(c.eld.processes[2].p99),
+    `inline: ${fmt(c.inline.eld.p99)} ms`,
+  );
+}
+
+function agentLossRows(a, add) {
+  add(6, 'slowdown losing 1 of 10 at 50%', fmtSummary(a.slowdown), `predicted ${fmt(a.predicted.median)}×`, x(a.ratios.measuredOverPredicted));
+  add(6, 'detection: SIGKILL / SIGSTOP', fmtSummary(a.detectedMs), a.hang ? `${fmt(a.hang.detectedMs)} ms` : '–', '');
+}
+
+function gridRows(g, add) {
+  for (const cell of g.cells.filter((c) => (c.us === 0 && c.bytes === 0) || (c.us === 10_000 && c.bytes === 0) || (c.us === 0 && c.bytes === 1048576))) {
+    add(7, `partitions/s, run ${cell.us} µs, payload ${cell.bytes} B`, fmtSummary(cell.threads), fmtSummary(cell.processes), x(cell.ratio));
+  }
+}
+
+/** The scheduling suite's targets: the no-op rate, CPU-bound efficiency, and the peers. */
+function schedulingTargets(sc, out) {
+  out.push({
+    id: 'a',
+    what: 'no-op partitions end to end, 1 coordinator + 1 agent × 2 slots',
+    value: `${fmtSummary(sc.noop.rate)}`,
+    target: '≥ 25,000/s',
+    pass: sc.noop.pass,
+  });
+  out.push({
+    id: 'b',
+    what: `CPU-bound efficiency, 64 primes × ~${fmt(sc.primes.perPartitionMs)} ms, T1/(2·T2)`,
+    value: `${fmt(sc.primes.efficiency * 100)}% (T1 ${fmtSummary(sc.primes.t1)}, T2 ${fmtSummary(sc.primes.t2)})${sc.primes.raw ? `; plain worker threads, same run: ${fmt(sc.primes.raw.efficiency * 100)}%` : ''}`,
+    target: '≥ 97%',
+    pass: sc.primes.pass,
+  });
+  out.push({
+    id: 'e',
+    what: 'peer: piscina no-op, 2 threads, no network',
+    value: `${fmtSummary(sc.piscina.rate)}; Cohort/piscina ${fmt(sc.piscina.cohortOverPiscina)}×`,
+    target: 'Cohort ≥ 0.6× piscina',
+    pass: sc.piscina.cohortOverPiscina >= 0.6,
+  });
+  out.push({ id: 'e', what: 'peer: Dask distributed', value: sc.dask.note, target: '–', pass: null });
 }
 
 export function targetRows(s) {
   const rows = [];
   const sc = s.scheduling;
-  if (sc && !sc.error) {
-    rows.push({
-      id: 'a',
-      what: 'no-op partitions end to end, 1 coordinator + 1 agent × 2 slots',
-      value: `${fmtSummary(sc.noop.rate)}`,
-      target: '≥ 25,000/s',
-      pass: sc.noop.pass,
-    });
-    rows.push({
-      id: 'b',
-      what: `CPU-bound efficiency, 64 primes × ~${fmt(sc.primes.perPartitionMs)} ms, T1/(2·T2)`,
-      value: `${fmt(sc.primes.efficiency * 100)}% (T1 ${fmtSummary(sc.primes.t1)}, T2 ${fmtSummary(sc.primes.t2)})${sc.primes.raw ? `; plain worker threads, same run: ${fmt(sc.primes.raw.efficiency * 100)}%` : ''}`,
-      target: '≥ 97%',
-      pass: sc.primes.pass,
-    });
-    rows.push({
-      id: 'e',
-      what: 'peer: piscina no-op, 2 threads, no network',
-      value: `${fmtSummary(sc.piscina.rate)}; Cohort/piscina ${fmt(sc.piscina.cohortOverPiscina)}×`,
-      target: 'Cohort ≥ 0.6× piscina',
-      pass: sc.piscina.cohortOverPiscina >= 0.6,
-    });
-    rows.push({ id: 'e', what: 'peer: Dask distributed', value: sc.dask.note, target: '–', pass: null });
-  }
+  if (sc && !sc.error) schedulingTargets(sc, rows);
   const sl = s.scale;
   if (sl && !sl.error) {
     rows.push({ id: 'c', what: 'coordinator RSS with 1,000,000 queued partitions', value: `${fmt(sl.rss1M)} MB`, target: '< 1 GB', pass: sl.rssPass });

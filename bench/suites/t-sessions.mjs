@@ -36,6 +36,24 @@ function generator(url, count, prefix, env) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Join `sessions` over `gens` load generators (pushed onto `generators`), then measure the coordinator's CPU over `windowMs` of heartbeats. */
+async function heartbeatLoad(coordinator, api, generators, { sessions, gens, env, windowMs }) {
+  const idleCpu0 = cpuSeconds(coordinator.pid);
+  await sleep(2000);
+  const idleCpu = (cpuSeconds(coordinator.pid) - idleCpu0) / 2;
+  const t0 = performance.now();
+  for (let g = 0; g < gens; g++) generators.push(generator(coordinator.url, sessions / gens, `gen${g}`, env));
+  await Promise.all(generators.map((g) => g.ready));
+  const connectMs = performance.now() - t0;
+  const agents = await api.agents();
+  await sleep(1000); // let every session's heartbeat timer start
+  const c0 = cpuSeconds(coordinator.pid);
+  const w0 = performance.now();
+  await sleep(windowMs);
+  const heartbeatCpu = (cpuSeconds(coordinator.pid) - c0) / ((performance.now() - w0) / 1000);
+  return { agents, connectMs, idleCpu, heartbeatCpu, rssMb: rssBytes(coordinator.pid) / MB };
+}
+
 export default {
   name: 'sessions',
   target: true,
@@ -49,20 +67,7 @@ export default {
     const generators = [];
     try {
       const api = new ApiClient({ url: coordinator.url, token });
-      const idleCpu0 = cpuSeconds(coordinator.pid);
-      await sleep(2000);
-      const idleCpu = (cpuSeconds(coordinator.pid) - idleCpu0) / 2;
-      const t0 = performance.now();
-      for (let g = 0; g < gens; g++) generators.push(generator(coordinator.url, sessions / gens, `gen${g}`, env));
-      await Promise.all(generators.map((g) => g.ready));
-      const connectMs = performance.now() - t0;
-      const agents = await api.agents();
-      await sleep(1000); // let every session's heartbeat timer start
-      const c0 = cpuSeconds(coordinator.pid);
-      const w0 = performance.now();
-      await sleep(windowMs);
-      const heartbeatCpu = (cpuSeconds(coordinator.pid) - c0) / ((performance.now() - w0) / 1000);
-      const rssMb = rssBytes(coordinator.pid) / MB;
+      const { agents, connectMs, idleCpu, heartbeatCpu, rssMb } = await heartbeatLoad(coordinator, api, generators, { sessions, gens, env, windowMs });
       log(
         `  ${agents.length} sessions joined in ${connectMs.toFixed(0)} ms; coordinator CPU ${(heartbeatCpu * 100).toFixed(1)}% of one core over ${windowMs / 1000} s (idle ${(idleCpu * 100).toFixed(1)}%), RSS ${rssMb.toFixed(0)} MB`,
       );

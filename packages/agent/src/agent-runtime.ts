@@ -5,7 +5,17 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { utimesSync, writeFileSync } from 'node:fs';
-import { assertNever, type AssignMessage, type CancelMessage, type CohortError, type Load, type Logger, type WelcomeMessage } from '@cohort/shared';
+import {
+  assertNever,
+  type AssignMessage,
+  type BundlePartMessage,
+  type BundleRefusedMessage,
+  type CancelMessage,
+  type CohortError,
+  type Load,
+  type Logger,
+  type WelcomeMessage,
+} from '@cohort/shared';
 import { deferred } from '@cohort/shared/internal';
 import type { Agent, AgentHooks } from './agent.js';
 import { Link, type LinkOwner } from './link.js';
@@ -134,6 +144,10 @@ export class AgentRuntime implements Agent, LinkOwner {
       default:
         assertNever(msg, 'work message');
     }
+  }
+
+  bundle(_msg: BundlePartMessage | BundleRefusedMessage): void {
+    // Task bundles: the fetch is wired in by the bundle cache.
   }
 
   currentLoad(): Load {

@@ -9,6 +9,8 @@
  */
 import { WebSocket } from 'ws';
 import {
+  type BundlePartMessage,
+  type BundleRefusedMessage,
   CohortError,
   CloseCode,
   ErrorCode,
@@ -39,6 +41,8 @@ export interface LinkOwner {
   joined(welcome: WelcomeMessage, restarted: boolean): void;
   /** Work from the coordinator; `frameBytes` is the size of the frame it came in. */
   work(message: AssignMessage | CancelMessage, frameBytes: number): void;
+  /** A part of a bundle this agent asked for, or the coordinator's refusal to serve it. */
+  bundle(message: BundlePartMessage | BundleRefusedMessage): void;
   /** The load to report with a heartbeat. */
   currentLoad(): Load;
   /** A heartbeat went out. */
@@ -227,6 +231,9 @@ export class Link {
       case 'assign':
       case 'cancel':
         return this.owner.work(msg, frameBytes);
+      case 'bundle-part':
+      case 'bundle-refused':
+        return this.owner.bundle(msg);
       case 'heartbeat':
         return;
       default:

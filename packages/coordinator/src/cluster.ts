@@ -18,6 +18,10 @@
  */
 import {
   type AgentMessage,
+  type BundleGetMessage,
+  CohortError,
+  RATES,
+  bundleRef,
   type CoordinatorMessage,
   type ErrorCode,
   type HelloMessage,
@@ -44,6 +48,11 @@ import { planAssignments } from './scheduler.js';
 export type { SpeculationConfig } from './deadlines.js';
 export type { ClusterConfig, ClusterEvent } from './cluster-types.js';
 export type { Effect, MergeOutcome } from './effects.js';
+
+function holdsWorkOf(s: AgentSession, job: Job): boolean {
+  for (const p of s.held) if (p.job === job) return true;
+  return false;
+}
 
 export class Cluster {
   readonly agents = new Map<string, AgentSession>();
@@ -255,6 +264,8 @@ export class Cluster {
         this.move(s, 'drain');
         this.log.info('agent draining', { agentId: s.id, agent: s.name, held: s.held.size });
         return;
+      case 'bundle-get':
+        return this.bundleGet(s, msg, now);
       case 'hello':
         this.fx.close(s, Codes.BAD_FRAME, 'hello sent twice on one connection');
         this.lose(s, 'closed', now);
@@ -273,6 +284,21 @@ export class Cluster {
       this.fx.merge(job);
     }
     this.expelFor(s, expulsion, now);
+  }
+
+  /**
+   * An agent asks for a part of a bundle: served only when the job is live,
+   * its task is that bundle, and this session holds a partition of it. An
+   * agent learns no code it was not asked to run, and the count is bounded.
+   */
+  private bundleGet(s: AgentSession, msg: BundleGetMessage, now: number): void {
+    if (++s.bundleGets > RATES.bundleGetsPerSession)
+      return this.expel(s, Codes.RATE_LIMITED, `more than ${RATES.bundleGetsPerSession} bundle-get messages`, now);
+    const job = this.jobs.get(msg.jobId);
+    if (job && !job.finished && job.spec.task === bundleRef(msg.hash) && holdsWorkOf(s, job)) return this.fx.serveBundle(s, msg.hash, msg.offset);
+    const error = new CohortError(Codes.BUNDLE_NOT_FOUND, 'no live job of this agent runs that bundle').toWire();
+    delete error.stack;
+    this.fx.send(s, { type: 'bundle-refused', hash: msg.hash, error });
   }
 
   private expelFor(s: AgentSession, expulsion: Expulsion | undefined, now: number): void {

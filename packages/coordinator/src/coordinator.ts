@@ -17,6 +17,7 @@ import {
   ErrorCode,
   assertNever,
   newCoordinatorId,
+  toWireError,
   type AgentMessage,
   type CohortError,
   type CoordinatorMessage,
@@ -27,6 +28,7 @@ import { deferred } from '@cohort/shared/internal';
 import { agentEndpoint, type AgentEndpoint } from './agent-endpoint.js';
 import type { AgentSession } from './agent-session.js';
 import { closeSocket, type AgentPort } from './agent-socket.js';
+import { BundleStore } from './bundle-store.js';
 import { Cluster } from './cluster.js';
 import type { Effect } from './effects.js';
 import { handleHttp } from './http-api.js';
@@ -56,6 +58,7 @@ export interface Coordinator {
 
 interface ExecutorDeps {
   store: StateStore | undefined;
+  bundles: BundleStore;
   streams: EventStreams;
   log: Logger;
   /** Told to agents in `welcome`: they size their results to it. */
@@ -163,6 +166,8 @@ class Executor implements AgentPort, JobHandoff {
         return this.deps.streams.sendAll('cluster', effect.event);
       case 'finished':
         return this.finished(effect.job);
+      case 'serve-bundle':
+        return this.serveBundle(effect.session, effect.hash, effect.offset);
       default:
         assertNever(effect, 'cluster effect');
     }
@@ -186,6 +191,18 @@ class Executor implements AgentPort, JobHandoff {
     // The agent sizes its results to our frame limit (its slots refuse a larger value with RESULT_TOO_LARGE).
     if (message.type === 'welcome') message = { ...message, maxPayloadBytes: this.deps.maxPayloadBytes };
     if (ws.readyState === ws.OPEN) ws.send(encode(message));
+  }
+
+  /** A part of a bundle, read off the socket path; a bundle that cannot be read is refused with its code. */
+  private serveBundle(session: AgentSession, hash: string, offset: number): void {
+    this.deps.bundles.read(hash, offset).then(
+      ({ data, total }) => this.send(session, { type: 'bundle-part', hash, offset, total, data }),
+      (err: unknown) => {
+        const error = toWireError(err);
+        delete error.stack;
+        this.send(session, { type: 'bundle-refused', hash, error });
+      },
+    );
   }
 
   /** Every accepted result is durable before the job can complete; then merge on a later turn. */
@@ -230,20 +247,28 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
   const fatal = deferred();
   const opened = await openStore(options, log, () => fatal.resolve());
   const store = opened?.store;
+  const bundles = BundleStore.open(options.stateDir, log.child({ component: 'bundles' }));
   const streams = new EventStreams();
   const cluster = new Cluster(clusterConfig(options), log.child({ component: 'cluster' }));
-  const executor = new Executor(cluster, { store, streams, log, maxPayloadBytes: options.maxPayloadBytes });
+  const executor = new Executor(cluster, { store, bundles, streams, log, maxPayloadBytes: options.maxPayloadBytes });
   if (store) store.onDurable = (jobIds) => executor.durable(jobIds);
   const { maxAttempts, maxPartitions, tasksDirs } = options;
-  const jobs = new JobService(cluster, executor, streams, { maxAttempts, maxPartitions, tasksDirs, log, store });
+  const jobs = new JobService(cluster, executor, streams, { maxAttempts, maxPartitions, tasksDirs, log, store, bundles });
   if (opened) await jobs.restore(opened.recovered);
 
   const endpoint = agentEndpoint(options, log, executor);
   const onRequest = (req: IncomingMessage, res: ServerResponse) =>
-    handleHttp(req, res, { token: options.token, agentToken: options.agentToken, maxBodyBytes: options.maxBodyBytes, jobs });
+    handleHttp(req, res, {
+      token: options.token,
+      agentToken: options.agentToken,
+      maxBodyBytes: options.maxBodyBytes,
+      jobs,
+      bundles,
+      maxBundleBytes: options.maxBundleBytes,
+    });
   const server: Server = createHttpServer(options, log.child({ component: 'http' }), onRequest, endpoint.onUpgrade);
   const tick = setInterval(() => executor.tick(), options.tickMs);
-  const parts: Parts = { server, endpoint, tick, jobs, streams, store, log };
+  const parts: Parts = { server, endpoint, tick, jobs, streams, store, bundles, log };
   await listenOrStop(parts, options);
 
   const address = server.address() as AddressInfo;
@@ -315,11 +340,12 @@ interface Parts {
   jobs: JobService;
   streams: EventStreams;
   store: StateStore | undefined;
+  bundles: BundleStore;
   log: Logger;
 }
 
 /** Stop taking work, close every socket and stream, and release the state directory. */
-async function stopAll({ server, endpoint, tick, jobs, streams, store }: Parts, listening: boolean): Promise<void> {
+async function stopAll({ server, endpoint, tick, jobs, streams, store, bundles }: Parts, listening: boolean): Promise<void> {
   jobs.accepting = false;
   clearInterval(tick);
   if (listening) {
@@ -335,4 +361,5 @@ async function stopAll({ server, endpoint, tick, jobs, streams, store }: Parts, 
   }
   endpoint.wss.close();
   await store?.close();
+  bundles.close();
 }

@@ -25,7 +25,9 @@ export type Effect =
   /** Something a watcher or a drill wants to see: an agent joined, was lost, a copy was issued. */
   | { type: 'notify'; event: ClusterEvent }
   /** The job reached a final state: record its end, tell its watchers, then `retire` it. */
-  | { type: 'finished'; job: Job };
+  | { type: 'finished'; job: Job }
+  /** Send this session a `bundle-part` of bundle `hash` from `offset` (it was checked to hold work of a job with that task). */
+  | { type: 'serve-bundle'; session: AgentSession; hash: string; offset: number };
 
 /** The effects of one input, collected in order. */
 export class Effects {
@@ -51,6 +53,9 @@ export class Effects {
   }
   finished(job: Job): void {
     this.list.push({ type: 'finished', job });
+  }
+  serveBundle(session: AgentSession, hash: string, offset: number): void {
+    this.list.push({ type: 'serve-bundle', session, hash, offset });
   }
 
   /** Everything collected since the last call, and a fresh list for the next input. */

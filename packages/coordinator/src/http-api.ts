@@ -9,6 +9,8 @@
  *   GET    /api/jobs/:id/events  server-sent events: progress, cluster events, end
  *   GET    /api/events           cluster events only
  *   GET    /api/agents           the registry
+ *   PUT    /api/bundles/:hash    upload a task bundle (bundle-routes.ts)
+ *   GET    /api/bundles/:hash    whether the coordinator has it
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CohortError, ErrorCode, VERSION, isJobId } from '@cohort/shared';
@@ -16,8 +18,9 @@ import { clientAccess } from './auth.js';
 import { readJsonBody, sendError, sendJson } from './http-util.js';
 import { requestPath } from './http-server.js';
 import type { JobService } from './job-service.js';
+import { BUNDLE_ROUTE, handleBundle, type BundleRouteContext } from './bundle-routes.js';
 
-export interface ApiContext {
+export interface ApiContext extends BundleRouteContext {
   /** The client credential; without `agentToken` it also joins agents. */
   token: string | undefined;
   /** The agent credential when the roles are split: refused here with 403 FORBIDDEN. */
@@ -48,6 +51,8 @@ export async function handleHttp(req: IncomingMessage, res: ServerResponse, ctx:
       ctx.jobs.watch(res, undefined);
       return;
     }
+    const bundle = BUNDLE_ROUTE.exec(path);
+    if (bundle) return await handleBundle(req, res, bundle[1]!, ctx);
     const match = /^\/api\/jobs\/([^/]+)(\/events)?$/.exec(path);
     if (match) {
       const jobId = match[1]!;

@@ -8,12 +8,12 @@ function tooLarge(maxBytes: number, declared?: number): CohortError {
 }
 
 /**
- * Read a JSON body of at most `maxBytes`. A larger body (declared by
+ * Read a body of at most `maxBytes`. A larger body (declared by
  * Content-Length, or found while reading) is refused with FRAME_TOO_LARGE
  * and the rest is read and discarded (see `lingeringClose`), so that the
  * 413 answer reaches the client before the connection closes, not a reset.
  */
-export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
     if (declared !== undefined && declared > maxBytes) {
@@ -35,18 +35,23 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
     };
     req.on('data', onData);
     req.on('end', () => {
-      if (size > maxBytes) return;
-      if (size === 0) return resolve({});
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      } catch (err) {
-        reject(new CohortError(ErrorCode.BAD_REQUEST, 'request body is not valid JSON', { cause: err }));
-      }
+      if (size <= maxBytes) resolve(Buffer.concat(chunks));
     });
     // Aborted or timed out before the end: nobody is waiting for an answer, but the promise must settle.
     req.on('close', () => reject(new CohortError(ErrorCode.BAD_REQUEST, 'request closed before its body ended')));
     req.on('error', reject);
   });
+}
+
+/** Read a JSON body of at most `maxBytes` (see readBody); an empty body is `{}`. */
+export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const body = await readBody(req, maxBytes);
+  if (body.length === 0) return {};
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new CohortError(ErrorCode.BAD_REQUEST, 'request body is not valid JSON', { cause: err });
+  }
 }
 
 /** How long a connection refused for its body size keeps reading (and discarding) before it is destroyed. */

@@ -5,9 +5,21 @@
  * reads and never writes. After a restart, it rebuilds jobs from the journal.
  */
 import type { ServerResponse } from 'node:http';
-import { CohortError, ErrorCode, loadTask, newJobId, type AgentInfo, type JobSummary, type Logger, type TaskModule } from '@cohort/shared';
+import {
+  CohortError,
+  ErrorCode,
+  bundleHashOf,
+  isBundleRef,
+  loadTask,
+  newJobId,
+  type AgentInfo,
+  type JobSummary,
+  type Logger,
+  type TaskModule,
+} from '@cohort/shared';
 import { builtinTasks } from '@cohort/tasks/builtins';
 import type { AgentSession } from './agent-session.js';
+import type { BundleStore } from './bundle-store.js';
 import { Job } from './job.js';
 import { checkSplitOutput, parseJobRequest } from './job-request.js';
 import type { RecoveredState } from './journal.js';
@@ -26,6 +38,8 @@ export interface JobServiceOptions {
   log: Logger;
   /** The journal, with --state-dir. */
   store?: StateStore | undefined;
+  /** Shipped task bundles. */
+  bundles?: BundleStore | undefined;
 }
 
 /** What the facade reads of the cluster. */
@@ -55,7 +69,7 @@ export class JobService {
   async submit(body: unknown): Promise<JobReport> {
     if (!this.accepting) throw new CohortError(ErrorCode.SHUTTING_DOWN, 'the coordinator is shutting down and accepts no new jobs');
     const spec = parseJobRequest(body, this.options);
-    const task = await loadTask(spec.task, { builtins: builtinTasks, tasksDirs: this.options.tasksDirs });
+    const task = await this.loadTask(spec.task);
     let split: unknown;
     try {
       split = task.split(spec.input, spec.partitions);
@@ -69,6 +83,16 @@ export class JobService {
     await this.options.store?.jobSubmitted(job, spec.partitions, spec.input);
     this.handoff.submit(job);
     return jobReport(job, Date.now());
+  }
+
+  /** A built-in, a module in a trusted --tasks-dir, or a shipped bundle (checked against its hash first). */
+  private async loadTask(name: string): Promise<TaskModule> {
+    const { bundles, tasksDirs } = this.options;
+    if (isBundleRef(name)) {
+      if (!bundles) throw new CohortError(ErrorCode.UNKNOWN_TASK, 'this coordinator takes no shipped task bundles');
+      await bundles.size(bundleHashOf(name));
+    }
+    return loadTask(name, { builtins: builtinTasks, tasksDirs, bundleDir: bundles?.dir });
   }
 
   cancel(jobId: string): JobReport {
@@ -147,7 +171,7 @@ export class JobService {
       let task: TaskModule;
       let inputs: unknown[];
       try {
-        task = await loadTask(spec.task, { builtins: builtinTasks, tasksDirs: this.options.tasksDirs });
+        task = await this.loadTask(spec.task);
         inputs = task.split(spec.input, spec.partitions);
       } catch (err) {
         this.options.log.error('journaled job cannot be restored', { jobId, task: spec.task, message: (err as Error).message });

@@ -7,6 +7,7 @@ import {
   CohortError,
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  DEFAULT_MAX_BUNDLE_BYTES,
   ErrorCode,
   LIMITS,
   checkInt,
@@ -27,6 +28,8 @@ export { DEFAULT_HEARTBEAT_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS };
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000;
 export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+/** The largest task bundle a client may upload: the client refuses a larger one before it uploads, listing its largest inputs. */
+export { DEFAULT_MAX_BUNDLE_BYTES };
 export const DEFAULT_MAX_ATTEMPTS = 3;
 export const DEFAULT_MAX_PARTITIONS = 2_000_000;
 export const DEFAULT_TICK_MS = 100;
@@ -63,6 +66,8 @@ export interface CoordinatorOptions {
   /** Frames larger than this close the connection with 1009 (FRAME_TOO_LARGE). */
   maxPayloadBytes?: number;
   maxBodyBytes?: number;
+  /** The largest task bundle a client may upload (`PUT /api/bundles/:hash`), bytes. */
+  maxBundleBytes?: number;
   /** The idle limit: a connection must send a complete request head (or upgrade) within this. */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
@@ -97,6 +102,7 @@ export interface CompiledCoordinatorOptions {
   handshakeTimeoutMs: number;
   maxPayloadBytes: number;
   maxBodyBytes: number;
+  maxBundleBytes: number;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
@@ -124,6 +130,7 @@ export function withDefaults(options: CoordinatorOptions): CompiledCoordinatorOp
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
     maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    maxBundleBytes: options.maxBundleBytes ?? DEFAULT_MAX_BUNDLE_BYTES,
     headersTimeoutMs: options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
@@ -151,6 +158,7 @@ export function compileOptions(options: CoordinatorOptions): CompiledCoordinator
   checkInt('handshakeTimeoutMs', o.handshakeTimeoutMs, 10, 600_000);
   checkInt('maxPayloadBytes', o.maxPayloadBytes, 1024, 2 ** 31 - 1);
   checkInt('maxBodyBytes', o.maxBodyBytes, 1024, 2 ** 31 - 1);
+  checkInt('maxBundleBytes', o.maxBundleBytes, 1024, LIMITS.bundleBytes.max);
   checkInt('headersTimeoutMs', o.headersTimeoutMs, 100, 600_000);
   checkInt('requestTimeoutMs', o.requestTimeoutMs, 100, 3_600_000);
   if (o.requestTimeoutMs < o.headersTimeoutMs) {

@@ -69,6 +69,16 @@ export const ErrorCode = {
   SLOW_CONSUMER: 'SLOW_CONSUMER',
   /** The coordinator could not listen on its address (EADDRINUSE, EACCES…); it exits at once. */
   LISTEN_FAILED: 'LISTEN_FAILED',
+  /** No bundle with that hash here: upload it first (client), or it is not a bundle of a job this agent was issued (agent). */
+  BUNDLE_NOT_FOUND: 'BUNDLE_NOT_FOUND',
+  /** A bundle's bytes do not hash to its name: refused at upload, after a fetch, or when read back from disk. */
+  BUNDLE_HASH_MISMATCH: 'BUNDLE_HASH_MISMATCH',
+  /** A bundle larger than the limit; refused before upload, with its largest inputs listed. */
+  BUNDLE_TOO_LARGE: 'BUNDLE_TOO_LARGE',
+  /** A task could not be bundled: a build error, a native addon, a file that is not there. */
+  BUNDLE_BUILD_FAILED: 'BUNDLE_BUILD_FAILED',
+  /** An agent could not fetch a bundle (the connection was lost, the coordinator refused it); that attempt fails. */
+  BUNDLE_FETCH_FAILED: 'BUNDLE_FETCH_FAILED',
   /** Something that should never happen. */
   INTERNAL: 'INTERNAL',
 } as const;
@@ -103,6 +113,9 @@ export const HttpStatus: Partial<Record<ErrorCode, number>> = {
   NOT_FOUND: 404,
   SHUTTING_DOWN: 503,
   FRAME_TOO_LARGE: 413,
+  BUNDLE_NOT_FOUND: 404,
+  BUNDLE_HASH_MISMATCH: 400,
+  BUNDLE_TOO_LARGE: 413,
 };
 
 /** The plain-object form of an error, as it crosses a socket, thread or process. */

@@ -7,6 +7,7 @@ export * from './codec.js';
 export * from './validate.js';
 export * from './task.js';
 export * from './task-loader.js';
+export * from './bundle.js';
 export * from './ids.js';
 export * from './log.js';
 export * from './options.js';

@@ -32,6 +32,8 @@ export const LIMITS = {
   maxPrefetch: { min: 0, max: 65_536 },
   /** Items in one results, started or assign frame. */
   batchItems: { min: 0, max: 65_536 },
+  /** Bytes of one task bundle, and any offset into one (a coordinator's `maxBundleBytes` narrows it). */
+  bundleBytes: { min: 0, max: 1024 * 1024 * 1024 },
   /** Milliseconds a result may claim its partition ran. */
   resultMs: { min: 0, max: 86_400_000 * 7 },
 } as const satisfies Record<string, IntBound>;
@@ -62,6 +64,8 @@ export const RATES = {
   modeChangesPerSession: 1024,
   /** Results for attempts a session was never issued before it is closed with RESULT_NOT_ISSUED. */
   unissuedResultsPerSession: 64,
+  /** `bundle-get` frames a session may send in its lifetime: 4 GiB of bundle chunks, a flood past that. */
+  bundleGetsPerSession: 4096,
 } as const;
 
 export function inBound(value: unknown, bound: IntBound): value is number {

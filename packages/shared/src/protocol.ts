@@ -11,7 +11,8 @@
 import type { WireError } from './errors.js';
 import type { Isolation } from './task.js';
 
-export const PROTOCOL_VERSION = 1;
+/** 2: task bundles (`bundle-get`, `bundle-part`, `bundle-refused`). */
+export const PROTOCOL_VERSION = 2;
 
 /** Where one partition runs. */
 export const SLOT_MODES = ['thread', 'process'] as const;
@@ -128,7 +129,19 @@ export interface DrainingMessage {
   type: 'draining';
 }
 
-export type AgentMessage = HelloMessage | AgentHeartbeatMessage | ResultsMessage | StartedMessage | ModeChangeMessage | DrainingMessage;
+/**
+ * Ask for `BUNDLE_CHUNK_BYTES` of a bundle from `offset`: the task of job
+ * `jobId` is `sha256:<hash>`, and the agent was issued a partition of it.
+ * Answered by `bundle-part` or `bundle-refused`.
+ */
+export interface BundleGetMessage {
+  type: 'bundle-get';
+  jobId: string;
+  hash: string;
+  offset: number;
+}
+
+export type AgentMessage = HelloMessage | AgentHeartbeatMessage | ResultsMessage | StartedMessage | ModeChangeMessage | DrainingMessage | BundleGetMessage;
 
 // ---------------------------------------------------------------- coordinator → agent
 
@@ -183,7 +196,23 @@ export interface CoordinatorHeartbeatMessage {
   sentAt: number;
 }
 
-export type CoordinatorMessage = WelcomeMessage | AssignMessage | CancelMessage | CoordinatorHeartbeatMessage;
+/** Bytes `[offset, offset + data.length)` of bundle `hash`, whose whole size is `total`. */
+export interface BundlePartMessage {
+  type: 'bundle-part';
+  hash: string;
+  offset: number;
+  total: number;
+  data: Uint8Array;
+}
+
+/** The coordinator will not serve this bundle (BUNDLE_NOT_FOUND, BUNDLE_HASH_MISMATCH…). */
+export interface BundleRefusedMessage {
+  type: 'bundle-refused';
+  hash: string;
+  error: WireError;
+}
+
+export type CoordinatorMessage = WelcomeMessage | AssignMessage | CancelMessage | CoordinatorHeartbeatMessage | BundlePartMessage | BundleRefusedMessage;
 
 export type AgentMessageType = AgentMessage['type'];
 export type CoordinatorMessageType = CoordinatorMessage['type'];

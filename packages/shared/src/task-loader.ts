@@ -13,6 +13,11 @@
  *   imported. A module that exists but does not load is TASK_LOAD_FAILED.
  *   No message ever carries what the file holds.
  *
+ * - A bundle ref (`sha256:<hex>`, bundle.ts) is a shipped task: the file
+ *   `<hex>.mjs` in `TaskSources.bundleDir`, which the caller (the coordinator's
+ *   bundle store, the agent's bundle cache) has filled and verified. Its URL
+ *   is its hash, so two versions of a task are two modules.
+ *
  * Versions: a user's module is imported by a URL that carries the SHA-256 of
  * its content (`file:///…/mine.mjs?v=<hash>`), so an edited file is a new
  * module and never stale code. Node caches every module per URL for the life
@@ -29,6 +34,7 @@ import { CohortError, ErrorCode } from './errors.js';
 import { MAX_LENGTH } from './limits.js';
 import type { TaskModule } from './task.js';
 import { describeLoadError } from './task-load-error.js';
+import { bundleFileName, bundleHashOf, isBundleRef } from './bundle.js';
 
 const BUILTIN_NAME = /^[a-z][a-z0-9-]{0,63}$/;
 const FILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,250}\.m?js$/;
@@ -51,6 +57,8 @@ export interface TaskSources {
   builtins?: BuiltinTasks | undefined;
   /** Trusted task directories (real absolute paths; see resolveTasksDirs). */
   tasksDirs?: readonly string[] | undefined;
+  /** Where verified bundles are (`<hash>.mjs`); without it, a bundle ref is UNKNOWN_TASK. */
+  bundleDir?: string | undefined;
 }
 
 function unknownTask(name: string, why: string): CohortError {
@@ -170,6 +178,7 @@ function remember(cache: Map<string, Promise<TaskModule>>, key: string, loading:
  * TASK_LOAD_FAILED.
  */
 export async function loadTask(name: string, from: TaskSources = {}): Promise<TaskModule> {
+  if (isBundleRef(name)) return loadBundle(name, from.bundleDir);
   const tasksDirs = from.tasksDirs ?? [];
   const target = taskTarget(name, tasksDirs);
   if (target.kind === 'builtin') return loadBuiltin(target.name, from.builtins);
@@ -232,6 +241,24 @@ function stamp(file: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A shipped bundle, imported from the verified copy in `bundleDir`. */
+function loadBundle(ref: string, bundleDir: string | undefined): Promise<TaskModule> {
+  if (bundleDir === undefined) return Promise.reject(unknownTask(ref, 'shipped task bundles are not available here'));
+  const url = pathToFileURL(path.join(bundleDir, bundleFileName(bundleHashOf(ref)))).href;
+  return versions.get(url) ?? remember(versions, url, importBundle(ref, url));
+}
+
+async function importBundle(ref: string, url: string): Promise<TaskModule> {
+  let mod: unknown;
+  try {
+    mod = await import(url);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw loadFailed(ref, code === 'ERR_MODULE_NOT_FOUND' ? 'the bundle is not in the bundle directory' : describeLoadError(err, undefined, url));
+  }
+  return defaultTask(ref, mod);
 }
 
 function loadBuiltin(name: string, builtins: BuiltinTasks | undefined): Promise<TaskModule> {

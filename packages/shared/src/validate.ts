@@ -11,6 +11,7 @@ import { MAX_FRAME_BYTES, MIN_FRAME_BYTES } from './value.js';
 import { AGENT_MODES, MODE_REASONS, SLOT_MODES, type AgentMessage, type CoordinatorMessage, type ResultItem, type SlotMode } from './protocol.js';
 import { isOneOf } from './one-of.js';
 import { ISOLATIONS } from './task.js';
+import { BUNDLE_CHUNK_BYTES, isBundleHash } from './bundle.js';
 
 type Obj = Record<string, unknown>;
 
@@ -95,6 +96,10 @@ function weighsAtMost(v: unknown, budget: number): boolean {
   return true;
 }
 
+function hash(o: Obj): void {
+  if (!isBundleHash(o.hash)) bad('hash must be 64 lowercase hex digits');
+}
+
 const HARDWARE_STRINGS = ['cpuModel', 'platform', 'arch', 'node', 'hostname'] as const;
 
 function hardware(h: unknown): void {
@@ -155,6 +160,11 @@ export function validateAgentMessage(v: unknown): AgentMessage {
       return v as unknown as AgentMessage;
     case 'draining':
       return v as unknown as AgentMessage;
+    case 'bundle-get':
+      str(v, 'jobId', MAX_LENGTH.jobId);
+      hash(v);
+      bounded(v, 'offset', LIMITS.bundleBytes);
+      return v as unknown as AgentMessage;
     default:
       return bad(`unknown type ${JSON.stringify(v.type)}`);
   }
@@ -189,6 +199,18 @@ export function validateCoordinatorMessage(v: unknown): CoordinatorMessage {
     case 'heartbeat':
       int(v, 'seq');
       num(v, 'sentAt');
+      return v as unknown as CoordinatorMessage;
+    case 'bundle-part': {
+      hash(v);
+      const offset = bounded(v, 'offset', LIMITS.bundleBytes);
+      const total = bounded(v, 'total', LIMITS.bundleBytes);
+      if (!(v.data instanceof Uint8Array) || v.data.length > BUNDLE_CHUNK_BYTES) bad(`data must be binary of at most ${BUNDLE_CHUNK_BYTES} bytes`);
+      if (offset + v.data.length > total) bad('data must end within total');
+      return v as unknown as CoordinatorMessage;
+    }
+    case 'bundle-refused':
+      hash(v);
+      v.error = wireError(v.error, 'error');
       return v as unknown as CoordinatorMessage;
     default:
       return bad(`unknown type ${JSON.stringify(v.type)}`);

@@ -52,6 +52,9 @@ export class Recorder {
   readonly progressed: Job[] = [];
   readonly events: ClusterEvent[] = [];
 
+  /** `serve-bundle` effects: which session was to get which part of which bundle. */
+  readonly served: Array<{ to: string; hash: string; offset: number }> = [];
+
   record(effects: readonly Effect[]): Effect[] {
     for (const e of effects) {
       this.effects.push(e);
@@ -76,6 +79,9 @@ export class Recorder {
           break;
         case 'notify':
           this.events.push(e.event);
+          break;
+        case 'serve-bundle':
+          this.served.push({ to: e.session.id, hash: e.hash, offset: e.offset });
           break;
         default:
           assertNever(e, 'effect');

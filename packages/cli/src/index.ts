@@ -2,7 +2,7 @@ export { main, runCli } from './main.js';
 export { runJob, type RunJobOptions, type JobProgress } from './run-job.js';
 export { parseDrillReport } from './drill/report.js';
 export type { DrillReport, DrillResult } from './drill/types.js';
-export { ApiClient, httpBase } from './client.js';
+export { ApiClient, httpBase } from '@cohort/sdk';
 export { startLocalCluster, type LocalCluster, type LocalClusterOptions, type AgentSpec } from './local-cluster.js';
 export {
   runCohort,

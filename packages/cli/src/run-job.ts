@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CohortError, ErrorCode, type ClusterEvent, type JobProgress, type JobReport } from '@cohort/shared';
 import { Backoff, type BackoffOptions } from '@cohort/shared/internal';
-import { ApiClient } from './client.js';
+import { ApiClient, shipTask, type ShippedTask } from '@cohort/sdk';
 
 export const DEFAULT_REATTACH_TIMEOUT_MS = 60_000;
 /** Re-attach delays: 100 ms, doubling to at most 2 s, without jitter (one client per job). */
@@ -25,6 +25,8 @@ export interface RunJobOptions {
   /** Follow an existing job instead of submitting one. */
   attach?: string;
   reattachTimeoutMs?: number;
+  /** A task module was bundled (and uploaded, unless the coordinator had it). */
+  onShipped?(shipped: ShippedTask): void;
   onSubmitted?(report: JobReport): void;
   onProgress?(progress: JobProgress): void;
   /** Cluster events while the job runs (agent lost, speculative copy, …). */
@@ -37,7 +39,9 @@ export async function runJob(options: RunJobOptions): Promise<JobReport> {
   let jobId = options.attach;
   if (!jobId) {
     if (!options.task) throw new CohortError(ErrorCode.INVALID_OPTION, 'a task name is required unless --attach is given');
-    const body: Record<string, unknown> = { task: options.task, input: options.input };
+    const shipped = await shipTask(options.task, api);
+    if (shipped.file !== undefined) options.onShipped?.(shipped);
+    const body: Record<string, unknown> = { task: shipped.ref, input: options.input };
     if (options.partitions !== undefined) body.partitions = options.partitions;
     if (options.timeoutMs !== undefined) body.timeoutMs = options.timeoutMs;
     if (options.maxAttempts !== undefined) body.maxAttempts = options.maxAttempts;

@@ -157,6 +157,7 @@ class Executor implements AgentPort, JobHandoff {
       case 'close':
         return closeSocket(effect.session.conn as WebSocket, effect.code, effect.message);
       case 'journal':
+        this.deps.streams.resultsReady(effect.job.id);
         return this.deps.store?.resultAccepted(effect.job, effect.partition, effect.attempt);
       case 'merge':
         return this.merge(effect.job);

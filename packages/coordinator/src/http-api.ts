@@ -2,11 +2,13 @@
  * The JSON API on the coordinator's port:
  *
  *   GET    /healthz              liveness (no token needed; says nothing secret)
- *   POST   /api/jobs             submit {task, input, partitions, timeoutMs?, maxAttempts?}
+ *   POST   /api/jobs             submit {task, input, partitions, timeoutMs?, maxAttempts?}; with
+ *                                accept: text/event-stream the answer is the job's stream (above)
  *   GET    /api/jobs             summaries
  *   GET    /api/jobs/:id         the job report
  *   DELETE /api/jobs/:id         cancel
- *   GET    /api/jobs/:id/events  server-sent events: progress, cluster events, end
+ *   GET    /api/jobs/:id/events  server-sent events: progress, cluster events, end; with ?results=1
+ *                                also each accepted result (&encoding=msgpack: values exact)
  *   GET    /api/events           cluster events only
  *   GET    /api/agents           the registry
  *   PUT    /api/bundles/:hash    upload a task bundle (bundle-routes.ts)
@@ -18,6 +20,7 @@ import { clientAccess } from './auth.js';
 import { readJsonBody, sendError, sendJson } from './http-util.js';
 import { requestPath } from './http-server.js';
 import type { JobService } from './job-service.js';
+import type { ValueEncoding } from './result-events.js';
 import { BUNDLE_ROUTE, handleBundle, type BundleRouteContext } from './bundle-routes.js';
 
 export interface ApiContext extends BundleRouteContext {
@@ -27,6 +30,24 @@ export interface ApiContext extends BundleRouteContext {
   agentToken?: string | undefined;
   maxBodyBytes: number;
   jobs: JobService;
+}
+
+function wantsStream(req: IncomingMessage): boolean {
+  return (req.headers.accept ?? '').includes('text/event-stream');
+}
+
+/**
+ * `results=1` (a job stream also carries each accepted result) and
+ * `encoding=msgpack` (values packed exactly, api.ts); any other value of
+ * either is BAD_REQUEST.
+ */
+function queryOptions(req: IncomingMessage): { results: ValueEncoding | undefined; encoding: ValueEncoding } {
+  const query = new URL(req.url ?? '/', 'http://coordinator').searchParams;
+  const results = query.get('results');
+  const encoding = query.get('encoding') ?? 'json';
+  if (results !== null && results !== '1') throw new CohortError(ErrorCode.BAD_REQUEST, 'results must be 1 when given');
+  if (encoding !== 'json' && encoding !== 'msgpack') throw new CohortError(ErrorCode.BAD_REQUEST, 'encoding must be json or msgpack');
+  return { results: results === null ? undefined : encoding, encoding };
 }
 
 export async function handleHttp(req: IncomingMessage, res: ServerResponse, ctx: ApiContext): Promise<void> {
@@ -43,6 +64,8 @@ export async function handleHttp(req: IncomingMessage, res: ServerResponse, ctx:
     if (path === '/api/jobs' && req.method === 'POST') {
       const body = await readJsonBody(req, ctx.maxBodyBytes);
       const report = await ctx.jobs.submit(body);
+      // `accept: text/event-stream`: the answer is the job's stream, so that no result can be missed between submit and watch.
+      if (wantsStream(req)) return ctx.jobs.watch(res, report.jobId, queryOptions(req).results, report);
       return sendJson(res, 201, report);
     }
     if (path === '/api/jobs' && req.method === 'GET') return sendJson(res, 200, { jobs: ctx.jobs.list() });
@@ -57,11 +80,8 @@ export async function handleHttp(req: IncomingMessage, res: ServerResponse, ctx:
     if (match) {
       const jobId = match[1]!;
       if (!isJobId(jobId)) throw new CohortError(ErrorCode.NOT_FOUND, `no job ${JSON.stringify(jobId)}`);
-      if (match[2] && req.method === 'GET') {
-        ctx.jobs.watch(res, jobId);
-        return;
-      }
-      if (!match[2] && req.method === 'GET') return sendJson(res, 200, ctx.jobs.report(jobId));
+      if (match[2] && req.method === 'GET') return ctx.jobs.watch(res, jobId, queryOptions(req).results);
+      if (!match[2] && req.method === 'GET') return sendJson(res, 200, ctx.jobs.report(jobId, queryOptions(req).encoding));
       if (!match[2] && req.method === 'DELETE') return sendJson(res, 200, ctx.jobs.cancel(jobId));
     }
     throw new CohortError(ErrorCode.NOT_FOUND, `no route ${req.method} ${path}`);

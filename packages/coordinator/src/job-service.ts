@@ -12,6 +12,7 @@ import {
   isBundleRef,
   loadTask,
   newJobId,
+  packValue,
   type AgentInfo,
   type JobSummary,
   type Logger,
@@ -24,6 +25,7 @@ import { Job } from './job.js';
 import { checkSplitOutput, parseJobRequest } from './job-request.js';
 import type { RecoveredState } from './journal.js';
 import { jobProgress, jobReport, restoredReport, type JobReport } from './report.js';
+import { resultSource, type ValueEncoding } from './result-events.js';
 import type { EventStreams } from './sse.js';
 import type { StateStore } from './state-store.js';
 
@@ -109,9 +111,12 @@ export class JobService {
     return job;
   }
 
-  report(jobId: string): JobReport {
-    const restored = this.restoredReports.get(jobId);
-    return restored ?? jobReport(this.job(jobId), Date.now());
+  /** The job's report; with `msgpack`, its merged result also `packed` exactly (api.ts). */
+  report(jobId: string, encoding: ValueEncoding = 'json'): JobReport {
+    const report = this.restoredReports.get(jobId) ?? jobReport(this.job(jobId), Date.now());
+    if (encoding !== 'msgpack' || report.status !== 'succeeded') return report;
+    const packed = packValue(report.result);
+    return packed === undefined ? report : { ...report, packed };
   }
 
   list(): JobSummary[] {
@@ -137,7 +142,12 @@ export class JobService {
     }));
   }
 
-  watch(res: ServerResponse, jobId: string | undefined): void {
+  /**
+   * A progress stream: cluster events only (no `jobId`), or a job's progress
+   * and end; with `results`, also each accepted result (result-events.ts).
+   * `submitted` is the report of a job just submitted on this same request.
+   */
+  watch(res: ServerResponse, jobId: string | undefined, results?: ValueEncoding, submitted?: JobReport): void {
     const restored = jobId === undefined ? undefined : this.restoredReports.get(jobId);
     if (restored) {
       this.streams.open(res, jobId);
@@ -145,7 +155,8 @@ export class JobService {
       return;
     }
     const job = jobId === undefined ? undefined : this.job(jobId);
-    this.streams.open(res, jobId);
+    this.streams.open(res, jobId, job && results ? resultSource(job, results) : undefined);
+    if (submitted) this.streams.sendJob(submitted.jobId, 'submitted', submitted);
     if (job) {
       this.streams.sendJob(job.id, 'progress', jobProgress(job, this.options.store?.durableCount));
       if (job.finished) this.streams.sendJob(job.id, 'end', jobReport(job, Date.now()), true);

@@ -61,6 +61,8 @@ export class Partition implements PartitionRecord {
   why: ModeReason | undefined;
   /** The agent whose result was accepted. */
   winner: string | undefined;
+  /** The attempt whose result was accepted (0 for a result reloaded from the journal). */
+  won = 0;
   failures?: AttemptFailure[];
   /** Agents that died (closed or silent) while this partition ran on them: Dask's suspicious count. */
   deaths?: string[];
@@ -104,6 +106,8 @@ export class Job {
   readonly durations = new DurationHistogram();
   readonly agents = new Map<string, AgentShare>();
   readonly modeReasons = new Map<string, number>();
+  /** Partition indices in the order their results were accepted (result streams replay them in this order). */
+  accepted: number[] = [];
   startedAt = 0;
   finishedAt = 0;
   done = 0;
@@ -192,6 +196,7 @@ export class Job {
     p.ms = r.ms;
     p.mode = r.mode;
     p.winner = r.agent;
+    this.accepted.push(p.index);
     this.done++;
     this.recovered++;
     this.durations.add(r.ms);
@@ -218,6 +223,8 @@ export class Job {
     p.mode = item.mode;
     p.why = item.why;
     p.winner = s.name;
+    p.won = item.a;
+    this.accepted.push(p.index);
     const others: AgentSession[] = [];
     for (const other of [p.agent, p.spare]) if (other && other !== s && other.held.delete(p)) others.push(other);
     p.agent = null;
@@ -303,7 +310,9 @@ export class Job {
    * memory is bounded by the jobs running, not the jobs run.
    */
   release(): void {
+    // Replaced, not emptied: a result stream still replaying holds the old arrays until it is done.
     this.partitions = [];
+    this.accepted = [];
     this.spec.input = undefined;
     this.task = undefined;
     this.pending.clear();

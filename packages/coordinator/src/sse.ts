@@ -25,6 +25,28 @@ export const CLUSTER_EVENTS_PER_INTERVAL = 64;
 export const MAX_PENDING_CLUSTER_EVENTS = 1024;
 /** How long a dropped watcher has to take its final event before its socket is destroyed. */
 export const SLOW_CONSUMER_GRACE_MS = 2000;
+/** Result events written to one watcher per turn of the event loop; the rest follow on the next. */
+export const RESULTS_PER_PUMP = 1024;
+/** After its job ended, a result stream has this long to take the rest of its results, or it is dropped (SLOW_CONSUMER). */
+export const RESULTS_LINGER_MS = 60_000;
+
+/**
+ * Where a result stream reads its job's accepted results: the data of the
+ * `i`-th accepted result, or undefined past the last one accepted so far.
+ */
+export type ResultSource = (i: number) => unknown;
+
+/**
+ * A watcher's place in its job's results. Results are never dropped for a
+ * slow reader: they are written only while its buffer is under the soft
+ * bound, and the rest wait in the job (not in the buffer) until it drains.
+ */
+interface ResultCursor {
+  source: ResultSource;
+  next: number;
+  /** The job's final event, written once every result before it is. */
+  end?: string;
+}
 
 export interface EventStreamLimits {
   intervalMs: number;
@@ -48,6 +70,7 @@ interface Watcher {
   /** The latest progress held back while the watcher was behind. */
   heldProgress: (() => unknown) | undefined;
   dropped: boolean;
+  results?: ResultCursor;
 }
 
 export class EventStreams {
@@ -57,6 +80,8 @@ export class EventStreams {
   private readonly limits: EventStreamLimits;
   private clusterSent = 0;
   private readonly clusterPending = new Map<string, unknown>();
+  /** Jobs with results their streams have not taken yet. */
+  private readonly pumping = new Set<string>();
   /** Cluster events dropped because too many distinct ones were waiting. */
   clusterDropped = 0;
   /** Watchers dropped with SLOW_CONSUMER. */
@@ -68,15 +93,48 @@ export class EventStreams {
     this.timer.unref();
   }
 
-  /** Start a stream on `res`; `jobId` undefined watches only cluster events. */
-  open(res: ServerResponse, jobId: string | undefined): Watcher {
+  /** Start a stream on `res`; `jobId` undefined watches only cluster events. With `results`, it also carries the job's results. */
+  open(res: ServerResponse, jobId: string | undefined, results?: ResultSource): Watcher {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     res.write(': cohort\n\n');
-    const watcher: Watcher = { res, jobId, heldProgress: undefined, dropped: false };
+    const watcher: Watcher = { res, jobId, heldProgress: undefined, dropped: false, ...(results && { results: { source: results, next: 0 } }) };
     this.watchers.add(watcher);
     res.on('close', () => this.watchers.delete(watcher));
     res.on('drain', () => this.drained(watcher));
+    if (results && jobId !== undefined) this.resultsReady(jobId); // replay what was accepted before the stream opened
     return watcher;
+  }
+
+  /** New results were accepted for `jobId`: its result streams take them on the next turn. */
+  resultsReady(jobId: string): void {
+    if (this.pumping.size === 0) setImmediate(() => this.pumpDirty());
+    this.pumping.add(jobId);
+  }
+
+  private pumpDirty(): void {
+    const jobs = new Set(this.pumping);
+    this.pumping.clear();
+    for (const w of this.watchers) if (w.results && w.jobId !== undefined && jobs.has(w.jobId)) this.pump(w);
+  }
+
+  /** Write the watcher's next results while its buffer allows; end the stream once the results before its end are out. */
+  private pump(w: Watcher): void {
+    const r = w.results;
+    if (!r || w.dropped) return;
+    let written = 0;
+    let data: unknown;
+    while (w.res.writableLength <= this.limits.softBytes && (data = r.source(r.next)) !== undefined) {
+      r.next++;
+      w.res.write(format('result', data));
+      if (++written >= RESULTS_PER_PUMP) {
+        if (w.jobId !== undefined) this.resultsReady(w.jobId);
+        return;
+      }
+    }
+    if (r.end !== undefined && r.source(r.next) === undefined) {
+      w.res.end(r.end);
+      this.watchers.delete(w);
+    }
   }
 
   get size(): number {
@@ -88,13 +146,19 @@ export class EventStreams {
     this.dirty.set(jobId, snapshot);
   }
 
-  /** Send to watchers of one job now, optionally ending their streams. */
+  /** Send to watchers of one job now, optionally ending their streams (a result stream ends once its results are out). */
   sendJob(jobId: string, event: string, data: unknown, end = false): void {
     const frame = format(event, data);
     for (const w of this.watchers) {
       if (w.jobId !== jobId) continue;
       if (!end) {
         this.write(w, frame);
+        continue;
+      }
+      if (w.results) {
+        w.results.end = frame;
+        this.pump(w);
+        setTimeout(() => this.watchers.has(w) && this.drop(w), RESULTS_LINGER_MS).unref();
         continue;
       }
       // A final event is written whatever the buffer: it is one, and the stream ends with it.
@@ -126,6 +190,8 @@ export class EventStreams {
   /** Write `frame`, or drop the watcher once it is past the hard bound. */
   private write(w: Watcher, frame: string): void {
     if (w.dropped) return;
+    // A result stream is paced by its reader (one large result may pass the hard bound): it misses other events while behind, never results.
+    if (w.results && w.res.writableLength > this.limits.softBytes) return;
     w.res.write(frame);
     if (w.res.writableLength > this.limits.hardBytes) this.drop(w);
   }
@@ -143,6 +209,7 @@ export class EventStreams {
   private drained(w: Watcher): void {
     const held = w.heldProgress;
     if (held) this.sendProgress(w, held);
+    this.pump(w);
   }
 
   private drop(w: Watcher): void {

@@ -16,6 +16,7 @@ import {
   type FailedAttempt,
   type JobSummary,
   type PartitionFailure,
+  type PartitionResultEvent,
 } from './api.js';
 import { CohortError, ErrorCode } from './errors.js';
 import { isOneOf } from './one-of.js';
@@ -101,11 +102,21 @@ export function parseStreamEvent(event: string, data: unknown): JobStreamEvent |
       return { event, data: parseClusterEvent(data) };
     case 'end':
       return { event, data: parseJobReport(data) };
+    case 'submitted':
+      return { event, data: parseJobReport(data) };
+    case 'result':
+      return { event, data: parseResultEvent(data) };
     case 'error':
       return { event, data: parseStreamError(data) };
     default:
       return undefined;
   }
+}
+
+export function parseResultEvent(v: unknown): PartitionResultEvent {
+  const o = fields(v, 'result event', ['jobId', 'agent', 'mode'], ['index', 'attempt', 'ms']);
+  if (o.packed !== undefined && typeof o.packed !== 'string') unexpected('result event packed is not a string');
+  return checked<PartitionResultEvent>(o);
 }
 
 /** The data of a stream's final `error` event. */

@@ -55,6 +55,8 @@ export interface JobReport {
   startedAt: number;
   finishedAt: number;
   error?: JobError;
+  /** With `?encoding=msgpack` on a succeeded job: the merged result exactly (`unpackValue`), beside its JSON view in `result`. */
+  packed?: string;
 }
 
 /** The small, frequent form sent on the progress stream (`progress` events). */
@@ -104,9 +106,33 @@ export type ClusterEvent =
 /** The cluster events of one kind. */
 export type ClusterEventOf<K extends ClusterEvent['kind']> = Extract<ClusterEvent, { kind: K }>;
 
+/**
+ * One partition's accepted result, on a stream opened with `?results=1`:
+ * every accepted result of the job, once each, in the order accepted, all
+ * before the stream's `end`. `value` is the JSON view of the result (BigInt
+ * as a string, Map and Set as arrays…); with `&encoding=msgpack` it is
+ * absent and `packed` carries the exact value (base64 of the shared codec's
+ * msgpack), which `unpackValue` restores.
+ */
+export interface PartitionResultEvent {
+  jobId: string;
+  index: number;
+  /** The attempt whose result was accepted; 0 when it was reloaded from the journal. */
+  attempt: number;
+  agent: string;
+  mode: SlotMode;
+  /** Run time inside the slot, ms. */
+  ms: number;
+  value?: unknown;
+  packed?: string;
+}
+
 /** The events of `/api/jobs/:id/events` (`/api/events` carries only `cluster` ones). */
 export type JobStreamEvent =
   | { event: 'progress'; data: JobProgress }
+  /** A stream opened by `POST /api/jobs` with `accept: text/event-stream` starts with the job's first report. */
+  | { event: 'submitted'; data: JobReport }
+  | { event: 'result'; data: PartitionResultEvent }
   | { event: 'cluster'; data: ClusterEvent }
   | { event: 'end'; data: JobReport }
   /** The watcher fell too far behind (SLOW_CONSUMER): the stream ends with this. */

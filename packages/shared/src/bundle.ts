@@ -21,7 +21,7 @@ export const BUNDLE_CHUNK_BYTES = 1024 * 1024;
 /** The file extension bundles are stored and imported with. */
 export const BUNDLE_EXTENSION = '.mjs';
 
-export function isBundleRef(task: unknown): task is string {
+export function isBundleRef(task: unknown): boolean {
   return typeof task === 'string' && BUNDLE_REF.test(task);
 }
 

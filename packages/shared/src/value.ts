@@ -231,3 +231,21 @@ export function jsonReplacer(this: unknown, _key: string, value: unknown): unkno
   if (value instanceof ArrayBuffer) return [...new Uint8Array(value)];
   return value;
 }
+
+/**
+ * A value as text for the JSON API, exactly (`?encoding=msgpack`): base64 of
+ * its msgpack encoding. Undefined when the value model cannot carry it (a
+ * merge may return anything), and the JSON view is all there is.
+ */
+export function packValue(value: unknown): string | undefined {
+  try {
+    return encodeValue(value).toString('base64');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The value `packValue` packed. */
+export function unpackValue(packed: string): unknown {
+  return decodeValue(Buffer.from(packed, 'base64'));
+}

@@ -6,13 +6,16 @@ import { COMMON_FLAGS, intOptions, loggerFlag, numberFlag, secretFlag, stringFla
 export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7070] [--token T | --token-file F]
     [--agent-token T | --agent-token-file F] [--tasks-dir DIR]... [--heartbeat-ms 500] [--heartbeat-timeout-ms 2000] [--max-attempts 3]
     [--state-dir DIR [--journal-recover]] [--max-payload-bytes 67108864] [--max-body-bytes 67108864] [--log-level info]
+    [--max-bundle-bytes 52428800]
     [--headers-timeout-ms 10000] [--request-timeout-ms 60000] [--keep-alive-timeout-ms 5000]
     [--max-pending-connections 512]
     [--no-speculation] [--speculation-quantile 0.75] [--speculation-multiplier 1.5]
   Serves agents (ws://HOST:PORT/agent), the JSON API and progress streams on one port.
   The token may also come from COHORT_TOKEN; it grants both roles unless --agent-token (or
   COHORT_AGENT_TOKEN) splits them: then only the agent token joins, and only --token uses the API.
-  Binding beyond loopback requires a token. User task modules load only from a --tasks-dir.
+  Binding beyond loopback requires a token. Clients ship their own tasks as bundles named by their
+  SHA-256 (kept in --state-dir/bundles, or in a temporary directory without one); besides those,
+  task modules load only from a --tasks-dir.
   A damaged journal (JOURNAL_CORRUPT) stops start-up; --journal-recover saves the damaged
   bytes aside next to the journal, keeps every valid record, and starts.
   A connection must send its request head within --headers-timeout-ms (the idle limit).
@@ -26,6 +29,7 @@ const INT_FLAGS = {
   'max-attempts': 'maxAttempts',
   'max-payload-bytes': 'maxPayloadBytes',
   'max-body-bytes': 'maxBodyBytes',
+  'max-bundle-bytes': 'maxBundleBytes',
   'headers-timeout-ms': 'headersTimeoutMs',
   'request-timeout-ms': 'requestTimeoutMs',
   'keep-alive-timeout-ms': 'keepAliveTimeoutMs',

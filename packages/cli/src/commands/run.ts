@@ -7,8 +7,10 @@ import { runJob } from '../run-job.js';
 
 export const RUN_HELP = `cohort run TASK --connect ws://HOST:PORT [--token T | --token-file F] [--input JSON] [--partitions N]
     [--timeout-ms N] [--max-attempts N] [--attach JOBID] [--json]
-  TASK is a built-in name (primes, noop…), or a module in a --tasks-dir that the coordinator and
-  the agents trust: its file name there, or its absolute path.
+  TASK is a built-in name (primes, noop…); or the path of your own task module (./task.ts, .mts,
+  .js or .mjs; relative or absolute), which is bundled with everything it imports, named by its
+  SHA-256 and shipped to the coordinator and the agents; or the file name of a module in the
+  coordinator's --tasks-dir.
   Submits a job and follows it. Exit 0 on success, 1 when the job fails, 2 on a usage error.
   --json prints exactly one JSON object on stdout:
     {jobId, task, status, result, partitions, durationMs, attempts, duplicates, agents, error?}`;
@@ -42,6 +44,12 @@ export async function runCommand(argv: string[]): Promise<number> {
     input: jsonFlag('input', values.input),
     ...intOptions(values, INT_FLAGS),
     ...(values.attach !== undefined && { attach: values.attach }),
+    onShipped: (b) => {
+      if (!values.json)
+        view.event(
+          `bundled ${printable(b.file)} as ${printable(b.ref.slice(0, 19))}… (${Math.ceil((b.bytes ?? 0) / 1024)} KB, ${b.uploaded ? 'uploaded' : 'already on the coordinator'})`,
+        );
+    },
     onSubmitted: (r) => {
       if (!values.json) view.event(`submitted ${printable(r.jobId)}: ${printable(r.task)}, ${printable(r.partitions)} partitions`);
     },

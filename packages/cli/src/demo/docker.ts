@@ -25,7 +25,7 @@ import { CohortError, ErrorCode } from '@cohort/shared';
 import { waitFor } from '@cohort/shared/internal';
 import { COMMON_FLAGS, numberFlag } from '../args.js';
 import { capacityModel, predictedSlowdown, steadyRates } from '../capacity.js';
-import { ApiClient } from '../client.js';
+import { ApiClient } from '@cohort/sdk';
 import { formatDrillTable } from '../drill/report.js';
 import type { DrillResult } from '../drill/types.js';
 import { eventsOf, watchJob, watchWithFault, type EventOf, type WatchedRun } from '../watched-run.js';

@@ -13,7 +13,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { HEADER_BYTES, JOURNAL_FILE, scanJournal } from '@cohort/coordinator';
 import { ErrorCode } from '@cohort/shared';
-import { ApiClient } from '../client.js';
+import { ApiClient } from '@cohort/sdk';
 import { runCohort } from '../processes.js';
 import { watchJob, type WatchedRun } from '../watched-run.js';
 import { drillCluster } from './harness.js';

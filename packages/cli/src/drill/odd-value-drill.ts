@@ -8,7 +8,7 @@
  */
 import { failedAttempts, type JobReport } from '@cohort/shared';
 import { oddValueMerged } from '@cohort/tasks/odd-value';
-import { ApiClient } from '../client.js';
+import { ApiClient } from '@cohort/sdk';
 import { runJob } from '../run-job.js';
 import { startLocalCluster } from '../local-cluster.js';
 import type { DrillOptions, DrillResult } from './types.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from '@cohort/shared/internal';
 import { predictedSlowdown } from '../capacity.js';
-import { ApiClient } from '../client.js';
+import { ApiClient } from '@cohort/sdk';
 import type { LocalCluster } from '../local-cluster.js';
 import { eventsOf, watchJob, watchWithFault, type FaultPoint, type JobSpec, type WatchedRun } from '../watched-run.js';
 import { oddValue } from './odd-value-drill.js';

@@ -1,0 +1,156 @@
+/**
+ * A client for the coordinator's JSON API and its event streams: what the
+ * SDK's `connect`, `cohort run`, the demo, drills and tests use. The URL may
+ * be given as ws:// (what agents use) or http://; both name the same port.
+ */
+import {
+  CohortError,
+  ErrorCode,
+  errorAnswer,
+  isErrorCode,
+  parseAgentList,
+  parseJobList,
+  parseJobReport,
+  type AgentInfo,
+  type JobReport,
+  type JobStreamEvent,
+  type JobSummary,
+} from '@cohort/shared';
+import { readEvents } from './sse-reader.js';
+
+export interface ApiClientOptions {
+  url: string;
+  token?: string | undefined;
+}
+
+export function httpBase(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new CohortError(ErrorCode.INVALID_OPTION, `not a coordinator URL: ${JSON.stringify(url.slice(0, 200))} (ws://HOST:PORT or http://HOST:PORT)`);
+  }
+  if (u.protocol === 'ws:') u.protocol = 'http:';
+  if (u.protocol === 'wss:') u.protocol = 'https:';
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new CohortError(ErrorCode.INVALID_OPTION, `a coordinator URL is ws://, wss://, http:// or https://, not ${u.protocol}`);
+  u.pathname = '';
+  u.search = '';
+  return u.toString().replace(/\/$/, '');
+}
+
+/** The coordinator's error answer as a CohortError (its code, message and details). */
+async function answerError(res: Response): Promise<CohortError> {
+  const text = await res.text().catch(() => '');
+  let e: ReturnType<typeof errorAnswer>;
+  try {
+    e = errorAnswer(JSON.parse(text));
+  } catch {
+    return new CohortError(ErrorCode.INTERNAL, `coordinator answered HTTP ${res.status} with non-JSON`);
+  }
+  const code = isErrorCode(e?.code) ? e.code : ErrorCode.INTERNAL;
+  return new CohortError(code, e?.message ?? `HTTP ${res.status}`, e?.details ? { details: e.details } : {});
+}
+
+export class ApiClient {
+  readonly base: string;
+  constructor(private readonly options: ApiClientOptions) {
+    this.base = httpBase(options.url);
+  }
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return this.options.token ? { ...extra, authorization: `Bearer ${this.options.token}` } : extra;
+  }
+
+  /** One fetch; CONNECT_FAILED when the coordinator cannot be reached. */
+  private async fetch(path: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(`${this.base}${path}`, init);
+    } catch (err) {
+      throw new CohortError(ErrorCode.CONNECT_FAILED, `cannot reach the coordinator at ${this.base}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** One request; the parsed JSON answer, or the coordinator's error as a CohortError. */
+  async request(method: string, path: string, body?: unknown): Promise<unknown> {
+    const json = body !== undefined && !(body instanceof Uint8Array);
+    const res = await this.fetch(path, {
+      method,
+      headers: this.headers(body === undefined ? {} : { 'content-type': json ? 'application/json' : 'application/octet-stream' }),
+      ...(body !== undefined && { body: json ? JSON.stringify(body) : (body as Uint8Array) }),
+    });
+    if (!res.ok) throw await answerError(res);
+    const text = await res.text();
+    try {
+      return text ? JSON.parse(text) : {};
+    } catch {
+      throw new CohortError(ErrorCode.INTERNAL, `coordinator answered HTTP ${res.status} with non-JSON`);
+    }
+  }
+
+  /** `POST /api/jobs`: submit a job; the answer is its first report. */
+  async submit(body: Record<string, unknown>): Promise<JobReport> {
+    return parseJobReport(await this.request('POST', '/api/jobs', body));
+  }
+
+  /** `GET /api/jobs/:id`; with `exact`, `packed` also carries the merged result exactly (unpackValue). */
+  async report(jobId: string, exact = false): Promise<JobReport> {
+    return parseJobReport(await this.request('GET', `/api/jobs/${encodeURIComponent(jobId)}${exact ? '?encoding=msgpack' : ''}`));
+  }
+
+  /** `DELETE /api/jobs/:id` */
+  async cancel(jobId: string): Promise<JobReport> {
+    return parseJobReport(await this.request('DELETE', `/api/jobs/${encodeURIComponent(jobId)}`));
+  }
+
+  /** `GET /api/jobs` */
+  async jobs(): Promise<JobSummary[]> {
+    return parseJobList(await this.request('GET', '/api/jobs'));
+  }
+
+  /** `GET /api/agents` */
+  async agents(): Promise<AgentInfo[]> {
+    return parseAgentList(await this.request('GET', '/api/agents'));
+  }
+
+  /** `GET /api/bundles/:hash`: the bundle's size when the coordinator has it, else undefined. */
+  async bundleSize(hash: string): Promise<number | undefined> {
+    try {
+      const answer = (await this.request('GET', `/api/bundles/${hash}`)) as { bytes?: unknown };
+      return typeof answer.bytes === 'number' ? answer.bytes : undefined;
+    } catch (err) {
+      if ((err as CohortError).code === ErrorCode.BUNDLE_NOT_FOUND) return undefined;
+      throw err;
+    }
+  }
+
+  /** `PUT /api/bundles/:hash` */
+  async uploadBundle(hash: string, bytes: Uint8Array): Promise<void> {
+    await this.request('PUT', `/api/bundles/${hash}`, bytes);
+  }
+
+  /** Open an event stream (`GET`, or `POST` with a body: a submission answered by its job's stream). */
+  async openStream(path: string, signal?: AbortSignal, body?: unknown): Promise<AsyncGenerator<JobStreamEvent>> {
+    const res = await this.fetch(path, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: this.headers({ accept: 'text/event-stream', ...(body !== undefined && { 'content-type': 'application/json' }) }),
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+      ...(signal && { signal }),
+    });
+    if (!res.ok || !res.body) throw await answerError(res);
+    return readEvents(res.body);
+  }
+
+  /** Read a server-sent event stream until it ends, `onEvent` returns true, or `signal` aborts. */
+  async stream(path: string, onEvent: (e: JobStreamEvent) => boolean | undefined, signal?: AbortSignal): Promise<void> {
+    const events = await this.openStream(path, signal);
+    try {
+      for await (const e of events) if (onEvent(e) === true) return;
+    } catch (err) {
+      if (err instanceof CohortError) throw err;
+      throw new CohortError(ErrorCode.CONNECT_FAILED, `the stream from ${this.base} broke: ${(err as Error).message}`, { cause: err });
+    } finally {
+      await events.return(undefined);
+    }
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * `connect()`: a program's handle on a Cohort cluster. Submit a job by
+ * built-in name or by the path of a task module (bundled, named by its
+ * hash, and uploaded once), then follow it through the returned `Job`.
+ *
+ *   const cluster = await connect('ws://127.0.0.1:7070', { token });
+ *   const job = await cluster.submit('./task.ts', input, { partitions: 8 });
+ *   for await (const r of job.results()) console.log(r.index, r.value);
+ *   console.log(await job.result());
+ */
+import { CohortError, ErrorCode, VERSION, type AgentInfo, type JobSummary } from '@cohort/shared';
+import { ApiClient } from './api-client.js';
+import { Job } from './job.js';
+import { shipTask } from './task-source.js';
+
+export interface ConnectOptions {
+  /** The client credential (the coordinator's --token); defaults to COHORT_TOKEN. */
+  token?: string | undefined;
+  /** How long a job's stream may stay broken (a coordinator restart) before results() and result() fail; default 60 s. */
+  reattachTimeoutMs?: number;
+}
+
+export interface SubmitOptions {
+  /** How many partitions to split the input into (the coordinator's default when absent). */
+  partitions?: number;
+  /** Per-partition time limit, ms; 0 means none. */
+  timeoutMs?: number;
+  /** Attempts per partition before the job fails. */
+  maxAttempts?: number;
+  /** The largest bundle to upload, bytes (default 50 MiB); a larger one is refused with its largest inputs listed. */
+  maxBundleBytes?: number;
+  /** Where a relative task path is resolved from; default the process's working directory. */
+  cwd?: string;
+}
+
+export const DEFAULT_REATTACH_TIMEOUT_MS = 60_000;
+
+export class Cluster {
+  /** Bundles this client knows the coordinator has. */
+  private readonly uploaded = new Set<string>();
+
+  constructor(
+    readonly api: ApiClient,
+    private readonly reattachTimeoutMs: number,
+  ) {}
+
+  /**
+   * Submit a job. `task` is a built-in name (`primes`), the path of a task
+   * module (`./task.ts`, bundled and shipped), or a `sha256:` bundle ref.
+   */
+  async submit<R = unknown, J = unknown>(task: string, input: unknown, options: SubmitOptions = {}): Promise<Job<R, J>> {
+    const { ref } = await shipTask(task, this.api, { ...options, uploaded: this.uploaded });
+    const body: Record<string, unknown> = { task: ref, input };
+    if (options.partitions !== undefined) body.partitions = options.partitions;
+    if (options.timeoutMs !== undefined) body.timeoutMs = options.timeoutMs;
+    if (options.maxAttempts !== undefined) body.maxAttempts = options.maxAttempts;
+    const events = await this.api.openStream('/api/jobs?results=1&encoding=msgpack', undefined, body);
+    const first = await events.next();
+    if (first.done || first.value.event !== 'submitted') {
+      await events.return(undefined);
+      throw new CohortError(ErrorCode.INTERNAL, 'the coordinator did not answer the submission with its report');
+    }
+    return new Job<R, J>(this.api, first.value.data, events, this.reattachTimeoutMs);
+  }
+
+  agents(): Promise<AgentInfo[]> {
+    return this.api.agents();
+  }
+
+  jobs(): Promise<JobSummary[]> {
+    return this.api.jobs();
+  }
+
+  /** Nothing to release today (each request is its own); kept so that programs can say when they are done. */
+  async close(): Promise<void> {}
+}
+
+/** Connect to a coordinator (`ws://HOST:PORT` or `http://HOST:PORT`): checks that it answers and that the token is good. */
+export async function connect(url: string, options: ConnectOptions = {}): Promise<Cluster> {
+  const token = options.token ?? (process.env.COHORT_TOKEN || undefined);
+  const api = new ApiClient({ url, token });
+  await api.jobs();
+  return new Cluster(api, options.reattachTimeoutMs ?? DEFAULT_REATTACH_TIMEOUT_MS);
+}
+
+export { VERSION };

@@ -16,10 +16,17 @@ afterEach(async () => {
   server = undefined;
 });
 
+/** Results of job j_1 for `/results` streams: pushed by the test, read by index. */
+const accepted: unknown[] = [];
+
 async function start(limits: Partial<EventStreamLimits>): Promise<{ streams: EventStreams; port: number }> {
   streams = new EventStreams(limits);
   const s = streams;
-  server = createServer((req, res) => s.open(res, req.url === '/job' ? 'j_1' : undefined));
+  accepted.length = 0;
+  server = createServer((req, res) => {
+    if (req.url === '/results') s.open(res, 'j_1', (i) => accepted[i]);
+    else s.open(res, req.url === '/job' ? 'j_1' : undefined);
+  });
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
   return { streams: s, port: (server!.address() as AddressInfo).port };
 }
@@ -89,5 +96,28 @@ describe('EventStreams bounds', () => {
     const sent = w.text().split('event: cluster').length - 1;
     expect(sent).toBeLessThanOrEqual(9);
     expect(streams.clusterDropped).toBe(0);
+  });
+
+  it('never drops a result stream for reading slowly: every result once, in order, then the end', async () => {
+    const { streams, port } = await start({ intervalMs: 20, softBytes: 8 * 1024, hardBytes: 64 * 1024 });
+    const slow = watcher(port, '/results', false);
+    await until('the watcher', () => streams.size === 1 && slow.text().length > 0);
+    const total = 3000;
+    for (let i = 0; i < total; i++) {
+      accepted.push({ index: i, pad: 'z'.repeat(200) });
+      streams.resultsReady('j_1');
+      if (i % 100 === 0) streams.sendAll('cluster', { kind: 'agent-joined', agentId: `a_${i}`, pad: 'y'.repeat(4096) });
+      if (i % 500 === 0) await new Promise((r) => setImmediate(r));
+    }
+    streams.sendJob('j_1', 'end', { status: 'succeeded' }, true);
+    // Far more than the hard bound is waiting, yet the watcher is not dropped: its results wait in the job.
+    expect(streams.slowDropped).toBe(0);
+    expect(streams.size).toBe(1);
+    slow.socket.resume();
+    await until('the end', () => slow.text().includes('event: end'));
+    const indices = [...slow.text().matchAll(/event: result\ndata: \{"index":(\d+)/g)].map((m) => Number(m[1]));
+    expect(indices).toEqual(Array.from({ length: total }, (_, i) => i));
+    expect(slow.text().indexOf('event: end')).toBeGreaterThan(slow.text().lastIndexOf('event: result'));
+    expect(slow.text()).not.toContain('SLOW_CONSUMER');
   });
 });

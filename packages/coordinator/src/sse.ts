@@ -123,9 +123,13 @@ export class EventStreams {
     if (!r || w.dropped) return;
     let written = 0;
     let data: unknown;
+    // One write to the socket for the whole batch, not one per result.
+    w.res.cork();
+    process.nextTick(() => w.res.uncork());
     while (w.res.writableLength <= this.limits.softBytes && (data = r.source(r.next)) !== undefined) {
       r.next++;
-      w.res.write(format('result', data));
+      // Past the socket's own mark, 'drain' calls again; short of it, the next flush does.
+      if (!w.res.write(format('result', data))) return;
       if (++written >= RESULTS_PER_PUMP) {
         if (w.jobId !== undefined) this.resultsReady(w.jobId);
         return;
@@ -224,6 +228,7 @@ export class EventStreams {
 
   private flush(): void {
     this.clusterSent = 0;
+    for (const w of this.watchers) if (w.results) this.pump(w);
     for (const [key, data] of this.clusterPending) {
       if (this.clusterSent >= this.limits.clusterBudget) break;
       this.clusterPending.delete(key);

@@ -18,7 +18,7 @@ import {
   type Spawned,
   type WatchOptions,
 } from '@cohort/cli';
-import { AGENT_PATH, encode } from '@cohort/shared';
+import { AGENT_PATH, PROTOCOL_VERSION, encode } from '@cohort/shared';
 import { waitFor as waitUntil } from '@cohort/shared/internal';
 
 const started: Array<LocalCluster | Spawned> = [];
@@ -91,7 +91,7 @@ export function rawSocket(url: string, token: string | undefined): RawSocket {
 export function hello(overrides: Record<string, unknown> = {}): Buffer {
   return encode({
     type: 'hello',
-    protocol: 1,
+    protocol: PROTOCOL_VERSION,
     agentVersion: 'test',
     name: 'raw',
     slots: 1,

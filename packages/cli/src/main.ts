@@ -2,7 +2,7 @@
  * The `cohort` command: flags become the same options the library takes, and
  * each subcommand calls one function.
  */
-import { printable, toWireError } from '@cohort/shared';
+import { VERSION, printable, toWireError } from '@cohort/shared';
 import { AGENT_HELP, agentCommand } from './commands/agent.js';
 import { CHAOS_HELP, chaosCommand } from './commands/chaos.js';
 import { COORDINATOR_HELP, coordinatorCommand } from './commands/coordinator.js';
@@ -11,6 +11,8 @@ import { DRILL_HELP, drillCommand } from './commands/drill.js';
 import { RUN_HELP, runCommand } from './commands/run.js';
 
 const HELP = `cohort: a distributed cluster runner for Node.js
+
+cohort --version, -v   print the version
 
 ${COORDINATOR_HELP}
 
@@ -40,6 +42,10 @@ export async function main(argv: string[]): Promise<number> {
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(HELP);
     return command ? 0 : 2;
+  }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
   }
   const handler = COMMANDS[command];
   if (!handler) {

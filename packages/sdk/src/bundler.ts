@@ -1,15 +1,7 @@
-/** Placeholder until the bundler lands (h-bundler): the signature the client codes against. */
-import { CohortError, ErrorCode } from '@cohort/shared';
-
-export interface TaskBundle {
-  hash: string;
-  ref: string;
-  bytes: Uint8Array;
-  size: number;
-  entry: string;
-  inputs: Array<{ path: string; bytes: number }>;
-}
-
-export async function bundleTask(file: string, _options: { maxBytes?: number; cwd?: string } = {}): Promise<TaskBundle> {
-  throw new CohortError(ErrorCode.BUNDLE_BUILD_FAILED, `bundling is not built yet: ${file}`);
-}
+/**
+ * The task bundler: `bundleTask(file)` turns a task module and its imports
+ * into one ES module named by its SHA-256, ready to upload.
+ */
+export { bundleTask, BUNDLE_BANNER, type TaskBundle } from './bundle/bundle-task.js';
+export { type BundleOptions, BUNDLE_ENTRY_EXTENSIONS } from './bundle/bundle-options.js';
+export type { BundleInput } from './bundle/bundle-errors.js';

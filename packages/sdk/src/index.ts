@@ -23,3 +23,4 @@ export { Job } from './job.js';
 export type { PartitionResult } from './result-stream.js';
 export { ApiClient, httpBase, type ApiClientOptions } from './api-client.js';
 export { taskFile, shipTask, type ShippedTask } from './task-source.js';
+export { bundleTask, type TaskBundle, type BundleOptions } from './bundler.js';

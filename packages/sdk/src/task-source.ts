@@ -10,6 +10,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isBundleRef } from '@cohort/shared';
 import type { ApiClient } from './api-client.js';
+// Static: a dynamic import() would be followed by a bundler even when unused, and put the whole client into every task bundle.
+// bundleTask itself loads esbuild only when it runs.
+import { bundleTask } from './bundler.js';
 
 const MODULE_EXTENSION = /\.(?:m?ts|m?js)$/;
 
@@ -51,7 +54,6 @@ export async function shipTask(
   const file = taskFile(task, options.cwd);
   if (file === undefined) return { ref: task };
   const started = performance.now();
-  const { bundleTask } = await import('./bundler.js');
   const bundle = await bundleTask(file, { ...(options.maxBundleBytes !== undefined && { maxBytes: options.maxBundleBytes }) });
   const bundled = performance.now();
   const known = options.uploaded?.has(bundle.hash) || (await api.bundleSize(bundle.hash)) !== undefined;

@@ -2,6 +2,8 @@
  * An agent at run time: it wires the slot pool, the outbox and the link
  * together, keeps the health file fresh, and drains. The link (link.ts)
  * reports what arrives; this class decides what it means for the pool.
+ * Work for a shipped task waits in `BundleWork` (bundles/) while the bundle
+ * cache fetches its bundle over the link.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { utimesSync, writeFileSync } from 'node:fs';
@@ -12,18 +14,23 @@ import {
   type BundleRefusedMessage,
   type CancelMessage,
   type CohortError,
+  ErrorCode,
+  bundleHashOf,
+  isBundleRef,
   type Load,
   type Logger,
   type WelcomeMessage,
 } from '@cohort/shared';
 import { deferred } from '@cohort/shared/internal';
 import type { Agent, AgentHooks } from './agent.js';
+import { BundleCache, BundleWork } from './bundles/index.js';
 import { Link, type LinkOwner } from './link.js';
 import type { LinkState } from './link-machine.js';
 import { LoadSampler } from './load.js';
 import type { CompiledAgentOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { SlotPool } from './slots/index.js';
+import { wireError } from './slots/work.js';
 
 /** While flushing after a drain, look again this often. */
 const FLUSH_POLL_MS = 20;
@@ -51,6 +58,8 @@ export class AgentRuntime implements Agent, LinkOwner {
   private readonly link: Link;
   private readonly outbox: Outbox;
   private readonly pool: SlotPool;
+  private readonly bundles: BundleCache;
+  private readonly bundleWork: BundleWork;
   private readonly joinedOnce = deferred<void>();
   private readonly stopped = deferred<void>();
   private stopping: Promise<void> | undefined;
@@ -75,6 +84,7 @@ export class AgentRuntime implements Agent, LinkOwner {
       mode: options.mode,
       heapLimitMb: options.heapLimitMb,
       tasksDirs: options.tasksDirs,
+      bundleDir: options.cacheDir,
       logger: this.log.child({ component: 'slots' }),
       events: {
         onResults: (jobId, items) => this.outbox.addResults(jobId, items),
@@ -84,6 +94,20 @@ export class AgentRuntime implements Agent, LinkOwner {
           this.link.send(change);
         },
       },
+    });
+    this.bundles = new BundleCache({
+      dir: options.cacheDir,
+      maxBytes: options.cacheMaxBytes,
+      send: (m) => this.link.send(m),
+      inUse: () => this.bundlesInUse(),
+      logger: this.log,
+    });
+    this.bundleWork = new BundleWork({
+      cache: this.bundles,
+      submit: (a, frameBytes) => this.pool.submit(a, frameBytes),
+      fail: (jobId, items) => this.outbox.addResults(jobId, items),
+      mode: options.mode,
+      logger: this.log.child({ component: 'bundle-work' }),
     });
   }
 
@@ -104,6 +128,7 @@ export class AgentRuntime implements Agent, LinkOwner {
   async drain(): Promise<void> {
     if (this.link.state === 'stopped') return;
     this.link.drain();
+    this.bundleWork.failAll(wireError(ErrorCode.SHUTTING_DOWN, 'the agent is draining; this partition waited for its bundle'));
     this.log.info('draining', { queued: this.pool.queued, busySlots: this.pool.busySlots, graceMs: this.options.drainGraceMs });
     await this.pool.drain(this.options.drainGraceMs);
     await this.waitForFlush();
@@ -121,7 +146,9 @@ export class AgentRuntime implements Agent, LinkOwner {
     if (restarted) {
       const dropped = this.outbox.clear();
       this.pool.cancelAll();
-      this.log.warn('coordinator restarted; dropped results and work issued by its previous start', { droppedResults: dropped });
+      const droppedHeld = this.bundleWork.clear();
+      this.bundles.abortAll('the coordinator restarted');
+      this.log.warn('coordinator restarted; dropped results and work issued by its previous start', { droppedResults: dropped, droppedHeld });
     }
     if (welcome.maxPayloadBytes !== undefined) {
       this.outbox.maxFrameBytes = welcome.maxPayloadBytes;
@@ -135,10 +162,12 @@ export class AgentRuntime implements Agent, LinkOwner {
   work(msg: AssignMessage | CancelMessage, frameBytes: number): void {
     switch (msg.type) {
       case 'assign':
-        // The batch goes to the pool as it came: header and items, no copy.
-        this.pool.submit(msg, frameBytes);
+        // A shipped task may wait for its bundle; else the batch goes to the pool as it came: header and items, no copy.
+        if (isBundleRef(msg.task)) this.bundleWork.assign(msg, frameBytes);
+        else this.pool.submit(msg, frameBytes);
         return;
       case 'cancel':
+        this.bundleWork.cancel(msg.jobId, msg.items);
         this.pool.cancel(msg.jobId, msg.items);
         return;
       default:
@@ -146,8 +175,8 @@ export class AgentRuntime implements Agent, LinkOwner {
     }
   }
 
-  bundle(_msg: BundlePartMessage | BundleRefusedMessage): void {
-    // Task bundles: the fetch is wired in by the bundle cache.
+  bundle(msg: BundlePartMessage | BundleRefusedMessage): void {
+    this.bundles.receive(msg);
   }
 
   currentLoad(): Load {
@@ -160,6 +189,8 @@ export class AgentRuntime implements Agent, LinkOwner {
 
   disconnected(): void {
     this.outbox.resetStarted();
+    // Parts asked for on this connection will not come: the held work fails, and the coordinator retries it.
+    this.bundles.abortAll('the connection to the coordinator was lost');
   }
 
   heldResults(): number {
@@ -184,11 +215,19 @@ export class AgentRuntime implements Agent, LinkOwner {
   private async doShutdown(error: CohortError | undefined): Promise<void> {
     this.link.stop();
     this.load.stop();
+    this.bundleWork.failAll(wireError(ErrorCode.SHUTTING_DOWN, 'the agent stopped before this partition ran'));
+    this.bundles.abortAll('the agent stopped');
     await this.pool.stop();
     this.link.terminate();
     this.log.info('agent stopped', { droppedResults: this.outbox.dropped });
     if (error) this.stopped.reject(error);
     else this.stopped.resolve();
+  }
+
+  /** Bundles the current work needs: queued or in a slot, or waiting for its fetch. Never evicted. */
+  private *bundlesInUse(): Iterable<string> {
+    for (const task of this.pool.tasks()) if (isBundleRef(task)) yield bundleHashOf(task);
+    yield* this.bundleWork.hashes();
   }
 
   /** After a drain: send what is held, bounded by flushTimeoutMs. */

@@ -1,13 +1,17 @@
-import { realpathSync } from 'node:fs';
+import { chmodSync, mkdtempSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, LIMITS, silentLogger } from '@cohort/shared';
 import {
+  DEFAULT_CACHE_DIR,
+  DEFAULT_CACHE_MAX_BYTES,
   DEFAULT_FLUSH_TIMEOUT_MS,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_MAX_PAYLOAD_BYTES,
   DEFAULT_MAX_PREFETCH,
   DEFAULT_MODE,
+  MIN_CACHE_MAX_BYTES,
   compileOptions,
   type AgentOptions,
 } from './options.js';
@@ -126,5 +130,37 @@ describe('agent compileOptions', () => {
     expect(compile().tasksDirs).toEqual([]);
     expect(compile({ tasksDirs: [os.tmpdir()] }).tasksDirs).toEqual([realpathSync(os.tmpdir())]);
     expect(codeOf(() => compile({ tasksDirs: ['/no/such/dir/anywhere'] }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('cacheDir: default DEFAULT_CACHE_DIR; created 0700 when missing; returned as its real path', () => {
+    expect(compile().cacheDir).toBe(realpathSync(DEFAULT_CACHE_DIR));
+    const base = mkdtempSync(path.join(os.tmpdir(), 'cohort-opt-'));
+    try {
+      const dir = path.join(base, 'nested', 'cache');
+      expect(compile({ cacheDir: dir }).cacheDir).toBe(realpathSync(dir));
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  it('cacheDir: a directory others may write to, or a file, is refused', () => {
+    const base = mkdtempSync(path.join(os.tmpdir(), 'cohort-opt-'));
+    try {
+      chmodSync(base, 0o777);
+      expect(codeOf(() => compile({ cacheDir: base }))).toBe(ErrorCode.INVALID_OPTION);
+      const file = path.join(base, 'file');
+      writeFileSync(file, '');
+      expect(codeOf(() => compile({ cacheDir: file }))).toBe(ErrorCode.INVALID_OPTION);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  it('cacheMaxBytes: at least MIN_CACHE_MAX_BYTES, default DEFAULT_CACHE_MAX_BYTES', () => {
+    expect(compile().cacheMaxBytes).toBe(DEFAULT_CACHE_MAX_BYTES);
+    expect(compile({ cacheMaxBytes: MIN_CACHE_MAX_BYTES }).cacheMaxBytes).toBe(MIN_CACHE_MAX_BYTES);
+    expect(codeOf(() => compile({ cacheMaxBytes: MIN_CACHE_MAX_BYTES - 1 }))).toBe(ErrorCode.INVALID_OPTION);
+    expect(codeOf(() => compile({ cacheMaxBytes: MIN_CACHE_MAX_BYTES + 0.5 }))).toBe(ErrorCode.INVALID_OPTION);
   });
 });

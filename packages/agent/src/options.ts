@@ -1,7 +1,9 @@
 /**
  * Agent options in one place: user options, `withDefaults()`, `compileOptions()`.
  */
+import { mkdirSync, realpathSync, statSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import {
   AGENT_MODES,
   AGENT_PATH,
@@ -40,6 +42,12 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** The most to wait for the socket to flush held results before closing after a drain. */
 export const DEFAULT_FLUSH_TIMEOUT_MS = 2000;
+/** Where verified task bundles are kept (`<hash>.mjs`); created 0700 if missing. Agents of one user on one host may share it. */
+export const DEFAULT_CACHE_DIR = path.join(os.tmpdir(), 'cohort-bundles');
+/** The most bytes of task bundles kept on disk (least recently used evicted first); also the largest bundle the agent takes. */
+export const DEFAULT_CACHE_MAX_BYTES = 1024 * 1024 * 1024;
+/** The smallest cache allowed: one chunk of a bundle. */
+export const MIN_CACHE_MAX_BYTES = 1024 * 1024;
 /** Load goes out with every Nth heartbeat (not an option: a protocol rhythm). */
 export const LOAD_EVERY_HEARTBEATS = 4;
 
@@ -63,6 +71,10 @@ export interface AgentOptions {
   maxPayloadBytes?: number;
   handshakeTimeoutMs?: number;
   flushTimeoutMs?: number;
+  /** Where fetched task bundles are kept; default DEFAULT_CACHE_DIR. Must be this user's and writable by no one else. */
+  cacheDir?: string;
+  /** The most bytes of bundles kept there; default DEFAULT_CACHE_MAX_BYTES. */
+  cacheMaxBytes?: number;
   /** A file whose mtime is refreshed with every heartbeat sent while connected (for container health checks); defaults to COHORT_HEALTH_FILE. */
   healthFile?: string;
   logger?: Logger;
@@ -89,6 +101,9 @@ export interface CompiledAgentOptions {
   handshakeTimeoutMs: number;
   flushTimeoutMs: number;
   healthFile: string | undefined;
+  /** The real absolute path of the bundle cache (exists, private to this user); passed to every slot. */
+  cacheDir: string;
+  cacheMaxBytes: number;
   logger: Logger;
 }
 
@@ -111,6 +126,8 @@ export function withDefaults(options: AgentOptions): Omit<CompiledAgentOptions, 
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
     flushTimeoutMs: options.flushTimeoutMs ?? DEFAULT_FLUSH_TIMEOUT_MS,
     healthFile: options.healthFile ?? ((options.env ?? process.env).COHORT_HEALTH_FILE || undefined),
+    cacheDir: options.cacheDir ?? DEFAULT_CACHE_DIR,
+    cacheMaxBytes: options.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES,
     logger: options.logger ?? createLogger().child({ component: 'agent' }),
   };
 }
@@ -138,6 +155,30 @@ export function compileOptions(options: AgentOptions): CompiledAgentOptions {
   checkInt('maxPayloadBytes', o.maxPayloadBytes, 1024, 2 ** 31 - 1);
   checkInt('handshakeTimeoutMs', o.handshakeTimeoutMs, 1, 600_000);
   checkInt('flushTimeoutMs', o.flushTimeoutMs, 0, 600_000);
+  checkInt('cacheMaxBytes', o.cacheMaxBytes, MIN_CACHE_MAX_BYTES);
   if (o.name.length === 0 || o.name.length > MAX_LENGTH.agentName) throw invalidOption(`name must be 1 to ${MAX_LENGTH.agentName} characters`);
-  return { ...o, tasksDirs: resolveTasksDirs(o.tasksDirs), url: url.toString() };
+  return { ...o, tasksDirs: resolveTasksDirs(o.tasksDirs), cacheDir: privateCacheDir(o.cacheDir), url: url.toString() };
+}
+
+/**
+ * Create the bundle cache directory (0700) if need be, and return its real
+ * path. The slots import code from it, so it must be this user's and
+ * writable by no one else: a directory another user could write to is refused.
+ */
+export function privateCacheDir(dir: string): string {
+  if (typeof dir !== 'string' || dir === '') throw invalidOption('cacheDir must be a directory path');
+  let real: string;
+  try {
+    mkdirSync(path.resolve(dir), { recursive: true, mode: 0o700 });
+    real = realpathSync(path.resolve(dir));
+  } catch (err) {
+    throw invalidOption(`cacheDir ${JSON.stringify(dir)} cannot be created: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  const info = statSync(real);
+  if (!info.isDirectory()) throw invalidOption(`cacheDir ${JSON.stringify(dir)} is not a directory`);
+  const uid = process.getuid?.();
+  if ((uid !== undefined && info.uid !== uid) || (info.mode & 0o022) !== 0) {
+    throw invalidOption(`cacheDir ${JSON.stringify(dir)} must belong to this user and be writable by no one else (mode 0700)`);
+  }
+  return real;
 }

@@ -136,6 +136,14 @@ export class SlotPool {
     this.settle();
   }
 
+  /** The tasks of the work queued or in a slot now. */
+  tasks(): Set<string> {
+    const tasks = new Set<string>();
+    for (const q of this.queue.heads()) tasks.add(q.job.task);
+    for (const slot of this.slots) if (slot.batch) tasks.add(slot.batch.job.task);
+    return tasks;
+  }
+
   /** Cancel every job: queued work is dropped, and slots running it are stopped. */
   cancelAll(): void {
     const jobs = new Set<string>();
@@ -242,7 +250,7 @@ export class SlotPool {
     const slot = new Slot(
       `${mode === 'thread' ? 't' : 'p'}${this.nextSlot++}`,
       mode,
-      { heapLimitMb: this.heapLimitMb, tasksDirs: this.options.tasksDirs ?? [] },
+      { heapLimitMb: this.heapLimitMb, tasksDirs: this.options.tasksDirs ?? [], bundleDir: this.options.bundleDir },
       this.listener,
     );
     this.slots.push(slot);

@@ -32,16 +32,19 @@ export interface RuntimeOptions {
   heapLimitMb: number;
   /** Trusted task directories (real paths); the slot loads user tasks from nowhere else. */
   tasksDirs: readonly string[];
+  /** Where verified task bundles are (`<hash>.mjs`); without it, shipped tasks are UNKNOWN_TASK in the slot. */
+  bundleDir?: string | undefined;
   handlers: RuntimeHandlers;
 }
 
 /**
  * What a slot starts with, in both modes: an environment without any Cohort
- * secret (every COHORT_…TOKEN… variable removed), and its trusted task
- * directories as its one argument (`process.argv[2]`, JSON; not a secret).
+ * secret (every COHORT_…TOKEN… variable removed), its trusted task
+ * directories (`process.argv[2]`, JSON) and its bundle directory
+ * (`process.argv[3]`, empty for none); neither is a secret.
  */
-export function slotStart(options: Pick<RuntimeOptions, 'tasksDirs'>): { env: NodeJS.ProcessEnv; argv: string[] } {
-  return { env: withoutSecrets(process.env), argv: [JSON.stringify(options.tasksDirs)] };
+export function slotStart(options: Pick<RuntimeOptions, 'tasksDirs' | 'bundleDir'>): { env: NodeJS.ProcessEnv; argv: string[] } {
+  return { env: withoutSecrets(process.env), argv: [JSON.stringify(options.tasksDirs), options.bundleDir ?? ''] };
 }
 
 export interface SlotRuntime {

@@ -2,7 +2,8 @@
  * The code inside a slot: one message loop, whichever the transport (a worker
  * thread's `parentPort` or a forked process's IPC channel). It loads the task
  * by name, from the trusted directories the agent passed and nowhere else
- * (anything else is UNKNOWN_TASK), runs each partition of a batch in order
+ * (anything else is UNKNOWN_TASK), or a shipped bundle from the agent's
+ * bundle cache, runs each partition of a batch in order
  * and posts the results in chunks: when the batch is done, or when
  * RESULT_FLUSH_MS have passed since the last flush, so long partitions
  * report one by one. A task's error fails its partition; the slot lives on.
@@ -66,6 +67,8 @@ function trustedDirs(arg: string | undefined): string[] {
   }
 }
 const tasksDirs = trustedDirs(process.argv[2]);
+/** The agent's bundle cache (argv[3], an absolute path); shipped tasks load from nowhere else. */
+const bundleDir = process.argv[3]?.startsWith('/') ? process.argv[3] : undefined;
 
 function taskError(err: unknown): WireError {
   const wire = toWireError(err, ErrorCode.TASK_ERROR);
@@ -177,7 +180,7 @@ async function runBatch(batch: RunBatchMessage): Promise<void> {
   let task: TaskModule;
   let inputs: unknown[];
   try {
-    task = await loadTask(batch.task, { builtins: builtinTasks, tasksDirs });
+    task = await loadTask(batch.task, { builtins: builtinTasks, tasksDirs, bundleDir });
   } catch (err) {
     const error = toWireError(err, ErrorCode.UNKNOWN_TASK);
     for (let i = 0; i < n; i++) chunk.fail(error, 0);

@@ -80,6 +80,8 @@ export interface SlotPoolOptions {
   heapLimitMb?: number;
   /** Trusted task directories (real paths) the slots may load user tasks from; default none. */
   tasksDirs?: readonly string[];
+  /** The agent's bundle cache directory: the slots import shipped tasks (`sha256:<hash>`) from it; default none. */
+  bundleDir?: string;
   /** The coordinator's frame limit; a larger result fails with RESULT_TOO_LARGE. Default DEFAULT_MAX_FRAME_BYTES. */
   maxFrameBytes?: number;
   logger: Logger;

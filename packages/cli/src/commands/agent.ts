@@ -4,20 +4,25 @@ import { printable, removeSecrets, resolveAgentToken, type AgentMode } from '@co
 import { COMMON_FLAGS, CONNECT_FLAGS, intOptions, loggerFlag, secretFlag, stringFlags } from '../args.js';
 
 export const AGENT_HELP = `cohort agent --connect ws://HOST:PORT [--token T | --token-file F] [--tasks-dir DIR]...
-    [--mode auto|threads|processes] [--slots N] [--name NAME] [--heap-limit-mb 512] [--drain-grace-ms 30000] [--log-level info]
+    [--mode auto|threads|processes] [--slots N] [--name NAME] [--heap-limit-mb 512] [--drain-grace-ms 30000]
+    [--cache-dir DIR] [--cache-max-bytes 1073741824] [--log-level info]
   Runs partitions on worker threads or child processes. SIGTERM drains: no new work,
   running partitions finish (bounded by --drain-grace-ms), then exit 0.
+  Shipped tasks (sha256:<hash>) are fetched from the coordinator the first time they are needed,
+  verified by hash, and kept in --cache-dir (default <tmpdir>/cohort-bundles, created 0700; it must
+  be this user's and writable by no one else), at most --cache-max-bytes (least recently used evicted).
   The token may also come from COHORT_AGENT_TOKEN or COHORT_TOKEN; --token-file keeps it out of the
   agent's environment (which its process slots could read). Slots never see it.`;
 
 /** The integer flags, in the order they are checked, with the option each sets. */
-const INT_FLAGS = { slots: 'slots', 'heap-limit-mb': 'heapLimitMb', 'drain-grace-ms': 'drainGraceMs' } as const;
+const INT_FLAGS = { slots: 'slots', 'heap-limit-mb': 'heapLimitMb', 'drain-grace-ms': 'drainGraceMs', 'cache-max-bytes': 'cacheMaxBytes' } as const;
 
 const FLAGS = {
   ...CONNECT_FLAGS,
   'tasks-dir': { type: 'string', multiple: true },
   mode: { type: 'string' },
   name: { type: 'string' },
+  'cache-dir': { type: 'string' },
   ...stringFlags(INT_FLAGS),
   ...COMMON_FLAGS,
 } as const;
@@ -37,6 +42,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
     ...(values['tasks-dir'] !== undefined && { tasksDirs: values['tasks-dir'] }),
     ...(values.mode !== undefined && { mode: values.mode as AgentMode }),
     ...(values.name !== undefined && { name: values.name }),
+    ...(values['cache-dir'] !== undefined && { cacheDir: values['cache-dir'] }),
     ...intOptions(values, INT_FLAGS),
     logger: loggerFlag(values['log-level'], 'agent'),
   });

@@ -57,12 +57,18 @@ describe('bundle upload', () => {
     const unknown = await call(c.url, c.token, 'POST', '/api/jobs', JSON.stringify({ task: `sha256:${sha('nothing')}`, input: null }));
     expect([unknown.status, unknown.code]).toEqual([404, ErrorCode.BUNDLE_NOT_FOUND]);
 
-    for (const source of ['export default 42;\n', 'throw new Error("at load");\n', 'export default {;\n']) {
+    const noProfile = 'export default { name: "np", split: (i, n) => [1, 2], run: (x) => x, merge: (r) => r };\n';
+    const bogusProfile = noProfile.replace('merge:', 'profile: { isolation: "bogus" }, merge:');
+    for (const source of ['export default 42;\n', 'throw new Error("at load");\n', 'export default {;\n', bogusProfile]) {
       const hash = sha(source);
       expect((await call(c.url, c.token, 'PUT', `/api/bundles/${hash}`, source)).status).toBe(201);
       const submitted = await call(c.url, c.token, 'POST', '/api/jobs', JSON.stringify({ task: `sha256:${hash}`, input: null }));
       expect([submitted.status, submitted.code], source).toEqual([400, ErrorCode.TASK_LOAD_FAILED]);
     }
+    // A task written without defineTask gets its defaults (isolation auto).
+    await call(c.url, c.token, 'PUT', `/api/bundles/${sha(noProfile)}`, noProfile);
+    const defaulted = await call(c.url, c.token, 'POST', '/api/jobs', JSON.stringify({ task: `sha256:${sha(noProfile)}`, input: null }));
+    expect([defaulted.status, defaulted.json.partitions]).toEqual([201, 2]);
     // The coordinator is still serving, and a sound bundle still runs its split.
     const hash = sha(TASK);
     await call(c.url, c.token, 'PUT', `/api/bundles/${hash}`, TASK);

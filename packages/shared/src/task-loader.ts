@@ -31,7 +31,9 @@ import { open, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CohortError, ErrorCode } from './errors.js';
-import { MAX_LENGTH } from './limits.js';
+import { LIMITS, MAX_LENGTH, inBound } from './limits.js';
+import { isOneOf } from './one-of.js';
+import { ISOLATIONS } from './task.js';
 import type { TaskModule } from './task.js';
 import { describeLoadError } from './task-load-error.js';
 import { bundleFileName, bundleHashOf, isBundleRef } from './bundle.js';
@@ -300,5 +302,14 @@ function defaultTask(name: string, mod: unknown): TaskModule {
   if (typeof task.run !== 'function' || typeof task.split !== 'function' || typeof task.merge !== 'function') {
     throw loadFailed(name, 'the default export is not a task: it needs split, run and merge functions (export default defineTask({...}))');
   }
-  return task as TaskModule;
+  // A module written without defineTask gets its defaults here, and a profile it could not have passed defineTask with is refused.
+  const profile = task.profile ?? { isolation: 'auto' };
+  const isolation = profile.isolation ?? 'auto';
+  if (typeof profile !== 'object' || !isOneOf(isolation, ISOLATIONS)) throw loadFailed(name, 'profile.isolation must be thread, process or auto');
+  if (profile.timeoutMs !== undefined && !inBound(profile.timeoutMs, LIMITS.timeoutMs)) {
+    throw loadFailed(name, `profile.timeoutMs must be an integer in [0, ${LIMITS.timeoutMs.max}]`);
+  }
+  if (task.profile?.isolation !== undefined) return task as TaskModule;
+  const t = task as TaskModule;
+  return { name: t.name, split: t.split.bind(t), run: t.run.bind(t), merge: t.merge.bind(t), profile: { ...profile, isolation } };
 }

@@ -160,8 +160,12 @@ export interface Finished {
  * (a refusal to start, say). Killed with SIGKILL after `timeoutMs`; the result
  * then shows the signal.
  */
-export function runCohort(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Finished> {
-  const child = spawn(process.execPath, [COHORT_BIN, ...args], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function runCohort(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<Finished> {
+  const child = spawn(process.execPath, [COHORT_BIN, ...args], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.cwd !== undefined && { cwd: options.cwd }),
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout = (stdout + d).slice(-64_000)));

@@ -6,12 +6,14 @@
  * `cohort` and `@cohort/sdk` work.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnAgent, spawnCoordinator } from '@cohort/cli';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -104,5 +106,45 @@ describe('installable packages', () => {
     expect(out.name).toBe('probe');
     expect(out.ref).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(out.size).toBeLessThan(20 * 1024);
+  });
+
+  it('runs a coordinator and an agent from the installed cohort, and a tiny SDK program that ships a TypeScript task and streams its results', async () => {
+    const app = join(dir, 'app');
+    const bin = join(app, 'node_modules/@cohort/cli/bin/cohort.mjs');
+    const token = randomBytes(18).toString('base64url');
+    await writeFile(join(dir, 'token'), `${token}\n`, { mode: 0o600 });
+    const coordinator = await spawnCoordinator({ bin, args: ['--port', '0', '--token-file', join(dir, 'token')] });
+    try {
+      const agent = await spawnAgent({
+        bin,
+        name: 'installed',
+        args: ['--connect', coordinator.url, '--token-file', join(dir, 'token'), '--slots', '2', '--cache-dir', join(dir, 'cache')],
+      });
+      try {
+        await writeFile(
+          join(app, 'program.mjs'),
+          `import { connect } from '@cohort/sdk';
+const cluster = await connect(process.argv[2], { token: process.env.COHORT_TOKEN });
+const job = await cluster.submit('./task.ts', 41, { partitions: 1 });
+const seen = [];
+for await (const r of job.results()) seen.push([r.index, r.value, r.agent]);
+console.log(JSON.stringify({ seen, merged: await job.result(), task: job.task }));
+`,
+        );
+        const { stdout } = await run(process.execPath, ['program.mjs', coordinator.url], {
+          cwd: app,
+          env: { ...cleanEnv(), COHORT_TOKEN: token },
+          timeout: RUN_TIMEOUT_MS,
+        });
+        const out = JSON.parse(stdout);
+        expect(out.seen).toEqual([[0, 42, 'installed']]);
+        expect(out.merged).toBe(42);
+        expect(out.task).toMatch(/^sha256:[0-9a-f]{64}$/);
+      } finally {
+        await agent.stop();
+      }
+    } finally {
+      await coordinator.stop();
+    }
   });
 });

@@ -35,6 +35,8 @@ export interface Spawned {
 export interface SpawnOptions {
   name: string;
   args: string[];
+  /** The `cohort` bin file to run (an installed one, say); default this checkout's. */
+  bin?: string;
   env?: NodeJS.ProcessEnv;
   /** Where to write the child's stderr (its JSON logs); default: kept in memory only. */
   logDir?: string;
@@ -50,7 +52,7 @@ interface Child {
 }
 
 function startChild(options: SpawnOptions): Child {
-  const child = spawn(process.execPath, [COHORT_BIN, ...options.args], {
+  const child = spawn(process.execPath, [options.bin ?? COHORT_BIN, ...options.args], {
     // This process's own Cohort secrets stay here; a child gets only those it is given.
     env: { ...withoutSecrets(process.env), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -16,6 +16,16 @@ export function summarizeInput(input: unknown, max = 200): string {
   return text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text;
 }
 
+/** Codes that mean the task never ran: the agent could not get or load it. */
+const NOT_LOADED: ReadonlySet<string> = new Set([
+  ErrorCode.UNKNOWN_TASK,
+  ErrorCode.TASK_LOAD_FAILED,
+  ErrorCode.BUNDLE_FETCH_FAILED,
+  ErrorCode.BUNDLE_HASH_MISMATCH,
+  ErrorCode.BUNDLE_NOT_FOUND,
+  ErrorCode.BUNDLE_TOO_LARGE,
+]);
+
 export function partitionFailedError(job: Job, p: Partition): WireError & { code: ErrorCode } {
   const attempts = (p.failures ?? []).map((f) => ({
     attempt: f.attempt,
@@ -30,13 +40,16 @@ export function partitionFailedError(job: Job, p: Partition): WireError & { code
   const crashed = attempts.some((a) => a.code === ErrorCode.SLOT_CRASHED);
   const timedOut = attempts.some((a) => a.code === ErrorCode.PARTITION_TIMEOUT);
   const killer = deaths.length >= job.spec.maxAttempts;
+  const unloadable = attempts.length > 0 && attempts.every((a) => NOT_LOADED.has(a.code));
   const next = killer
     ? 'the agents running this partition died each time: it may kill its host (native crash, process.kill, memory). Run it alone on one agent in processes mode and watch that agent'
-    : timedOut
-      ? 'raise timeoutMs, or split the job into more partitions'
-      : crashed
-        ? 'the task crashes its slot on this input: run it alone with `cohort run` and a single partition, and check its memory use (per-slot heap limit)'
-        : 'the task throws on this input every time: run it alone with `cohort run` and a single partition to see the error';
+    : unloadable
+      ? 'the agents could not load the task (see the codes above): the task never ran. Ship it by its path (cohort run ./task.ts), or install it in the --tasks-dir of every agent'
+      : timedOut
+        ? 'raise timeoutMs, or split the job into more partitions'
+        : crashed
+          ? 'the task crashes its slot on this input: run it alone with `cohort run` and a single partition, and check its memory use (per-slot heap limit)'
+          : 'the task throws on this input every time: run it alone with `cohort run` and a single partition to see the error';
   const what = killer ? `took down ${deaths.length} agents` : `failed all ${attempts.length} attempts`;
   return {
     code: ErrorCode.PARTITION_FAILED,

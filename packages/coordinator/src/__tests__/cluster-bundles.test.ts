@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, RATES, type BundleGetMessage, type BundleRefusedMessage } from '@cohort/shared';
 import type { AgentSession } from '../agent-session.js';
-import { join, makeCluster, makeJob, type Driver, type Recorder } from './helpers.js';
+import { failed, join, makeCluster, makeJob, type Driver, type Recorder } from './helpers.js';
 
 const T0 = 1_000;
 const H = 'a'.repeat(64);
@@ -84,5 +84,18 @@ describe('bundle-get', () => {
     expect(fx.served).toHaveLength(RATES.bundleGetsPerSession);
     expect(fx.closed).toEqual([expect.objectContaining({ to: 'a', code: ErrorCode.RATE_LIMITED })]);
     expect(a.state).toBe('dead');
+  });
+
+  it('fails a partition no agent could load with a hint that the task never ran, not that it throws', () => {
+    const { cluster, a } = setup();
+    const job = cluster.jobs.get('j1')!;
+    for (let attempt = 1; attempt <= job.spec.maxAttempts; attempt++) {
+      for (let i = 0; i < 10 && job.partitions[0]!.attempt < attempt; i++) cluster.schedule(T0 + 10 * attempt + i);
+      const holder = job.partitions[0]!.agent ?? a;
+      cluster.receive(holder, { type: 'results', jobId: 'j1', items: [failed(0, attempt, ErrorCode.BUNDLE_FETCH_FAILED, 'thread')] }, T0 + 10 * attempt + 9);
+    }
+    expect(job.error?.code).toBe(ErrorCode.PARTITION_FAILED);
+    expect(String(job.error?.details?.next)).toMatch(/could not load the task/);
+    expect(job.error?.message).not.toMatch(/throws on this input/);
   });
 });

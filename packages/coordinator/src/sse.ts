@@ -120,24 +120,35 @@ export class EventStreams {
   /** Write the watcher's next results while its buffer allows; end the stream once the results before its end are out. */
   private pump(w: Watcher): void {
     const r = w.results;
-    if (!r || w.dropped) return;
-    let written = 0;
-    let data: unknown;
-    // One write to the socket for the whole batch, not one per result.
-    w.res.cork();
-    process.nextTick(() => w.res.uncork());
-    while (w.res.writableLength <= this.limits.softBytes && (data = r.source(r.next)) !== undefined) {
-      r.next++;
-      // Past the socket's own mark, 'drain' calls again; short of it, the next flush does.
-      if (!w.res.write(format('result', data))) return;
-      if (++written >= RESULTS_PER_PUMP) {
-        if (w.jobId !== undefined) this.resultsReady(w.jobId);
-        return;
-      }
-    }
+    if (!r || w.dropped || !this.writeResults(w, r)) return;
     if (r.end !== undefined && r.source(r.next) === undefined) {
       w.res.end(r.end);
       this.watchers.delete(w);
+    }
+  }
+
+  /**
+   * Results from the watcher's cursor, in one write to the socket (corked,
+   * then uncorked before anything can end the response). False when it must
+   * wait: for 'drain' (or the next flush), or for the next turn after a full batch.
+   */
+  private writeResults(w: Watcher, r: ResultCursor): boolean {
+    let written = 0;
+    let data: unknown;
+    let more = true;
+    w.res.cork();
+    try {
+      while (w.res.writableLength <= this.limits.softBytes && (data = r.source(r.next)) !== undefined) {
+        r.next++;
+        if (!w.res.write(format('result', data))) return (more = false);
+        if (++written >= RESULTS_PER_PUMP) {
+          if (w.jobId !== undefined) this.resultsReady(w.jobId);
+          return (more = false);
+        }
+      }
+      return more && w.res.writableLength <= this.limits.softBytes;
+    } finally {
+      w.res.uncork();
     }
   }
 

@@ -1,10 +1,13 @@
 /**
- * `npm run bench [-- --quick] [-- --only NAME[,NAME]]`: runs the suites,
- * writes bench/results/<date>-<host>.json (every sample and the machine),
+ * `npm run bench [-- --quick] [-- --only NAME[,NAME]] [-- --into FILE]`: runs
+ * the suites, writes bench/results/<date>-<host>.json (every sample and the
+ * machine; with --only, merged into that file if it exists; with --into,
+ * merged into FILE, an earlier result file, instead),
  * prints medians and ratios with the targets' pass/miss lines, and
  * regenerates docs/threads-vs-processes.md with its charts.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,6 +27,7 @@ const SUITES = [
   't-scale',
   't-sessions',
   't-release',
+  't-shipping',
 ];
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -34,6 +38,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     'no-report': { type: 'boolean', default: false },
     'report-only': { type: 'string' },
+    into: { type: 'string' },
   },
   strict: true,
 });
@@ -55,12 +60,21 @@ if (values['report-only']) {
 
 const m = machine();
 const date = new Date().toISOString().slice(0, 10);
-const rel = `bench/results/${date}-${m.hostname}.json`;
+const rel = values.into ? path.relative(root, path.resolve(values.into)) : `bench/results/${date}-${m.hostname}.json`;
 const file = path.join(root, rel);
 let results = { date, file: rel, quick: values.quick, machine: m, suites: {}, timings: {} };
-if (only && existsSync(file)) {
+if ((only || values.into) && existsSync(file)) {
   const previous = JSON.parse(readFileSync(file, 'utf8'));
+  // The suites already there keep where they were measured; the file's machine becomes this run's.
+  const pm = previous.machine ?? {};
+  for (const r of Object.values(previous.suites ?? {}))
+    r.measured ??= { date: previous.date, commit: pm.commit, dirty: pm.dirty, loadavgAtStart: pm.loadavgAtStart };
   results = { ...previous, machine: m, quick: previous.quick && values.quick, suites: previous.suites, timings: previous.timings ?? {} };
+}
+
+/** When and where a suite ran: a merged result file holds suites from several runs. */
+function measured(m) {
+  return { date: new Date().toISOString().slice(0, 10), commit: m.commit, dirty: m.dirty, loadavgAtStart: os.loadavg() };
 }
 
 const started = performance.now();
@@ -69,11 +83,12 @@ for (const id of SUITES) {
   if (only && !only.includes(suite.name) && !only.includes(id) && !only.includes(`c${suite.claim}`)) continue;
   log(`▶ ${suite.name}${suite.claim ? ` (claim ${suite.claim})` : ' (targets)'}`);
   const t0 = performance.now();
+  const at = measured(m);
   try {
-    results.suites[suite.name] = { ...(await suite.run({ quick: values.quick, log })), quick: values.quick };
+    results.suites[suite.name] = { ...(await suite.run({ quick: values.quick, log })), quick: values.quick, measured: at };
   } catch (err) {
     log(`  FAILED: ${err.stack ?? err}`);
-    results.suites[suite.name] = { error: String(err.message ?? err), quick: values.quick };
+    results.suites[suite.name] = { error: String(err.message ?? err), quick: values.quick, measured: at };
   }
   results.timings[suite.name] = (performance.now() - t0) / 1000;
   log(`  (${results.timings[suite.name].toFixed(1)} s)`);

@@ -126,6 +126,42 @@ function schedulingTargets(sc, out) {
   out.push({ id: 'e', what: 'peer: Dask distributed', value: sc.dask.note, target: '–', pass: null });
 }
 
+/** The shipping suite (issue 10): bundle + upload of a 1 MB task against its target, and what the first job of a new bundle costs. */
+function shippingTargets(sh, out) {
+  const mb = fmt(sh.bundleBytes / 1e6);
+  out.push({
+    id: 'g',
+    what: `bundle + upload of a ${mb} MB task: from a fresh process (as cohort run); in a warm one (SDK)`,
+    value: `${fmtSummary(sh.ship.coldShipMs)} (bundle ${fmt(sh.ship.coldBundleMs.median)} + upload ${fmt(sh.ship.uploadMs.median)}); ${fmtSummary(sh.ship.shipMs)}; with Node's start and the SDK's import: ${fmt(sh.ship.cliShipMs.median)} ms`,
+    target: '< 1 s',
+    pass: sh.pass,
+  });
+  out.push({
+    id: 'g',
+    what: `first job of a new ${mb} MB bundle, ${sh.agents} agents, caches warm with other bundles, ${sh.partitions} × ${sh.partitionMs} ms`,
+    value: `first result ${fmt(sh.firstResultMs.first.median)} ms, job ${fmt(sh.jobMs.first.median)} ms; cached: ${fmt(sh.firstResultMs.warm.median)} ms, ${fmt(sh.jobMs.warm.median)} ms (+${fmt(sh.overhead.jobMs.median)} ms, ${x(sh.ratios.firstOverWarmJob)}); built-in sleep ${fmt(sh.jobMs.builtin.median)} ms`,
+    target: '–',
+    pass: null,
+  });
+}
+
+/** The shipping suite's cases as rows: time to the first result and to the merged result, medians (min–max). */
+export function shippingRows(sh) {
+  const row = (what, c) => ({
+    what,
+    submitted: fmtSummary(sh.submittedMs[c]),
+    first: fmtSummary(sh.firstResultMs[c]),
+    all: fmtSummary(sh.allAgentsMs[c]),
+    job: fmtSummary(sh.jobMs[c]),
+    ratio: x(sh.jobMs[c].median / sh.jobMs.warm.median),
+  });
+  return [
+    row('new bundle, first job (every agent fetches it)', 'first'),
+    row('same bundle again (in every cache)', 'warm'),
+    row('built-in `sleep`, same input and partitions', 'builtin'),
+  ];
+}
+
 export function targetRows(s) {
   const rows = [];
   const sc = s.scheduling;
@@ -161,6 +197,8 @@ export function targetRows(s) {
       pass: rl.pass,
     });
   }
+  const sh = s.shipping;
+  if (sh && !sh.error) shippingTargets(sh, rows);
   for (const [name, r] of Object.entries(s)) if (r?.error) rows.push({ id: '!', what: `suite ${name} failed`, value: r.error, target: '', pass: false });
   return rows;
 }

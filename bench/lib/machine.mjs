@@ -7,7 +7,9 @@ export function machine() {
   let dirty = false;
   try {
     commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
-    dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
+    // The result files and the report a run rewrites are not changes to what it measures.
+    const measured = ['.', ':!bench/results', ':!docs/threads-vs-processes.md', ':!docs/charts'];
+    dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', ...measured], { encoding: 'utf8' }).trim() !== '';
   } catch {}
   return {
     hostname: os.hostname(),

@@ -52,7 +52,8 @@ export function jsonErrorAt(text: string): JsonErrorAt | undefined {
       i = end;
       expect = after();
     } else if (expect === 'key' || expect === 'key-or-}') {
-      const end = c === '"' ? stringEnd(text, i) : { position: i, expected: expect === 'key' ? 'a property name in double quotes' : "a property name in double quotes or '}'" };
+      const expected = expect === 'key' ? 'a property name in double quotes' : "a property name in double quotes or '}'";
+      const end = c === '"' ? stringEnd(text, i) : { position: i, expected };
       if (typeof end !== 'number') return at(text, end.position, end.expected);
       i = end;
       expect = ':';

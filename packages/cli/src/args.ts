@@ -4,7 +4,7 @@
  * options take, with INVALID_OPTION errors that name the flag.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { CohortError, ErrorCode, isLogLevel, createLogger, type Logger } from '@cohort/shared';
+import { CohortError, ErrorCode, isLogLevel, createLogger, toWireError, type Logger, type WireError } from '@cohort/shared';
 
 export function intFlag(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -18,13 +18,16 @@ export function numberFlag(name: string, value: string): number {
   return n;
 }
 
-export function jsonFlag(name: string, value: string | undefined): unknown {
-  if (value === undefined) return undefined;
-  try {
-    return JSON.parse(value);
-  } catch {
-    throw new CohortError(ErrorCode.INVALID_OPTION, `--${name} must be JSON, got ${JSON.stringify(value)}`);
-  }
+/** A usage error: a bad flag or option (INVALID_OPTION), or a command line node:util parseArgs refused. The CLI exits 2 for these. */
+export function isUsageError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === ErrorCode.INVALID_OPTION || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
+}
+
+/** An error as the CLI reports it: its wire form, with parseArgs' refusals as INVALID_OPTION. */
+export function cliError(err: unknown): WireError {
+  const wire = toWireError(err);
+  return isUsageError(err) && wire.code === ErrorCode.INTERNAL ? { ...wire, code: ErrorCode.INVALID_OPTION } : wire;
 }
 
 export function loggerFlag(level: string | undefined, component: string): Logger {

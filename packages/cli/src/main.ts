@@ -2,7 +2,8 @@
  * The `cohort` command: flags become the same options the library takes, and
  * each subcommand calls one function.
  */
-import { VERSION, printable, toWireError } from '@cohort/shared';
+import { VERSION, printable, printableLines } from '@cohort/shared';
+import { cliError, isUsageError } from './args.js';
 import { AGENT_HELP, agentCommand } from './commands/agent.js';
 import { CHAOS_HELP, chaosCommand } from './commands/chaos.js';
 import { COORDINATOR_HELP, coordinatorCommand } from './commands/coordinator.js';
@@ -55,10 +56,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await handler(rest);
   } catch (err) {
-    const wire = toWireError(err);
-    const usage = wire.code === 'INVALID_OPTION' || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`cohort ${command}: ${usage && wire.code === 'INTERNAL' ? 'INVALID_OPTION' : wire.code}: ${printable(wire.message)}\n`);
-    return usage ? 2 : 1;
+    const wire = cliError(err);
+    process.stderr.write(`cohort ${command}: ${wire.code}: ${printableLines(wire.message)}\n`);
+    return isUsageError(err) ? 2 : 1;
   }
 }
 

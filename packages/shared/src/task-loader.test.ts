@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from './errors.js';
-import { loadTask, resolveTasksDirs, taskTarget, type BuiltinTasks } from './task-loader.js';
+import { loadTask, nearestName, resolveTasksDirs, taskTarget, type BuiltinTasks } from './task-loader.js';
 import { syntaxErrorLine } from './task-load-error.js';
 import { codeOf } from '../../../test/helpers/code-of.js';
 
@@ -197,6 +197,58 @@ describe('loadTask: only trusted files, and never their content in a message', (
     rmSync(link);
     symlinkSync(write(outside, 'evil.mjs', task('evil', 'out')), link);
     await refused(link, ErrorCode.UNKNOWN_TASK);
+  });
+});
+
+describe('an unknown built-in: did you mean, and the list', () => {
+  /** The built-ins' names, as @cohort/tasks orders them. */
+  const table: BuiltinTasks = Object.fromEntries(['primes', 'noop', 'sleep', 'pi', 'hash', 'crash', 'odd-value'].map((n) => [n, async () => noopModule]));
+
+  async function refusal(name: string, from: { builtins?: BuiltinTasks } = { builtins: table }) {
+    return (await loadTask(name, from).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as { code?: string; message?: string; details?: Record<string, unknown> } | undefined;
+  }
+
+  it('suggests the built-in a misspelling is near, and lists them all', async () => {
+    const err = await refusal('prims');
+    expect(err?.code).toBe(ErrorCode.UNKNOWN_TASK);
+    expect(err?.details).toEqual({ task: '"prims"', suggestion: 'primes', builtins: Object.keys(table) });
+    // What every client shows: the message carries the hint and the list.
+    expect(err?.message).toContain('did you mean "primes"?');
+    expect(err?.message).toContain('primes, noop, sleep, pi, hash, crash, odd-value');
+  });
+
+  it.each([
+    ['primse', 'primes'],
+    ['sleeep', 'sleep'],
+    ['odd', 'odd-value'],
+    ['oddvalue', 'odd-value'],
+    ['nop', 'noop'],
+    ['primes2', 'primes'],
+  ])('%j → %j', async (name, suggestion) => {
+    expect((await refusal(name))?.details?.suggestion).toBe(suggestion);
+  });
+
+  it('lists the built-ins without a guess when nothing is near', async () => {
+    const err = await refusal('wordcount');
+    expect(err?.code).toBe(ErrorCode.UNKNOWN_TASK);
+    expect(err?.details).toEqual({ task: '"wordcount"', builtins: Object.keys(table) });
+  });
+
+  it('says so when no built-ins are available', async () => {
+    const err = await refusal('primes', {});
+    expect(err?.code).toBe(ErrorCode.UNKNOWN_TASK);
+    expect(err?.details).toEqual({ task: '"primes"' });
+  });
+
+  it('nearestName: distance 2 at most, or a prefix of at least 2 characters; the nearest wins, then the first', () => {
+    expect(nearestName('prim', ['primes', 'pi'])).toBe('primes');
+    expect(nearestName('pi', ['primes', 'pi'])).toBe('pi');
+    expect(nearestName('xyzzy', ['primes', 'pi'])).toBeUndefined();
+    expect(nearestName('h', ['hash'])).toBeUndefined();
+    expect(nearestName('ha', ['hash'])).toBe('hash');
   });
 });
 

@@ -63,8 +63,51 @@ export interface TaskSources {
   bundleDir?: string | undefined;
 }
 
-function unknownTask(name: string, why: string): CohortError {
-  return new CohortError(ErrorCode.UNKNOWN_TASK, `unknown task ${quote(name)}: ${why}`, { details: { task: quote(name) } });
+function unknownTask(name: string, why: string, details: Record<string, unknown> = {}): CohortError {
+  return new CohortError(ErrorCode.UNKNOWN_TASK, `unknown task ${quote(name)}: ${why}`, { details: { task: quote(name), ...details } });
+}
+
+/**
+ * No built-in by that name: the message lists the built-ins (the table's
+ * names) and, for a near miss, says `did you mean "primes"?`.
+ */
+function unknownBuiltin(name: string, builtins: BuiltinTasks | undefined): CohortError {
+  const names = Object.keys(builtins ?? {});
+  if (names.length === 0) return unknownTask(name, 'no built-in tasks are available here');
+  const near = nearestName(name, names);
+  const hint = near === undefined ? '.' : `; did you mean ${JSON.stringify(near)}?`;
+  return unknownTask(name, `no built-in task by that name${hint} The built-ins are: ${names.join(', ')}`, {
+    builtins: names,
+    ...(near !== undefined && { suggestion: near }),
+  });
+}
+
+/** The candidate closest to `name`: within edit distance 2, or one that starts with it (or it with one), nearest first. */
+export function nearestName(name: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestScore = Infinity;
+  for (const candidate of candidates) {
+    const distance = editDistance(name, candidate, 3);
+    const prefix = name.length >= 2 && (candidate.startsWith(name) || name.startsWith(candidate));
+    const score = distance <= 2 ? distance : prefix ? 3 : Infinity;
+    if (score < bestScore) [best, bestScore] = [candidate, score];
+  }
+  return best;
+}
+
+/** Levenshtein distance between `a` and `b`, or `cap` once it is at least `cap`. */
+function editDistance(a: string, b: string, cap: number): number {
+  if (Math.abs(a.length - b.length) >= cap) return cap;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min((previous[j] as number) + 1, (row[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    if (Math.min(...row) >= cap) return cap;
+    previous = row;
+  }
+  return Math.min(previous[b.length] as number, cap);
 }
 
 function loadFailed(name: string, why: string): CohortError {
@@ -265,7 +308,7 @@ async function importBundle(ref: string, url: string): Promise<TaskModule> {
 
 function loadBuiltin(name: string, builtins: BuiltinTasks | undefined): Promise<TaskModule> {
   const load = builtins && Object.hasOwn(builtins, name) ? builtins[name] : undefined;
-  if (!builtins || !load) return Promise.reject(unknownTask(name, 'no built-in task by that name'));
+  if (!builtins || !load) return Promise.reject(unknownBuiltin(name, builtins));
   let cache = builtinCaches.get(builtins);
   if (!cache) builtinCaches.set(builtins, (cache = new Map()));
   return cache.get(name) ?? remember(cache, name, importBuiltin(name, load));

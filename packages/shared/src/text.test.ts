@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isPrintable, printable } from './text.js';
+import { isPrintable, printable, printableLines } from './text.js';
 
 const SEED = Number(process.env.FC_SEED ?? 42);
 
@@ -33,5 +33,15 @@ describe('printable', () => {
       }),
       { seed: SEED, numRuns: 500, verbose: true },
     );
+  });
+});
+
+describe('printableLines', () => {
+  it('keeps the lines of a message, escaped, each after the first indented', () => {
+    expect(printableLines('partition 3 failed:\n  attempt 1 on a: TASK_ERROR boom\x1b[2J')).toBe(
+      'partition 3 failed:\n    attempt 1 on a: TASK_ERROR boom\\x1b[2J',
+    );
+    expect(printableLines('one\r\nfake: job succeeded')).toBe('one\\x0d\n  fake: job succeeded');
+    expect(printableLines('one line')).toBe('one line');
   });
 });

@@ -22,6 +22,19 @@ export function printable(s: unknown): string {
   return String(s).replace(UNSAFE, escapeChar);
 }
 
+/**
+ * A message of several lines (a job's PARTITION_FAILED names each attempt on
+ * its own line) shown in full: each line escaped as by `printable`, and each
+ * line after the first indented, so that none can pass for a line of the
+ * CLI's own output.
+ */
+export function printableLines(s: unknown, indent = '  '): string {
+  return String(s)
+    .split('\n')
+    .map((line, i) => (i === 0 ? '' : indent) + printable(line))
+    .join('\n');
+}
+
 /** True if `s` holds nothing `printable` would escape. */
 export function isPrintable(s: string): boolean {
   return !HAS_UNSAFE.test(s);

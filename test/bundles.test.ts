@@ -11,7 +11,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCohort } from '@cohort/cli';
-import { connect } from '@cohort/sdk';
+import { type CohortError, connect } from '@cohort/sdk';
+import { ErrorCode } from '@cohort/shared';
 import { cluster } from './helpers/cluster.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -115,12 +116,26 @@ describe('shipped task bundles', () => {
     writeProject(v3, 11);
     await c.agents[0]!.stop();
     const held = await sdk.submit<number, number>(path.join(v3, 'task.ts'), { n: 3000 }, { partitions: 3 });
+    // And one whose bundle is damaged on disk while the coordinator is down: refused, never run, and the job says why.
+    const v4 = path.join(root, 'v4');
+    writeProject(v4, 13);
+    const damaged = await sdk.submit<number, number>(path.join(v4, 'task.ts'), { n: 3000 }, { partitions: 3 });
     c.coordinator.kill('SIGKILL');
     await c.coordinator.exited;
+    writeFileSync(
+      path.join(stateDir, 'bundles', `${damaged.task.slice(7)}.mjs`),
+      'export default { name: "evil", split: () => [0], run: () => 666, merge: () => 666 };\n',
+    );
     await c.restartCoordinator();
     await c.addAgent({ name: 'agent-2', mode: 'threads', slots: 2, extraArgs: ['--cache-dir', path.join(root, 'cache-r2')] });
     // The SDK's job re-attaches to the restarted coordinator by itself.
     expect(await held.result()).toBe(expected(3000, 11));
     expect((await sdk.jobs()).find((j) => j.jobId === held.id)?.status).toBe('succeeded');
+    const refused = await damaged.result().catch((err: unknown) => err);
+    expect((refused as CohortError).code).toBe(ErrorCode.BUNDLE_HASH_MISMATCH);
+    // The client ships the sound bytes again, and the same task runs.
+    const again = await sdk.submit<number, number>(path.join(v4, 'task.ts'), { n: 3000 }, { partitions: 3 });
+    expect(again.task).toBe(damaged.task);
+    expect(await again.result()).toBe(expected(3000, 13));
   });
 });

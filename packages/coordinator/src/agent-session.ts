@@ -37,8 +37,8 @@ export class AgentSession {
   unissued = 0;
   /** `mode-change` frames received. */
   modeChanges = 0;
-  /** `bundle-get` frames received. */
-  bundleGets = 0;
+  /** Bundle parts asked for and not yet sent (RATES.bundleReadsInFlight). */
+  bundleReads = 0;
 
   constructor(
     readonly id: string,

@@ -126,6 +126,12 @@ export class Cluster {
     return this.fx.take();
   }
 
+  /** A bundle part asked for by `s` was sent (or refused): it may ask for another. */
+  bundleServed(s: AgentSession): Effect[] {
+    if (s.bundleReads > 0) s.bundleReads--;
+    return this.fx.take();
+  }
+
   /** The merge finished (or threw); the job is final. */
   merged(job: Job, outcome: MergeOutcome, now: number): Effect[] {
     if (job.finished) return [];
@@ -292,10 +298,14 @@ export class Cluster {
    * agent learns no code it was not asked to run, and the count is bounded.
    */
   private bundleGet(s: AgentSession, msg: BundleGetMessage, now: number): void {
-    if (++s.bundleGets > RATES.bundleGetsPerSession)
-      return this.expel(s, Codes.RATE_LIMITED, `more than ${RATES.bundleGetsPerSession} bundle-get messages`, now);
+    if (s.bundleReads >= RATES.bundleReadsInFlight) {
+      return this.expel(s, Codes.RATE_LIMITED, `more than ${RATES.bundleReadsInFlight} bundle parts asked for and not yet sent`, now);
+    }
     const job = this.jobs.get(msg.jobId);
-    if (job && !job.finished && job.spec.task === bundleRef(msg.hash) && holdsWorkOf(s, job)) return this.fx.serveBundle(s, msg.hash, msg.offset);
+    if (job && !job.finished && job.spec.task === bundleRef(msg.hash) && holdsWorkOf(s, job)) {
+      s.bundleReads++;
+      return this.fx.serveBundle(s, msg.hash, msg.offset);
+    }
     const error = new CohortError(Codes.BUNDLE_NOT_FOUND, 'no live job of this agent runs that bundle').toWire();
     delete error.stack;
     this.fx.send(s, { type: 'bundle-refused', hash: msg.hash, error });

@@ -183,7 +183,10 @@ class Executor implements AgentPort, JobHandoff {
   durable(jobIds: readonly string[]): void {
     for (const jobId of jobIds) {
       const job = this.cluster.jobs.get(jobId);
-      if (job && !job.finished) this.deps.streams.progress(jobId, () => this.progressOf(job));
+      if (job && !job.finished) {
+        this.deps.streams.progress(jobId, () => this.progressOf(job));
+        this.deps.streams.resultsReady(jobId);
+      }
     }
   }
 
@@ -196,14 +199,17 @@ class Executor implements AgentPort, JobHandoff {
 
   /** A part of a bundle, read off the socket path; a bundle that cannot be read is refused with its code. */
   private serveBundle(session: AgentSession, hash: string, offset: number): void {
-    this.deps.bundles.read(hash, offset).then(
-      ({ data, total }) => this.send(session, { type: 'bundle-part', hash, offset, total, data }),
-      (err: unknown) => {
-        const error = toWireError(err);
-        delete error.stack;
-        this.send(session, { type: 'bundle-refused', hash, error });
-      },
-    );
+    this.deps.bundles
+      .read(hash, offset)
+      .then(
+        ({ data, total }) => this.send(session, { type: 'bundle-part', hash, offset, total, data }),
+        (err: unknown) => {
+          const error = toWireError(err);
+          delete error.stack;
+          this.send(session, { type: 'bundle-refused', hash, error });
+        },
+      )
+      .finally(() => this.guarded('bundle served', () => this.feed(() => this.cluster.bundleServed(session))));
   }
 
   /** Every accepted result is durable before the job can complete; then merge on a later turn. */

@@ -62,10 +62,11 @@ export async function handleHttp(req: IncomingMessage, res: ServerResponse, ctx:
     if (access !== 'ok') throw new CohortError(ErrorCode.AUTH_FAILED, 'missing or wrong bearer token');
 
     if (path === '/api/jobs' && req.method === 'POST') {
+      const { results } = queryOptions(req); // checked before anything is submitted
       const body = await readJsonBody(req, ctx.maxBodyBytes);
       const report = await ctx.jobs.submit(body);
       // `accept: text/event-stream`: the answer is the job's stream, so that no result can be missed between submit and watch.
-      if (wantsStream(req)) return ctx.jobs.watch(res, report.jobId, queryOptions(req).results, report);
+      if (wantsStream(req)) return ctx.jobs.watch(res, report.jobId, results, report);
       return sendJson(res, 201, report);
     }
     if (path === '/api/jobs' && req.method === 'GET') return sendJson(res, 200, { jobs: ctx.jobs.list() });

@@ -13,6 +13,7 @@ import {
   loadTask,
   newJobId,
   packValue,
+  toWireError,
   type AgentInfo,
   type JobSummary,
   type Logger,
@@ -155,7 +156,7 @@ export class JobService {
       return;
     }
     const job = jobId === undefined ? undefined : this.job(jobId);
-    this.streams.open(res, jobId, job && results ? resultSource(job, results) : undefined);
+    this.streams.open(res, jobId, job && results ? resultSource(job, results, this.options.store?.durableCount) : undefined);
     if (submitted) this.streams.sendJob(submitted.jobId, 'submitted', submitted);
     if (job) {
       this.streams.sendJob(job.id, 'progress', jobProgress(job, this.options.store?.durableCount));
@@ -185,7 +186,10 @@ export class JobService {
         task = await this.loadTask(spec.task);
         inputs = task.split(spec.input, spec.partitions);
       } catch (err) {
-        this.options.log.error('journaled job cannot be restored', { jobId, task: spec.task, message: (err as Error).message });
+        // Answered as failed with the cause (a damaged or missing bundle, say), never as a job that does not exist.
+        const error = { code: toWireError(err).code, message: `the job could not be restored: ${(err as Error).message}` };
+        this.options.log.error('journaled job cannot be restored', { jobId, task: spec.task, code: error.code, message: (err as Error).message });
+        this.restoredReports.set(jobId, restoredReport(jobId, spec.task, spec.partitions, spec.createdAt, { status: 'failed', error }, rec.results.size));
         continue;
       }
       const job = new Job(

@@ -11,9 +11,16 @@ import type { ResultSource } from './sse.js';
 /** How a result stream carries values: their JSON view, or packed exactly (`encoding=msgpack`). */
 export type ValueEncoding = 'json' | 'msgpack';
 
-export function resultSource(job: Job, encoding: ValueEncoding): ResultSource {
+/**
+ * With a journal, `durable` gives how many of the job's results are on disk:
+ * a stream shows only those (results are journaled in the order accepted),
+ * so that nothing it showed can be lost to a crash and come back different
+ * (results reloaded after a restart come first, and are durable).
+ */
+export function resultSource(job: Job, encoding: ValueEncoding, durable?: (jobId: string) => number): ResultSource {
   const { partitions, accepted, id: jobId } = job;
   return (i) => {
+    if (durable && !job.finished && i >= job.recovered + durable(jobId)) return undefined;
     const index = accepted[i];
     if (index === undefined) return undefined;
     const p = partitions[index]!;

@@ -27,7 +27,7 @@ export const MAX_PENDING_CLUSTER_EVENTS = 1024;
 export const SLOW_CONSUMER_GRACE_MS = 2000;
 /** Result events written to one watcher per turn of the event loop; the rest follow on the next. */
 export const RESULTS_PER_PUMP = 1024;
-/** After its job ended, a result stream has this long to take the rest of its results, or it is dropped (SLOW_CONSUMER). */
+/** After its job ended, a result stream that takes none of its remaining results for this long is dropped (SLOW_CONSUMER). */
 export const RESULTS_LINGER_MS = 60_000;
 
 /**
@@ -173,7 +173,7 @@ export class EventStreams {
       if (w.results) {
         w.results.end = frame;
         this.pump(w);
-        setTimeout(() => this.watchers.has(w) && this.drop(w), RESULTS_LINGER_MS).unref();
+        this.lingerWhileReading(w, w.results);
         continue;
       }
       // A final event is written whatever the buffer: it is one, and the stream ends with it.
@@ -219,6 +219,13 @@ export class EventStreams {
     }
     w.heldProgress = undefined;
     this.write(w, format('progress', snapshot()));
+  }
+
+  /** After its job ended, a result stream stays while it reads; one that took nothing for RESULTS_LINGER_MS is dropped. */
+  private lingerWhileReading(w: Watcher, r: ResultCursor, lastNext = -1): void {
+    if (!this.watchers.has(w)) return;
+    if (r.next === lastNext) return this.drop(w);
+    setTimeout(() => this.lingerWhileReading(w, r, r.next), RESULTS_LINGER_MS).unref();
   }
 
   private drained(w: Watcher): void {

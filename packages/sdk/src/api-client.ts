@@ -52,6 +52,15 @@ async function answerError(res: Response): Promise<CohortError> {
   return new CohortError(code, e?.message ?? `HTTP ${res.status}`, e?.details ? { details: e.details } : {});
 }
 
+/** A request body as JSON; BAD_INPUT for what JSON cannot say (a BigInt, a cycle) rather than a TypeError. */
+function jsonText(body: unknown): string {
+  try {
+    return JSON.stringify(body);
+  } catch (err) {
+    throw new CohortError(ErrorCode.BAD_INPUT, `a job's input travels as JSON, and this one cannot: ${(err as Error).message}`, { cause: err });
+  }
+}
+
 export class ApiClient {
   readonly base: string;
   constructor(private readonly options: ApiClientOptions) {
@@ -77,7 +86,7 @@ export class ApiClient {
     const res = await this.fetch(path, {
       method,
       headers: this.headers(body === undefined ? {} : { 'content-type': json ? 'application/json' : 'application/octet-stream' }),
-      ...(body !== undefined && { body: json ? JSON.stringify(body) : (body as Uint8Array) }),
+      ...(body !== undefined && { body: json ? jsonText(body) : (body as Uint8Array) }),
     });
     if (!res.ok) throw await answerError(res);
     const text = await res.text();
@@ -113,13 +122,14 @@ export class ApiClient {
     return parseAgentList(await this.request('GET', '/api/agents'));
   }
 
-  /** `GET /api/bundles/:hash`: the bundle's size when the coordinator has it, else undefined. */
+  /** `GET /api/bundles/:hash`: the bundle's size when the coordinator has it sound, else undefined (a damaged copy is replaced by uploading). */
   async bundleSize(hash: string): Promise<number | undefined> {
     try {
       const answer = (await this.request('GET', `/api/bundles/${hash}`)) as { bytes?: unknown };
       return typeof answer.bytes === 'number' ? answer.bytes : undefined;
     } catch (err) {
-      if ((err as CohortError).code === ErrorCode.BUNDLE_NOT_FOUND) return undefined;
+      const code = (err as CohortError).code;
+      if (code === ErrorCode.BUNDLE_NOT_FOUND || code === ErrorCode.BUNDLE_HASH_MISMATCH) return undefined;
       throw err;
     }
   }
@@ -134,7 +144,7 @@ export class ApiClient {
     const res = await this.fetch(path, {
       method: body === undefined ? 'GET' : 'POST',
       headers: this.headers({ accept: 'text/event-stream', ...(body !== undefined && { 'content-type': 'application/json' }) }),
-      ...(body !== undefined && { body: JSON.stringify(body) }),
+      ...(body !== undefined && { body: jsonText(body) }),
       ...(signal && { signal }),
     });
     if (!res.ok || !res.body) throw await answerError(res);

@@ -8,7 +8,7 @@
  *   for await (const r of job.results()) console.log(r.index, r.value);
  *   console.log(await job.result());
  */
-import { CohortError, ErrorCode, VERSION, type AgentInfo, type JobSummary } from '@cohort/shared';
+import { CohortError, ErrorCode, VERSION, type AgentInfo, type JobStreamEvent, type JobSummary } from '@cohort/shared';
 import { ApiClient } from './api-client.js';
 import { Job } from './job.js';
 import { shipTask } from './task-source.js';
@@ -49,18 +49,33 @@ export class Cluster {
    * module (`./task.ts`, bundled and shipped), or a `sha256:` bundle ref.
    */
   async submit<R = unknown, J = unknown>(task: string, input: unknown, options: SubmitOptions = {}): Promise<Job<R, J>> {
-    const { ref } = await shipTask(task, this.api, { ...options, uploaded: this.uploaded });
-    const body: Record<string, unknown> = { task: ref, input };
-    if (options.partitions !== undefined) body.partitions = options.partitions;
-    if (options.timeoutMs !== undefined) body.timeoutMs = options.timeoutMs;
-    if (options.maxAttempts !== undefined) body.maxAttempts = options.maxAttempts;
-    const events = await this.api.openStream('/api/jobs?results=1&encoding=msgpack', undefined, body);
+    let events: AsyncGenerator<JobStreamEvent>;
+    try {
+      events = await this.open(task, input, options);
+    } catch (err) {
+      // A coordinator restarted without a state directory has forgotten what this client uploaded, or its copy was
+      // damaged on disk: ship it again, once.
+      const code = (err as CohortError).code;
+      if ((code !== ErrorCode.BUNDLE_NOT_FOUND && code !== ErrorCode.BUNDLE_HASH_MISMATCH) || this.uploaded.size === 0) throw err;
+      this.uploaded.clear();
+      events = await this.open(task, input, options);
+    }
     const first = await events.next();
     if (first.done || first.value.event !== 'submitted') {
       await events.return(undefined);
       throw new CohortError(ErrorCode.INTERNAL, 'the coordinator did not answer the submission with its report');
     }
     return new Job<R, J>(this.api, first.value.data, events, this.reattachTimeoutMs);
+  }
+
+  /** Ship the task if it is a path, and submit: the answer is the job's stream. */
+  private async open(task: string, input: unknown, options: SubmitOptions): Promise<AsyncGenerator<JobStreamEvent>> {
+    const { ref } = await shipTask(task, this.api, { ...options, uploaded: this.uploaded });
+    const body: Record<string, unknown> = { task: ref, input };
+    if (options.partitions !== undefined) body.partitions = options.partitions;
+    if (options.timeoutMs !== undefined) body.timeoutMs = options.timeoutMs;
+    if (options.maxAttempts !== undefined) body.maxAttempts = options.maxAttempts;
+    return this.api.openStream('/api/jobs?results=1&encoding=msgpack', undefined, body);
   }
 
   agents(): Promise<AgentInfo[]> {

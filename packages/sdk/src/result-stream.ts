@@ -49,6 +49,10 @@ export class ResultStream<R> {
   progress: JobProgress | undefined;
   private final: JobReport | undefined;
   private failure: CohortError | undefined;
+  /** Partitions whose result has been seen. */
+  private count = 0;
+  /** Set when the job succeeded but not every result reached this stream: results() ends with it. */
+  private gone: CohortError | undefined;
 
   constructor(
     partitions: number,
@@ -99,6 +103,7 @@ export class ResultStream<R> {
       case 'end':
         this.final = e.data;
         this.ended.resolve(e.data);
+        if (e.data.status === 'succeeded' && this.count < this.seen.length) this.lost(e.data.jobId);
         this.notify();
         return true;
       case 'error':
@@ -111,6 +116,7 @@ export class ResultStream<R> {
   private async accept(r: PartitionResultEvent): Promise<void> {
     if (r.index < 0 || r.index >= this.seen.length || this.seen[r.index] === 1) return;
     this.seen[r.index] = 1;
+    this.count++;
     if (this.discarding) return;
     const value = (r.packed === undefined ? r.value : unpackValue(r.packed)) as R;
     this.buffer.push({ index: r.index, attempt: r.attempt, agent: r.agent, mode: r.mode, ms: r.ms, value });
@@ -119,6 +125,16 @@ export class ResultStream<R> {
       this.space = deferred();
       await this.space.promise;
     }
+  }
+
+  /** The job succeeded, but the stream re-attached after the coordinator let go of some results: results() says so rather than end short. */
+  private lost(jobId: string): void {
+    const missing = this.seen.length - this.count;
+    this.gone = new CohortError(
+      ErrorCode.RESULTS_GONE,
+      `job ${jobId} succeeded, but ${missing} of its ${this.seen.length} partition results were released by the coordinator before this stream could take them (it re-attached after the job ended, or after a restart); job.result() has the merged result`,
+      { details: { jobId, missing, partitions: this.seen.length } },
+    );
   }
 
   private fail(err: CohortError): void {
@@ -149,6 +165,7 @@ export class ResultStream<R> {
         continue;
       }
       if (this.failure) throw this.failure;
+      if (this.gone) throw this.gone;
       if (this.final) return;
       this.wake ??= deferred();
       await this.wake.promise;

@@ -11,22 +11,44 @@ export const MAX_EVENT_CHARS = 512 * 1024 * 1024;
 export async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<JobStreamEvent> {
   const decoder = new TextDecoder();
   const reader = body.getReader();
-  let buffer = '';
+  const pending = new PendingText();
   try {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      if (buffer.length > MAX_EVENT_CHARS) throw new CohortError(ErrorCode.INTERNAL, 'an event from the coordinator is too large');
-      let sep: number;
-      while ((sep = buffer.indexOf('\n\n')) >= 0) {
-        const parsed = parseChunk(buffer.slice(0, sep));
-        buffer = buffer.slice(sep + 2);
+      for (const chunk of pending.add(decoder.decode(value, { stream: true }))) {
+        const parsed = parseChunk(chunk);
         if (parsed) yield parsed;
       }
     }
   } finally {
     reader.cancel().catch(() => {});
+  }
+}
+
+/**
+ * The text of events not yet complete, in pieces: a large event (a big
+ * result) arrives in many reads, and joining and searching the whole of it
+ * on every read would cost quadratic time. Only a read that holds a `\n\n`
+ * (or completes one with the previous read's last character) joins.
+ */
+class PendingText {
+  private parts: string[] = [];
+  private chars = 0;
+
+  /** Add a read's text; returns the events it completed. */
+  add(text: string): string[] {
+    const last = this.parts.at(-1);
+    const boundary = last?.endsWith('\n') === true && text.startsWith('\n');
+    this.parts.push(text);
+    this.chars += text.length;
+    if (this.chars > MAX_EVENT_CHARS) throw new CohortError(ErrorCode.INTERNAL, 'an event from the coordinator is too large');
+    if (!boundary && !text.includes('\n\n')) return [];
+    const events = this.parts.join('').split('\n\n');
+    const rest = events.pop() ?? '';
+    this.parts = rest ? [rest] : [];
+    this.chars = rest.length;
+    return events;
   }
 }
 

@@ -79,6 +79,8 @@ export const ErrorCode = {
   BUNDLE_BUILD_FAILED: 'BUNDLE_BUILD_FAILED',
   /** An agent could not fetch a bundle (the connection was lost, the coordinator refused it); that attempt fails. */
   BUNDLE_FETCH_FAILED: 'BUNDLE_FETCH_FAILED',
+  /** A result stream re-attached after the coordinator let go of the job's partition results (the job ended, or it restarted): results() cannot give them all; result() still can. */
+  RESULTS_GONE: 'RESULTS_GONE',
   /** Something that should never happen. */
   INTERNAL: 'INTERNAL',
 } as const;

@@ -64,8 +64,13 @@ export const RATES = {
   modeChangesPerSession: 1024,
   /** Results for attempts a session was never issued before it is closed with RESULT_NOT_ISSUED. */
   unissuedResultsPerSession: 64,
-  /** `bundle-get` frames a session may send in its lifetime: 4 GiB of bundle chunks, a flood past that. */
-  bundleGetsPerSession: 4096,
+  /**
+   * Bundle parts one session may have asked for and not yet been sent: an
+   * agent keeps 4 outstanding per bundle it fetches, so this allows 8
+   * fetches at once, and bounds what one session's asking can make the
+   * coordinator read and buffer (32 MiB). Past it, the session is expelled.
+   */
+  bundleReadsInFlight: 32,
 } as const;
 
 export function inBound(value: unknown, bound: IntBound): value is number {

@@ -2,7 +2,7 @@
  * Serving task bundles, on the cluster core with events alone: a part is
  * served only to a session that holds a partition of a live job whose task is
  * that bundle; anything else is refused with BUNDLE_NOT_FOUND, and a flood of
- * requests expels the session.
+ * requests that does not wait for its answers expels the session.
  */
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, RATES, type BundleGetMessage, type BundleRefusedMessage } from '@cohort/shared';
@@ -75,13 +75,20 @@ describe('bundle-get', () => {
     expect(refusals(fx, 'a').map((m) => m.error.code)).toEqual([ErrorCode.BUNDLE_NOT_FOUND]);
   });
 
-  it(`expels the session with RATE_LIMITED past RATES.bundleGetsPerSession (${RATES.bundleGetsPerSession})`, () => {
+  it(`expels a session that asks for more than RATES.bundleReadsInFlight (${RATES.bundleReadsInFlight}) parts not yet sent; one that waits may ask forever`, () => {
     const { cluster, fx, a } = setup();
-    for (let i = 0; i < RATES.bundleGetsPerSession; i++) cluster.receive(a, get('j1', H, 0), T0 + 3);
-    expect(fx.served).toHaveLength(RATES.bundleGetsPerSession);
+    // An honest agent asks again once parts are sent: many more than the bound, over time.
+    for (let i = 0; i < 3 * RATES.bundleReadsInFlight; i++) {
+      cluster.receive(a, get('j1', H, 0), T0 + 3);
+      cluster.bundleServed(a);
+    }
+    expect(fx.served).toHaveLength(3 * RATES.bundleReadsInFlight);
     expect(fx.closed).toEqual([]);
-    cluster.receive(a, get('j1', H, 0), T0 + 4);
-    expect(fx.served).toHaveLength(RATES.bundleGetsPerSession);
+    // A flood that does not wait: expelled at the bound, with nothing more served.
+    for (let i = 0; i < RATES.bundleReadsInFlight; i++) cluster.receive(a, get('j1', H, 0), T0 + 4);
+    expect(fx.closed).toEqual([]);
+    cluster.receive(a, get('j1', H, 0), T0 + 5);
+    expect(fx.served).toHaveLength(4 * RATES.bundleReadsInFlight);
     expect(fx.closed).toEqual([expect.objectContaining({ to: 'a', code: ErrorCode.RATE_LIMITED })]);
     expect(a.state).toBe('dead');
   });

@@ -146,6 +146,9 @@ export class Driver {
   disconnected(s: AgentSession, now: number): Effect[] {
     return this.record(this.core.disconnected(s, now));
   }
+  bundleServed(s: AgentSession): Effect[] {
+    return this.record(this.core.bundleServed(s));
+  }
   submit(job: Job): Effect[] {
     return this.record(this.core.submit(job));
   }

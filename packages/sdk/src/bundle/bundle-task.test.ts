@@ -82,4 +82,28 @@ describe('bundleTask', () => {
     }
     expect(await readFile(new URL('bundle-task.ts', import.meta.url), 'utf8')).toContain("await import('esbuild')");
   });
+
+  it('never loads a module from the machine that runs the bundle: a require left for run time finds built-ins only', async () => {
+    const root = await dir();
+    await writeTree(root, {
+      'task.mjs': `let fast = null;
+try { fast = require('optional-fast'); } catch (err) { fast = { code: err.code }; }
+const name = ['optional', 'fast'].join('-');
+let computed;
+try { computed = require(name); } catch (err) { computed = { code: err.code }; }
+export default { name: 'opt', split: () => [1], run: () => ({ fast, computed, os: typeof require('node:os').cpus }), merge: (r) => r };
+`,
+    });
+    const bundle = await bundleTask(join(root, 'task.mjs'));
+    // The module exists where the bundle runs (beside it, in node_modules), but not where it was bundled.
+    const runDir = await dir();
+    await writeTree(runDir, {
+      'node_modules/optional-fast/index.js': "module.exports = 'AGENT-LOCAL CODE';\n",
+      'node_modules/optional-fast/package.json': '{"name":"optional-fast","main":"index.js"}',
+    });
+    const file = join(runDir, bundleFileName(bundle.hash));
+    await writeFile(file, bundle.bytes);
+    const task = (await import(pathToFileURL(file).href)).default as { run: () => unknown };
+    expect(task.run()).toEqual({ fast: { code: 'MODULE_NOT_FOUND' }, computed: { code: 'MODULE_NOT_FOUND' }, os: 'function' });
+  });
 });

@@ -41,12 +41,21 @@ export interface TaskBundle {
  * (replaced by the `define`s below); an ES module has none of the three.
  * esbuild renames any top-level `require` of the task's own, so this one
  * cannot clash, and the rest carry a `__cohort` prefix.
+ *
+ * The `require` loads Node's built-ins and nothing else. Everything else the
+ * task needs is inside the bundle; a require that esbuild left for run time
+ * (an optional dependency in a `try`, a computed name) would otherwise be
+ * resolved from whatever node_modules sits near the agent's cache, and the
+ * same hash could run different code on different machines. It throws
+ * MODULE_NOT_FOUND instead, as it did on the client where it was not found.
  */
 export const BUNDLE_BANNER = [
-  "import { createRequire as __cohortCreateRequire } from 'node:module';",
+  "import { createRequire as __cohortCreateRequire, isBuiltin as __cohortIsBuiltin } from 'node:module';",
   "import { fileURLToPath as __cohortFileURLToPath } from 'node:url';",
   "import { dirname as __cohortDirnameOf } from 'node:path';",
-  'const require = __cohortCreateRequire(import.meta.url);',
+  'const __cohortRequireBuiltin = __cohortCreateRequire(import.meta.url);',
+  'const __cohortNotBundled = (id) => Object.assign(new Error("Cannot find module " + JSON.stringify(String(id)) + ": it is not in the task bundle, and a bundle loads nothing but itself and Node built-ins"), { code: "MODULE_NOT_FOUND" });',
+  'const require = Object.assign((id) => { if (__cohortIsBuiltin(String(id))) return __cohortRequireBuiltin(id); throw __cohortNotBundled(id); }, { resolve: (id) => { if (__cohortIsBuiltin(String(id))) return String(id); throw __cohortNotBundled(id); }, cache: Object.create(null) });',
   'const __cohortFilename = __cohortFileURLToPath(import.meta.url);',
   'const __cohortDirname = __cohortDirnameOf(__cohortFilename);',
 ].join('\n');

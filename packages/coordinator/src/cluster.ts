@@ -49,8 +49,10 @@ export type { SpeculationConfig } from './deadlines.js';
 export type { ClusterConfig, ClusterEvent } from './cluster-types.js';
 export type { Effect, MergeOutcome } from './effects.js';
 
-function holdsWorkOf(s: AgentSession, job: Job): boolean {
-  for (const p of s.held) if (p.job === job) return true;
+/** True when `s` holds a partition of a live job whose task is `task` (the job it named first, then any other). */
+function holdsWorkOf(s: AgentSession, job: Job | undefined, task: string): boolean {
+  if (job && !job.finished && job.spec.task === task) for (const p of s.held) if (p.job === job) return true;
+  for (const p of s.held) if (p.job.spec.task === task && !p.job.finished) return true;
   return false;
 }
 
@@ -293,16 +295,17 @@ export class Cluster {
   }
 
   /**
-   * An agent asks for a part of a bundle: served only when the job is live,
-   * its task is that bundle, and this session holds a partition of it. An
-   * agent learns no code it was not asked to run, and the count is bounded.
+   * An agent asks for a part of a bundle: served only when this session
+   * holds a partition of a live job whose task is that bundle. An agent
+   * learns no code it was not asked to run, and what it may have asked for
+   * and not yet been sent is bounded.
    */
   private bundleGet(s: AgentSession, msg: BundleGetMessage, now: number): void {
     if (s.bundleReads >= RATES.bundleReadsInFlight) {
       return this.expel(s, Codes.RATE_LIMITED, `more than ${RATES.bundleReadsInFlight} bundle parts asked for and not yet sent`, now);
     }
-    const job = this.jobs.get(msg.jobId);
-    if (job && !job.finished && job.spec.task === bundleRef(msg.hash) && holdsWorkOf(s, job)) {
+    // The fetch names the job it began for; if that job ended meanwhile, another live job of the same bundle on this agent still counts.
+    if (holdsWorkOf(s, this.jobs.get(msg.jobId), bundleRef(msg.hash))) {
       s.bundleReads++;
       return this.fx.serveBundle(s, msg.hash, msg.offset);
     }

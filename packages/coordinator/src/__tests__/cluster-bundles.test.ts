@@ -53,18 +53,28 @@ describe('bundle-get', () => {
     expect(b.state).not.toBe('dead');
   });
 
-  it('is refused for another job (whose task is not that bundle), an unknown job, and a hash that is not the job’s', () => {
-    const { cluster, fx, a } = setup();
-    cluster.receive(a, get('j2', H), T0 + 3);
-    cluster.receive(a, get('nope', H), T0 + 4);
-    cluster.receive(a, get('j1', G), T0 + 5);
+  it('is refused for a bundle no live job of this session runs, whichever job the request names', () => {
+    const { cluster, fx, a, b } = setup();
+    cluster.receive(a, get('j1', G), T0 + 3); // a holds j1, but j1 runs H, not G
+    cluster.receive(b, get('j1', H), T0 + 4); // b holds nothing
+    cluster.receive(b, get('nope', H), T0 + 5);
     expect(fx.served).toEqual([]);
-    expect(refusals(fx, 'a').map((m) => [m.hash, m.error.code])).toEqual([
+    expect(refusals(fx, 'a').map((m) => [m.hash, m.error.code])).toEqual([[G, ErrorCode.BUNDLE_NOT_FOUND]]);
+    expect(refusals(fx, 'b').map((m) => [m.hash, m.error.code])).toEqual([
       [H, ErrorCode.BUNDLE_NOT_FOUND],
       [H, ErrorCode.BUNDLE_NOT_FOUND],
-      [G, ErrorCode.BUNDLE_NOT_FOUND],
     ]);
-    for (const m of refusals(fx, 'a')) expect(m.error.stack).toBeUndefined();
+    for (const m of [...refusals(fx, 'a'), ...refusals(fx, 'b')]) expect(m.error.stack).toBeUndefined();
+  });
+
+  it('is served for the bundle of another live job the session holds, when the job the fetch began for is gone', () => {
+    const { cluster, fx, a } = setup();
+    cluster.receive(a, get('j2', H), T0 + 3); // j2 runs a built-in, but a also holds j1, which runs H
+    cluster.receive(a, get('ended-meanwhile', H), T0 + 4);
+    expect(fx.served).toEqual([
+      { to: 'a', hash: H, offset: 0 },
+      { to: 'a', hash: H, offset: 0 },
+    ]);
   });
 
   it('is refused for a finished job, even to the session that held its partitions', () => {

@@ -1,9 +1,27 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: fast unit tests beside their packages (state machines, codec,
-// options, slot runtimes), and cluster tests in test/ that start real
-// coordinator and agent processes on loopback. Docker tests run separately
-// (npm run test:docker), since they need an engine.
+/**
+ * Cluster tests whose assertions are about time (detection within a
+ * heartbeat timeout, a first result within 2x a partition, idle limits, 60 s
+ * of saturation) or that load every core by design. They run last, one file
+ * at a time, sharing the CPU with nothing else.
+ */
+const ALONE = [
+  'test/faults/saturation.test.ts',
+  'test/faults/hang.test.ts',
+  'test/faults/straggler.test.ts',
+  'test/drill.test.ts',
+  'test/agent-loss.test.ts',
+  'test/sdk.test.ts',
+  'test/hostile/http.test.ts',
+  'test/hostile/chaos.test.ts',
+];
+
+// Three projects, in order: fast unit tests beside their packages (state
+// machines, codec, options, slot runtimes), on both cores; then the cluster
+// tests in test/ that start real coordinator and agent processes on loopback
+// and assert outcomes, not timings, two files at a time; then ALONE. Docker
+// tests run separately (npm run test:docker), since they need an engine.
 export default defineConfig({
   test: {
     reporters: ['default', 'json'],
@@ -13,7 +31,6 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts'],
-          // First, on every core; the cluster tests then run alone, so their timing checks share no CPU with these.
           sequence: { groupOrder: 0 },
           maxWorkers: 2,
           testTimeout: 30_000,
@@ -24,11 +41,20 @@ export default defineConfig({
         test: {
           name: 'cluster',
           include: ['test/**/*.test.ts'],
+          exclude: ['test/docker/**', ...ALONE],
           sequence: { groupOrder: 1 },
-          exclude: ['test/docker/**'],
+          maxWorkers: 2,
           testTimeout: 120_000,
           hookTimeout: 60_000,
-          // Cluster tests start several processes each; on a 2-core machine they run one file at a time.
+        },
+      },
+      {
+        test: {
+          name: 'cluster-alone',
+          include: ALONE,
+          sequence: { groupOrder: 2 },
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
           fileParallelism: false,
         },
       },

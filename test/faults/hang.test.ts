@@ -7,6 +7,13 @@
 import { describe, expect, it } from 'vitest';
 import { agents, cluster, jobWithFault, waitFor } from '../helpers/cluster.js';
 
+/**
+ * Enough work that the job is still running when the resumed agent's late
+ * results arrive (after detection, SIGCONT and a re-join): a result for a
+ * job that has already ended is dropped as stale, not counted as a duplicate.
+ */
+const PARTITIONS = 60;
+
 describe('hung agent', () => {
   it('is declared dead within the heartbeat timeout, its work requeued, and its late results deduplicated', async () => {
     const c = await cluster(agents(3, 'threads'));
@@ -14,7 +21,7 @@ describe('hung agent', () => {
     let stoppedAt = 0;
     const fault = jobWithFault(
       c,
-      { task: 'sleep', input: { ms: 200 }, partitions: 36 },
+      { task: 'sleep', input: { ms: 200 }, partitions: PARTITIONS },
       (p) => p.done >= 6,
       () => {
         stoppedAt = Date.now();
@@ -35,7 +42,7 @@ describe('hung agent', () => {
     victim.kill('SIGCONT');
     const { report } = await fault.run;
     expect(report.status).toBe('succeeded');
-    expect(report.result).toBe(36 * 200);
+    expect(report.result).toBe(PARTITIONS * 200);
     const rejoined = await waitFor(
       'the resumed agent to re-join as a new session',
       async () => {
@@ -54,6 +61,6 @@ describe('hung agent', () => {
       },
       5_000,
     );
-    expect(final.result).toBe(36 * 200);
+    expect(final.result).toBe(PARTITIONS * 200);
   });
 });

@@ -80,6 +80,8 @@ export class EventStreams {
   private readonly limits: EventStreamLimits;
   private clusterSent = 0;
   private readonly clusterPending = new Map<string, unknown>();
+  /** Open streams that carry results (a closed one counts until its response closes). */
+  private resultStreams = 0;
   /** Jobs with results their streams have not taken yet. */
   private readonly pumping = new Set<string>();
   /** Cluster events dropped because too many distinct ones were waiting. */
@@ -99,7 +101,11 @@ export class EventStreams {
     res.write(': cohort\n\n');
     const watcher: Watcher = { res, jobId, heldProgress: undefined, dropped: false, ...(results && { results: { source: results, next: 0 } }) };
     this.watchers.add(watcher);
-    res.on('close', () => this.watchers.delete(watcher));
+    if (results) this.resultStreams++;
+    res.on('close', () => {
+      this.watchers.delete(watcher);
+      if (results) this.resultStreams--;
+    });
     res.on('drain', () => this.drained(watcher));
     if (results && jobId !== undefined) this.resultsReady(jobId); // replay what was accepted before the stream opened
     return watcher;
@@ -107,6 +113,7 @@ export class EventStreams {
 
   /** New results were accepted for `jobId`: its result streams take them on the next turn. */
   resultsReady(jobId: string): void {
+    if (this.resultStreams === 0) return; // the usual case, on the hot path of every accepted result
     if (this.pumping.size === 0) setImmediate(() => this.pumpDirty());
     this.pumping.add(jobId);
   }

@@ -2,19 +2,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CohortError } from '@cohort/shared';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bundleTask } from '../bundler.js';
-import { LOADER_TASK, NODE_FILE_TASK, SYNTAX_ERROR_TASK, bigTask, removeDir, tempDir, writeTree } from './fixtures/task-trees.js';
+import { LOADER_TASK, NODE_FILE_TASK, SYNTAX_ERROR_TASK, bigTask, writeTree, tempDirsPerTest } from './fixtures/task-trees.js';
 
-const dirs: string[] = [];
-async function dir(): Promise<string> {
-  const d = await tempDir();
-  dirs.push(d);
-  return d;
-}
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map(removeDir));
-});
+const dir = tempDirsPerTest();
 
 async function refusal(promise: Promise<unknown>): Promise<CohortError> {
   return promise.then(

@@ -2,19 +2,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundleFileName, loadTask, sha256Hex } from '@cohort/shared';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bundleTask, type TaskBundle } from '../bundler.js';
-import { TS_TASK, linkCohortPackage, removeDir, tempDir, trivialTask, writeTree } from './fixtures/task-trees.js';
+import { TS_TASK, linkCohortPackage, trivialTask, writeTree, tempDirsPerTest } from './fixtures/task-trees.js';
 
-const dirs: string[] = [];
-async function dir(): Promise<string> {
-  const d = await tempDir();
-  dirs.push(d);
-  return d;
-}
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map(removeDir));
-});
+const dir = tempDirsPerTest();
 
 /** Write the bundle where no node_modules can be found, and import it. */
 async function importBundle(bundle: TaskBundle): Promise<{ default: Record<string, (...args: never[]) => unknown> }> {

@@ -72,7 +72,7 @@ export class JobService {
   async submit(body: unknown): Promise<JobReport> {
     if (!this.accepting) throw new CohortError(ErrorCode.SHUTTING_DOWN, 'the coordinator is shutting down and accepts no new jobs');
     const spec = parseJobRequest(body, this.options);
-    const task = await this.loadTask(spec.task);
+    const task = await this.loadJobTask(spec.task);
     let split: unknown;
     try {
       split = task.split(spec.input, spec.partitions);
@@ -89,7 +89,7 @@ export class JobService {
   }
 
   /** A built-in, a module in a trusted --tasks-dir, or a shipped bundle (checked against its hash first). */
-  private async loadTask(name: string): Promise<TaskModule> {
+  private async loadJobTask(name: string): Promise<TaskModule> {
     const { bundles, tasksDirs } = this.options;
     if (isBundleRef(name)) {
       if (!bundles) throw new CohortError(ErrorCode.UNKNOWN_TASK, 'this coordinator takes no shipped task bundles');
@@ -183,7 +183,7 @@ export class JobService {
       let task: TaskModule;
       let inputs: unknown[];
       try {
-        task = await this.loadTask(spec.task);
+        task = await this.loadJobTask(spec.task);
         inputs = task.split(spec.input, spec.partitions);
       } catch (err) {
         // Answered as failed with the cause (a damaged or missing bundle, say), never as a job that does not exist.

@@ -208,4 +208,16 @@ describe('BundleCache', () => {
     expect(asked).toHaveLength(2);
     expect(readFileSync(path.join(dir, `${a.hash}.mjs`)).equals(a.bytes)).toBe(true);
   });
+
+  it('a bundle evicted by another agent is not ready at once (no touch needed), and is fetched again', async () => {
+    const a = bundle('export default 10;');
+    const { cache, asked, dir } = setup(new Map([[a.hash, a.bytes]]));
+    await cache.ensure(a.hash, 'j1');
+    expect(cache.isReady(a.hash)).toBe(true);
+    rmSync(path.join(dir, `${a.hash}.mjs`));
+    expect(cache.isReady(a.hash)).toBe(false);
+    await cache.ensure(a.hash, 'j2');
+    expect(asked).toHaveLength(2);
+    expect(cache.isReady(a.hash)).toBe(true);
+  });
 });

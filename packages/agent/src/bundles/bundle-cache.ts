@@ -19,6 +19,7 @@
  *   share the directory: a file that vanished is fetched again.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -86,9 +87,19 @@ export class BundleCache {
     return path.join(this.options.dir, bundleFileName(hash));
   }
 
-  /** On disk and verified by this process: work may go to the slots at once. */
+  /**
+   * On disk and verified by this process: work may go to the slots at once.
+   * The file is looked for each time (one stat per assign frame of a shipped
+   * task): an agent sharing the directory may have evicted it, and then it is
+   * fetched again rather than failing an attempt in the slot.
+   */
   isReady(hash: string): boolean {
-    return this.verified.has(hash) && !this.pending.has(hash);
+    if (!this.verified.has(hash) || this.pending.has(hash)) return false;
+    if (existsSync(this.file(hash))) return true;
+    this.verified.delete(hash);
+    this.touched.delete(hash);
+    this.log.info('bundle gone from the cache directory; it will be fetched again', { hash });
+    return false;
   }
 
   /** Hashes being checked or fetched now. */

@@ -4,15 +4,18 @@
  * SIGCONT it re-joins as a new session whose late results are counted as
  * duplicates, never merged twice.
  */
+import { setTimeout } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { agents, cluster, jobWithFault, waitFor } from '../helpers/cluster.js';
 
 /**
  * Enough work that the job is still running when the resumed agent's late
- * results arrive (after detection, SIGCONT and a re-join): a result for a
- * job that has already ended is dropped as stale, not counted as a duplicate.
+ * results arrive (after detection, a pause, SIGCONT and a re-join): a result
+ * for a job that has already ended is dropped as stale, not counted as a duplicate.
  */
 const PARTITIONS = 60;
+/** Five times a partition's run: the requeued copies are done by then. */
+const REQUEUED_DONE_MS = 1000;
 
 describe('hung agent', () => {
   it('is declared dead within the heartbeat timeout, its work requeued, and its late results deduplicated', async () => {
@@ -39,6 +42,10 @@ describe('hung agent', () => {
     const survivors = c.agents.filter((a) => a !== victim).map((a) => a.name);
     expect(live.map((a) => a.name).sort()).toEqual(survivors.sort());
 
+    // Let the requeued copies (200 ms each, first in the queue) finish elsewhere before the hung agent resumes: its
+    // late results then answer partitions already done, and are counted as duplicates. Resumed sooner, a late result
+    // can win the race instead (the first result counts, and the other copy is cancelled): correct, but no duplicate.
+    await setTimeout(REQUEUED_DONE_MS);
     victim.kill('SIGCONT');
     const { report } = await fault.run;
     expect(report.status).toBe('succeeded');

@@ -12,7 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { afterEach, inject } from 'vitest';
-import { ApiClient, watchJob, type JobProgress, type ReceivedEvent, type WatchedRun } from '@cohort/cli';
+import { ApiClient, eventsOf, watchJob, type JobProgress, type ReceivedEvent, type WatchedRun } from '@cohort/cli';
+import type { ClusterEventOf } from '@cohort/shared';
 import type { AgentInfo } from '@cohort/shared';
 import { waitFor as waitUntil } from '@cohort/shared/internal';
 
@@ -231,6 +232,32 @@ export function once(): { fire(fn: () => Promise<unknown>): void; fired: Promise
     },
   };
   return state;
+}
+
+/**
+ * Follow a job and `docker kill` the `victim` container once `at` of its
+ * partitions are done; resolves after both the job and the kill. `lost` is
+ * the victim's agent-lost event, if one arrived.
+ */
+export async function followWithKill(
+  c: Coordinator,
+  spec: { task: string; input: unknown; partitions: number },
+  victim: { id: string; name: string },
+  at = 0.4,
+): Promise<{ run: Followed; fault: ReturnType<typeof once>; lost: ClusterEventOf<'agent-lost'> | undefined }> {
+  const fault = once();
+  const events: ClusterEvent[] = [];
+  const run = await follow(
+    c,
+    spec,
+    (p) => {
+      if (p.done >= at * p.total) fault.fire(() => docker('kill', victim.id));
+    },
+    events,
+  );
+  if (!fault.fired) throw new Error(`the job ended before ${at * 100}% of it was done: ${victim.name} was never killed`);
+  await fault.fired;
+  return { run, fault, lost: eventsOf(events, 'agent-lost', victim.name)[0] };
 }
 
 /** π(2·10^9): the same job as `cohort demo`, a few seconds on these agents. */

@@ -4,28 +4,15 @@
  * still right.
  */
 import { describe, expect, it } from 'vitest';
-import { eventsOf } from '@cohort/cli';
-import { cluster, docker, follow, once, PRIMES_2E9, type ClusterEvent } from './harness.js';
+import { cluster, docker, followWithKill, PRIMES_2E9 } from './harness.js';
 
 describe('docker: kill an agent container mid-job', () => {
   it('still counts the primes correctly', async () => {
     const { coordinator, agents } = await cluster(3, { cpus: 0.5 });
     const victim = agents[1]!;
-    const fault = once();
-    const events: ClusterEvent[] = [];
-    const run = await follow(
-      coordinator,
-      PRIMES_2E9,
-      (p) => {
-        if (p.done >= 0.4 * p.total) fault.fire(() => docker('kill', victim.id));
-      },
-      events,
-    );
-    await fault.fired;
-    expect(fault.fired).toBeDefined();
+    const { run, fault, lost } = await followWithKill(coordinator, PRIMES_2E9, victim);
     expect(run.report.status).toBe('succeeded');
     expect(run.report.result).toBe(PRIMES_2E9.expected);
-    const lost = eventsOf(events, 'agent-lost', victim.name)[0];
     expect(lost?.reason).toBe('closed');
     expect(await docker('inspect', '-f', '{{.State.Status}} {{.RestartCount}}', victim.id)).toBe('exited 0');
     process.stderr.write(

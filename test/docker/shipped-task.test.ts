@@ -14,8 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventsOf } from '@cohort/cli';
-import { cluster, docker, follow, once, type ClusterEvent } from './harness.js';
+import { cluster, docker, followWithKill } from './harness.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const root = mkdtempSync(path.join(os.tmpdir(), 'cohort-docker-task-'));
@@ -137,22 +136,11 @@ describe('docker: a TypeScript task shipped from the host', () => {
     const expected = weightedPrimeSum(N, WEIGHT);
     const { coordinator, agents } = await cluster(3, { cpus: 0.5 });
     const victim = agents[1]!;
-    const fault = once();
-    const events: ClusterEvent[] = [];
-    const run = await follow(
-      coordinator,
-      { task: taskFile, input: { n: N, weight: WEIGHT }, partitions: PARTITIONS },
-      (p) => {
-        if (p.done >= 0.4 * p.total) fault.fire(() => docker('kill', victim.id));
-      },
-      events,
-    );
-    await fault.fired;
-    expect(fault.fired).toBeDefined();
+    const spec = { task: taskFile, input: { n: N, weight: WEIGHT }, partitions: PARTITIONS };
+    const { run, fault, lost } = await followWithKill(coordinator, spec, victim);
     expect(run.report.status).toBe('succeeded');
     expect(run.report.result).toBe(expected);
     expect(run.report.task).toMatch(/^sha256:[0-9a-f]{64}$/);
-    const lost = eventsOf(events, 'agent-lost', victim.name)[0];
     expect(lost?.reason).toBe('closed');
     expect(await docker('inspect', '-f', '{{.State.Status}}', victim.id)).toBe('exited');
 

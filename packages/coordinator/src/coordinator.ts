@@ -40,6 +40,7 @@ import { compileOptions, type CompiledCoordinatorOptions, type CoordinatorOption
 import { jobProgress, jobReport } from './report.js';
 import { EventStreams } from './sse.js';
 import { StateStore } from './state-store.js';
+import { Observers } from './observations.js';
 
 export { AGENT_PATH } from '@cohort/shared';
 
@@ -60,6 +61,8 @@ interface ExecutorDeps {
   store: StateStore | undefined;
   bundles: BundleStore;
   streams: EventStreams;
+  /** The dashboard's view and the metrics (observations.ts). */
+  observers: Observers;
   log: Logger;
   /** Told to agents in `welcome`: they size their results to it. */
   maxPayloadBytes: number;
@@ -98,6 +101,7 @@ class Executor implements AgentPort, JobHandoff {
   }
 
   submit(job: Job): void {
+    this.observeJob(job, Date.now());
     this.feed(() => this.cluster.submit(job));
     this.scheduleSoon();
   }
@@ -164,11 +168,14 @@ class Executor implements AgentPort, JobHandoff {
       case 'progress':
         return this.deps.streams.progress(effect.job.id, () => this.progressOf(effect.job));
       case 'notify':
+        this.deps.observers.observe({ kind: 'cluster', event: effect.event });
         return this.deps.streams.sendAll('cluster', effect.event);
       case 'finished':
         return this.finished(effect.job);
       case 'serve-bundle':
         return this.serveBundle(effect.session, effect.hash, effect.offset);
+      case 'observe':
+        return this.deps.observers.observe(effect.observation);
       default:
         assertNever(effect, 'cluster effect');
     }
@@ -227,7 +234,13 @@ class Executor implements AgentPort, JobHandoff {
   }
 
   /** Record the end, tell the watchers once it is durable, and let the cluster retire the job. */
+  private observeJob(job: Job, now: number): void {
+    const { id: jobId, status, total: partitions, error } = job;
+    this.deps.observers.observe({ kind: 'job', at: now, jobId, task: job.spec.task, status, partitions, ...(error && { error }) });
+  }
+
   private finished(job: Job): void {
+    this.observeJob(job, Date.now());
     const durable = this.deps.store ? this.deps.store.jobFinished(job) : Promise.resolve();
     // Not durable (the journal failed, and the coordinator is stopping): watchers are not told of an end a restart would not know.
     durable
@@ -257,7 +270,8 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
   const bundles = BundleStore.open(options.stateDir, log.child({ component: 'bundles' }));
   const streams = new EventStreams();
   const cluster = new Cluster(clusterConfig(options), log.child({ component: 'cluster' }));
-  const executor = new Executor(cluster, { store, bundles, streams, log, maxPayloadBytes: options.maxPayloadBytes });
+  const observers = new Observers((err) => log.error('observer failed', { message: (err as Error)?.message }));
+  const executor = new Executor(cluster, { store, bundles, streams, observers, log, maxPayloadBytes: options.maxPayloadBytes });
   if (store) store.onDurable = (jobIds) => executor.durable(jobIds);
   const { maxAttempts, maxPartitions, tasksDirs } = options;
   const jobs = new JobService(cluster, executor, streams, { maxAttempts, maxPartitions, tasksDirs, log, store, bundles });

@@ -7,6 +7,7 @@ import type { CoordinatorMessage, ErrorCode } from '@cohort/shared';
 import type { AgentSession } from './agent-session.js';
 import type { ClusterEvent } from './cluster-types.js';
 import type { Job, JobError, Partition } from './job.js';
+import type { Observation } from './observations.js';
 
 /**
  * What the cluster asks the outside world to do. Every input of the cluster
@@ -27,7 +28,9 @@ export type Effect =
   /** The job reached a final state: record its end, tell its watchers, then `retire` it. */
   | { type: 'finished'; job: Job }
   /** Send this session a `bundle-part` of bundle `hash` from `offset` (it was checked to hold work of a job with that task). */
-  | { type: 'serve-bundle'; session: AgentSession; hash: string; offset: number };
+  | { type: 'serve-bundle'; session: AgentSession; hash: string; offset: number }
+  /** A fact for the observers (the dashboard, the metrics): an attempt ended. Counted, never acted on. */
+  | { type: 'observe'; observation: Observation };
 
 /** The effects of one input, collected in order. */
 export class Effects {
@@ -56,6 +59,10 @@ export class Effects {
   }
   serveBundle(session: AgentSession, hash: string, offset: number): void {
     this.list.push({ type: 'serve-bundle', session, hash, offset });
+  }
+
+  observe(observation: Observation): void {
+    this.list.push({ type: 'observe', observation });
   }
 
   /** Everything collected since the last call, and a fresh list for the next input. */

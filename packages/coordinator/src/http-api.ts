@@ -13,6 +13,21 @@
  *   GET    /api/agents           the registry
  *   PUT    /api/bundles/:hash    upload a task bundle (bundle-routes.ts)
  *   GET    /api/bundles/:hash    whether the coordinator has it
+ *
+ * The dashboard and metrics (issue 11; shapes in @cohort/shared dashboard.ts):
+ *
+ *   GET    /                     the dashboard page, or the login page without a credential;
+ *                                /?token=T sets the session cookie and redirects to /
+ *   GET    /dashboard/*          the page's static files (HTML, ES modules, uPlot, CSS): no data, no token
+ *   GET    /api/dashboard        the head: cluster summary, agents, jobs, health (DashboardHead)
+ *   GET    /api/dashboard/events server-sent events: a snapshot, then updates at most every 250 ms
+ *   GET    /api/dashboard/jobs/:id  one job's view: counts, partition grid in blocks, per-agent shares
+ *   GET    /api/jobs/:id/log     the job's event feed in plain words (JobLog)
+ *   GET    /metrics              Prometheus text format (bearer, unless --metrics-public)
+ *
+ * Every /api route takes the bearer token or the dashboard's session
+ * cookie; a state-changing request (POST, PUT, DELETE) that carries an
+ * Origin header must come from this coordinator's own origin.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CohortError, ErrorCode, VERSION, isJobId } from '@cohort/shared';

@@ -53,6 +53,8 @@ export class Partition implements PartitionRecord {
   agent: AgentSession | null = null;
   /** The session still running an earlier attempt after a speculative copy was issued. */
   spare: AgentSession | null = null;
+  /** When the spare's attempt started (for the task stream's bar of the copy that loses). */
+  spareSince = 0;
   assignedAt = 0;
   startedAt = 0;
   value: unknown = undefined;
@@ -243,6 +245,7 @@ export class Job {
     transition(p, 'lost', now, holder.name, 'speculation');
     p.speculated = true;
     p.spare = holder;
+    p.spareSince = p.state === 'running' ? p.startedAt : p.assignedAt;
     p.agent = null;
     this.inflight.delete(p);
     this.retry.unshift(p.index);

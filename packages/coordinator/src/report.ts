@@ -5,6 +5,13 @@ import type { JournalFinished } from './journal-record.js';
 
 export type { JobProgress, JobReport };
 
+/** The partitions in flight, split: started on a slot, or sent and not started (prefetched). Bounded by the agents' windows. */
+export function inFlight(job: Job): { running: number; assigned: number } {
+  let running = 0;
+  for (const p of job.inflight) if (p.state === 'running') running++;
+  return { running, assigned: job.inflight.size - running };
+}
+
 export function jobReport(job: Job, now: number): JobReport {
   const modes = { thread: 0, process: 0 };
   const agents: JobReport['agents'] = {};
@@ -20,7 +27,7 @@ export function jobReport(job: Job, now: number): JobReport {
     result: job.status === 'succeeded' ? job.result : null,
     partitions: job.total,
     done: job.done,
-    running: job.inflight.size,
+    ...inFlight(job),
     waiting: job.total - job.done - job.inflight.size,
     durationMs: (job.finishedAt || now) - job.createdAt,
     attempts: job.attempts,
@@ -57,7 +64,7 @@ export function jobProgress(job: Job, durable?: DurableCount): JobProgress {
     status: job.status,
     done: durable && !job.finished ? Math.min(job.done, job.recovered + durable(job.id)) : job.done,
     total: job.total,
-    running: job.inflight.size,
+    ...inFlight(job),
     attempts: job.attempts,
     requeued: job.requeued,
     duplicates: job.duplicates,
@@ -75,6 +82,7 @@ export function restoredReport(jobId: string, task: string, partitions: number, 
     partitions,
     done,
     running: 0,
+    assigned: 0,
     waiting: 0,
     durationMs: 0,
     attempts: done,

@@ -13,6 +13,7 @@ import type { AgentSession } from './agent-session.js';
 import type { Effects } from './effects.js';
 import type { Job, Partition } from './job.js';
 import type { Outcomes } from './outcomes.js';
+import { attemptEnded, attemptOf, startOf } from './attempt-ended.js';
 
 /** A session to close for what it sent; the cluster carries it out. */
 export interface Expulsion {
@@ -104,7 +105,22 @@ export class ResultIntake {
 
   /** The first result for `p`: keep it, and cancel the other copy, if any. */
   private accept(job: Job, p: Partition, s: AgentSession, item: ResultOk, now: number, cancels: Map<AgentSession, number[]>): void {
-    for (const other of job.succeed(p, s, item, now)) {
+    const copies = p.speculated;
+    const before = new Map(
+      [p.agent, p.spare].filter((o) => o !== null).map((o) => [o, { attempt: attemptOf(p, o), startedAt: o === p.agent ? startOf(p) : p.spareSince }]),
+    );
+    const others = job.succeed(p, s, item, now);
+    attemptEnded(
+      this.fx,
+      p,
+      { agent: s.name, attempt: item.a, outcome: copies ? 'speculative-won' : 'ok', startedAt: now - item.ms, mode: item.mode, ms: item.ms },
+      now,
+    );
+    for (const other of others) {
+      const was = before.get(other);
+      if (was) attemptEnded(this.fx, p, { agent: other.name, ...was, outcome: copies ? 'speculative-lost' : 'cancelled' }, now);
+    }
+    for (const other of others) {
       let list = cancels.get(other);
       if (!list) cancels.set(other, (list = []));
       list.push(p.index);

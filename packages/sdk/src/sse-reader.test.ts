@@ -13,7 +13,7 @@ function body(text: string, piece: number): ReadableStream<Uint8Array> {
 }
 
 const progress = (done: number) =>
-  `event: progress\ndata: {"jobId":"j","status":"running","done":${done},"total":9,"running":0,"attempts":1,"requeued":0,"duplicates":0,"speculative":0}\n\n`;
+  `event: progress\ndata: {"jobId":"j","status":"running","done":${done},"total":9,"running":0,"assigned":0,"attempts":1,"requeued":0,"duplicates":0,"speculative":0}\n\n`;
 
 describe('readEvents', () => {
   it('parses the same events whatever the piece size, including a separator cut in two and a large event', async () => {

@@ -11,6 +11,7 @@ const report = {
   partitions: 2,
   done: 2,
   running: 0,
+  assigned: 0,
   waiting: 0,
   durationMs: 5,
   attempts: 2,
@@ -26,7 +27,7 @@ const report = {
   startedAt: 2,
   finishedAt: 3,
 };
-const progress = { jobId: 'j1', status: 'running', done: 1, total: 2, running: 1, attempts: 2, requeued: 0, duplicates: 0, speculative: 0 };
+const progress = { jobId: 'j1', status: 'running', done: 1, total: 2, running: 1, assigned: 0, attempts: 2, requeued: 0, duplicates: 0, speculative: 0 };
 
 describe('api-parse: the coordinator answers, read at the boundary', () => {
   it('reads a report, and refuses one with an unknown status or a missing count', () => {

@@ -36,11 +36,12 @@ function fields(v: unknown, what: string, strings: readonly string[], numbers: r
   return v;
 }
 
-const PROGRESS_NUMBERS = ['done', 'total', 'running', 'attempts', 'requeued', 'duplicates', 'speculative'] as const;
+const PROGRESS_NUMBERS = ['done', 'total', 'running', 'assigned', 'attempts', 'requeued', 'duplicates', 'speculative'] as const;
 const REPORT_NUMBERS = [
   'partitions',
   'done',
   'running',
+  'assigned',
   'waiting',
   'durationMs',
   'attempts',

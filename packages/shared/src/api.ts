@@ -35,7 +35,10 @@ export interface JobReport {
   result: unknown;
   partitions: number;
   done: number;
+  /** Started on an agent's slot. */
   running: number;
+  /** Sent to an agent and not started yet (prefetched); `waiting` counts what was sent nowhere yet. */
+  assigned: number;
   waiting: number;
   durationMs: number;
   /** Attempts issued in all; more than `partitions` means retries, requeues or speculative copies. */
@@ -65,7 +68,10 @@ export interface JobProgress {
   status: JobStatus;
   done: number;
   total: number;
+  /** Started on an agent's slot. */
   running: number;
+  /** Sent to an agent and not started yet (prefetched). */
+  assigned: number;
   attempts: number;
   requeued: number;
   duplicates: number;

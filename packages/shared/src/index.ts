@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './protocol.js';
 export * from './defaults.js';
 export * from './api.js';
+export * from './dashboard.js';
 export * from './api-parse.js';
 export * from './codec.js';
 export * from './validate.js';

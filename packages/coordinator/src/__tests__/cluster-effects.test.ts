@@ -51,7 +51,13 @@ describe('cluster inputs return their effects', () => {
     ]);
     expect(job.status).toBe('running');
 
-    const effects = c.receive(s, { type: 'results', jobId: 'j1', items: [ok(0, 1), ok(1, 1)] }, T0 + 5);
+    const all = c.receive(s, { type: 'results', jobId: 'j1', items: [ok(0, 1), ok(1, 1)] }, T0 + 5);
+    // Each accepted attempt is also observed (the dashboard's and the metrics' feed), before its journal record.
+    expect(all.filter((e) => e.type === 'observe').map((e) => e.observation)).toEqual([
+      expect.objectContaining({ kind: 'attempt', jobId: 'j1', partition: 0, attempt: 1, agent: 'a', outcome: 'ok', at: T0 + 5 }),
+      expect.objectContaining({ kind: 'attempt', jobId: 'j1', partition: 1, attempt: 1, agent: 'a', outcome: 'ok', at: T0 + 5 }),
+    ]);
+    const effects = all.filter((e) => e.type !== 'observe');
     expect(effects).toEqual([
       { type: 'journal', job, partition: job.partitions[0], attempt: 1 },
       { type: 'journal', job, partition: job.partitions[1], attempt: 1 },
@@ -102,7 +108,7 @@ describe('cluster inputs return their effects', () => {
     };
     expect(() => c.receive(s, { type: 'results', jobId: 'j1', items: [ok(0, 1), ok(1, 1)] }, T0 + 1)).toThrow('a bug');
     // The accepted result's journal record is not lost: the executor carries it out from pending().
-    expect(c.pending()).toEqual([{ type: 'journal', job, partition: job.partitions[0], attempt: 1 }]);
+    expect(c.pending().filter((e) => e.type !== 'observe')).toEqual([{ type: 'journal', job, partition: job.partitions[0], attempt: 1 }]);
     expect(c.tick(T0 + 2).filter((e) => e.type === 'journal')).toEqual([]);
   });
 
@@ -113,7 +119,12 @@ describe('cluster inputs return their effects', () => {
     c.submit(job);
     c.schedule(T0);
     const forged = Array.from({ length: RATES.unissuedResultsPerSession + 1 }, () => ok(1, 9));
-    const effects = c.receive(s, { type: 'results', jobId: 'j1', items: [ok(0, 1), ...forged] }, T0 + 1);
+    const all = c.receive(s, { type: 'results', jobId: 'j1', items: [ok(0, 1), ...forged] }, T0 + 1);
+    expect(all.filter((e) => e.type === 'observe').map((e) => e.observation)).toEqual([
+      expect.objectContaining({ partition: 0, outcome: 'ok' }),
+      expect.objectContaining({ partition: 1, outcome: 'requeued', code: 'agent-closed' }),
+    ]);
+    const effects = all.filter((e) => e.type !== 'observe');
     expect(effects.map((e) => (e.type === 'notify' ? `notify:${e.event.kind}` : e.type))).toEqual([
       'journal',
       'progress',

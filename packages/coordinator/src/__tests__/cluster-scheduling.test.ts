@@ -304,7 +304,10 @@ describe('cluster: cancel', () => {
     const holders = ['a', 'b'];
     const since = fx.sent.length;
     const effects = cluster.cancel('j1', T0 + 5);
-    expect(effects.map((e) => e.type)).toEqual(['send', 'send', 'finished']);
+    expect(effects.filter((e) => e.type !== 'observe').map((e) => e.type)).toEqual(['send', 'send', 'finished']);
+    // Each attempt in flight ends cancelled, for the task stream.
+    const ended = effects.flatMap((e) => (e.type === 'observe' && e.observation.kind === 'attempt' ? [e.observation.outcome] : []));
+    expect(ended).toEqual(Array(6).fill('cancelled'));
     expect(effects.at(-1)).toEqual({ type: 'finished', job });
     expect(job.status).toBe('cancelled');
     expect(job.error?.code).toBe(ErrorCode.CANCELLED);

@@ -18,6 +18,7 @@ import {
   type SlotMode,
 } from '@cohort/shared';
 import type { AgentSession } from '../agent-session.js';
+import type { Observation } from '../observations.js';
 import { Cluster, type ClusterConfig, type ClusterEvent, type Effect, type MergeOutcome } from '../cluster.js';
 import { Job, type JobSpec } from '../job.js';
 
@@ -54,6 +55,7 @@ export class Recorder {
 
   /** `serve-bundle` effects: which session was to get which part of which bundle. */
   readonly served: Array<{ to: string; hash: string; offset: number }> = [];
+  readonly observed: Observation[] = [];
 
   record(effects: readonly Effect[]): Effect[] {
     for (const e of effects) {
@@ -82,6 +84,9 @@ export class Recorder {
           break;
         case 'serve-bundle':
           this.served.push({ to: e.session.id, hash: e.hash, offset: e.offset });
+          break;
+        case 'observe':
+          this.observed.push(e.observation);
           break;
         default:
           assertNever(e, 'effect');

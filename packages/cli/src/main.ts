@@ -5,21 +5,41 @@
 import { VERSION, printable, printableLines } from '@cohort/shared';
 import { cliError, isUsageError } from './args.js';
 import { AGENT_HELP, agentCommand } from './commands/agent.js';
+import { AGENTS_HELP, agentsCommand } from './commands/agents.js';
+import { CANCEL_HELP, cancelCommand } from './commands/cancel.js';
 import { CHAOS_HELP, chaosCommand } from './commands/chaos.js';
 import { COORDINATOR_HELP, coordinatorCommand } from './commands/coordinator.js';
 import { DEMO_HELP, demoCommand } from './commands/demo.js';
 import { DRILL_HELP, drillCommand } from './commands/drill.js';
+import { JOBS_HELP, jobsCommand } from './commands/jobs.js';
+import { LOGS_HELP, logsCommand } from './commands/logs.js';
 import { RUN_HELP, runCommand } from './commands/run.js';
+import { STATUS_HELP, statusCommand } from './commands/status.js';
 
 const HELP = `cohort: a distributed cluster runner for Node.js
 
 cohort --version, -v   print the version
+cohort help, cohort COMMAND --help   this text, or one command's
+
+Environment: COHORT_URL, the coordinator for every client command (run, status, jobs, agents,
+cancel, logs, agent) when --connect is not given (ws://, wss://, http:// or https://);
+COHORT_TOKEN, the client token when neither --token nor --token-file is given.
 
 ${COORDINATOR_HELP}
 
 ${AGENT_HELP}
 
 ${RUN_HELP}
+
+${STATUS_HELP}
+
+${JOBS_HELP}
+
+${AGENTS_HELP}
+
+${CANCEL_HELP}
+
+${LOGS_HELP}
 
 ${DEMO_HELP}
 
@@ -32,6 +52,11 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   coordinator: coordinatorCommand,
   agent: agentCommand,
   run: runCommand,
+  status: statusCommand,
+  jobs: jobsCommand,
+  agents: agentsCommand,
+  cancel: cancelCommand,
+  logs: logsCommand,
   demo: demoCommand,
   drill: drillCommand,
   chaos: chaosCommand,

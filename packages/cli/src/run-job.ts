@@ -25,6 +25,10 @@ export interface RunJobOptions {
   /** Follow an existing job instead of submitting one. */
   attach?: string;
   reattachTimeoutMs?: number;
+  /** Submit and return the first report at once, without following the job (`cohort run --detach`). */
+  detach?: boolean;
+  /** Stop following (the job runs on): runJob rejects with the signal's reason. */
+  signal?: AbortSignal;
   /** A task module was bundled (and uploaded, unless the coordinator had it). */
   onShipped?(shipped: ShippedTask): void;
   onSubmitted?(report: JobReport): void;
@@ -48,6 +52,7 @@ export async function runJob(options: RunJobOptions): Promise<JobReport> {
     const submitted = await api.submit(body);
     jobId = submitted.jobId;
     options.onSubmitted?.(submitted);
+    if (options.detach) return submitted;
   }
 
   const deadlineMs = options.reattachTimeoutMs ?? DEFAULT_REATTACH_TIMEOUT_MS;
@@ -56,19 +61,24 @@ export async function runJob(options: RunJobOptions): Promise<JobReport> {
   for (let attempt = 0; attempt < 10_000; attempt++) {
     let report: JobReport | undefined;
     try {
-      await api.stream(`/api/jobs/${jobId}/events`, (e) => {
-        brokenSince = undefined;
-        if (e.event === 'progress') options.onProgress?.(e.data);
-        else if (e.event === 'cluster') options.onCluster?.(e.data);
-        else if (e.event === 'end') {
-          report = e.data;
-          return true;
-        }
-        return false;
-      });
+      await api.stream(
+        `/api/jobs/${jobId}/events`,
+        (e) => {
+          brokenSince = undefined;
+          if (e.event === 'progress') options.onProgress?.(e.data);
+          else if (e.event === 'cluster') options.onCluster?.(e.data);
+          else if (e.event === 'end') {
+            report = e.data;
+            return true;
+          }
+          return false;
+        },
+        options.signal,
+      );
       if (report) return report;
       throw new CohortError(ErrorCode.CONNECT_FAILED, 'the progress stream ended before the job did');
     } catch (err) {
+      if (options.signal?.aborted) throw options.signal.reason;
       const e = err instanceof CohortError ? err : new CohortError(ErrorCode.CONNECT_FAILED, (err as Error).message, { cause: err });
       if (e.code !== ErrorCode.CONNECT_FAILED) throw e;
       brokenSince ??= Date.now();
@@ -76,7 +86,7 @@ export async function runJob(options: RunJobOptions): Promise<JobReport> {
         throw new CohortError(ErrorCode.CONNECT_FAILED, `lost the coordinator for over ${deadlineMs} ms while following job ${jobId}: ${e.message}`);
       }
       options.onReattach?.(attempt + 1, e);
-      await sleep(backoff.next());
+      await sleep(backoff.next(), undefined, options.signal ? { signal: options.signal } : {});
     }
   }
   throw new CohortError(ErrorCode.CONNECT_FAILED, `gave up following job ${jobId}`);

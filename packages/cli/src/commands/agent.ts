@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { startAgent } from '@cohort/agent';
 import { printable, removeSecrets, resolveAgentToken, type AgentMode } from '@cohort/shared';
 import { COMMON_FLAGS, CONNECT_FLAGS, intOptions, loggerFlag, secretFlag, stringFlags } from '../args.js';
+import { agentConnectUrl } from '../connect-target.js';
 
 export const AGENT_HELP = `cohort agent --connect ws://HOST:PORT [--token T | --token-file F] [--tasks-dir DIR]...
     [--mode auto|threads|processes] [--slots N] [--name NAME] [--heap-limit-mb 512] [--drain-grace-ms 30000]
@@ -11,7 +12,7 @@ export const AGENT_HELP = `cohort agent --connect ws://HOST:PORT [--token T | --
   Shipped tasks (sha256:<hash>) are fetched from the coordinator the first time they are needed,
   verified by hash, and kept in --cache-dir (default <tmpdir>/cohort-bundles, created 0700; it must
   be this user's and writable by no one else), at most --cache-max-bytes (least recently used evicted).
-  The token may also come from COHORT_AGENT_TOKEN or COHORT_TOKEN; --token-file keeps it out of the
+  --connect defaults to COHORT_URL. The token may also come from COHORT_AGENT_TOKEN or COHORT_TOKEN; --token-file keeps it out of the
   agent's environment (which its process slots could read). Slots never see it.`;
 
 /** The integer flags, in the order they are checked, with the option each sets. */
@@ -37,7 +38,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
   // Read once: from here on neither this process's environment nor its slots' holds a Cohort secret.
   removeSecrets(process.env);
   const agent = await startAgent({
-    connect: values.connect ?? '',
+    connect: agentConnectUrl(values.connect),
     ...(token !== undefined && { token }),
     ...(values['tasks-dir'] !== undefined && { tasksDirs: values['tasks-dir'] }),
     ...(values.mode !== undefined && { mode: values.mode as AgentMode }),

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { startCoordinator, type Coordinator, type CoordinatorOptions } from '@cohort/coordinator';
 import { removeSecrets } from '@cohort/shared';
 import { COMMON_FLAGS, intOptions, loggerFlag, numberFlag, secretFlag, stringFlags } from '../args.js';
+import { dashboardLine } from '../dashboard-url.js';
 
 export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7070] [--token T | --token-file F]
     [--agent-token T | --agent-token-file F] [--tasks-dir DIR]... [--heartbeat-ms 500] [--heartbeat-timeout-ms 2000] [--max-attempts 3]
@@ -66,6 +67,7 @@ export async function coordinatorCommand(argv: string[]): Promise<number> {
   removeSecrets(process.env);
   const coordinator = await startCoordinator(coordinatorOptions(values, token, agentToken));
   process.stdout.write(`cohort coordinator listening on ${coordinator.url}\n`);
+  process.stderr.write(`${dashboardLine(coordinator.url)}\n`); // the token is the user's: never printed
   return untilStopped(coordinator);
 }
 

@@ -11,6 +11,7 @@ import { AGENT_MODES, printable, type AgentMode } from '@cohort/shared';
 import { COMMON_FLAGS, intFlag } from '../args.js';
 import { capacityModel, steadyRates } from '../capacity.js';
 import { DEMO_DOCKER_HELP, dockerDemo } from '../demo/docker.js';
+import { dashboardLine } from '../dashboard-url.js';
 import { startLocalCluster, defaultLogDir, type AgentSpec, type LocalCluster } from '../local-cluster.js';
 import type { AgentProcess } from '../processes.js';
 import { DEFAULT_REATTACH_TIMEOUT_MS } from '../run-job.js';
@@ -106,6 +107,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
 /** Name the cluster's processes and the job, and pick the victim: the second agent (mode processes), whose orphaned slot children must not matter. */
 function introduce(cluster: LocalCluster, specs: AgentSpec[], say: Say): Victim {
   say(`  coordinator ${cluster.url} (pid ${cluster.coordinator.pid}); token in a 0600 file (--token-file), never on a command line nor in an environment`);
+  say(dashboardLine(cluster.url, cluster.token));
   const agents = [...cluster.agents].sort((a, b) => a.name.localeCompare(b.name));
   const specOf = (name: string) => specs.find((s) => s.name === name)!;
   for (const a of agents) say(`  ${a.name}: mode ${specOf(a.name).mode}, pid ${a.pid}, session ${a.sessionId}`);

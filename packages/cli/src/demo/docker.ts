@@ -26,6 +26,7 @@ import { waitFor } from '@cohort/shared/internal';
 import { COMMON_FLAGS, numberFlag } from '../args.js';
 import { capacityModel, predictedSlowdown, steadyRates } from '../capacity.js';
 import { ApiClient } from '@cohort/sdk';
+import { dashboardLine } from '../dashboard-url.js';
 import { formatDrillTable } from '../drill/report.js';
 import type { DrillResult } from '../drill/types.js';
 import { eventsOf, watchJob, watchWithFault, type EventOf, type WatchedRun } from '../watched-run.js';
@@ -168,6 +169,7 @@ export async function dockerDemo(argv: string[]): Promise<number> {
     await agentsReady(new ApiClient({ url: c.url, token: c.token }));
     const victim = await containerOf(c, VICTIM);
     say(`cluster up in ${Date.now() - t0} ms; coordinator ${c.url} (published on loopback only); token in COHORT_TOKEN, never on a command line`);
+    say(dashboardLine(c.url, c.token));
     const job = DOCKER_DEMO_JOB;
     say(`job: ${job.task} ${JSON.stringify(job.input)} in ${job.partitions} partitions; expected hits ${DOCKER_DEMO_EXPECTED.hits}`);
     const runs = await baselineAndKill(c, victim, options.killAt, say);

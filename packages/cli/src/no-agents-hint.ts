@@ -27,8 +27,9 @@ export interface HintOptions {
 
 /** The delay from the environment, else the default; a bad value is ignored. */
 export function hintDelayMs(env: NodeJS.ProcessEnv = process.env): number {
-  const v = Number(env[NO_AGENTS_HINT_ENV]);
-  return env[NO_AGENTS_HINT_ENV] !== undefined && Number.isInteger(v) && v >= 0 && v <= 600_000 ? v : DEFAULT_NO_AGENTS_HINT_MS;
+  const text = env[NO_AGENTS_HINT_ENV] ?? '';
+  const v = Number(text);
+  return /^\d{1,6}$/.test(text) && v <= 600_000 ? v : DEFAULT_NO_AGENTS_HINT_MS;
 }
 
 export function hintText(url: string): string {

@@ -80,6 +80,8 @@ export class RateMeter {
 
   /** Done at time `t`, interpolated between the samples around it. */
   private doneAt(t: number): number {
+    const last = this.samples.at(-1)!;
+    if (t >= last.at) return last.done; // nothing since the last sample
     for (let i = this.samples.length - 1; i > 0; i--) {
       const a = this.samples[i - 1]!;
       const b = this.samples[i]!;

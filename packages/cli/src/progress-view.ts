@@ -22,7 +22,7 @@ export interface ProgressOut {
 }
 
 export class ProgressView {
-  private lastPlainAt = 0;
+  private lastPlainAt = Number.NEGATIVE_INFINITY;
   private last: JobProgress | undefined;
   private readonly meter = new RateMeter();
   private readonly startedAt: number;

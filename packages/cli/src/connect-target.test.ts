@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { agentConnectUrl, connectUrl, jobIdArgument, wsUrl } from './connect-target.js';
+import { dashboardUrl } from './dashboard-url.js';
+
+const codeOf = (f: () => unknown) => {
+  try {
+    f();
+  } catch (err) {
+    return (err as { code?: string }).code;
+  }
+  return undefined;
+};
+
+describe('COHORT_URL', () => {
+  it('is the default for --connect; an explicit --connect wins', () => {
+    const env = { COHORT_URL: 'http://10.0.0.1:7070' };
+    expect(connectUrl(undefined, env)).toBe('http://10.0.0.1:7070');
+    expect(connectUrl('ws://127.0.0.1:1', env)).toBe('ws://127.0.0.1:1');
+    expect(codeOf(() => connectUrl(undefined, {}))).toBe('INVALID_OPTION');
+    expect(codeOf(() => connectUrl(undefined, { COHORT_URL: '' }))).toBe('INVALID_OPTION');
+    expect(codeOf(() => connectUrl(undefined, { COHORT_URL: 'ftp://x' }))).toBe('INVALID_OPTION');
+    for (const url of ['ws://h:1', 'wss://h:1', 'http://h:1', 'https://h:1']) expect(connectUrl(url, {})).toBe(url);
+  });
+  it('gives agents a ws:// address from either form', () => {
+    expect(agentConnectUrl(undefined, { COHORT_URL: 'http://h:7070' })).toBe('ws://h:7070');
+    expect(agentConnectUrl(undefined, { COHORT_URL: 'https://h:7070' })).toBe('wss://h:7070');
+    expect(agentConnectUrl('ws://a:1', { COHORT_URL: 'http://h:7070' })).toBe('ws://a:1');
+    expect(agentConnectUrl(undefined, {})).toBe('');
+    expect(wsUrl('http://h:7070/api?x=1')).toBe('ws://h:7070');
+  });
+});
+
+describe('job id arguments', () => {
+  it('are checked before any request: anything but an id is BAD_REQUEST', () => {
+    expect(jobIdArgument('j_0123456789')).toBe('j_0123456789');
+    for (const bad of ['..', '../agents', 'j_0123456789/../../x', '%2e%2e', 'j_0123456789?x', 'J_0123456789', '', 'j_\x1b[2J'])
+      expect(codeOf(() => jobIdArgument(bad))).toBe('BAD_REQUEST');
+    expect(codeOf(() => jobIdArgument(undefined))).toBe('INVALID_OPTION');
+  });
+});
+
+describe('dashboardUrl', () => {
+  it('is the http:// address, 127.0.0.1 for all interfaces, with the token only when given', () => {
+    expect(dashboardUrl('ws://127.0.0.1:7070')).toBe('http://127.0.0.1:7070/');
+    expect(dashboardUrl('ws://0.0.0.0:7070')).toBe('http://127.0.0.1:7070/');
+    expect(dashboardUrl('ws://[::]:7070')).toBe('http://127.0.0.1:7070/');
+    expect(dashboardUrl('ws://10.1.2.3:7070', 'a/b+c')).toBe('http://10.1.2.3:7070/?token=a%2Fb%2Bc');
+  });
+});

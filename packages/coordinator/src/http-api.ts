@@ -37,6 +37,8 @@ import { requestPath } from './http-server.js';
 import type { JobService } from './job-service.js';
 import type { ValueEncoding } from './result-events.js';
 import { BUNDLE_ROUTE, handleBundle, type BundleRouteContext } from './bundle-routes.js';
+import type { Dashboard } from './dashboard/dashboard.js';
+import { handleDashboard } from './dashboard-routes.js';
 
 export interface ApiContext extends BundleRouteContext {
   /** The client credential; without `agentToken` it also joins agents. */
@@ -45,6 +47,8 @@ export interface ApiContext extends BundleRouteContext {
   agentToken?: string | undefined;
   maxBodyBytes: number;
   jobs: JobService;
+  /** The dashboard's view and streams (dashboard-routes.ts). */
+  dashboard?: Dashboard | undefined;
 }
 
 function wantsStream(req: IncomingMessage): boolean {
@@ -75,6 +79,7 @@ export async function handleHttp(req: IncomingMessage, res: ServerResponse, ctx:
     const access = clientAccess(req, { client: ctx.token, agent: ctx.agentToken });
     if (access === 'FORBIDDEN') throw new CohortError(ErrorCode.FORBIDDEN, 'this is the agent credential: it may join at /agent, not use the API');
     if (access !== 'ok') throw new CohortError(ErrorCode.AUTH_FAILED, 'missing or wrong bearer token');
+    if (ctx.dashboard && handleDashboard(req, res, path, ctx.dashboard)) return;
 
     if (path === '/api/jobs' && req.method === 'POST') {
       const { results } = queryOptions(req); // checked before anything is submitted

@@ -104,6 +104,26 @@ describe('cohort status, jobs, agents (COHORT_URL and COHORT_TOKEN, no --connect
       new RegExp(`^JOB +TASK +STATUS +DONE +RUNNING +QUEUED +ATTEMPTS +REQUEUED\n${job.jobId} +sleep +succeeded +4/4 +0 +0 +4 +0\n$`),
     );
     expect(agentsText.stdout.split('\n')[0]).toMatch(/^NAME +STATE +MODE +SLOTS +HELD +ACCEPTED +FAILED +HEARTBEAT +CPU +MEM +ESCALATED$/);
+    const log = await cohort(['logs', job.jobId, '--json']);
+    expect(json(log)).toEqual(await api.request('GET', `/api/jobs/${job.jobId}/log`));
+    const logText = await cohort(['logs', job.jobId]);
+    expect(logText.stdout).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} info  job ${job.jobId} submitted: sleep, 4 partitions\n`));
+    expect(logText.stdout).toContain(`job ${job.jobId} succeeded`);
+    expect((await cohort(['logs', 'j_zzzzzzzzzz', '--json'])).stdout).toContain('"code":"NOT_FOUND"');
+  });
+
+  it('logs --follow prints each new item once, until the job ends', async () => {
+    const job = await api.submit({ task: 'sleep', input: { ms: 150 }, partitions: 6 });
+    const ran = await cohort(['logs', job.jobId, '--follow', '--json']);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect((await api.report(job.jobId)).status).toBe('succeeded');
+    const items = ran.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { seq: number; text: string });
+    expect(new Set(items.map((i) => i.seq)).size).toBe(items.length);
+    expect(items[0]!.text).toContain('submitted');
+    expect(items.at(-1)!.text).toContain('succeeded');
   });
 
   it('take an explicit --connect over COHORT_URL, and say so when neither is set', async () => {

@@ -15,7 +15,7 @@ export function clusterEventLine(e: ClusterEvent): string {
     case 'speculative-copy':
       return `speculative copy of partition ${printable(e.partition)} (running ${seconds(e.runningMs)} on ${printable(e.agent)})`;
     case 'mode-escalated':
-      return `task ${printable(e.task)} escalated to ${e.mode === 'process' ? 'processes' : printable(e.mode)} on ${printable(e.agent)}${e.evidence ? ` (${printable(e.evidence)})` : ''}`;
+      return `task ${printable(e.task)} escalated to ${e.mode === 'process' ? 'processes' : printable(e.mode)} on ${printable(e.agent)}${(e.why ?? e.evidence) ? ` (${printable(e.why ?? e.evidence)})` : ''}`;
     default:
       // A newer coordinator's event kind: named, not fatal.
       return `cluster event ${printable((e as { kind: unknown }).kind)}`;

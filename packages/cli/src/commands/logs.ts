@@ -43,10 +43,9 @@ export function feedLine(item: FeedItem): string {
 async function follow(ctx: VerbContext, jobId: string): Promise<number> {
   const write = (item: FeedItem) => ctx.print(ctx.json ? `${JSON.stringify(item)}\n` : `${feedLine(item)}\n`);
   let lastSeq = -Infinity;
-  let status: JobStatus | undefined;
   for (;;) {
-    // The status first: once finished, this log read is the last and holds the job's last items.
-    status = (await ctx.api.report(jobId)).status;
+    // The status first: once finished, this log read is the last and holds the job's last items (its end among them).
+    const { status } = await ctx.api.report(jobId);
     for (const item of await fetchLog(ctx.api, jobId)) {
       if (item.seq <= lastSeq) continue;
       lastSeq = item.seq;
@@ -55,7 +54,6 @@ async function follow(ctx: VerbContext, jobId: string): Promise<number> {
     if (FINISHED.has(status)) break;
     await sleep(LOG_POLL_MS);
   }
-  if (!ctx.json) ctx.print(`job ${printable(jobId)} ${printable(status)}\n`);
   return 0;
 }
 

@@ -32,6 +32,8 @@ import { BundleStore } from './bundle-store.js';
 import { Cluster } from './cluster.js';
 import type { Effect } from './effects.js';
 import { handleHttp } from './http-api.js';
+import { openWeb } from './web/page-routes.js';
+import { Sessions } from './web/sessions.js';
 import { createHttpServer, listen } from './http-server.js';
 import type { Job } from './job.js';
 import { JobService, type JobHandoff } from './job-service.js';
@@ -278,6 +280,7 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
   if (opened) await jobs.restore(opened.recovered);
 
   const endpoint = agentEndpoint(options, log, executor);
+  const web = openWeb(new Sessions());
   const onRequest = (req: IncomingMessage, res: ServerResponse) =>
     handleHttp(req, res, {
       token: options.token,
@@ -286,6 +289,7 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
       jobs,
       bundles,
       maxBundleBytes: options.maxBundleBytes,
+      web,
     });
   const server: Server = createHttpServer(options, log.child({ component: 'http' }), onRequest, endpoint.onUpgrade);
   const tick = setInterval(() => executor.tick(), options.tickMs);

@@ -3,6 +3,7 @@
 import { el, setClass, setText, syncRows } from './dom.js';
 import { age, duration, int, percent } from './format.js';
 
+const PLURAL = { thread: 'threads', process: 'processes' };
 const LOST = new Set(['dead', 'left']);
 const STATE_LABEL = { joining: 'joining', ready: 'ready', suspect: 'suspect', draining: 'draining', dead: 'lost', left: 'left' };
 
@@ -13,7 +14,7 @@ function heartbeatTone(ms, thresholds) {
 }
 
 function escalationsText(list) {
-  return list.map((e) => `${e.task} → ${e.mode}s: ${e.reason}`).join('; ');
+  return list.map((e) => `${e.task} in ${PLURAL[e.mode] ?? e.mode}: ${e.reason}`).join('; ');
 }
 
 function createRow() {

@@ -13,6 +13,8 @@ function markerPlugin(getMarkers) {
     const [min, max] = [u.scales.x.min, u.scales.x.max];
     ctx.save();
     ctx.font = `${Math.round(10 * devicePixelRatio)}px ui-monospace, SFMono-Regular, Menlo, monospace`;
+    let labelEnd = Number.NEGATIVE_INFINITY;
+    let row = 0;
     for (const m of getMarkers()) {
       const t = m.at / 1000;
       if (t < min || t > max) continue;
@@ -28,7 +30,10 @@ function markerPlugin(getMarkers) {
       ctx.fillStyle = color;
       const label = `${m.kind === 'agent-lost' ? '✕' : '+'} ${m.agent}`;
       const w = ctx.measureText(label).width;
-      ctx.fillText(label, Math.min(x + 3 * devicePixelRatio, left + width - w), top + 11 * devicePixelRatio);
+      const lx = Math.min(x + 3 * devicePixelRatio, left + width - w);
+      row = lx < labelEnd ? (row + 1) % 4 : 0; // labels of close markers step down instead of overlapping
+      labelEnd = Math.max(labelEnd, lx + w + 4 * devicePixelRatio);
+      ctx.fillText(label, lx, top + (11 + 12 * row) * devicePixelRatio);
     }
     ctx.restore();
   };

@@ -43,6 +43,7 @@ import { jobProgress, jobReport } from './report.js';
 import { EventStreams } from './sse.js';
 import { StateStore } from './state-store.js';
 import { Observers } from './observations.js';
+import { Dashboard } from './dashboard/dashboard.js';
 
 export { AGENT_PATH } from '@cohort/shared';
 
@@ -275,6 +276,9 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
   const observers = new Observers((err) => log.error('observer failed', { message: (err as Error)?.message }));
   const executor = new Executor(cluster, { store, bundles, streams, observers, log, maxPayloadBytes: options.maxPayloadBytes });
   if (store) store.onDurable = (jobIds) => executor.durable(jobIds);
+  const { heartbeatMs, heartbeatTimeoutMs } = options;
+  const dashboard = new Dashboard(cluster, { heartbeatMs, heartbeatTimeoutMs, durableCount: store?.durableCount });
+  observers.add(dashboard.view);
   const { maxAttempts, maxPartitions, tasksDirs } = options;
   const jobs = new JobService(cluster, executor, streams, { maxAttempts, maxPartitions, tasksDirs, log, store, bundles });
   if (opened) await jobs.restore(opened.recovered);
@@ -290,10 +294,11 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
       bundles,
       maxBundleBytes: options.maxBundleBytes,
       web,
+      dashboard,
     });
   const server: Server = createHttpServer(options, log.child({ component: 'http' }), onRequest, endpoint.onUpgrade);
   const tick = setInterval(() => executor.tick(), options.tickMs);
-  const parts: Parts = { server, endpoint, tick, jobs, streams, store, bundles, log };
+  const parts: Parts = { server, endpoint, tick, jobs, streams, dashboard, store, bundles, log };
   await listenOrStop(parts, options);
 
   const address = server.address() as AddressInfo;
@@ -364,19 +369,21 @@ interface Parts {
   tick: NodeJS.Timeout;
   jobs: JobService;
   streams: EventStreams;
+  dashboard: Dashboard;
   store: StateStore | undefined;
   bundles: BundleStore;
   log: Logger;
 }
 
 /** Stop taking work, close every socket and stream, and release the state directory. */
-async function stopAll({ server, endpoint, tick, jobs, streams, store, bundles }: Parts, listening: boolean): Promise<void> {
+async function stopAll({ server, endpoint, tick, jobs, streams, dashboard, store, bundles }: Parts, listening: boolean): Promise<void> {
   jobs.accepting = false;
   clearInterval(tick);
   if (listening) {
     for (const ws of endpoint.wss.clients) closeSocket(ws, ErrorCode.SHUTTING_DOWN, 'coordinator shutting down');
   }
   streams.close();
+  dashboard.close();
   if (listening) {
     await new Promise<void>((resolve) => {
       server.close(() => resolve());

@@ -39,6 +39,8 @@ import { requestPath } from './http-server.js';
 import type { JobService } from './job-service.js';
 import type { ValueEncoding } from './result-events.js';
 import { BUNDLE_ROUTE, handleBundle, type BundleRouteContext } from './bundle-routes.js';
+import type { Dashboard } from './dashboard/dashboard.js';
+import { handleDashboard } from './dashboard-routes.js';
 
 export interface ApiContext extends BundleRouteContext {
   /** The client credential; without `agentToken` it also joins agents. */
@@ -49,6 +51,8 @@ export interface ApiContext extends BundleRouteContext {
   jobs: JobService;
   /** The dashboard's page, files and sessions (web/); without it, / and /dashboard/* are 404. */
   web?: WebContext;
+  /** The dashboard's view and streams (dashboard-routes.ts). */
+  dashboard?: Dashboard | undefined;
 }
 
 function wantsStream(req: IncomingMessage): boolean {
@@ -81,6 +85,7 @@ export async function handleHttp(req: IncomingMessage, res: ServerResponse, ctx:
     if (access === 'FORBIDDEN') throw new CohortError(ErrorCode.FORBIDDEN, 'this is the agent credential: it may join at /agent, not use the API');
     if (access !== 'ok') throw new CohortError(ErrorCode.AUTH_FAILED, 'missing or wrong bearer token');
     checkOrigin(req, via);
+    if (ctx.dashboard && handleDashboard(req, res, path, ctx.dashboard)) return;
 
     if (path === '/api/jobs' && req.method === 'POST') {
       const { results } = queryOptions(req); // checked before anything is submitted

@@ -14,6 +14,7 @@ import type { Effects } from './effects.js';
 import type { Job, Partition } from './job.js';
 import type { Outcomes } from './outcomes.js';
 import { attemptEnded, attemptOf, startOf } from './attempt-ended.js';
+import { evidenceText } from './dashboard/feed-text.js';
 
 /** A session to close for what it sent; the cluster carries it out. */
 export interface Expulsion {
@@ -98,7 +99,7 @@ export class ResultIntake {
       agent: s.name,
       task: msg.task,
       mode: msg.mode,
-      ...(msg.evidence ? { evidence: msg.evidence.code } : {}),
+      ...(msg.evidence ? { evidence: msg.evidence.code, why: evidenceText(msg.evidence.message) } : {}),
     });
     return undefined;
   }

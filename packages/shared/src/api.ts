@@ -107,7 +107,8 @@ export type ClusterEvent =
   | { kind: 'agent-suspect'; at: number; agentId: string; agent: string; silentMs: number }
   | { kind: 'agent-lost'; at: number; agentId: string; agent: string; reason: 'closed' | 'timeout' | 'left'; silentMs: number; requeued: number }
   | { kind: 'speculative-copy'; at: number; jobId: string; partition: number; agent: string; runningMs: number }
-  | { kind: 'mode-escalated'; at: number; agentId: string; agent: string; task: string; mode: SlotMode; evidence?: ErrorCode };
+  /** `why`: the crash's evidence in plain words (the slot's exit code or signal), printable and bounded. */
+  | { kind: 'mode-escalated'; at: number; agentId: string; agent: string; task: string; mode: SlotMode; evidence?: ErrorCode; why?: string };
 
 /** The cluster events of one kind. */
 export type ClusterEventOf<K extends ClusterEvent['kind']> = Extract<ClusterEvent, { kind: K }>;

@@ -1,0 +1,173 @@
+/**
+ * The dashboard's view: an `Observer` that keeps bounded state, O(1) per
+ * observation (a result costs a few counters; a bar is sampled, task-stream.ts).
+ * Presenting is done on demand, from this and the cluster (head.ts).
+ *
+ * A one-second timer closes the second: a throughput sample, each job's
+ * rate, the feed's held-back repeats, the event-loop delay; and it forgets
+ * the logs of jobs the coordinator no longer keeps.
+ */
+import { DASHBOARD_LIMITS, FINISHED_JOB_STATUSES, MAX_LENGTH, type JobStatus } from '@cohort/shared';
+import type { AgentSession } from '../agent-session.js';
+import type { Job } from '../job.js';
+import type { Observation, Observer } from '../observations.js';
+import { AgentBook, type AgentStats } from './agent-stats.js';
+import { Feed } from './feed.js';
+import { attemptLine, clip, clusterEventLine, jobLines, lostReason } from './feed-text.js';
+import { Health } from './health.js';
+import { JobStats } from './job-stats.js';
+import { TaskStream } from './task-stream.js';
+import { Throughput } from './throughput.js';
+
+/** How often the view closes a second. */
+export const VIEW_TICK_MS = 1000;
+
+/** What the view reads of the cluster (never writes). */
+export interface ViewCluster {
+  readonly agents: ReadonlyMap<string, AgentSession>;
+  readonly jobs: ReadonlyMap<string, Job>;
+}
+
+type AttemptObservation = Extract<Observation, { kind: 'attempt' }>;
+type ClusterObservation = Extract<Observation, { kind: 'cluster' }>['event'];
+type JobObservation = Extract<Observation, { kind: 'job' }>;
+
+const FINISHED: ReadonlySet<JobStatus> = new Set(FINISHED_JOB_STATUSES);
+
+/** Feed lines held back past a burst, by outcome: what the "N more …" line calls them. */
+const REPEATS: Partial<Record<AttemptObservation['outcome'], string>> = {
+  failed: 'failed attempts',
+  'timed-out': 'timed-out attempts',
+  'speculative-won': 'speculative wins',
+};
+
+export class DashboardView implements Observer {
+  readonly startedAt: number;
+  readonly throughput: Throughput;
+  readonly stream = new TaskStream();
+  readonly feed = new Feed();
+  readonly agents = new AgentBook();
+  readonly health = new Health();
+  /** Running jobs' grids and rates. */
+  readonly jobs = new Map<string, JobStats>();
+  /** The most recently finished jobs' grids, for their job view; the oldest go first. */
+  readonly finishedJobs = new Map<string, JobStats>();
+  private timer: NodeJS.Timeout | undefined;
+  /** The last agent and job looked up: results come in runs of one of each. */
+  private lastAgent: AgentStats | undefined;
+  private lastJob: { id: string; stats: JobStats | undefined } = { id: '', stats: undefined };
+
+  constructor(
+    readonly cluster: ViewCluster,
+    now = Date.now(),
+    /** False in tests that drive `tick` by hand. */
+    timer = true,
+  ) {
+    this.startedAt = now;
+    this.throughput = new Throughput(now);
+    if (timer) {
+      this.timer = setInterval(() => this.tick(Date.now()), VIEW_TICK_MS);
+      this.timer.unref();
+    }
+  }
+
+  observe(o: Observation): void {
+    switch (o.kind) {
+      case 'attempt':
+        return this.attempt(o);
+      case 'cluster':
+        return this.clusterEvent(o.event);
+      case 'job':
+        return this.job(o);
+      case 'journal-sync':
+        return this.health.synced(o.at, o.seconds);
+      case 'ws-bytes':
+        return;
+    }
+  }
+
+  private attempt(o: AttemptObservation): void {
+    const agent = this.lastAgent?.name === o.agent ? this.lastAgent : (this.lastAgent = this.agents.get(o.agent));
+    const job = this.lastJob.id === o.jobId ? this.lastJob.stats : (this.lastJob = { id: o.jobId, stats: this.jobs.get(o.jobId) }).stats;
+    const outcome = o.outcome;
+    if (outcome === 'ok' || outcome === 'speculative-won') {
+      this.throughput.add();
+      if (agent) agent.done++;
+      job?.accepted(o.partition);
+    } else if (outcome === 'failed' || outcome === 'timed-out') {
+      if (agent) {
+        agent.failures++;
+        agent.lastError = { code: clip(o.code ?? 'UNKNOWN', 40), message: clip(o.message ?? ''), at: o.at };
+      }
+    }
+    this.stream.add(o, agent?.display ?? clip(o.agent, MAX_LENGTH.agentName), agent?.slots ?? 1);
+    if (outcome === 'ok') return;
+    const line = attemptLine(o);
+    const what = REPEATS[outcome];
+    if (line && what) this.feed.addLimited(o.at, line, what);
+  }
+
+  private clusterEvent(e: ClusterObservation): void {
+    switch (e.kind) {
+      case 'agent-joined':
+        this.agents.joined(e, clip(this.cluster.agents.get(e.agentId)?.hardware.hostname ?? '', MAX_LENGTH.agentName));
+        this.throughput.mark(e.at, 'agent-joined', e.agent);
+        break;
+      case 'agent-lost': {
+        this.agents.lostOne(e, lostReason(e), undefined);
+        this.throughput.mark(e.at, 'agent-lost', e.agent);
+        this.stream.forget(clip(e.agent, MAX_LENGTH.agentName));
+        this.lastAgent = undefined;
+        break;
+      }
+      case 'mode-escalated':
+        this.agents.escalated(e);
+        break;
+    }
+    const line = clusterEventLine(e);
+    if (!line) return;
+    if (e.kind === 'speculative-copy') this.feed.addLimited(e.at, line, 'speculative copies');
+    else this.feed.add(e.at, line);
+  }
+
+  private job(o: JobObservation): void {
+    this.lastJob = { id: '', stats: undefined };
+    const job = this.cluster.jobs.get(o.jobId);
+    if (!FINISHED.has(o.status)) {
+      if (!this.jobs.has(o.jobId)) this.jobs.set(o.jobId, new JobStats(o.partitions, o.at));
+    } else {
+      const stats = this.jobs.get(o.jobId);
+      this.jobs.delete(o.jobId);
+      if (stats) this.keepFinished(o.jobId, stats);
+      this.feed.finished(o.jobId);
+    }
+    const durationMs = job ? (job.finishedAt || o.at) - job.createdAt : 0;
+    if (o.status !== 'running') for (const line of jobLines(o, durationMs)) this.feed.add(o.at, line);
+  }
+
+  private keepFinished(jobId: string, stats: JobStats): void {
+    this.finishedJobs.set(jobId, stats);
+    if (this.finishedJobs.size > DASHBOARD_LIMITS.jobs) this.finishedJobs.delete(this.finishedJobs.keys().next().value!);
+  }
+
+  /** A job's grid and rate, running or recently finished. */
+  statsOf(jobId: string): JobStats | undefined {
+    return this.jobs.get(jobId) ?? this.finishedJobs.get(jobId);
+  }
+
+  /** Close a second (the timer calls it; tests call it by hand). */
+  tick(now: number): void {
+    this.throughput.sample(now);
+    for (const stats of this.jobs.values()) stats.tick(now);
+    this.feed.flushHeld(now);
+    this.health.tick();
+    this.feed.prune((jobId) => this.cluster.jobs.has(jobId));
+    for (const jobId of this.finishedJobs.keys()) if (!this.cluster.jobs.has(jobId)) this.finishedJobs.delete(jobId);
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.health.close();
+  }
+}

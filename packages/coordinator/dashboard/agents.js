@@ -70,8 +70,9 @@ function fill(entry, agent, heartbeat, now) {
   setText(c.mode, agent.mode);
   setText(c.slotsText, `${agent.busy}/${agent.slots}`);
   c.slotsFill.style.width = `${agent.slots > 0 ? Math.min(100, (100 * agent.busy) / agent.slots) : 0}%`;
-  setText(c.cpu, percent(agent.cpu));
-  setText(c.mem, percent(agent.memory));
+  // a lost agent's last load report is history, not its load
+  setText(c.cpu, lost ? '—' : percent(agent.cpu));
+  setText(c.mem, lost ? '—' : percent(agent.memory));
   if (lost) {
     setText(c.hb, agent.lostAt ? `lost ${age(now - agent.lostAt)}` : 'lost');
     setClass(c.hb, 'num hb-bad');

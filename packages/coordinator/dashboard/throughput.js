@@ -12,6 +12,8 @@ function markerPlugin(getMarkers) {
     const { left, top, width, height } = u.bbox;
     const [min, max] = [u.scales.x.min, u.scales.x.max];
     ctx.save();
+    ctx.textAlign = 'left'; // uPlot leaves the y axis's alignment set
+    ctx.textBaseline = 'alphabetic';
     ctx.font = `${Math.round(10 * devicePixelRatio)}px ui-monospace, SFMono-Regular, Menlo, monospace`;
     let labelEnd = Number.NEGATIVE_INFINITY;
     let row = 0;
@@ -52,6 +54,7 @@ export function throughputPanel(root) {
     width: Math.max(200, root.clientWidth),
     height: HEIGHT,
     legend: { show: false },
+    padding: [22, 12, 0, 0], // room above the plot for the markers' labels
     cursor: { points: { size: 5 } },
     scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] } },
     axes: [axis, { ...axis, size: 48 }],

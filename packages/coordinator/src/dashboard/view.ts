@@ -102,9 +102,9 @@ export class DashboardView implements Observer {
     }
     this.stream.add(o, agent?.display ?? clip(o.agent, MAX_LENGTH.agentName), agent?.slots ?? 1);
     if (outcome === 'ok') return;
-    const line = attemptLine(o);
     const what = REPEATS[outcome];
-    if (line && what) this.feed.addLimited(o.at, line, what);
+    const line = what && this.feed.admits(o.jobId, what) ? attemptLine(o) : undefined;
+    if (line) this.feed.add(o.at, line);
   }
 
   private clusterEvent(e: ClusterObservation): void {
@@ -126,8 +126,7 @@ export class DashboardView implements Observer {
     }
     const line = clusterEventLine(e);
     if (!line) return;
-    if (e.kind === 'speculative-copy') this.feed.addLimited(e.at, line, 'speculative copies');
-    else this.feed.add(e.at, line);
+    if (e.kind !== 'speculative-copy' || this.feed.admits(e.jobId, 'speculative copies')) this.feed.add(e.at, line);
   }
 
   private job(o: JobObservation): void {

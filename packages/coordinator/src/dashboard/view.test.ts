@@ -160,6 +160,21 @@ describe('bounds', () => {
   });
 });
 
+describe('a restored job', () => {
+  it('counts the results reloaded from the journal in its grid, not in its rate', () => {
+    const job = makeJob(JOB, 100);
+    for (const i of [0, 1, 50]) job.recover(job.partitions[i]!, { value: 1, ms: 1, mode: 'thread', agent: 'a1' }, 0);
+    const view = makeView({ agents: new Map(), jobs: new Map([[JOB, job]]) });
+    view.observe(submitted(100));
+    view.tick(1000);
+    const stats = view.jobs.get(JOB)!;
+    expect([stats.done[0], stats.done[1], stats.done[50], stats.done[2]]).toEqual([1, 1, 1, 0]);
+    expect(stats.rate(1500)).toBe(0);
+    view.tick(2000);
+    expect(stats.done[0]).toBe(1); // once
+  });
+});
+
 describe('from a real cluster', () => {
   /** Feed the view what the executor would: observations, events, and the job's lifecycle. */
   function pipe(view: DashboardView, fx: { observed: Observation[]; events: ClusterEvent[] }, from: { o: number; e: number }) {

@@ -157,7 +157,11 @@ export class DashboardView implements Observer {
   /** Close a second (the timer calls it; tests call it by hand). */
   tick(now: number): void {
     this.throughput.sample(now);
-    for (const stats of this.jobs.values()) stats.tick(now);
+    for (const [jobId, stats] of this.jobs) {
+      stats.tick(now);
+      const job = stats.seeded ? undefined : this.cluster.jobs.get(jobId);
+      if (job) stats.seedRecovered(job.accepted, job.recovered);
+    }
     this.feed.flushHeld(now);
     this.health.tick();
     this.feed.prune((jobId) => this.cluster.jobs.has(jobId));

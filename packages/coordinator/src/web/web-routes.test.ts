@@ -181,3 +181,27 @@ describe('static files', () => {
     }
   });
 });
+
+describe('without a configured token (loopback)', () => {
+  it('serves the page directly, and still refuses a cross-origin state change (CSRF)', async () => {
+    const open = await startCoordinator({ host: '127.0.0.1', port: 0, logger: createLogger({ sink: () => {} }) });
+    const at = (method: string, target: string, headers: Record<string, string> = {}) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: open.port, method, path: target, headers }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      expect(await at('GET', '/')).toBe(200);
+      expect(await at('GET', '/?token=anything')).toBe(303);
+      expect(await at('GET', '/api/jobs')).toBe(200);
+      expect(await at('POST', '/api/jobs', { origin: 'http://evil.example', 'content-type': 'text/plain' })).toBe(403);
+      expect(await at('DELETE', '/api/jobs/j_0000000000', { origin: 'http://evil.example' })).toBe(403);
+    } finally {
+      await open.close();
+    }
+  });
+});

@@ -21,6 +21,7 @@ export function loginPage(notice: LoginNotice): string {
 <meta name="referrer" content="no-referrer">
 <title>Cohort · sign in</title>
 <link rel="stylesheet" href="/dashboard/style.css">
+<link rel="stylesheet" href="/dashboard/login.css">
 </head>
 <body class="login">
 <main class="login-box">

@@ -21,7 +21,8 @@ const ALONE = [
 // machines, codec, options, slot runtimes), on both cores; then the cluster
 // tests in test/ that start real coordinator and agent processes on loopback
 // and assert outcomes, not timings, two files at a time; then ALONE. Docker
-// tests run separately (npm run test:docker), since they need an engine.
+// tests run separately (npm run test:docker), since they need an engine, and so
+// do the browser tests (npm run test:browser), since they need chromium.
 export default defineConfig({
   test: {
     reporters: ['default', 'json'],
@@ -41,7 +42,7 @@ export default defineConfig({
         test: {
           name: 'cluster',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/docker/**', ...ALONE],
+          exclude: ['test/docker/**', 'test/browser/**', ...ALONE],
           sequence: { groupOrder: 1 },
           maxWorkers: 2,
           testTimeout: 120_000,

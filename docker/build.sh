@@ -66,6 +66,8 @@ for dir in "$ROOT"/packages/*/; do
   # dist without the build-info file and compiled tests (none today; cheap guard)
   tar -C "$dir" --exclude='.tsbuildinfo' --exclude='*.test.js' --exclude='*.test.d.ts' \
     --exclude='*.test.js.map' --exclude='*.test.d.ts.map' -cf - dist | tar -C "$dest" -xf -
+  # the coordinator's dashboard (plain HTML, CSS and ES modules, read at run time)
+  if [ -d "$dir/dashboard" ]; then tar -C "$dir" -cf - dashboard | tar -C "$dest" -xf -; fi
   WS_NAME[${dir#"$ROOT"/}]=$name
 done
 

@@ -32,6 +32,8 @@ import { BundleStore } from './bundle-store.js';
 import { Cluster } from './cluster.js';
 import type { Effect } from './effects.js';
 import { handleHttp } from './http-api.js';
+import { openWeb } from './web/page-routes.js';
+import { Sessions } from './web/sessions.js';
 import { createHttpServer, listen } from './http-server.js';
 import type { Job } from './job.js';
 import { JobService, type JobHandoff } from './job-service.js';
@@ -282,6 +284,7 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
   if (opened) await jobs.restore(opened.recovered);
 
   const endpoint = agentEndpoint(options, log, executor);
+  const web = openWeb(new Sessions());
   const onRequest = (req: IncomingMessage, res: ServerResponse) =>
     handleHttp(req, res, {
       token: options.token,
@@ -290,6 +293,7 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
       jobs,
       bundles,
       maxBundleBytes: options.maxBundleBytes,
+      web,
       dashboard,
     });
   const server: Server = createHttpServer(options, log.child({ component: 'http' }), onRequest, endpoint.onUpgrade);

@@ -31,7 +31,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CohortError, ErrorCode, VERSION, isJobId } from '@cohort/shared';
-import { clientAccess } from './auth.js';
+import { clientAuth } from './auth.js';
+import { checkOrigin } from './web/origin.js';
+import { handlePage, type WebContext } from './web/page-routes.js';
 import { readJsonBody, sendError, sendJson } from './http-util.js';
 import { requestPath } from './http-server.js';
 import type { JobService } from './job-service.js';
@@ -47,6 +49,8 @@ export interface ApiContext extends BundleRouteContext {
   agentToken?: string | undefined;
   maxBodyBytes: number;
   jobs: JobService;
+  /** The dashboard's page, files and sessions (web/); without it, / and /dashboard/* are 404. */
+  web?: WebContext;
   /** The dashboard's view and streams (dashboard-routes.ts). */
   dashboard?: Dashboard | undefined;
 }
@@ -75,10 +79,12 @@ export async function handleHttp(req: IncomingMessage, res: ServerResponse, ctx:
     if (req.method === 'GET' && path === '/healthz') {
       return sendJson(res, 200, { ok: true, version: VERSION, accepting: ctx.jobs.accepting });
     }
+    if (ctx.web && handlePage(req, res, path, { client: ctx.token, agent: ctx.agentToken }, ctx.web)) return;
     if (!path.startsWith('/api/')) throw new CohortError(ErrorCode.NOT_FOUND, `no route ${req.method} ${path}`);
-    const access = clientAccess(req, { client: ctx.token, agent: ctx.agentToken });
+    const { access, via } = clientAuth(req, { client: ctx.token, agent: ctx.agentToken, sessions: ctx.web?.sessions });
     if (access === 'FORBIDDEN') throw new CohortError(ErrorCode.FORBIDDEN, 'this is the agent credential: it may join at /agent, not use the API');
     if (access !== 'ok') throw new CohortError(ErrorCode.AUTH_FAILED, 'missing or wrong bearer token');
+    checkOrigin(req, via);
     if (ctx.dashboard && handleDashboard(req, res, path, ctx.dashboard)) return;
 
     if (path === '/api/jobs' && req.method === 'POST') {

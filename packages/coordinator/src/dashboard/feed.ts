@@ -38,19 +38,22 @@ export class Feed {
     if (line.jobId !== undefined) this.logOf(line.jobId).items.push(item);
   }
 
-  /** Add a line unless FEED_BURST lines of `what` about its job went out this second; then count it for `flushHeld`. */
-  addLimited(at: number, line: FeedLine, what: string): void {
-    const jobId = line.jobId ?? '';
+  /**
+   * True when a line of `what` about `jobId` may go out now (FEED_BURST a
+   * second); else it is counted for `flushHeld`, and the caller builds no line.
+   */
+  admits(jobId: string, what: string): boolean {
     const key = `${jobId}\u0000${what}`;
     const sent = this.counts.get(key) ?? 0;
     if (sent < FEED_BURST) {
-      if (sent === 0 && this.counts.size >= MAX_HELD_KEYS) return;
+      if (sent === 0 && this.counts.size >= MAX_HELD_KEYS) return false;
       this.counts.set(key, sent + 1);
-      return this.add(at, line);
+      return true;
     }
     const h = this.held.get(key);
     if (h) h.count++;
     else this.held.set(key, { jobId, what, count: 1 });
+    return false;
   }
 
   /** The end of a second: say what was held back, and start counting again. */

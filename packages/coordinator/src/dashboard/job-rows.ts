@@ -66,6 +66,7 @@ export function jobDetail(view: DashboardView, jobId: string, now: number): Dash
   const job = view.cluster.jobs.get(jobId);
   const stats = view.statsOf(jobId);
   if (!job || !stats) throw new CohortError(ErrorCode.NOT_FOUND, `no job ${jobId} in the dashboard (unknown, or released)`);
+  stats.seedRecovered(job.accepted, job.recovered);
   const { blockSize } = stats;
   const blocks = Array.from(stats.done, (done) => ({ done, running: 0, assigned: 0, failed: 0 }));
   for (const p of job.inflight) {

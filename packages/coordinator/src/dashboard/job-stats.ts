@@ -36,6 +36,19 @@ export class JobStats {
     this.current++;
   }
 
+  /** Results reloaded from the journal after a restart were never observed: counted in the grid once, not in the rate. */
+  seeded = false;
+
+  /** Count the first `recovered` of `accepted` (a restored job's reloaded results) in the grid, once. */
+  seedRecovered(accepted: readonly number[], recovered: number): void {
+    if (this.seeded) return;
+    this.seeded = true;
+    for (let i = 0; i < recovered && i < accepted.length; i++) {
+      const block = Math.floor(accepted[i]! / this.blockSize);
+      if (block < this.done.length) this.done[block]!++;
+    }
+  }
+
   /** Close the current second (the view's timer). */
   tick(now: number): void {
     this.perSecond[this.second] = this.current;

@@ -80,8 +80,9 @@ export class DashboardStreams {
     }
     const now = Date.now();
     const conn: Connection = { res, cursor: cursorOf(this.view), fedAt: now };
+    const snapshot = sseFrame('snapshot', snapshotOf(this.view, this.headOf(now))); // built first: should it throw, the answer is still an error
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-    res.write(`: cohort dashboard\n\n${sseFrame('snapshot', snapshotOf(this.view, this.headOf(now)))}`);
+    res.write(`: cohort dashboard\n\n${snapshot}`);
     this.connections.add(conn);
     res.on('close', () => this.forget(conn));
     this.timer ??= setInterval(() => this.tick(), this.limits.intervalMs);

@@ -102,9 +102,9 @@ export class DashboardView implements Observer {
     }
     this.stream.add(o, agent?.display ?? clip(o.agent, MAX_LENGTH.agentName), agent?.slots ?? 1);
     if (outcome === 'ok') return;
-    const line = attemptLine(o);
     const what = REPEATS[outcome];
-    if (line && what) this.feed.addLimited(o.at, line, what);
+    const line = what && this.feed.admits(o.jobId, what) ? attemptLine(o) : undefined;
+    if (line) this.feed.add(o.at, line);
   }
 
   private clusterEvent(e: ClusterObservation): void {
@@ -126,8 +126,7 @@ export class DashboardView implements Observer {
     }
     const line = clusterEventLine(e);
     if (!line) return;
-    if (e.kind === 'speculative-copy') this.feed.addLimited(e.at, line, 'speculative copies');
-    else this.feed.add(e.at, line);
+    if (e.kind !== 'speculative-copy' || this.feed.admits(e.jobId, 'speculative copies')) this.feed.add(e.at, line);
   }
 
   private job(o: JobObservation): void {
@@ -158,7 +157,11 @@ export class DashboardView implements Observer {
   /** Close a second (the timer calls it; tests call it by hand). */
   tick(now: number): void {
     this.throughput.sample(now);
-    for (const stats of this.jobs.values()) stats.tick(now);
+    for (const [jobId, stats] of this.jobs) {
+      stats.tick(now);
+      const job = stats.seeded ? undefined : this.cluster.jobs.get(jobId);
+      if (job) stats.seedRecovered(job.accepted, job.recovered);
+    }
     this.feed.flushHeld(now);
     this.health.tick();
     this.feed.prune((jobId) => this.cluster.jobs.has(jobId));

@@ -37,8 +37,9 @@ import { requestPath } from './http-server.js';
 import type { JobService } from './job-service.js';
 import type { ValueEncoding } from './result-events.js';
 import { BUNDLE_ROUTE, handleBundle, type BundleRouteContext } from './bundle-routes.js';
+import { METRICS_PATH, handleMetrics, type MetricsRouteContext } from './metrics-route.js';
 
-export interface ApiContext extends BundleRouteContext {
+export interface ApiContext extends BundleRouteContext, MetricsRouteContext {
   /** The client credential; without `agentToken` it also joins agents. */
   token: string | undefined;
   /** The agent credential when the roles are split: refused here with 403 FORBIDDEN. */
@@ -71,6 +72,7 @@ export async function handleHttp(req: IncomingMessage, res: ServerResponse, ctx:
     if (req.method === 'GET' && path === '/healthz') {
       return sendJson(res, 200, { ok: true, version: VERSION, accepting: ctx.jobs.accepting });
     }
+    if (path === METRICS_PATH) return await handleMetrics(req, res, ctx);
     if (!path.startsWith('/api/')) throw new CohortError(ErrorCode.NOT_FOUND, `no route ${req.method} ${path}`);
     const access = clientAccess(req, { client: ctx.token, agent: ctx.agentToken });
     if (access === 'FORBIDDEN') throw new CohortError(ErrorCode.FORBIDDEN, 'this is the agent credential: it may join at /agent, not use the API');

@@ -21,7 +21,11 @@ export interface CoordinatorMetrics {
   readonly contentType: string;
 }
 
-export function createCoordinatorMetrics(cluster: Cluster, options: Pick<CompiledCoordinatorOptions, 'host' | 'metricsPublic'>, log: Logger): CoordinatorMetrics {
+export function createCoordinatorMetrics(
+  cluster: Cluster,
+  options: Pick<CompiledCoordinatorOptions, 'host' | 'metricsPublic'>,
+  log: Logger,
+): CoordinatorMetrics {
   const observer = new MetricsObserver((jobId, partition) => cluster.jobs.get(jobId)?.partitions[partition]?.attempt);
   const registry = coordinatorRegistry(cluster, observer);
   if (options.metricsPublic && !isLoopbackHost(options.host)) {

@@ -36,7 +36,8 @@ export class BucketsHistogram {
     for (const [labelValue, b] of this.read()) {
       const base: Record<string, string> = this.label === undefined ? {} : { [this.label]: labelValue };
       const cumulative = b.cumulative();
-      b.bounds.forEach((le, i) => values.push({ labels: { ...base, le }, value: cumulative[i]!, metricName: `${this.name}_bucket` }));
+      for (let i = 0; i < b.bounds.length; i++)
+        values.push({ labels: { ...base, le: b.bounds[i]! }, value: cumulative[i]!, metricName: `${this.name}_bucket` });
       values.push({ labels: { ...base, le: '+Inf' }, value: b.count, metricName: `${this.name}_bucket` });
       values.push({ labels: base, value: b.sum, metricName: `${this.name}_sum` });
       values.push({ labels: base, value: b.count, metricName: `${this.name}_count` });

@@ -97,17 +97,34 @@ function observedCounters(registry: Registry, counts: MetricsObserver): void {
   tallyCounter(registry, 'cohort_agent_deaths_total', `Agents declared lost, by reason (${DEATH_REASONS.join(', ')}).`, 'reason', () => counts.deaths);
   tallyCounter(registry, 'cohort_ws_bytes_total', 'Bytes of WebSocket frames on agent sockets, by direction (in, out).', 'direction', () => counts.wsBytes);
   plainCounter(registry, 'cohort_agents_left_total', 'Agents that drained and left (not deaths).', () => counts.left);
-  plainCounter(registry, 'cohort_speculative_wins_total', 'Accepted results won by a speculative copy rather than the original it raced.', () => counts.speculativeWins);
+  plainCounter(
+    registry,
+    'cohort_speculative_wins_total',
+    'Accepted results won by a speculative copy rather than the original it raced.',
+    () => counts.speculativeWins,
+  );
 }
 
 export function coordinatorRegistry(cluster: Cluster, counts: MetricsObserver): Registry {
   const registry = new Registry();
   clusterGauges(registry, cluster);
   observedCounters(registry, counts);
-  new BucketsHistogram('cohort_partition_duration_seconds', 'Slot time of accepted attempts, seconds, by mode.', 'mode', () => counts.durations).register(registry);
+  new BucketsHistogram('cohort_partition_duration_seconds', 'Slot time of accepted attempts, seconds, by mode.', 'mode', () => counts.durations).register(
+    registry,
+  );
   const sync = new Map([['', counts.journalSync]]);
-  new BucketsHistogram('cohort_journal_sync_seconds', 'Time of one fdatasync of the journal, seconds (none without --state-dir).', undefined, () => sync).register(registry);
-  const info = new Gauge({ name: 'cohort_build_info', help: 'Always 1: the Cohort version and the Node.js version.', labelNames: ['version', 'node'], registers: [registry] });
+  new BucketsHistogram(
+    'cohort_journal_sync_seconds',
+    'Time of one fdatasync of the journal, seconds (none without --state-dir).',
+    undefined,
+    () => sync,
+  ).register(registry);
+  const info = new Gauge({
+    name: 'cohort_build_info',
+    help: 'Always 1: the Cohort version and the Node.js version.',
+    labelNames: ['version', 'node'],
+    registers: [registry],
+  });
   info.set({ version: VERSION, node: process.version }, 1);
   return registry;
 }

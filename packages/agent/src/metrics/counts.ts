@@ -29,13 +29,19 @@ export class AgentCounts {
     for (const item of items) this.results[item.mode][item.ok ? 'ok' : 'failed']++;
   }
 
+  /** Live slots that have been ready once (a slot is ready again after every batch): bounded by the live slots. */
+  private readonly started = new Set<string>();
+
   /** The pool's hooks that feed these counts. */
   readonly hooks: SlotHooks = {
-    onSlotReady: (_slotId: string, mode: SlotMode, _pid: number | undefined, startMs: number) => {
+    onSlotReady: (slotId: string, mode: SlotMode, _pid: number | undefined, startMs: number) => {
+      if (this.started.has(slotId)) return;
+      this.started.add(slotId);
       this.starts[mode]++;
       this.onStart?.(mode, startMs / 1000);
     },
     onSlotExit: (evidence: SlotExitEvidence) => {
+      this.started.delete(evidence.slotId);
       this.exits[evidence.mode][evidence.cause]++;
     },
   };

@@ -66,7 +66,7 @@ export interface SlotHooks {
   beforeDispatch?(slotId: string, items: readonly AssignItem[]): void;
   /** A slot's thread or process ended, for whatever reason. */
   onSlotExit?(evidence: SlotExitEvidence): void;
-  /** A slot posted `ready`, `startMs` after the pool made it. */
+  /** A slot posted `ready` (after its start, and again after each batch), `startMs` after the pool made it. */
   onSlotReady?(slotId: string, mode: SlotMode, pid: number | undefined, startMs: number): void;
 }
 

@@ -27,6 +27,7 @@ import { BundleCache, BundleWork } from './bundles/index.js';
 import { Link, type LinkOwner } from './link.js';
 import type { LinkState } from './link-machine.js';
 import { LoadSampler } from './load.js';
+import { AgentMetrics } from './metrics/index.js';
 import type { CompiledAgentOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { SlotPool } from './slots/index.js';
@@ -60,6 +61,8 @@ export class AgentRuntime implements Agent, LinkOwner {
   private readonly pool: SlotPool;
   private readonly bundles: BundleCache;
   private readonly bundleWork: BundleWork;
+  /** GET /metrics on `metricsPort`, when set. */
+  private readonly metrics: AgentMetrics | undefined;
   private readonly joinedOnce = deferred<void>();
   private readonly stopped = deferred<void>();
   private stopping: Promise<void> | undefined;
@@ -74,6 +77,8 @@ export class AgentRuntime implements Agent, LinkOwner {
     this.ready.catch(() => {});
     this.closed = this.stopped.promise;
     this.link = new Link(options, this, this.log, hooks);
+    if (options.metricsPort !== undefined) this.metrics = new AgentMetrics(options, this.log.child({ component: 'metrics' }));
+    const counts = this.metrics?.counts;
     this.outbox = new Outbox(
       (m) => this.link.send(m),
       options.maxHeldResults,
@@ -86,8 +91,12 @@ export class AgentRuntime implements Agent, LinkOwner {
       tasksDirs: options.tasksDirs,
       bundleDir: options.cacheDir,
       logger: this.log.child({ component: 'slots' }),
+      ...(counts && { hooks: counts.hooks }),
       events: {
-        onResults: (jobId, items) => this.outbox.addResults(jobId, items),
+        onResults: (jobId, items) => {
+          counts?.recordResults(items);
+          this.outbox.addResults(jobId, items);
+        },
         onStarted: (jobId, items) => this.outbox.addStarted(jobId, items),
         onModeChange: (change) => {
           this.log.warn('task escalated to processes', { task: change.task, why: change.why, evidence: change.evidence?.code });
@@ -117,10 +126,17 @@ export class AgentRuntime implements Agent, LinkOwner {
   get sessionId(): string | undefined {
     return this.link.sessionId;
   }
+  get metricsPort(): number | undefined {
+    return this.metrics?.port;
+  }
 
-  /** Start the slots, then connect. */
+  /** Serve the metrics (when asked), start the slots, then connect. */
   async start(): Promise<void> {
-    await this.pool.start();
+    await this.metrics?.start({ slotStates: () => this.pool.slotStates(), queued: () => this.pool.queued, cacheBytes: () => this.bundles.diskBytes() });
+    await this.pool.start().catch(async (err: unknown) => {
+      await this.metrics?.stop();
+      throw err;
+    });
     this.load.start(this.options.loadSampleMs);
     this.link.start();
   }
@@ -218,6 +234,7 @@ export class AgentRuntime implements Agent, LinkOwner {
     this.bundleWork.failAll(wireError(ErrorCode.SHUTTING_DOWN, 'the agent stopped before this partition ran'));
     this.bundles.abortAll('the agent stopped');
     await this.pool.stop();
+    await this.metrics?.stop();
     this.link.terminate();
     this.log.info('agent stopped', { droppedResults: this.outbox.dropped });
     if (error) this.stopped.reject(error);

@@ -23,6 +23,8 @@ export interface Agent {
   readonly options: CompiledAgentOptions;
   readonly state: LinkState;
   readonly sessionId: string | undefined;
+  /** The port of GET /metrics when `metricsPort` was set (0 is read back here); else undefined. */
+  readonly metricsPort: number | undefined;
   /** Resolves at the first `welcome`; rejects if the agent is refused for good before one. */
   readonly ready: Promise<void>;
   /** Resolves when the agent has stopped; rejects with the fatal error that stopped it. */

@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   AGENT_MODES,
+  CohortError,
+  ErrorCode,
   AGENT_PATH,
   LIMITS,
   MAX_LENGTH,
@@ -13,6 +15,7 @@ import {
   checkOneOf,
   createLogger,
   invalidOption,
+  isLoopbackHost,
   resolveAgentToken,
   resolveTasksDirs,
   type AgentMode,
@@ -48,6 +51,10 @@ export const DEFAULT_CACHE_DIR = path.join(os.tmpdir(), 'cohort-bundles');
 export const DEFAULT_CACHE_MAX_BYTES = 1024 * 1024 * 1024;
 /** The smallest cache allowed: one chunk of a bundle. */
 export const MIN_CACHE_MAX_BYTES = 1024 * 1024;
+/** Where `metricsPort` binds: loopback, unless told otherwise. */
+export const DEFAULT_METRICS_HOST = '127.0.0.1';
+/** The agent's GET /metrics asks for the agent's token when it has one; `metricsPublic` serves it without. */
+export const DEFAULT_METRICS_PUBLIC = false;
 /** Load goes out with every Nth heartbeat (not an option: a protocol rhythm). */
 export const LOAD_EVERY_HEARTBEATS = 4;
 
@@ -77,6 +84,12 @@ export interface AgentOptions {
   cacheMaxBytes?: number;
   /** A file whose mtime is refreshed with every heartbeat sent while connected (for container health checks); defaults to COHORT_HEALTH_FILE. */
   healthFile?: string;
+  /** Serve GET /metrics (Prometheus: slot-level figures) on this port; 0 picks a free one (read it back from `agent.metricsPort`). Default: off. */
+  metricsPort?: number;
+  /** The address `metricsPort` binds; default DEFAULT_METRICS_HOST (loopback). Beyond loopback it needs a token, or `metricsPublic`. */
+  metricsHost?: string;
+  /** Serve /metrics without the token (a scraper on a private network); default DEFAULT_METRICS_PUBLIC (false). */
+  metricsPublic?: boolean;
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
 }
@@ -104,6 +117,9 @@ export interface CompiledAgentOptions {
   /** The real absolute path of the bundle cache (exists, private to this user); passed to every slot. */
   cacheDir: string;
   cacheMaxBytes: number;
+  metricsPort: number | undefined;
+  metricsHost: string;
+  metricsPublic: boolean;
   logger: Logger;
 }
 
@@ -128,6 +144,9 @@ export function withDefaults(options: AgentOptions): Omit<CompiledAgentOptions, 
     healthFile: options.healthFile ?? ((options.env ?? process.env).COHORT_HEALTH_FILE || undefined),
     cacheDir: options.cacheDir ?? DEFAULT_CACHE_DIR,
     cacheMaxBytes: options.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES,
+    metricsPort: options.metricsPort,
+    metricsHost: options.metricsHost ?? DEFAULT_METRICS_HOST,
+    metricsPublic: options.metricsPublic ?? DEFAULT_METRICS_PUBLIC,
     logger: options.logger ?? createLogger().child({ component: 'agent' }),
   };
 }
@@ -157,7 +176,21 @@ export function compileOptions(options: AgentOptions): CompiledAgentOptions {
   checkInt('flushTimeoutMs', o.flushTimeoutMs, 0, 600_000);
   checkInt('cacheMaxBytes', o.cacheMaxBytes, MIN_CACHE_MAX_BYTES);
   if (o.name.length === 0 || o.name.length > MAX_LENGTH.agentName) throw invalidOption(`name must be 1 to ${MAX_LENGTH.agentName} characters`);
+  checkMetrics(o);
   return { ...o, tasksDirs: resolveTasksDirs(o.tasksDirs), cacheDir: privateCacheDir(o.cacheDir), url: url.toString() };
+}
+
+/** The metrics endpoint's options: a port when on; beyond loopback, a token or an explicit `metricsPublic`. */
+function checkMetrics(o: Pick<CompiledAgentOptions, 'metricsPort' | 'metricsHost' | 'metricsPublic' | 'token'>): void {
+  if (typeof o.metricsPublic !== 'boolean') throw invalidOption('metricsPublic must be true or false');
+  if (o.metricsPort === undefined) return;
+  checkInt('metricsPort', o.metricsPort, 0, 65535);
+  if (!o.token && !o.metricsPublic && !isLoopbackHost(o.metricsHost)) {
+    throw new CohortError(
+      ErrorCode.INSECURE_BIND,
+      `refusing to serve metrics on ${o.metricsHost} without a token: pass --token, --metrics-public for a private network, or bind 127.0.0.1`,
+    );
+  }
 }
 
 /**

@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { AGENT_PATH, ErrorCode, type Logger } from '@cohort/shared';
 import { attachAgentSocket, type AgentPort } from './agent-socket.js';
+import type { Observer } from './observations.js';
 import { agentCredential, authorized } from './auth.js';
 import { refuseSocket, requestPath, type UpgradeHandler } from './http-server.js';
 import type { CompiledCoordinatorOptions } from './options.js';
@@ -18,7 +19,8 @@ export interface AgentEndpoint {
   readonly onUpgrade: UpgradeHandler;
 }
 
-export function agentEndpoint(options: CompiledCoordinatorOptions, log: Logger, port: AgentPort): AgentEndpoint {
+/** `observer` is told the bytes of every frame received (the metrics' ws-bytes). */
+export function agentEndpoint(options: CompiledCoordinatorOptions, log: Logger, port: AgentPort, observer?: Observer): AgentEndpoint {
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
@@ -29,7 +31,7 @@ export function agentEndpoint(options: CompiledCoordinatorOptions, log: Logger, 
       return refuseSocket(socket, 401, ErrorCode.AUTH_FAILED, 'missing or wrong bearer token');
     }
     wss.handleUpgrade(req, socket as Socket, head, (ws) => {
-      attachAgentSocket(ws, remote, { port, log, handshakeTimeoutMs: options.handshakeTimeoutMs });
+      attachAgentSocket(ws, remote, { port, log, handshakeTimeoutMs: options.handshakeTimeoutMs, observer });
     });
   };
   return { wss, onUpgrade };

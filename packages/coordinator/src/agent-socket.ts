@@ -16,6 +16,7 @@ import {
   type Logger,
 } from '@cohort/shared';
 import type { AgentSession } from './agent-session.js';
+import type { Observer } from './observations.js';
 
 /** How long a closing socket may take to finish the close handshake before it is destroyed. */
 export const CLOSE_TIMEOUT_MS = 1000;
@@ -32,6 +33,8 @@ export interface AgentSocketContext {
   port: AgentPort;
   log: Logger;
   handshakeTimeoutMs: number;
+  /** Told the size of every frame received (ws-bytes, in). */
+  observer?: Observer | undefined;
 }
 
 export function closeSocket(ws: WebSocket, code: ErrorCode, message: string): void {
@@ -75,6 +78,7 @@ export function attachAgentSocket(ws: WebSocket, remote: string, ctx: AgentSocke
   };
 
   ws.on('message', (data: Buffer, isBinary: boolean) => {
+    ctx.observer?.observe({ kind: 'ws-bytes', direction: 'in', bytes: data.length });
     if (closed) return;
     try {
       if (!isBinary) throw new CohortError(ErrorCode.BAD_FRAME, 'text frame: the protocol is binary msgpack');

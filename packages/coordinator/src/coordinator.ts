@@ -44,6 +44,7 @@ import { EventStreams } from './sse.js';
 import { StateStore } from './state-store.js';
 import { Observers } from './observations.js';
 import { Dashboard } from './dashboard/dashboard.js';
+import { createCoordinatorMetrics, type CoordinatorMetrics } from './metrics/index.js';
 
 export { AGENT_PATH } from '@cohort/shared';
 
@@ -66,6 +67,8 @@ interface ExecutorDeps {
   streams: EventStreams;
   /** The dashboard's view and the metrics (observations.ts). */
   observers: Observers;
+  /** The Prometheus metrics: they count the attempts each `assign` issues, by reason. */
+  metrics: CoordinatorMetrics;
   log: Logger;
   /** Told to agents in `welcome`: they size their results to it. */
   maxPayloadBytes: number;
@@ -204,7 +207,11 @@ class Executor implements AgentPort, JobHandoff {
     const ws = session.conn as WebSocket;
     // The agent sizes its results to our frame limit (its slots refuse a larger value with RESULT_TOO_LARGE).
     if (message.type === 'welcome') message = { ...message, maxPayloadBytes: this.deps.maxPayloadBytes };
-    if (ws.readyState === ws.OPEN) ws.send(encode(message));
+    if (message.type === 'assign') this.deps.metrics.issued(message);
+    if (ws.readyState !== ws.OPEN) return;
+    const frame = encode(message);
+    ws.send(frame);
+    this.deps.observers.observe({ kind: 'ws-bytes', direction: 'out', bytes: frame.length });
   }
 
   /** A part of a bundle, read off the socket path; a bundle that cannot be read is refused with its code. */
@@ -274,16 +281,19 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
   const streams = new EventStreams();
   const cluster = new Cluster(clusterConfig(options), log.child({ component: 'cluster' }));
   const observers = new Observers((err) => log.error('observer failed', { message: (err as Error)?.message }));
-  const executor = new Executor(cluster, { store, bundles, streams, observers, log, maxPayloadBytes: options.maxPayloadBytes });
+  const metrics = createCoordinatorMetrics(cluster, options, log.child({ component: 'metrics' }));
+  observers.add(metrics.observer);
+  const executor = new Executor(cluster, { store, bundles, streams, observers, metrics, log, maxPayloadBytes: options.maxPayloadBytes });
   if (store) store.onDurable = (jobIds) => executor.durable(jobIds);
   const { heartbeatMs, heartbeatTimeoutMs } = options;
   const dashboard = new Dashboard(cluster, { heartbeatMs, heartbeatTimeoutMs, durableCount: store?.durableCount });
   observers.add(dashboard.view);
+  if (store) store.onSync = (seconds) => observers.observe({ kind: 'journal-sync', at: Date.now(), seconds });
   const { maxAttempts, maxPartitions, tasksDirs } = options;
   const jobs = new JobService(cluster, executor, streams, { maxAttempts, maxPartitions, tasksDirs, log, store, bundles });
   if (opened) await jobs.restore(opened.recovered);
 
-  const endpoint = agentEndpoint(options, log, executor);
+  const endpoint = agentEndpoint(options, log, executor, observers);
   const web = openWeb(new Sessions());
   const onRequest = (req: IncomingMessage, res: ServerResponse) =>
     handleHttp(req, res, {
@@ -295,6 +305,8 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
       maxBundleBytes: options.maxBundleBytes,
       web,
       dashboard,
+      metrics,
+      metricsPublic: options.metricsPublic,
     });
   const server: Server = createHttpServer(options, log.child({ component: 'http' }), onRequest, endpoint.onUpgrade);
   const tick = setInterval(() => executor.tick(), options.tickMs);

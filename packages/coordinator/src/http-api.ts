@@ -41,8 +41,9 @@ import type { ValueEncoding } from './result-events.js';
 import { BUNDLE_ROUTE, handleBundle, type BundleRouteContext } from './bundle-routes.js';
 import type { Dashboard } from './dashboard/dashboard.js';
 import { handleDashboard } from './dashboard-routes.js';
+import { METRICS_PATH, handleMetrics, type MetricsRouteContext } from './metrics-route.js';
 
-export interface ApiContext extends BundleRouteContext {
+export interface ApiContext extends BundleRouteContext, MetricsRouteContext {
   /** The client credential; without `agentToken` it also joins agents. */
   token: string | undefined;
   /** The agent credential when the roles are split: refused here with 403 FORBIDDEN. */
@@ -79,6 +80,7 @@ export async function handleHttp(req: IncomingMessage, res: ServerResponse, ctx:
     if (req.method === 'GET' && path === '/healthz') {
       return sendJson(res, 200, { ok: true, version: VERSION, accepting: ctx.jobs.accepting });
     }
+    if (path === METRICS_PATH) return await handleMetrics(req, res, ctx);
     if (ctx.web && handlePage(req, res, path, { client: ctx.token, agent: ctx.agentToken }, ctx.web)) return;
     if (!path.startsWith('/api/')) throw new CohortError(ErrorCode.NOT_FOUND, `no route ${req.method} ${path}`);
     const { access, via } = clientAuth(req, { client: ctx.token, agent: ctx.agentToken, sessions: ctx.web?.sessions });

@@ -77,6 +77,8 @@ export class Journal {
   private queuedFlush: Promise<void> | undefined;
   /** Once a write or sync fails, nothing after it can be trusted (fsyncgate): every later flush rejects. */
   private failure: CohortError | undefined;
+  /** Told how long each flush's fdatasync took, seconds (the metrics' journal-sync). */
+  onSync: ((seconds: number) => void) | undefined;
 
   private constructor(
     readonly dir: string,
@@ -205,10 +207,13 @@ export class Journal {
     const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.bufferedBytes);
     this.buffered = [];
     this.bufferedBytes = 0;
+    let syncMs: number;
     try {
       for (let written = 0; written < data.length; ) written += (await this.handle.write(data, written, data.length - written)).bytesWritten;
       await this.hooks.beforeSync?.();
+      const syncStart = performance.now();
       await this.handle.datasync();
+      syncMs = performance.now() - syncStart;
     } catch (err) {
       this.failure = new CohortError(ErrorCode.INTERNAL, 'journal write failed; the coordinator cannot promise durability', {
         cause: err,
@@ -221,6 +226,7 @@ export class Journal {
     this.stats.syncs++;
     this.stats.records += chunks.length;
     this.stats.bytes += data.length;
+    this.onSync?.(syncMs / 1000);
   }
 
   private async rewrite(): Promise<void> {

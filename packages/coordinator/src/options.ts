@@ -45,6 +45,8 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /** Connections that have not yet sent a request head; past this, the oldest is closed to admit the newest. */
 export const DEFAULT_MAX_PENDING_CONNECTIONS = 512;
+/** GET /metrics asks for the client credential, like /api; `metricsPublic` serves it without one (scrapers on a private network). */
+export const DEFAULT_METRICS_PUBLIC = false;
 export const DEFAULT_SPECULATION: SpeculationConfig = { enabled: true, quantile: 0.75, multiplier: 1.5, minRuntimeMs: 250 };
 
 export interface CoordinatorOptions {
@@ -86,6 +88,8 @@ export interface CoordinatorOptions {
   stateDir?: string;
   /** A damaged journal: save the damage aside and keep every valid record, instead of refusing to start (`--journal-recover`). */
   journalRecover?: boolean;
+  /** Serve GET /metrics without the token (`--metrics-public`), for a scraper on a private network; a warning is logged when binding beyond loopback with it. Default DEFAULT_METRICS_PUBLIC (false). */
+  metricsPublic?: boolean;
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
 }
@@ -115,6 +119,7 @@ export interface CompiledCoordinatorOptions {
   speculation: SpeculationConfig;
   stateDir: string | undefined;
   journalRecover: boolean;
+  metricsPublic: boolean;
   logger: Logger;
 }
 
@@ -143,6 +148,7 @@ export function withDefaults(options: CoordinatorOptions): CompiledCoordinatorOp
     speculation: { ...DEFAULT_SPECULATION, ...options.speculation },
     stateDir: options.stateDir,
     journalRecover: options.journalRecover ?? false,
+    metricsPublic: options.metricsPublic ?? DEFAULT_METRICS_PUBLIC,
     logger: options.logger ?? createLogger().child({ component: 'coordinator' }),
   };
 }
@@ -179,6 +185,7 @@ export function compileOptions(options: CoordinatorOptions): CompiledCoordinator
   if (o.agentToken !== undefined && o.agentToken === o.token) throw invalidOption('agentToken must differ from token, or the split grants nothing');
   o.tasksDirs = resolveTasksDirs(o.tasksDirs);
   if (o.journalRecover && o.stateDir === undefined) throw invalidOption('journalRecover needs stateDir: there is no journal to recover without --state-dir');
+  if (typeof o.metricsPublic !== 'boolean') throw invalidOption('metricsPublic must be true or false');
   if (!o.token && !isLoopbackHost(o.host)) {
     throw new CohortError(ErrorCode.INSECURE_BIND, `refusing to bind ${o.host} without a token: pass --token or set COHORT_TOKEN, or bind 127.0.0.1`);
   }

@@ -59,6 +59,10 @@ export class StateStore {
   /** Told which jobs have more durable results after a flush (the progress streams). */
   onDurable: ((jobIds: readonly string[]) => void) | undefined;
   private scheduled = false;
+  /** Told how long each fdatasync of the journal took, seconds. */
+  set onSync(fn: ((seconds: number) => void) | undefined) {
+    this.journal.onSync = fn;
+  }
   private failed: Error | undefined;
 
   private constructor(

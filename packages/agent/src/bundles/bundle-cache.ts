@@ -83,6 +83,12 @@ export class BundleCache {
     return this.options.dir;
   }
 
+  /** Bytes of bundles in the directory now (shared with any agent using it); 0 when it cannot be read. */
+  async diskBytes(): Promise<number> {
+    const files = await this.listBundles().catch(() => []);
+    return files.reduce((sum, f) => sum + f.size, 0);
+  }
+
   file(hash: string): string {
     return path.join(this.options.dir, bundleFileName(hash));
   }

@@ -80,6 +80,10 @@ export class SlotPool {
     for (const slot of this.slots) if (slot.state === 'busy') n++;
     return n;
   }
+  /** Each live slot's mode and state (the agent's metrics). */
+  slotStates(): Array<[SlotMode, SlotState]> {
+    return this.slots.map((slot) => [slot.mode, slot.state]);
+  }
   /** Live slots of both kinds (in auto mode up to 2 × `slots`, of which at most `slots` are busy). */
   get size(): number {
     return this.slots.length;
@@ -266,7 +270,7 @@ export class SlotPool {
 
   private onReady(slot: Slot): void {
     this.startRetry[slot.mode].reset();
-    this.hooks.onSlotReady?.(slot.id, slot.mode, slot.pid);
+    this.hooks.onSlotReady?.(slot.id, slot.mode, slot.pid, performance.now() - slot.createdAt);
     this.dispatch();
     this.settle();
   }

@@ -47,6 +47,8 @@ export class Slot {
   /** The task of the latest batch; blamed for a crash while idle. */
   lastTask: string | undefined;
   lastJobId: string | undefined;
+  /** When the pool made it (performance.now()): its start time is measured from here. */
+  readonly createdAt = performance.now();
   private readonly runtime: SlotRuntime;
   private lock: Promise<void> = Promise.resolve();
   private startError: CohortError | undefined;

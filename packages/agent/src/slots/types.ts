@@ -66,8 +66,8 @@ export interface SlotHooks {
   beforeDispatch?(slotId: string, items: readonly AssignItem[]): void;
   /** A slot's thread or process ended, for whatever reason. */
   onSlotExit?(evidence: SlotExitEvidence): void;
-  /** A slot posted `ready`. */
-  onSlotReady?(slotId: string, mode: SlotMode, pid: number | undefined): void;
+  /** A slot posted `ready` (after its start, and again after each batch), `startMs` after the pool made it. */
+  onSlotReady?(slotId: string, mode: SlotMode, pid: number | undefined, startMs: number): void;
 }
 
 export const NO_HOOKS: SlotHooks = Object.freeze({});

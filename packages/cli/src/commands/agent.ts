@@ -6,17 +6,26 @@ import { agentConnectUrl } from '../connect-target.js';
 
 export const AGENT_HELP = `cohort agent --connect ws://HOST:PORT [--token T | --token-file F] [--tasks-dir DIR]...
     [--mode auto|threads|processes] [--slots N] [--name NAME] [--heap-limit-mb 512] [--drain-grace-ms 30000]
-    [--cache-dir DIR] [--cache-max-bytes 1073741824] [--log-level info]
+    [--cache-dir DIR] [--cache-max-bytes 1073741824] [--metrics-port N [--metrics-host 127.0.0.1] [--metrics-public]] [--log-level info]
   Runs partitions on worker threads or child processes. SIGTERM drains: no new work,
   running partitions finish (bounded by --drain-grace-ms), then exit 0.
   Shipped tasks (sha256:<hash>) are fetched from the coordinator the first time they are needed,
   verified by hash, and kept in --cache-dir (default <tmpdir>/cohort-bundles, created 0700; it must
   be this user's and writable by no one else), at most --cache-max-bytes (least recently used evicted).
   --connect defaults to COHORT_URL. The token may also come from COHORT_AGENT_TOKEN or COHORT_TOKEN; --token-file keeps it out of the
-  agent's environment (which its process slots could read). Slots never see it.`;
+  agent's environment (which its process slots could read). Slots never see it.
+  --metrics-port serves GET /metrics (Prometheus: slots, partitions, slot starts and crashes, bundle
+  cache) on --metrics-host (loopback by default; 0 picks a free port, logged). It asks for the agent's
+  token when it has one, unless --metrics-public; beyond loopback it needs one or the other.`;
 
 /** The integer flags, in the order they are checked, with the option each sets. */
-const INT_FLAGS = { slots: 'slots', 'heap-limit-mb': 'heapLimitMb', 'drain-grace-ms': 'drainGraceMs', 'cache-max-bytes': 'cacheMaxBytes' } as const;
+const INT_FLAGS = {
+  slots: 'slots',
+  'heap-limit-mb': 'heapLimitMb',
+  'drain-grace-ms': 'drainGraceMs',
+  'cache-max-bytes': 'cacheMaxBytes',
+  'metrics-port': 'metricsPort',
+} as const;
 
 const FLAGS = {
   ...CONNECT_FLAGS,
@@ -24,6 +33,8 @@ const FLAGS = {
   mode: { type: 'string' },
   name: { type: 'string' },
   'cache-dir': { type: 'string' },
+  'metrics-host': { type: 'string' },
+  'metrics-public': { type: 'boolean' },
   ...stringFlags(INT_FLAGS),
   ...COMMON_FLAGS,
 } as const;
@@ -44,6 +55,8 @@ export async function agentCommand(argv: string[]): Promise<number> {
     ...(values.mode !== undefined && { mode: values.mode as AgentMode }),
     ...(values.name !== undefined && { name: values.name }),
     ...(values['cache-dir'] !== undefined && { cacheDir: values['cache-dir'] }),
+    ...(values['metrics-host'] !== undefined && { metricsHost: values['metrics-host'] }),
+    ...(values['metrics-public'] && { metricsPublic: true }),
     ...intOptions(values, INT_FLAGS),
     logger: loggerFlag(values['log-level'], 'agent'),
   });

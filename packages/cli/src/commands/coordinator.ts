@@ -10,7 +10,7 @@ export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7
     [--max-bundle-bytes 52428800]
     [--headers-timeout-ms 10000] [--request-timeout-ms 60000] [--keep-alive-timeout-ms 5000]
     [--max-pending-connections 512]
-    [--no-speculation] [--speculation-quantile 0.75] [--speculation-multiplier 1.5]
+    [--no-speculation] [--speculation-quantile 0.75] [--speculation-multiplier 1.5] [--metrics-public]
   Serves agents (ws://HOST:PORT/agent), the JSON API and progress streams on one port.
   The token may also come from COHORT_TOKEN; it grants both roles unless --agent-token (or
   COHORT_AGENT_TOKEN) splits them: then only the agent token joins, and only --token uses the API.
@@ -20,6 +20,8 @@ export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7
   A damaged journal (JOURNAL_CORRUPT) stops start-up; --journal-recover saves the damaged
   bytes aside next to the journal, keeps every valid record, and starts.
   A connection must send its request head within --headers-timeout-ms (the idle limit).
+  GET /metrics (Prometheus) asks for the client token like /api; --metrics-public serves it without
+  one, for a scraper on a private network (a warning is logged when binding beyond loopback).
   Exits 1 at once with LISTEN_FAILED if the address cannot be bound.`;
 
 /** The integer flags, in the order they are checked, with the option each sets. */
@@ -46,6 +48,7 @@ const FLAGS = {
   'tasks-dir': { type: 'string', multiple: true },
   'state-dir': { type: 'string' },
   'journal-recover': { type: 'boolean' },
+  'metrics-public': { type: 'boolean' },
   'no-speculation': { type: 'boolean' },
   'speculation-quantile': { type: 'string' },
   'speculation-multiplier': { type: 'string' },
@@ -80,6 +83,7 @@ function coordinatorOptions(values: Values, token: string | undefined, agentToke
     ...(values['tasks-dir'] !== undefined && { tasksDirs: values['tasks-dir'] }),
     ...(values['state-dir'] !== undefined && { stateDir: values['state-dir'] }),
     ...(values['journal-recover'] && { journalRecover: true }),
+    ...(values['metrics-public'] && { metricsPublic: true }),
     ...intOptions(values, INT_FLAGS),
     speculation: {
       ...(values['no-speculation'] && { enabled: false }),

@@ -275,7 +275,7 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
   const executor = new Executor(cluster, { store, bundles, streams, observers, log, maxPayloadBytes: options.maxPayloadBytes });
   if (store) store.onDurable = (jobIds) => executor.durable(jobIds);
   const { heartbeatMs, heartbeatTimeoutMs } = options;
-  const dashboard = new Dashboard(cluster, { heartbeatMs, heartbeatTimeoutMs, durableCount: store?.durableCount });
+  const dashboard = new Dashboard(cluster, { heartbeatMs, heartbeatTimeoutMs, durableCount: store?.durableCount, log: log.child({ component: 'dashboard' }) });
   observers.add(dashboard.view);
   const { maxAttempts, maxPartitions, tasksDirs } = options;
   const jobs = new JobService(cluster, executor, streams, { maxAttempts, maxPartitions, tasksDirs, log, store, bundles });

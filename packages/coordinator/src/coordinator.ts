@@ -286,7 +286,7 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
   const executor = new Executor(cluster, { store, bundles, streams, observers, metrics, log, maxPayloadBytes: options.maxPayloadBytes });
   if (store) store.onDurable = (jobIds) => executor.durable(jobIds);
   const { heartbeatMs, heartbeatTimeoutMs } = options;
-  const dashboard = new Dashboard(cluster, { heartbeatMs, heartbeatTimeoutMs, durableCount: store?.durableCount });
+  const dashboard = new Dashboard(cluster, { heartbeatMs, heartbeatTimeoutMs, durableCount: store?.durableCount, log: log.child({ component: 'dashboard' }) });
   observers.add(dashboard.view);
   if (store) store.onSync = (seconds) => observers.observe({ kind: 'journal-sync', at: Date.now(), seconds });
   const { maxAttempts, maxPartitions, tasksDirs } = options;

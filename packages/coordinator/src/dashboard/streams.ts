@@ -16,7 +16,7 @@ import type { ServerResponse } from 'node:http';
 import { CohortError, DASHBOARD_UPDATE_MS, ErrorCode, type DashboardHead } from '@cohort/shared';
 import { SLOW_CONSUMER_GRACE_MS } from '../sse.js';
 import { cursorKey, cursorOf, snapshotOf, sseFrame, updateOf, type Cursor } from './frames.js';
-import type { DashboardView } from './view.js';
+import { guarded, type DashboardView } from './view.js';
 
 /** Open dashboard streams at most; past it, RATE_LIMITED. */
 export const MAX_DASHBOARD_STREAMS = 32;
@@ -62,6 +62,8 @@ export class DashboardStreams {
     private readonly view: DashboardView,
     private readonly headOf: (now: number) => DashboardHead,
     limits: Partial<DashboardStreamLimits> = {},
+    /** An update that throws is a bug to log; the streams go on. */
+    private readonly onError: (err: unknown) => void = () => {},
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
   }
@@ -85,7 +87,7 @@ export class DashboardStreams {
     res.write(`: cohort dashboard\n\n${snapshot}`);
     this.connections.add(conn);
     res.on('close', () => this.forget(conn));
-    this.timer ??= setInterval(() => this.tick(), this.limits.intervalMs);
+    this.timer ??= setInterval(() => guarded(() => this.tick(), this.onError), this.limits.intervalMs);
   }
 
   private forget(conn: Connection): void {

@@ -160,6 +160,21 @@ describe('bounds', () => {
   });
 });
 
+describe('health', () => {
+  it('counts results acknowledged: durable ones with a journal, accepted ones without; and the last sync', () => {
+    const job = makeJob(JOB, 10);
+    const view = makeView({ agents: new Map(), jobs: new Map([[JOB, job]]) });
+    job.done = 3; // accepted by this run; the journal has made 1 durable (below)
+    for (const i of [0, 1, 2]) view.observe(attempt({ partition: i }));
+    view.observe({ kind: 'journal-sync', at: 500, seconds: 0.0042 });
+    const heartbeat = { amberMs: 200, redMs: 1000 };
+    expect(dashboardHead(view, { heartbeat }, 1000).health).toMatchObject({ journal: false, acknowledged: 3, lastSyncAt: null });
+    const journaled = dashboardHead(view, { heartbeat, durableCount: () => 1 }, 1000).health;
+    expect(journaled).toMatchObject({ journal: true, acknowledged: 1, lastSyncAt: 500, lastSyncMs: 4.2 });
+    expect(journaled.memoryBytes).toBeGreaterThan(0);
+  });
+});
+
 describe('a restored job', () => {
   it('counts the results reloaded from the journal in its grid, not in its rate', () => {
     const job = makeJob(JOB, 100);

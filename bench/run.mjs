@@ -28,6 +28,7 @@ const SUITES = [
   't-sessions',
   't-release',
   't-shipping',
+  't-dashboard',
 ];
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');

@@ -145,6 +145,18 @@ function shippingTargets(sh, out) {
   });
 }
 
+/** The dashboard suite (issue 11): the no-op rate with a dashboard open, against none, in the same run. */
+function dashboardTargets(db, out) {
+  const pct = (r) => `${fmt(r * 100)}%`;
+  out.push({
+    id: 'h',
+    what: `${db.partitions.toLocaleString('en-US')}-partition no-op job with one dashboard open vs none (medians of ${db.reps}, same run)`,
+    value: `none ${fmtSummary(db.none.rate)}; stream reader ${pct(db.streamOverNone)}${db.browser ? `; chromium page ${pct(db.browserOverNone)}` : `; chromium page ${db.browserNote}`}`,
+    target: '≥ 90% of none',
+    pass: db.pass,
+  });
+}
+
 /** The shipping suite's cases as rows: time to the first result and to the merged result, medians (min–max). */
 export function shippingRows(sh) {
   const row = (what, c) => ({
@@ -199,6 +211,8 @@ export function targetRows(s) {
   }
   const sh = s.shipping;
   if (sh && !sh.error) shippingTargets(sh, rows);
+  const db = s.dashboard;
+  if (db && !db.error) dashboardTargets(db, rows);
   for (const [name, r] of Object.entries(s)) if (r?.error) rows.push({ id: '!', what: `suite ${name} failed`, value: r.error, target: '', pass: false });
   return rows;
 }

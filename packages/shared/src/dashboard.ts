@@ -24,8 +24,8 @@ export const DASHBOARD_LIMITS = {
   bars: 600,
   /** Items in the event feed, and in one job's log. */
   feed: 200,
-  /** Throughput samples, one a second: ten minutes. */
-  throughput: 600,
+  /** Throughput samples, two a second: ten minutes. */
+  throughput: 1200,
   /** Blocks in a job's partition grid: a large job's partitions are aggregated into blocks. */
   gridBlocks: 1024,
 } as const;
@@ -133,7 +133,7 @@ export interface FeedItem {
   agent?: string;
 }
 
-/** Panel 6: one throughput sample (accepted partitions per second over that second), and the markers. */
+/** Panel 6: one throughput sample (accepted partitions per second over the half second before `at`), and the markers. */
 export interface ThroughputSample {
   at: number;
   rate: number;

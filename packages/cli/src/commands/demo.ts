@@ -11,15 +11,19 @@ import { AGENT_MODES, printable, type AgentMode } from '@cohort/shared';
 import { COMMON_FLAGS, intFlag } from '../args.js';
 import { capacityModel, steadyRates } from '../capacity.js';
 import { DEMO_DOCKER_HELP, dockerDemo } from '../demo/docker.js';
-import { dashboardLine } from '../dashboard-url.js';
+import { dashboardLine, dashboardUrl } from '../dashboard-url.js';
+import { hold, holdFor } from '../demo/hold.js';
 import { startLocalCluster, defaultLogDir, type AgentSpec, type LocalCluster } from '../local-cluster.js';
 import type { AgentProcess } from '../processes.js';
 import { DEFAULT_REATTACH_TIMEOUT_MS } from '../run-job.js';
 import { watchWithFault, type WatchedRun } from '../watched-run.js';
 
-export const DEMO_HELP = `cohort demo [--agents 3] [--json]
+export const DEMO_HELP = `cohort demo [--agents 3] [--json] [--hold-ms N]
   Starts a coordinator and agents on 127.0.0.1, runs primes in [0, 2e9) in 60 partitions,
   SIGKILLs one agent at about 40% progress, and checks the result (98222287).
+  It prints the dashboard's address first. On a terminal the cluster then stays up for the
+  dashboard (the kill, the requeue, the throughput before and after) until Enter or Ctrl-C,
+  at most --hold-ms (default 10 minutes); elsewhere it stops at once unless --hold-ms is given.
 ${DEMO_DOCKER_HELP}`;
 
 export const DEMO_RANGE = { from: 0, to: 2_000_000_000 };
@@ -49,12 +53,17 @@ interface KillRun {
 /** `cohort demo [--docker]`: the embedded demo, or with --docker the compose one (../demo/docker.ts). */
 export async function demoCommand(argv: string[]): Promise<number> {
   if (argv.includes('--docker')) return dockerDemo(argv.filter((a) => a !== '--docker'));
-  const { values } = parseArgs({ args: argv, options: { agents: { type: 'string' }, json: { type: 'boolean' }, ...COMMON_FLAGS }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { agents: { type: 'string' }, json: { type: 'boolean' }, 'hold-ms': { type: 'string' }, ...COMMON_FLAGS },
+    strict: true,
+  });
   if (values.help) {
     process.stdout.write(`${DEMO_HELP}\n`);
     return 0;
   }
   const count = intFlag('agents', values.agents) ?? 3;
+  const holdMs = holdFor(intFlag('hold-ms', values['hold-ms']), Boolean(process.stdout.isTTY) && !values.json);
   if (count < 2 || count > 16) throw new Error('--agents must be 2 to 16 (one is killed)');
   const say: Say = (line) => {
     if (!values.json) process.stdout.write(`${line}\n`);
@@ -78,6 +87,10 @@ export async function demoCommand(argv: string[]): Promise<number> {
       say,
     );
     say(`logs: ${logDir}`);
+    if (holdMs > 0) {
+      say(`the dashboard stays up at ${dashboardUrl(cluster.url)}: press Enter or Ctrl-C to stop the cluster`);
+      await hold(holdMs);
+    }
     if (values.json) {
       const { run, killedAt, doneAtKill, lostAt, requeued } = kill;
       process.stdout.write(

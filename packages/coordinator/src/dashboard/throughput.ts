@@ -1,8 +1,8 @@
 /**
  * The throughput chart (panel 6): accepted partitions per second, one sample
- * a second in a ring of ten minutes, and markers where agents joined or were
- * lost. Counting is O(1) per result; the sample is taken by the view's
- * one-second timer.
+ * every half second in a ring of ten minutes, and markers where agents joined
+ * or were lost. Counting is O(1) per result; the sample is taken by the
+ * view's timer.
  */
 import { DASHBOARD_LIMITS, type ThroughputMarker, type ThroughputSample } from '@cohort/shared';
 import { clip } from './feed-text.js';
@@ -17,7 +17,7 @@ export class Throughput {
   /** Accepted since the last sample. */
   private count = 0;
   private sampledAt: number;
-  /** The last full second: its count and when it started. */
+  /** The last full window: its count and when it started. */
   private previousCount = 0;
   private previousAt: number;
   /** Accepted since start. */
@@ -37,7 +37,7 @@ export class Throughput {
     this.markers.push({ at, kind, agent: clip(agent, 64) });
   }
 
-  /** Close the current second: one sample. */
+  /** Close the current window: one sample. */
   sample(now: number): void {
     const elapsed = Math.max(1, now - this.sampledAt);
     this.samples.push({ at: now, rate: round((this.count * 1000) / elapsed) });
@@ -47,7 +47,7 @@ export class Throughput {
     this.sampledAt = now;
   }
 
-  /** Partitions per second now: over the last full second and the part of this one. */
+  /** Partitions per second now: over the last full window and the part of this one. */
   rate(now: number): number {
     const elapsed = now - this.previousAt;
     return elapsed <= 0 ? 0 : round(((this.previousCount + this.count) * 1000) / elapsed);

@@ -45,13 +45,7 @@ function jobIdOf(raw: string): string {
   return raw;
 }
 
-/** Too many dashboards open is 429 RATE_LIMITED (the error table maps no status to that code). */
+/** Too many dashboards open is 429 RATE_LIMITED (errors.ts maps the status), like any coded error. */
 function openStream(res: ServerResponse, dashboard: Dashboard): void {
-  try {
-    dashboard.streams.open(res);
-  } catch (err) {
-    if ((err as CohortError).code !== ErrorCode.RATE_LIMITED) throw err;
-    const { code, message, details } = err as CohortError;
-    sendJson(res, 429, { error: { code, message, details } });
-  }
+  dashboard.streams.open(res);
 }

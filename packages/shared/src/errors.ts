@@ -118,6 +118,7 @@ export const HttpStatus: Partial<Record<ErrorCode, number>> = {
   BUNDLE_NOT_FOUND: 404,
   BUNDLE_HASH_MISMATCH: 400,
   BUNDLE_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
 };
 
 /** The plain-object form of an error, as it crosses a socket, thread or process. */

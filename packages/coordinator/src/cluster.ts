@@ -44,6 +44,7 @@ import { Outcomes } from './outcomes.js';
 import { ResultIntake, type Expulsion } from './results.js';
 import { Retention } from './retention.js';
 import { planAssignments } from './scheduler.js';
+import { attemptEnded, attemptOf, startOf } from './attempt-ended.js';
 
 export type { SpeculationConfig } from './deadlines.js';
 export type { ClusterConfig, ClusterEvent } from './cluster-types.js';
@@ -368,10 +369,16 @@ export class Cluster {
     for (const p of [...s.held]) {
       const job = p.job;
       // A job that failed earlier in this loop has let go of its partitions already.
-      if (job.finished || job.dropSpare(p, s)) continue;
+      if (job.finished) continue;
+      if (job.dropSpare(p, s)) {
+        // The original of a speculative copy died with its agent: the copy runs on.
+        attemptEnded(this.fx, p, { agent: s.name, attempt: attemptOf(p, s), startedAt: p.spareSince, outcome: 'speculative-lost', code: reason }, now);
+        continue;
+      }
       if (p.agent !== s || (p.state !== 'assigned' && p.state !== 'running')) continue;
       if (died && p.state === 'running') job.died(p, s.name);
       if (p.deaths && p.deaths.length >= job.spec.maxAttempts) {
+        attemptEnded(this.fx, p, { agent: s.name, attempt: p.attempt, startedAt: startOf(p), outcome: 'failed', code: reason }, now);
         this.outcomes.failPartition(p, now, s.name, reason, partitionFailedError(job, p));
         continue;
       }

@@ -107,9 +107,12 @@ export class ResultIntake {
   /** The first result for `p`: keep it, and cancel the other copy, if any. */
   private accept(job: Job, p: Partition, s: AgentSession, item: ResultOk, now: number, cancels: Map<AgentSession, number[]>): void {
     const copies = p.speculated;
-    const before = new Map(
-      [p.agent, p.spare].filter((o) => o !== null).map((o) => [o, { attempt: attemptOf(p, o), startedAt: o === p.agent ? startOf(p) : p.spareSince }]),
-    );
+    // The other copies, read before `succeed` forgets them: plain locals, as this runs once per result.
+    const holder = p.agent;
+    const spare = p.spare;
+    const holderAttempt = holder && holder !== s ? attemptOf(p, holder) : 0;
+    const holderStart = startOf(p);
+    const spareAttempt = spare && spare !== s ? attemptOf(p, spare) : 0;
     const others = job.succeed(p, s, item, now);
     attemptEnded(
       this.fx,
@@ -117,11 +120,10 @@ export class ResultIntake {
       { agent: s.name, attempt: item.a, outcome: copies ? 'speculative-won' : 'ok', startedAt: now - item.ms, mode: item.mode, ms: item.ms },
       now,
     );
+    const lost = copies ? 'speculative-lost' : 'cancelled';
     for (const other of others) {
-      const was = before.get(other);
-      if (was) attemptEnded(this.fx, p, { agent: other.name, ...was, outcome: copies ? 'speculative-lost' : 'cancelled' }, now);
-    }
-    for (const other of others) {
+      if (other === holder) attemptEnded(this.fx, p, { agent: other.name, attempt: holderAttempt, startedAt: holderStart, outcome: lost }, now);
+      else if (other === spare) attemptEnded(this.fx, p, { agent: other.name, attempt: spareAttempt, startedAt: p.spareSince, outcome: lost }, now);
       let list = cancels.get(other);
       if (!list) cancels.set(other, (list = []));
       list.push(p.index);

@@ -165,3 +165,35 @@ describe('cluster inputs return their effects', () => {
     expect(effects.filter((e) => e.type === 'finished')).toEqual([{ type: 'finished', job }]);
   });
 });
+
+describe('every attempt issued ends in one attempt observation', () => {
+  const ended = (effects: readonly { type: string; observation?: { kind: string; outcome?: string } }[]) =>
+    effects.flatMap((e) => (e.type === 'observe' && e.observation?.kind === 'attempt' ? [e.observation.outcome] : []));
+
+  it('a partition that fails its job by agent deaths ends failed (found by the hostile review)', () => {
+    const c = cluster();
+    const s = c.join('s1', hello('a', 1), T0, undefined).session!;
+    const job = makeJob('j1', 1, { maxAttempts: 1 });
+    c.submit(job);
+    c.schedule(T0);
+    c.receive(s, { type: 'started', jobId: 'j1', items: [[0, 1]] }, T0 + 1);
+    const effects = c.disconnected(s, T0 + 2);
+    expect(job.status).toBe('failed');
+    expect(ended(effects)).toEqual(['failed']);
+  });
+
+  it('the original of a speculative copy, lost with its agent, ends speculative-lost; the copy wins', () => {
+    const c = cluster();
+    const a = c.join('s1', hello('a', 1), T0, undefined).session!;
+    const job = makeJob('j1', 1);
+    c.submit(job);
+    c.schedule(T0);
+    const p = job.partitions[0]!;
+    job.speculate(p, T0 + 5); // as the straggler check would
+    const b = c.join('s2', hello('b', 1), T0 + 6, undefined).session!;
+    c.schedule(T0 + 6);
+    expect(p.agent).toBe(b);
+    expect(ended(c.disconnected(a, T0 + 7))).toEqual(['speculative-lost']);
+    expect(ended(c.receive(b, { type: 'results', jobId: 'j1', items: [ok(0, 2)] }, T0 + 8))).toEqual(['speculative-won']);
+  });
+});

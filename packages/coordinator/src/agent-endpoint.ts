@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { AGENT_PATH, ErrorCode, type Logger } from '@cohort/shared';
+import { AGENT_PATH, ErrorCode, addressedToLoopback, type Logger } from '@cohort/shared';
 import { attachAgentSocket, type AgentPort } from './agent-socket.js';
 import type { Observer } from './observations.js';
 import { agentCredential, authorized } from './auth.js';
@@ -26,7 +26,14 @@ export function agentEndpoint(options: CompiledCoordinatorOptions, log: Logger, 
     const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
     const path = requestPath(req);
     if (path !== AGENT_PATH) return refuseSocket(socket, 404, ErrorCode.NOT_FOUND, `no WebSocket at ${path}; agents connect to ${AGENT_PATH}`);
-    if (!authorized(req, agentCredential({ client: options.token, agent: options.agentToken }))) {
+    // A browser sends Origin on every WebSocket, and may open one to any address: a page must never join as an agent.
+    if (req.headers.origin !== undefined)
+      return refuseSocket(socket, 403, ErrorCode.FORBIDDEN, 'agents are not browsers: an upgrade with an Origin header is refused');
+    const credential = agentCredential({ client: options.token, agent: options.agentToken });
+    if (credential === undefined && !addressedToLoopback(req.headers.host)) {
+      return refuseSocket(socket, 403, ErrorCode.FORBIDDEN, 'this coordinator has no token, so agents must address it as 127.0.0.1, [::1] or localhost');
+    }
+    if (!authorized(req, credential)) {
       log.warn('agent upgrade refused', { remote, code: ErrorCode.AUTH_FAILED });
       return refuseSocket(socket, 401, ErrorCode.AUTH_FAILED, 'missing or wrong bearer token');
     }

@@ -30,7 +30,7 @@
  * Origin header must come from this coordinator's own origin.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CohortError, ErrorCode, VERSION, isJobId } from '@cohort/shared';
+import { CohortError, ErrorCode, VERSION, addressedToLoopback, isJobId } from '@cohort/shared';
 import { clientAuth } from './auth.js';
 import { checkOrigin } from './web/origin.js';
 import { handlePage, type WebContext } from './web/page-routes.js';
@@ -74,9 +74,23 @@ function queryOptions(req: IncomingMessage): { results: ValueEncoding | undefine
   return { results: results === null ? undefined : encoding, encoding };
 }
 
+/**
+ * Without a token, only requests addressed to a loopback name are answered
+ * (shared host-header.ts): a page that rebinds its own name to 127.0.0.1
+ * would otherwise be same-origin with this coordinator, Origin check and all.
+ */
+export function refuseRebinding(req: IncomingMessage, token: string | undefined): void {
+  if (token !== undefined || addressedToLoopback(req.headers.host)) return;
+  throw new CohortError(
+    ErrorCode.FORBIDDEN,
+    'this coordinator has no token, so it answers only requests addressed to 127.0.0.1, [::1] or localhost (a guard against DNS rebinding)',
+  );
+}
+
 export async function handleHttp(req: IncomingMessage, res: ServerResponse, ctx: ApiContext): Promise<void> {
   try {
     const path = requestPath(req);
+    refuseRebinding(req, ctx.token);
     if (req.method === 'GET' && path === '/healthz') {
       return sendJson(res, 200, { ok: true, version: VERSION, accepting: ctx.jobs.accepting });
     }

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CohortError, ErrorCode, type Logger } from '@cohort/shared';
+import { CohortError, ErrorCode, addressedToLoopback, type Logger } from '@cohort/shared';
 import type { Registry } from 'prom-client';
 import { bearerAllowed } from './auth.js';
 
@@ -37,6 +37,10 @@ function pathOf(req: IncomingMessage): string | undefined {
 
 async function answer(req: IncomingMessage, res: ServerResponse, registry: Registry, options: MetricsServerOptions): Promise<void> {
   if (!options.public && !bearerAllowed(req, options.token)) return refuse(res, 401, ErrorCode.AUTH_FAILED, 'missing or wrong bearer token');
+  // Without a token (and not made public on purpose), only loopback names: a guard against DNS rebinding.
+  if (!options.public && options.token === undefined && !addressedToLoopback(req.headers.host)) {
+    return refuse(res, 403, ErrorCode.FORBIDDEN, 'no token: this endpoint answers only requests addressed to a loopback name');
+  }
   const path = pathOf(req);
   if (req.method !== 'GET' || path !== METRICS_PATH) return refuse(res, 404, ErrorCode.NOT_FOUND, `no route ${req.method} ${path ?? '(bad target)'}`);
   const body = await registry.metrics();

@@ -200,6 +200,48 @@ describe('without a configured token (loopback)', () => {
       expect(await at('GET', '/api/jobs')).toBe(200);
       expect(await at('POST', '/api/jobs', { origin: 'http://evil.example', 'content-type': 'text/plain' })).toBe(403);
       expect(await at('DELETE', '/api/jobs/j_0000000000', { origin: 'http://evil.example' })).toBe(403);
+      // DNS rebinding (found by the hostile review): a page whose own name now points at 127.0.0.1 is
+      // same-origin with itself, so Host and Origin agree. Without a token only loopback names are answered.
+      const rebound = { host: `rebind.attacker.example:${open.port}`, origin: `http://rebind.attacker.example:${open.port}` };
+      expect(await at('POST', '/api/jobs', { ...rebound, 'content-type': 'application/json' })).toBe(403);
+      expect(await at('GET', '/api/jobs', { host: rebound.host })).toBe(403);
+      expect(await at('GET', '/', { host: rebound.host })).toBe(403);
+      expect(await at('PUT', `/api/bundles/${'0'.repeat(64)}`, rebound)).toBe(403);
+      for (const host of [`localhost:${open.port}`, `127.0.0.2:${open.port}`, `[::1]:${open.port}`, 'localhost']) {
+        expect(await at('GET', '/api/jobs', { host }), host).toBe(200);
+      }
+      expect(await at('GET', '/api/jobs', { host: '127.0.0.1.evil.example' })).toBe(403);
+    } finally {
+      await open.close();
+    }
+  });
+
+  it('refuses an agent upgrade from a browser (an Origin header), and from a rebound name', async () => {
+    const open = await startCoordinator({ host: '127.0.0.1', port: 0, logger: createLogger({ sink: () => {} }) });
+    const upgrade = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({
+          host: '127.0.0.1',
+          port: open.port,
+          path: '/agent',
+          headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers },
+        });
+        req.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('upgrade', (res, socket) => {
+          socket.destroy();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      expect(await upgrade({})).toBe(101);
+      expect(await upgrade({ origin: 'http://evil.example' })).toBe(403);
+      expect(await upgrade({ origin: `http://127.0.0.1:${open.port}` })).toBe(403);
+      expect(await upgrade({ host: `rebind.attacker.example:${open.port}` })).toBe(403);
     } finally {
       await open.close();
     }

@@ -5,11 +5,12 @@ import { hintDelayMs, hintText, watchForAgents, DEFAULT_NO_AGENTS_HINT_MS } from
 
 const cancelled = (jobId: string, status: JobReport['status'] = 'cancelled') => ({ jobId, status }) as JobReport;
 
-function interrupt(cancel: (id: string) => Promise<JobReport>) {
+function interrupt(cancel: (id: string) => Promise<JobReport>, retryForMs = 0) {
   const said: string[] = [];
   const exits: number[] = [];
   const abort = new AbortController();
-  const it = new Interrupt({ say: (l) => said.push(l), cancel, abort, exit: (c) => exits.push(c) });
+  const backoff = { initialMs: 5, maxMs: 10 };
+  const it = new Interrupt({ say: (l) => said.push(l), cancel, abort, exit: (c) => exits.push(c), retryForMs, backoff });
   return { it, said, exits, abort };
 }
 
@@ -54,6 +55,31 @@ describe('Interrupt (Ctrl-C in cohort run)', () => {
     expect(await lost.it.outcome()).toBeUndefined();
     expect(lost.said.at(-1)).toMatch(/^could not cancel job j_0123456789: .*refused\\x1b\[2J$/);
     expect(lost.abort.signal.aborted).toBe(true);
+  });
+  it('keeps trying while the coordinator cannot be reached (a restart), and gives up on any other error at once', async () => {
+    let tries = 0;
+    const restarting = interrupt(async (id) => {
+      if (++tries < 4) throw Object.assign(new Error('fetch failed'), { code: 'CONNECT_FAILED' });
+      return cancelled(id);
+    }, 5_000);
+    restarting.it.submitted('j_0123456789');
+    restarting.it.signal();
+    expect((await restarting.it.outcome())?.status).toBe('cancelled');
+    expect(tries).toBe(4);
+    expect(restarting.said).toEqual([
+      'cancelling job j_0123456789 (Ctrl-C again to exit at once)',
+      'the coordinator cannot be reached (CONNECT_FAILED); still trying to cancel (Ctrl-C again to give up)',
+      'job j_0123456789 cancelled',
+    ]);
+    let asked = 0;
+    const refused = interrupt(async () => {
+      asked++;
+      throw Object.assign(new Error('no such job'), { code: 'NOT_FOUND' });
+    }, 5_000);
+    refused.it.submitted('j_0123456789');
+    refused.it.signal();
+    expect(await refused.it.outcome()).toBeUndefined();
+    expect(asked).toBe(1);
   });
 });
 

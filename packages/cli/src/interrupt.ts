@@ -3,9 +3,17 @@
  * /api/jobs/:id) and says so ("cancelling job …", then "job … cancelled"),
  * then stops following it; the command exits 130. A SIGINT before the job
  * has an id cancels it as soon as it has one. A second SIGINT exits at once.
+ * While the coordinator cannot be reached (it is restarting: the job comes
+ * back from its journal), the cancel is retried with backoff for
+ * `retryForMs`, and the user is told so once.
  */
 import { CohortError, ErrorCode, printable, printableLines, toWireError, type JobReport } from '@cohort/shared';
-import { deferred } from '@cohort/shared/internal';
+import { Backoff, deferred } from '@cohort/shared/internal';
+
+/** How long Ctrl-C keeps trying to cancel while the coordinator cannot be reached: as long as `cohort run` re-attaches. */
+export const DEFAULT_CANCEL_RETRY_MS = 60_000;
+/** The errors that mean "not reachable now", worth another try. */
+const TRANSIENT: ReadonlySet<string> = new Set([ErrorCode.CONNECT_FAILED, ErrorCode.SHUTTING_DOWN]);
 
 /** The exit code after an interrupt: 128 + SIGINT (2), as shells report it. */
 export const INTERRUPTED_EXIT_CODE = 130;
@@ -18,6 +26,10 @@ export interface InterruptOptions {
   abort: AbortController;
   /** Exit the process at once (second SIGINT); default process.exit. */
   exit?(code: number): void;
+  /** How long to keep retrying a cancel the coordinator could not be reached for (DEFAULT_CANCEL_RETRY_MS). */
+  retryForMs?: number;
+  /** Backoff between those tries (tests shorten it). */
+  backoff?: { initialMs: number; maxMs: number };
 }
 
 export class Interrupt {
@@ -74,7 +86,7 @@ export class Interrupt {
     const id = printable(jobId);
     this.options.say(`cancelling job ${id} (Ctrl-C again to exit at once)`);
     try {
-      const report = await this.options.cancel(jobId);
+      const report = await this.cancelRetrying(jobId);
       const status = report.status === 'cancelled' ? 'cancelled' : `had already ${printable(report.status)}`;
       this.options.say(`job ${id} ${status}`);
       this.finished.resolve(report);
@@ -84,5 +96,22 @@ export class Interrupt {
       this.finished.resolve(undefined);
     }
     this.options.abort.abort(new CohortError(ErrorCode.CANCELLED, `job ${jobId} cancelled by Ctrl-C`));
+  }
+
+  /** The cancel, tried again while the coordinator cannot be reached, up to `retryForMs`. */
+  private async cancelRetrying(jobId: string): Promise<JobReport> {
+    const deadline = Date.now() + (this.options.retryForMs ?? DEFAULT_CANCEL_RETRY_MS);
+    const backoff = new Backoff({ initialMs: 200, maxMs: 2000, jitter: true, ...this.options.backoff });
+    for (let tries = 1; ; tries++) {
+      try {
+        return await this.options.cancel(jobId);
+      } catch (err) {
+        const code = toWireError(err).code;
+        const wait = backoff.next();
+        if (!TRANSIENT.has(code) || Date.now() + wait > deadline) throw err;
+        if (tries === 1) this.options.say(`the coordinator cannot be reached (${code}); still trying to cancel (Ctrl-C again to give up)`);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
   }
 }

@@ -280,7 +280,7 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
   const bundles = BundleStore.open(options.stateDir, log.child({ component: 'bundles' }));
   const streams = new EventStreams();
   const cluster = new Cluster(clusterConfig(options), log.child({ component: 'cluster' }));
-  const observers = new Observers((err) => log.error('observer failed', { message: (err as Error)?.message }));
+  const observers = new Observers((err, observer) => log.error('observer failed', { observer, message: (err as Error)?.message }));
   const metrics = createCoordinatorMetrics(cluster, options, log.child({ component: 'metrics' }));
   observers.add(metrics.observer);
   const executor = new Executor(cluster, { store, bundles, streams, observers, metrics, log, maxPayloadBytes: options.maxPayloadBytes });

@@ -40,24 +40,25 @@ export interface Observer {
   observe(o: Observation): void;
 }
 
-/** The observers, fed in order; one that throws is a bug, logged once, and the others still run. */
+/** The observers, fed in order; one that throws is a bug, logged once per observer (with a count), and the others still run. */
 export class Observers implements Observer {
   private readonly list: Observer[] = [];
-  private failed = false;
+  /** Throws per observer, in the order added: a figure the health panel or a test can read. */
+  readonly failures: number[] = [];
 
-  constructor(private readonly onError: (err: unknown) => void) {}
+  constructor(private readonly onError: (err: unknown, observer: number) => void) {}
 
   add(observer: Observer): void {
     this.list.push(observer);
+    this.failures.push(0);
   }
 
   observe(o: Observation): void {
-    for (const observer of this.list) {
+    for (let i = 0; i < this.list.length; i++) {
       try {
-        observer.observe(o);
+        this.list[i]!.observe(o);
       } catch (err) {
-        if (!this.failed) this.onError(err);
-        this.failed = true;
+        if (this.failures[i]!++ === 0) this.onError(err, i);
       }
     }
   }

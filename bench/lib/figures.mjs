@@ -151,7 +151,7 @@ function dashboardTargets(db, out) {
   out.push({
     id: 'h',
     what: `${db.partitions.toLocaleString('en-US')}-partition no-op job with one dashboard open vs none (medians of ${db.reps}, same run)`,
-    value: `none ${fmtSummary(db.none.rate)}; stream reader ${pct(db.streamOverNone)}${db.browser ? `; chromium page ${pct(db.browserOverNone)}` : `; chromium page ${db.browserNote}`}`,
+    value: `none ${fmtSummary(db.none.rate)}; stream reader ${pct(db.streamOverNone)}${db.browser ? `; chromium page ${pct(db.browserOverNone)}` : `; chromium page ${db.browserNote}`}${db.none.coordinatorCpu ? `; coordinator CPU per partition ${db.cases.map((k) => `${k} ${fmt(db[k].coordinatorCpu.median)} µs`).join(', ')}` : ''}`,
     target: '≥ 90% of none',
     pass: db.pass,
   });

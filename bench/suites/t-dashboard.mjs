@@ -12,11 +12,14 @@
  *    chromium is installed. On a 2-core machine the browser's own rendering
  *    competes with the coordinator and the agent for the same cores, so
  *    this case measures the machine as much as the coordinator.
+ * Beside the rate, the coordinator's own CPU time per partition (from
+ * /proc): what the dashboard costs the coordinator, apart from what the
+ * browser or the bench client take from the machine's cores.
  * Every watched run checks the dashboard stayed live: the stream reader got
  * at least one update per 500 ms of the job, and the page redrew the job's
  * progress bar as often.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { runJob, startLocalCluster } from '@cohort/cli';
 import { summary } from '../lib/stats.mjs';
 
@@ -107,6 +110,17 @@ async function launchBrowser(log) {
   return { browser };
 }
 
+/** CPU seconds (user + system) a process has used, from /proc; undefined where there is no /proc. */
+function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 async function timedJob(c, partitions) {
   const report = await runJob({ url: c.url, token: c.token, task: 'noop', partitions });
   if (report.status !== 'succeeded' || report.result !== partitions) throw new Error(`noop job ended ${report.status} with ${report.result}`);
@@ -118,12 +132,15 @@ async function runCase(c, name, partitions, ctx) {
   let watcher;
   if (name === 'stream') watcher = streamWatcher(base, c.token);
   if (name === 'browser') watcher = await browserWatcher(ctx.browser, base, c.token);
+  const cpu0 = cpuSeconds(c.coordinator.pid);
   const durationMs = await timedJob(c, partitions);
+  const cpu1 = cpuSeconds(c.coordinator.pid);
   const seen = watcher ? await watcher.stop() : undefined;
   if (seen && seen.updates < Math.floor(durationMs / (2 * UPDATE_MS))) {
     throw new Error(`the ${name} dashboard got ${seen.updates} updates in a ${durationMs} ms job: not live`);
   }
-  return { durationMs, rate: partitions / (durationMs / 1000), updates: seen?.updates };
+  const cpuUsPerPartition = cpu0 === undefined || cpu1 === undefined ? undefined : ((cpu1 - cpu0) * 1e6) / partitions;
+  return { durationMs, rate: partitions / (durationMs / 1000), updates: seen?.updates, cpuUsPerPartition };
 }
 
 export default {
@@ -131,11 +148,11 @@ export default {
   target: true,
   async run({ quick, log }) {
     const partitions = 1_000_000;
-    const reps = quick ? 3 : 5;
+    const reps = quick ? 3 : 9;
     const { browser, note } = await launchBrowser(log);
     const cases = browser ? ['none', 'stream', 'browser'] : ['none', 'stream'];
     const c = await startLocalCluster({ agents: [{ name: 'noop-agent', mode: 'threads', slots: 2 }] });
-    const samples = Object.fromEntries(cases.map((k) => [k, { rate: [], durationMs: [], updates: [] }]));
+    const samples = Object.fromEntries(cases.map((k) => [k, { rate: [], durationMs: [], updates: [], cpu: [] }]));
     try {
       await timedJob(c, 50_000); // warm: slots loaded, run time learned
       for (let i = 0; i < reps; i++) {
@@ -145,6 +162,7 @@ export default {
           samples[name].rate.push(r.rate);
           samples[name].durationMs.push(r.durationMs);
           if (r.updates !== undefined) samples[name].updates.push(r.updates);
+          if (r.cpuUsPerPartition !== undefined) samples[name].cpu.push(r.cpuUsPerPartition);
         }
       }
     } finally {
@@ -155,12 +173,17 @@ export default {
     for (const k of cases) {
       out[k] = { rate: summary(samples[k].rate, 'partitions/s'), durationMs: summary(samples[k].durationMs, 'ms') };
       if (samples[k].updates.length) out[k].updates = summary(samples[k].updates, 'updates');
+      if (samples[k].cpu.length) out[k].coordinatorCpu = summary(samples[k].cpu, 'µs/partition');
     }
     out.streamOverNone = out.stream.rate.median / out.none.rate.median;
     if (out.browser) out.browserOverNone = out.browser.rate.median / out.none.rate.median;
+    // The coordinator's own CPU per partition: what a dashboard costs it, apart from what the machine's other work takes.
+    if (out.none.coordinatorCpu) for (const k of cases) out[k].cpuOverNone = out[k].coordinatorCpu.median / out.none.coordinatorCpu.median;
     out.target = DASHBOARD_TARGET;
     out.pass = out.streamOverNone >= DASHBOARD_TARGET && (out.browserOverNone ?? 1) >= DASHBOARD_TARGET;
     const pct = (r) => `${(r * 100).toFixed(1)}%`;
+    const cpu = (k) => (out[k].coordinatorCpu ? `, coordinator ${out[k].coordinatorCpu.median.toFixed(2)} µs CPU/partition` : '');
+    log(`  coordinator CPU per partition: ${cases.map((k) => `${k}${cpu(k)}`).join('; ')}`);
     log(
       `  (h) 1M no-op: none ${Math.round(out.none.rate.median).toLocaleString('en-US')}/s; stream open ${pct(out.streamOverNone)} of it${out.browser ? `; browser open ${pct(out.browserOverNone)}` : `; browser ${note}`}`,
     );

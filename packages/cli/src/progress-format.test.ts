@@ -1,20 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { progress } from './fixtures/progress.js';
 import type { JobProgress } from '@cohort/shared';
 import { BAR_MAX_CELLS, RateMeter, etaMs, formatDuration, formatRate, progressBar, progressLine, progressStats } from './progress-format.js';
-
-const progress = (over: Partial<JobProgress> = {}): JobProgress => ({
-  jobId: 'j_0123456789',
-  status: 'running',
-  done: 45,
-  total: 100,
-  running: 4,
-  assigned: 2,
-  attempts: 51,
-  requeued: 0,
-  duplicates: 0,
-  speculative: 0,
-  ...over,
-});
 
 describe('progressBar', () => {
   it('fills whole cells, then eighths of one, and is always `cells` wide', () => {

@@ -1,21 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ClusterEvent, JobProgress, JobReport } from '@cohort/shared';
+import { progress } from './fixtures/progress.js';
+import type { ClusterEvent, JobReport } from '@cohort/shared';
 import { clusterEventLine } from './event-lines.js';
 import { ProgressView, plainLine } from './progress-view.js';
-
-const progress = (over: Partial<JobProgress> = {}): JobProgress => ({
-  jobId: 'j_0123456789',
-  status: 'running',
-  done: 45,
-  total: 100,
-  running: 4,
-  assigned: 2,
-  attempts: 51,
-  requeued: 0,
-  duplicates: 0,
-  speculative: 0,
-  ...over,
-});
 
 const CLEAR = '\r\x1b[2K';
 

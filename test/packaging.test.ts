@@ -79,6 +79,9 @@ describe('installable packages', () => {
   it('ships dist and bin only: no sources, tests, fixtures, maps or build info', async () => {
     const files = (await readdir(join(dir, 'app/node_modules/@cohort'), { recursive: true })).map(String);
     expect(files.some((f) => f.endsWith('.js'))).toBe(true);
+    // The dashboard ships in the coordinator's package: the page, its modules and styles (uPlot comes from its own package).
+    for (const f of ['coordinator/dashboard/index.html', 'coordinator/dashboard/app.js', 'coordinator/dashboard/style.css']) expect(files, f).toContain(f);
+    expect((await readdir(join(dir, 'app/node_modules/uplot/dist'))).map(String)).toContain('uPlot.esm.js');
     expect(files.filter((f) => /\.tsbuildinfo$|\.test\.|fixtures|__tests__|\.map$|\/src\/|\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
   });
 

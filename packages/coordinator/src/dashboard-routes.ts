@@ -17,7 +17,8 @@ const JOB_DETAIL = /^\/api\/dashboard\/jobs\/([^/]+)$/;
 const JOB_LOG = /^\/api\/jobs\/([^/]+)\/log$/;
 
 /** Answer `req` when it is a dashboard route; false when it is not one. */
-export function handleDashboard(req: IncomingMessage, res: ServerResponse, path: string, dashboard: Dashboard): boolean {
+/** `known`: whether the job service has a report of a job (a job that finished before a restart has no log, but is no 404). */
+export function handleDashboard(req: IncomingMessage, res: ServerResponse, path: string, dashboard: Dashboard, known?: (jobId: string) => boolean): boolean {
   if (req.method !== 'GET' || !(path.startsWith('/api/dashboard') || JOB_LOG.test(path))) return false;
   if (path === '/api/dashboard') {
     sendJson(res, 200, dashboard.head());
@@ -34,7 +35,7 @@ export function handleDashboard(req: IncomingMessage, res: ServerResponse, path:
   }
   const log = JOB_LOG.exec(path);
   if (log) {
-    sendJson(res, 200, jobLog(dashboard.view, jobIdOf(log[1]!)));
+    sendJson(res, 200, jobLog(dashboard.view, jobIdOf(log[1]!), known));
     return true;
   }
   return false;

@@ -101,7 +101,7 @@ export async function handleHttp(req: IncomingMessage, res: ServerResponse, ctx:
     if (access === 'FORBIDDEN') throw new CohortError(ErrorCode.FORBIDDEN, 'this is the agent credential: it may join at /agent, not use the API');
     if (access !== 'ok') throw new CohortError(ErrorCode.AUTH_FAILED, 'missing or wrong bearer token');
     checkOrigin(req, via);
-    if (ctx.dashboard && handleDashboard(req, res, path, ctx.dashboard)) return;
+    if (ctx.dashboard && handleDashboard(req, res, path, ctx.dashboard, (id) => ctx.jobs.knows(id))) return;
 
     if (path === '/api/jobs' && req.method === 'POST') {
       const { results } = queryOptions(req); // checked before anything is submitted

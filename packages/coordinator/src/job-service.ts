@@ -112,6 +112,11 @@ export class JobService {
     return job;
   }
 
+  /** Whether there is a report of this job: live, retained, or finished before a restart. */
+  knows(jobId: string): boolean {
+    return this.restoredReports.has(jobId) || this.cluster.jobs.has(jobId);
+  }
+
   /** The job's report; with `msgpack`, its merged result also `packed` exactly (api.ts). */
   report(jobId: string, encoding: ValueEncoding = 'json'): JobReport {
     const report = this.restoredReports.get(jobId) ?? jobReport(this.job(jobId), Date.now());

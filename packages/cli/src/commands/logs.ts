@@ -15,7 +15,8 @@ export const LOG_POLL_MS = 500;
 export const LOGS_HELP = `cohort logs JOB [--follow] [--connect URL] [--token T | --token-file F] [--json]
   The job's event feed in plain words, oldest first (the coordinator keeps the last 200 items):
   agents lost, partitions requeued, speculative copies, escalations, failures, the end.
-  --follow keeps printing new items until the job ends (asking every ${LOG_POLL_MS} ms).
+  --follow keeps printing new items until the job ends (asking every ${LOG_POLL_MS} ms), and
+  through a coordinator restart (for up to a minute without an answer).
   --json: {"jobId", "items": [{seq, at, level, text, agent?}]}; with --follow, one item per line.
 ${VERB_ENV_HELP}`;
 
@@ -40,18 +41,53 @@ export function feedLine(item: FeedItem): string {
   return `${time} ${printable(item.level ?? 'info').padEnd(5)} ${printable(item.text)}`;
 }
 
+/** How long --follow keeps asking while the coordinator cannot be reached (a restart), as `cohort run` re-attaches. */
+export const FOLLOW_REATTACH_MS = 60_000;
+const TRANSIENT: ReadonlySet<string> = new Set([ErrorCode.CONNECT_FAILED, ErrorCode.SHUTTING_DOWN]);
+
+/**
+ * What is new in each read of a job's log. Sequence numbers grow within one
+ * start of the coordinator; after a restart they begin again, so a read
+ * whose items all lie below the last one printed is a new start, and all of
+ * it is new.
+ */
+export class LogCursor {
+  private lastSeq = Number.NEGATIVE_INFINITY;
+
+  take(items: readonly FeedItem[]): FeedItem[] {
+    if (items.length > 0 && items.every((i) => i.seq < this.lastSeq)) this.lastSeq = Number.NEGATIVE_INFINITY;
+    const fresh = items.filter((i) => i.seq > this.lastSeq);
+    for (const i of fresh) this.lastSeq = Math.max(this.lastSeq, i.seq);
+    return fresh;
+  }
+}
+
+/** One read: the job's status, then its log. */
+async function read(ctx: VerbContext, jobId: string): Promise<{ status: JobStatus; items: FeedItem[] }> {
+  // The status first: once finished, this log read is the last and holds the job's last items (its end among them).
+  const { status } = await ctx.api.report(jobId);
+  return { status, items: await fetchLog(ctx.api, jobId) };
+}
+
 async function follow(ctx: VerbContext, jobId: string): Promise<number> {
   const write = (item: FeedItem) => ctx.print(ctx.json ? `${JSON.stringify(item)}\n` : `${feedLine(item)}\n`);
-  let lastSeq = -Infinity;
+  const cursor = new LogCursor();
+  let unreachableSince: number | undefined;
   for (;;) {
-    // The status first: once finished, this log read is the last and holds the job's last items (its end among them).
-    const { status } = await ctx.api.report(jobId);
-    for (const item of await fetchLog(ctx.api, jobId)) {
-      if (item.seq <= lastSeq) continue;
-      lastSeq = item.seq;
-      write(item);
+    let answer: { status: JobStatus; items: FeedItem[] };
+    try {
+      answer = await read(ctx, jobId);
+      unreachableSince = undefined;
+    } catch (err) {
+      const code = (err as CohortError).code;
+      if (!TRANSIENT.has(code)) throw err;
+      unreachableSince ??= Date.now();
+      if (Date.now() - unreachableSince > FOLLOW_REATTACH_MS) throw err;
+      await sleep(LOG_POLL_MS);
+      continue;
     }
-    if (FINISHED.has(status)) break;
+    for (const item of cursor.take(answer.items)) write(item);
+    if (FINISHED.has(answer.status)) break;
     await sleep(LOG_POLL_MS);
   }
   return 0;

@@ -84,10 +84,14 @@ export function jobDetail(view: DashboardView, jobId: string, now: number): Dash
   return { job: jobRow(view, job, now), grid: { blockSize, blocks }, shares };
 }
 
-/** `GET /api/jobs/:id/log`; NOT_FOUND for a job the coordinator does not know and the view kept no log of. */
-export function jobLog(view: DashboardView, jobId: string): JobLog {
+/**
+ * `GET /api/jobs/:id/log`; an empty log for a job known without one (one
+ * that finished before a restart: `known` asks the job service); NOT_FOUND
+ * for a job the coordinator does not know.
+ */
+export function jobLog(view: DashboardView, jobId: string, known: (jobId: string) => boolean = () => false): JobLog {
   const items = view.feed.log(jobId);
   if (items) return { jobId, items };
-  if (view.cluster.jobs.has(jobId)) return { jobId, items: [] };
+  if (view.cluster.jobs.has(jobId) || known(jobId)) return { jobId, items: [] };
   throw new CohortError(ErrorCode.NOT_FOUND, `no job ${jobId}`);
 }

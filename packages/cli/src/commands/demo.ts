@@ -87,34 +87,35 @@ export async function demoCommand(argv: string[]): Promise<number> {
       say,
     );
     say(`logs: ${logDir}`);
+    if (values.json) process.stdout.write(`${JSON.stringify(demoJson(kill, victim, { correct, throughput, logDir }))}\n`);
     if (holdMs > 0) {
       say(`the dashboard stays up at ${dashboardUrl(cluster.url)}: press Enter or Ctrl-C to stop the cluster`);
       await hold(holdMs);
-    }
-    if (values.json) {
-      const { run, killedAt, doneAtKill, lostAt, requeued } = kill;
-      process.stdout.write(
-        `${JSON.stringify({
-          correct,
-          expected: DEMO_EXPECTED,
-          killed: {
-            agent: victim.agent.name,
-            mode: victim.spec.mode,
-            pid: victim.agent.pid,
-            atDone: doneAtKill,
-            detectedMs: lostAt ? lostAt - killedAt : null,
-            requeued,
-          },
-          throughput,
-          report: run.report,
-          logDir,
-        })}\n`,
-      );
     }
     return correct ? 0 : 1;
   } finally {
     await cluster.stop();
   }
+}
+
+/** The demo's one JSON object (`--json`). */
+function demoJson(kill: KillRun, victim: Victim, outcome: { correct: boolean; throughput: ReturnType<typeof summarize>; logDir: string }) {
+  const { run, killedAt, doneAtKill, lostAt, requeued } = kill;
+  return {
+    correct: outcome.correct,
+    expected: DEMO_EXPECTED,
+    killed: {
+      agent: victim.agent.name,
+      mode: victim.spec.mode,
+      pid: victim.agent.pid,
+      atDone: doneAtKill,
+      detectedMs: lostAt ? lostAt - killedAt : null,
+      requeued,
+    },
+    throughput: outcome.throughput,
+    report: run.report,
+    logDir: outcome.logDir,
+  };
 }
 
 /** Name the cluster's processes and the job, and pick the victim: the second agent (mode processes), whose orphaned slot children must not matter. */

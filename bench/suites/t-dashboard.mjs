@@ -19,8 +19,9 @@
  * at least one update per 500 ms of the job, and the page redrew the job's
  * progress bar as often.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { runJob, startLocalCluster } from '@cohort/cli';
+import { cpuSeconds } from '../lib/proc.mjs';
 import { summary } from '../lib/stats.mjs';
 
 export const DASHBOARD_TARGET = 0.9;
@@ -110,17 +111,6 @@ async function launchBrowser(log) {
   return { browser };
 }
 
-/** CPU seconds (user + system) a process has used, from /proc; undefined where there is no /proc. */
-function cpuSeconds(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
 async function timedJob(c, partitions) {
   const report = await runJob({ url: c.url, token: c.token, task: 'noop', partitions });
   if (report.status !== 'succeeded' || report.result !== partitions) throw new Error(`noop job ended ${report.status} with ${report.result}`);
@@ -135,11 +125,11 @@ async function runCase(c, name, partitions, ctx) {
   const cpu0 = cpuSeconds(c.coordinator.pid);
   const durationMs = await timedJob(c, partitions);
   const cpu1 = cpuSeconds(c.coordinator.pid);
+  const cpuUsPerPartition = ((cpu1 - cpu0) * 1e6) / partitions;
   const seen = watcher ? await watcher.stop() : undefined;
   if (seen && seen.updates < Math.floor(durationMs / (2 * UPDATE_MS))) {
     throw new Error(`the ${name} dashboard got ${seen.updates} updates in a ${durationMs} ms job: not live`);
   }
-  const cpuUsPerPartition = cpu0 === undefined || cpu1 === undefined ? undefined : ((cpu1 - cpu0) * 1e6) / partitions;
   return { durationMs, rate: partitions / (durationMs / 1000), updates: seen?.updates, cpuUsPerPartition };
 }
 

@@ -9,11 +9,7 @@
  */
 import { CohortError, ErrorCode, printable, printableLines, toWireError, type JobReport } from '@cohort/shared';
 import { Backoff, deferred } from '@cohort/shared/internal';
-
-/** How long Ctrl-C keeps trying to cancel while the coordinator cannot be reached: as long as `cohort run` re-attaches. */
-export const DEFAULT_CANCEL_RETRY_MS = 60_000;
-/** The errors that mean "not reachable now", worth another try. */
-const TRANSIENT: ReadonlySet<string> = new Set([ErrorCode.CONNECT_FAILED, ErrorCode.SHUTTING_DOWN]);
+import { DEFAULT_REATTACH_TIMEOUT_MS, unreachable } from './run-job.js';
 
 /** The exit code after an interrupt: 128 + SIGINT (2), as shells report it. */
 export const INTERRUPTED_EXIT_CODE = 130;
@@ -26,7 +22,7 @@ export interface InterruptOptions {
   abort: AbortController;
   /** Exit the process at once (second SIGINT); default process.exit. */
   exit?(code: number): void;
-  /** How long to keep retrying a cancel the coordinator could not be reached for (DEFAULT_CANCEL_RETRY_MS). */
+  /** How long to keep retrying a cancel the coordinator could not be reached for (as long as `cohort run` re-attaches: DEFAULT_REATTACH_TIMEOUT_MS). */
   retryForMs?: number;
   /** Backoff between those tries (tests shorten it). */
   backoff?: { initialMs: number; maxMs: number };
@@ -100,16 +96,15 @@ export class Interrupt {
 
   /** The cancel, tried again while the coordinator cannot be reached, up to `retryForMs`. */
   private async cancelRetrying(jobId: string): Promise<JobReport> {
-    const deadline = Date.now() + (this.options.retryForMs ?? DEFAULT_CANCEL_RETRY_MS);
+    const deadline = Date.now() + (this.options.retryForMs ?? DEFAULT_REATTACH_TIMEOUT_MS);
     const backoff = new Backoff({ initialMs: 200, maxMs: 2000, jitter: true, ...this.options.backoff });
     for (let tries = 1; ; tries++) {
       try {
         return await this.options.cancel(jobId);
       } catch (err) {
-        const code = toWireError(err).code;
         const wait = backoff.next();
-        if (!TRANSIENT.has(code) || Date.now() + wait > deadline) throw err;
-        if (tries === 1) this.options.say(`the coordinator cannot be reached (${code}); still trying to cancel (Ctrl-C again to give up)`);
+        if (!unreachable(err) || Date.now() + wait > deadline) throw err;
+        if (tries === 1) this.options.say(`the coordinator cannot be reached (${toWireError(err).code}); still trying to cancel (Ctrl-C again to give up)`);
         await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }

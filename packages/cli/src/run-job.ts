@@ -8,7 +8,14 @@ import { CohortError, ErrorCode, type ClusterEvent, type JobProgress, type JobRe
 import { Backoff, type BackoffOptions } from '@cohort/shared/internal';
 import { ApiClient, shipTask, type ShippedTask } from '@cohort/sdk';
 
+/** How long a client command keeps trying while the coordinator cannot be reached (a restart): following a job, cancelling it, reading its log. */
 export const DEFAULT_REATTACH_TIMEOUT_MS = 60_000;
+const UNREACHABLE: ReadonlySet<string> = new Set([ErrorCode.CONNECT_FAILED, ErrorCode.SHUTTING_DOWN]);
+
+/** True for the errors that mean "the coordinator cannot be reached now", worth another try until DEFAULT_REATTACH_TIMEOUT_MS. */
+export function unreachable(err: unknown): boolean {
+  return UNREACHABLE.has((err as { code?: string } | null)?.code ?? '');
+}
 /** Re-attach delays: 100 ms, doubling to at most 2 s, without jitter (one client per job). */
 const REATTACH_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 2000, jitter: false };
 

@@ -1,34 +1,14 @@
 /**
- * Token checks, in constant time. Both sides are hashed first so that the
- * comparison does not leak the token's length either. The client API and
- * the agent upgrade each check their own role's credential.
+ * Who may do what: the client API and the agent upgrade each check their
+ * own role's credential (the constant-time token checks are shared's
+ * bearer.ts), and the dashboard's session cookie counts as the client's.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { authorized, presentedToken, tokenMatches } from '@cohort/shared';
 import { sessionCookie } from './web/cookies.js';
 import type { Sessions } from './web/sessions.js';
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
-}
-
-export function tokenMatches(expected: string, presented: string | undefined): boolean {
-  if (presented === undefined) return false;
-  return timingSafeEqual(digest(expected), digest(presented));
-}
-
-/** The bearer token of a request, if any. */
-export function presentedToken(req: IncomingMessage): string | undefined {
-  const header = req.headers.authorization;
-  if (typeof header !== 'string') return undefined;
-  const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-  return match ? match[1] : undefined;
-}
-
-/** True when the request may proceed: no token is configured, or it presented the right one. */
-export function authorized(req: IncomingMessage, token: string | undefined): boolean {
-  return token === undefined || tokenMatches(token, presentedToken(req));
-}
+export { authorized, presentedToken, tokenMatches };
 
 /**
  * The two roles' credentials. `client` alone grants both roles (as `--token`

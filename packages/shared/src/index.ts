@@ -13,6 +13,7 @@ export * from './ids.js';
 export * from './log.js';
 export * from './options.js';
 export * from './host-header.js';
+export * from './bearer.js';
 export * from './assert-never.js';
 export * from './limits.js';
 export * from './value.js';

@@ -5,9 +5,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CohortError, ErrorCode, addressedToLoopback, type Logger } from '@cohort/shared';
+import { CohortError, ErrorCode, addressedToLoopback, authorized, type Logger } from '@cohort/shared';
 import type { Registry } from 'prom-client';
-import { bearerAllowed } from './auth.js';
 
 export const METRICS_PATH = '/metrics';
 /** A scraper sends its request at once: a connection silent this long is closed. */
@@ -36,7 +35,7 @@ function pathOf(req: IncomingMessage): string | undefined {
 }
 
 async function answer(req: IncomingMessage, res: ServerResponse, registry: Registry, options: MetricsServerOptions): Promise<void> {
-  if (!options.public && !bearerAllowed(req, options.token)) return refuse(res, 401, ErrorCode.AUTH_FAILED, 'missing or wrong bearer token');
+  if (!options.public && !authorized(req, options.token)) return refuse(res, 401, ErrorCode.AUTH_FAILED, 'missing or wrong bearer token');
   // Without a token (and not made public on purpose), only loopback names: a guard against DNS rebinding.
   if (!options.public && options.token === undefined && !addressedToLoopback(req.headers.host)) {
     return refuse(res, 403, ErrorCode.FORBIDDEN, 'no token: this endpoint answers only requests addressed to a loopback name');

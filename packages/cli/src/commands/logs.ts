@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CohortError, ErrorCode, FINISHED_JOB_STATUSES, printable, type FeedItem, type JobStatus } from '@cohort/shared';
 import type { ApiClient } from '@cohort/sdk';
 import { jobIdArgument } from '../connect-target.js';
+import { DEFAULT_REATTACH_TIMEOUT_MS, unreachable } from '../run-job.js';
 import { runVerb, VERB_ENV_HELP, type VerbContext, type VerbSpec } from '../verb.js';
 
 /** How often `--follow` asks for the log. */
@@ -40,10 +41,6 @@ export function feedLine(item: FeedItem): string {
   const time = Number.isFinite(d.getTime()) ? `${d.toTimeString().slice(0, 8)}.${String(d.getMilliseconds()).padStart(3, '0')}` : '--:--:--.---';
   return `${time} ${printable(item.level ?? 'info').padEnd(5)} ${printable(item.text)}`;
 }
-
-/** How long --follow keeps asking while the coordinator cannot be reached (a restart), as `cohort run` re-attaches. */
-export const FOLLOW_REATTACH_MS = 60_000;
-const TRANSIENT: ReadonlySet<string> = new Set([ErrorCode.CONNECT_FAILED, ErrorCode.SHUTTING_DOWN]);
 
 /**
  * What is new in each read of a job's log. Sequence numbers grow within one
@@ -79,10 +76,9 @@ async function follow(ctx: VerbContext, jobId: string): Promise<number> {
       answer = await read(ctx, jobId);
       unreachableSince = undefined;
     } catch (err) {
-      const code = (err as CohortError).code;
-      if (!TRANSIENT.has(code)) throw err;
+      if (!unreachable(err)) throw err;
       unreachableSince ??= Date.now();
-      if (Date.now() - unreachableSince > FOLLOW_REATTACH_MS) throw err;
+      if (Date.now() - unreachableSince > DEFAULT_REATTACH_TIMEOUT_MS) throw err;
       await sleep(LOG_POLL_MS);
       continue;
     }

@@ -34,7 +34,6 @@ export const PROGRESS = {
 };
 
 export const MARKER = { joined: '#3fb950', lost: '#f85149' };
-export const GRID_BG = '#161b22';
 export const AXIS = '#8b949e';
 export const GRIDLINE = '#21262d';
 export const TEXT = '#c9d1d9';

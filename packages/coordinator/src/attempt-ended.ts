@@ -5,7 +5,9 @@
 import type { AttemptOutcome, SlotMode } from '@cohort/shared';
 import type { AgentSession } from './agent-session.js';
 import type { Effects } from './effects.js';
-import type { Partition } from './job.js';
+import { startOf, type Partition } from './job.js';
+
+export { startOf };
 
 export interface AttemptEnd {
   agent: string;
@@ -41,9 +43,4 @@ export function attemptOf(p: Partition, s: AgentSession): number {
   if (p.agent === s) return p.attempt;
   if (p.earlier) for (let i = p.earlier.length - 1; i >= 0; i--) if (s.lineage.has(p.earlier[i]![1])) return p.earlier[i]![0];
   return 0;
-}
-
-/** Where a partition's attempt started: on its slot when it did, else when it was sent. */
-export function startOf(p: Partition): number {
-  return p.state === 'running' ? p.startedAt : p.assignedAt;
 }

@@ -395,7 +395,7 @@ export class Cluster {
   private reclaimOverdue(job: Job, p: Partition, now: number): void {
     const holder = p.agent;
     if (!holder || job.finished) return;
-    const runningMs = now - (p.state === 'running' ? p.startedAt : p.assignedAt);
+    const runningMs = now - startOf(p);
     this.fx.send(holder, { type: 'cancel', jobId: job.id, items: [p.index] });
     this.log.warn('partition past its deadline; reclaimed', {
       jobId: job.id,

@@ -16,8 +16,7 @@ import { sendJson } from './http-util.js';
 const JOB_DETAIL = /^\/api\/dashboard\/jobs\/([^/]+)$/;
 const JOB_LOG = /^\/api\/jobs\/([^/]+)\/log$/;
 
-/** Answer `req` when it is a dashboard route; false when it is not one. */
-/** `known`: whether the job service has a report of a job (a job that finished before a restart has no log, but is no 404). */
+/** Answer `req` when it is a dashboard route; false when it is not one. `known`: whether the job service has a report of a job (a job that finished before a restart has no log, but is no 404). */
 export function handleDashboard(req: IncomingMessage, res: ServerResponse, path: string, dashboard: Dashboard, known?: (jobId: string) => boolean): boolean {
   if (req.method !== 'GET' || !(path.startsWith('/api/dashboard') || JOB_LOG.test(path))) return false;
   if (path === '/api/dashboard') {
@@ -25,7 +24,7 @@ export function handleDashboard(req: IncomingMessage, res: ServerResponse, path:
     return true;
   }
   if (path === '/api/dashboard/events') {
-    openStream(res, dashboard);
+    dashboard.streams.open(res); // past the bound: 429 RATE_LIMITED, like any coded error
     return true;
   }
   const detail = JOB_DETAIL.exec(path);
@@ -44,9 +43,4 @@ export function handleDashboard(req: IncomingMessage, res: ServerResponse, path:
 function jobIdOf(raw: string): string {
   if (!isJobId(raw)) throw new CohortError(ErrorCode.NOT_FOUND, 'no such job (not a job id)');
   return raw;
-}
-
-/** Too many dashboards open is 429 RATE_LIMITED (errors.ts maps the status), like any coded error. */
-function openStream(res: ServerResponse, dashboard: Dashboard): void {
-  dashboard.streams.open(res);
 }

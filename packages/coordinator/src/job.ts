@@ -88,6 +88,11 @@ export class Partition implements PartitionRecord {
   }
 }
 
+/** Where a partition's current attempt started: on its slot when it did, else when it was sent. */
+export function startOf(p: Partition): number {
+  return p.state === 'running' ? p.startedAt : p.assignedAt;
+}
+
 export interface AgentShare {
   partitions: number;
   thread: number;
@@ -242,10 +247,11 @@ export class Job {
   /** Issue a copy of a straggler elsewhere: its holder keeps running the original, as the spare. */
   speculate(p: Partition, now: number): void {
     const holder = p.agent!;
+    // Where the original started, read before the transition (after it the partition is pending).
+    p.spareSince = startOf(p);
     transition(p, 'lost', now, holder.name, 'speculation');
     p.speculated = true;
     p.spare = holder;
-    p.spareSince = p.state === 'running' ? p.startedAt : p.assignedAt;
     p.agent = null;
     this.inflight.delete(p);
     this.retry.unshift(p.index);

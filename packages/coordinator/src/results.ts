@@ -8,19 +8,21 @@
  * them returns an `Expulsion` for the cluster to carry out. Only a draining
  * agent may hand work back unrun.
  */
-import { type ErrorCode, ErrorCode as Codes, RATES, type Logger, type ModeChangeMessage, type ResultItem, type ResultOk } from '@cohort/shared';
+import { type ErrorCode, ErrorCode as Codes, RATES, clip, type Logger, type ModeChangeMessage, type ResultItem, type ResultOk } from '@cohort/shared';
 import type { AgentSession } from './agent-session.js';
 import type { Effects } from './effects.js';
 import type { Job, Partition } from './job.js';
 import type { Outcomes } from './outcomes.js';
 import { attemptEnded, attemptOf, startOf } from './attempt-ended.js';
-import { evidenceText } from './dashboard/feed-text.js';
 
 /** A session to close for what it sent; the cluster carries it out. */
 export interface Expulsion {
   code: ErrorCode;
   message: string;
 }
+
+/** The most characters of a crash's evidence carried in a `mode-escalated` event's `why` (peer-supplied: made printable, one line). */
+export const EVIDENCE_CHARS = 200;
 
 export class ResultIntake {
   /** Results for jobs this coordinator does not know, or that have finished. */
@@ -99,7 +101,7 @@ export class ResultIntake {
       agent: s.name,
       task: msg.task,
       mode: msg.mode,
-      ...(msg.evidence ? { evidence: msg.evidence.code, why: evidenceText(msg.evidence.message) } : {}),
+      ...(msg.evidence ? { evidence: msg.evidence.code, why: clip(msg.evidence.message, EVIDENCE_CHARS) } : {}),
     });
     return undefined;
   }
@@ -110,7 +112,7 @@ export class ResultIntake {
     // The other copies, read before `succeed` forgets them: plain locals, as this runs once per result.
     const holder = p.agent;
     const spare = p.spare;
-    const holderAttempt = holder && holder !== s ? attemptOf(p, holder) : 0;
+    const holderAttempt = p.attempt; // the holder of a partition runs its current attempt
     const holderStart = startOf(p);
     const spareAttempt = spare && spare !== s ? attemptOf(p, spare) : 0;
     const others = job.succeed(p, s, item, now);

@@ -39,3 +39,16 @@ export function printableLines(s: unknown, indent = '  '): string {
 export function isPrintable(s: string): boolean {
   return !HAS_UNSAFE.test(s);
 }
+
+/** The longest peer-supplied field shown on one line (a name, a task, a message's first line), in characters. */
+export const FIELD_CHARS = 160;
+
+/** `s` printable, on one line (the first), and at most `max` characters; "…" marks what was cut. */
+export function clip(s: unknown, max = FIELD_CHARS): string {
+  const str = String(s ?? '');
+  const nl = str.indexOf('\n');
+  const first = nl === -1 ? str : str.slice(0, nl);
+  const text = printable(first.length > max ? first.slice(0, max) : first);
+  const cut = text.length > max ? text.slice(0, max) : text;
+  return cut.length < text.length || first.length > max || nl !== -1 ? `${cut}…` : cut;
+}

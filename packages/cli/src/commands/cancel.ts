@@ -1,5 +1,5 @@
 /** `cohort cancel JOB`: cancel a job (DELETE /api/jobs/:id) and say how it ended. */
-import { FINISHED_JOB_STATUSES, printable, type JobStatus } from '@cohort/shared';
+import { FINISHED_JOB_STATUSES, isOneOf, printable } from '@cohort/shared';
 import { jobIdArgument } from '../connect-target.js';
 import { runVerb, VERB_ENV_HELP, type VerbSpec } from '../verb.js';
 
@@ -9,16 +9,14 @@ export const CANCEL_HELP = `cohort cancel JOB [--connect URL] [--token T | --tok
   --json: {"jobId", "task", "status", "done", "partitions", "alreadyFinished"}.
 ${VERB_ENV_HELP}`;
 
-const FINISHED: ReadonlySet<JobStatus> = new Set(FINISHED_JOB_STATUSES);
-
 const CANCEL: VerbSpec = {
   name: 'cancel',
   help: CANCEL_HELP,
   async run({ api, positionals }) {
     const jobId = jobIdArgument(positionals[0]);
     const before = await api.report(jobId);
-    const after = FINISHED.has(before.status) ? before : await api.cancel(jobId);
-    const alreadyFinished = FINISHED.has(before.status);
+    const alreadyFinished = isOneOf(before.status, FINISHED_JOB_STATUSES);
+    const after = alreadyFinished ? before : await api.cancel(jobId);
     const id = printable(after.jobId);
     const text = alreadyFinished
       ? `job ${id} had already ${printable(after.status === 'cancelled' ? 'been cancelled' : after.status)}: nothing to cancel\n`

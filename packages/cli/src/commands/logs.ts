@@ -4,7 +4,7 @@
  * prints what is new, until the job has ended.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CohortError, ErrorCode, FINISHED_JOB_STATUSES, printable, type FeedItem, type JobStatus } from '@cohort/shared';
+import { CohortError, ErrorCode, FINISHED_JOB_STATUSES, isOneOf, printable, type FeedItem, type JobStatus } from '@cohort/shared';
 import type { ApiClient } from '@cohort/sdk';
 import { jobIdArgument } from '../connect-target.js';
 import { DEFAULT_REATTACH_TIMEOUT_MS, unreachable } from '../run-job.js';
@@ -20,8 +20,6 @@ export const LOGS_HELP = `cohort logs JOB [--follow] [--connect URL] [--token T 
   through a coordinator restart (for up to a minute without an answer).
   --json: {"jobId", "items": [{seq, at, level, text, agent?}]}; with --follow, one item per line.
 ${VERB_ENV_HELP}`;
-
-const FINISHED: ReadonlySet<JobStatus> = new Set(FINISHED_JOB_STATUSES);
 
 function isFeedItem(v: unknown): v is FeedItem {
   const i = v as Partial<FeedItem> | null;
@@ -83,7 +81,7 @@ async function follow(ctx: VerbContext, jobId: string): Promise<number> {
       continue;
     }
     for (const item of cursor.take(answer.items)) write(item);
-    if (FINISHED.has(answer.status)) break;
+    if (isOneOf(answer.status, FINISHED_JOB_STATUSES)) break;
     await sleep(LOG_POLL_MS);
   }
   return 0;

@@ -5,8 +5,7 @@
  * Keyed by the name as sent (at most MAX_LENGTH.agentName). Bounded: the agents live now plus the DASHBOARD_LIMITS.agents most
  * recently lost; names beyond are forgotten.
  */
-import { DASHBOARD_LIMITS, MAX_LENGTH, type AgentMode, type ClusterEvent, type DashboardAgent, type Load, type SlotMode } from '@cohort/shared';
-import { clip } from './feed-text.js';
+import { clip, DASHBOARD_LIMITS, MAX_LENGTH, type AgentMode, type ClusterEvent, type DashboardAgent, type Load, type SlotMode } from '@cohort/shared';
 
 /** Escalations kept per agent (one per task). */
 const MAX_ESCALATIONS = 32;

@@ -1,6 +1,10 @@
 import { ErrorCode, isPrintable } from '@cohort/shared';
 import { describe, expect, it } from 'vitest';
-import { attemptLine, clip, clusterEventLine, evidenceText, jobLines, lostReason } from './feed-text.js';
+import { clip } from '@cohort/shared';
+import { EVIDENCE_CHARS } from '../results.js';
+import { attemptLine, clusterEventLine, jobLines, lostReason } from './feed-text.js';
+
+const evidenceText = (message: unknown) => clip(message, EVIDENCE_CHARS);
 
 const attempt = (over: Record<string, unknown> = {}) => ({
   kind: 'attempt' as const,

@@ -5,27 +5,14 @@
  * messages) is made printable and clipped here, so the page and `cohort
  * logs` can show them as they are.
  */
-import { partitionFailure, printable, type ClusterEvent, type FeedItem } from '@cohort/shared';
+import { clip, partitionFailure, type ClusterEvent, type FeedItem } from '@cohort/shared';
 import type { Observation } from '../observations.js';
-
-/** The longest peer-supplied string in a feed line (a name, a task, a message's first line), in characters. */
-export const FEED_FIELD_CHARS = 160;
 
 /** A feed line before it gets its `seq` and `at`. */
 export type FeedLine = Omit<FeedItem, 'seq' | 'at'>;
 
 type AttemptObservation = Extract<Observation, { kind: 'attempt' }>;
 type JobObservation = Extract<Observation, { kind: 'job' }>;
-
-/** `s` printable, on one line (the first), and at most `max` characters; "…" marks what was cut. */
-export function clip(s: unknown, max = FEED_FIELD_CHARS): string {
-  const str = String(s ?? '');
-  const nl = str.indexOf('\n');
-  const first = nl === -1 ? str : str.slice(0, nl);
-  const text = printable(first.length > max ? first.slice(0, max) : first);
-  const cut = text.length > max ? text.slice(0, max) : text;
-  return cut.length < text.length || first.length > max || nl !== -1 ? `${cut}…` : cut;
-}
 
 /** Milliseconds as "2.0 s" (or "350 ms" below a second). */
 export function seconds(ms: number): string {
@@ -132,12 +119,4 @@ function partitionLines(o: JobObservation): FeedLine[] {
   const last = attempts[attempts.length - 1]!;
   const why = `: ${errorText(last.code, last.message)}`;
   return [{ level: 'error', jobId: o.jobId, text: `p${partition} failed ${plural(attempts.length, 'attempt')}${why}` }];
-}
-
-/** The most characters of a crash's evidence carried in a `mode-escalated` event's `why`. */
-export const EVIDENCE_CHARS = 200;
-
-/** An agent's evidence message (peer-supplied) as the bounded, printable `why` of a `mode-escalated` event. */
-export function evidenceText(message: unknown): string {
-  return clip(message, EVIDENCE_CHARS);
 }

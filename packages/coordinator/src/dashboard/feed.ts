@@ -79,10 +79,6 @@ export class Feed {
     for (const [jobId, log] of this.logs) if (log.finished && !keep(jobId)) this.logs.delete(jobId);
   }
 
-  get jobLogs(): number {
-    return this.logs.size;
-  }
-
   private logOf(jobId: string): JobLogRing {
     let log = this.logs.get(jobId);
     if (log) return log;

@@ -5,11 +5,10 @@
  * cluster's live state, which is read and never written.
  */
 import {
-  AGENT_STATES,
+  clip,
   DASHBOARD_LIMITS,
   MAX_LENGTH,
   VERSION,
-  type AgentState,
   type ClusterSummary,
   type CoordinatorHealth,
   type DashboardAgent,
@@ -17,9 +16,8 @@ import {
   type HeartbeatThresholds,
 } from '@cohort/shared';
 import type { AgentSession } from '../agent-session.js';
-import { isLive } from '../agent-machine.js';
+import { agentsByState, slotsByMode } from '../metrics/cluster-gauges.js';
 import type { AgentStats } from './agent-stats.js';
-import { clip } from './feed-text.js';
 import { jobRows } from './job-rows.js';
 import type { DashboardView } from './view.js';
 
@@ -37,12 +35,8 @@ export function dashboardHead(view: DashboardView, options: HeadOptions, now: nu
 }
 
 function summary(view: DashboardView, now: number): ClusterSummary {
-  const agents = Object.fromEntries(AGENT_STATES.map((s) => [s, 0])) as Record<AgentState, number>;
-  const slots = { thread: 0, process: 0 };
-  for (const s of view.cluster.agents.values()) {
-    agents[s.state]++;
-    if (isLive(s.state)) slots[s.mode === 'processes' ? 'process' : 'thread'] += s.slots;
-  }
+  const agents = agentsByState(view.cluster.agents.values());
+  const slots = slotsByMode(view.cluster.agents.values());
   for (const a of view.agents.lostRows(DASHBOARD_LIMITS.agents)) agents[a.lostState ?? 'dead']++;
   let jobsRunning = 0;
   let jobsQueued = 0;

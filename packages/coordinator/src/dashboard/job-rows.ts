@@ -4,6 +4,7 @@
  * view (its partition grid in blocks and the per-agent shares) and its log.
  */
 import {
+  clip,
   CohortError,
   DASHBOARD_LIMITS,
   ErrorCode,
@@ -15,7 +16,6 @@ import {
 } from '@cohort/shared';
 import type { Job } from '../job.js';
 import { inFlight } from '../report.js';
-import { clip } from './feed-text.js';
 import type { DashboardView } from './view.js';
 
 export function jobRows(view: DashboardView, now: number): DashboardJob[] {

@@ -25,12 +25,6 @@ export class Ring<T> {
     this.total++;
   }
 
-  /** The newest item, or undefined. */
-  last(): T | undefined {
-    if (this.items.length === 0) return undefined;
-    return this.items[(this.head + this.items.length - 1) % this.items.length];
-  }
-
   /** Every item kept, oldest first. */
   all(): T[] {
     return this.items.length < this.capacity ? this.items.slice() : [...this.items.slice(this.head), ...this.items.slice(0, this.head)];

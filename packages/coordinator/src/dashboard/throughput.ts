@@ -4,8 +4,7 @@
  * or were lost. Counting is O(1) per result; the sample is taken by the
  * view's timer.
  */
-import { DASHBOARD_LIMITS, type ThroughputMarker, type ThroughputSample } from '@cohort/shared';
-import { clip } from './feed-text.js';
+import { clip, DASHBOARD_LIMITS, type ThroughputMarker, type ThroughputSample } from '@cohort/shared';
 import { Ring } from './ring.js';
 
 /** Markers kept (agents joining and leaving). */

@@ -11,13 +11,13 @@
  * one of every k results made a bar), against some 8 µs of the coordinator's
  * own work per no-op partition.
  */
-import { DASHBOARD_LIMITS, FINISHED_JOB_STATUSES, MAX_LENGTH, type JobStatus } from '@cohort/shared';
+import { clip, DASHBOARD_LIMITS, FINISHED_JOB_STATUSES, MAX_LENGTH, isOneOf } from '@cohort/shared';
 import type { AgentSession } from '../agent-session.js';
 import type { Job } from '../job.js';
 import type { Observation, Observer } from '../observations.js';
 import { AgentBook, type AgentStats } from './agent-stats.js';
 import { Feed } from './feed.js';
-import { attemptLine, clip, clusterEventLine, jobLines, lostReason } from './feed-text.js';
+import { attemptLine, clusterEventLine, jobLines, lostReason } from './feed-text.js';
 import { Health } from './health.js';
 import { JobStats } from './job-stats.js';
 import { TaskStream } from './task-stream.js';
@@ -37,8 +37,6 @@ export interface ViewCluster {
 type AttemptObservation = Extract<Observation, { kind: 'attempt' }>;
 type ClusterObservation = Extract<Observation, { kind: 'cluster' }>['event'];
 type JobObservation = Extract<Observation, { kind: 'job' }>;
-
-const FINISHED: ReadonlySet<JobStatus> = new Set(FINISHED_JOB_STATUSES);
 
 /** Feed lines held back past a burst, by outcome: what the "N more …" line calls them. */
 const REPEATS: Partial<Record<AttemptObservation['outcome'], string>> = {
@@ -142,7 +140,7 @@ export class DashboardView implements Observer {
   private job(o: JobObservation): void {
     this.lastJob = { id: '', stats: undefined };
     const job = this.cluster.jobs.get(o.jobId);
-    if (!FINISHED.has(o.status)) {
+    if (!isOneOf(o.status, FINISHED_JOB_STATUSES)) {
       if (!this.jobs.has(o.jobId)) this.jobs.set(o.jobId, new JobStats(o.partitions, o.at));
     } else {
       const stats = this.jobs.get(o.jobId);

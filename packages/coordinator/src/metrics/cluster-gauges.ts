@@ -5,6 +5,7 @@
  * agents' windows), never a job's partitions.
  */
 import { AGENT_STATES, type AgentState, type SlotMode } from '@cohort/shared';
+import { isLive } from '../agent-machine.js';
 import type { AgentSession } from '../agent-session.js';
 import type { Job } from '../job.js';
 import { inFlight } from '../report.js';
@@ -19,12 +20,11 @@ export function agentsByState(agents: Iterable<Pick<AgentSession, 'state'>>): Re
   return out;
 }
 
-/** Slots of live agents, by how their agents run tasks by default (auto runs threads); as the dashboard's header counts them. */
+/** Slots of live agents (agent-machine's isLive), by how their agents run tasks by default (auto runs threads); the dashboard's header counts them with this too. */
 export function slotsByMode(agents: Iterable<Pick<AgentSession, 'state' | 'slots' | 'mode'>>): Record<SlotMode, number> {
   const out: Record<SlotMode, number> = { thread: 0, process: 0 };
   for (const s of agents) {
-    if (s.state === 'dead' || s.state === 'left') continue;
-    out[s.mode === 'processes' ? 'process' : 'thread'] += s.slots;
+    if (isLive(s.state)) out[s.mode === 'processes' ? 'process' : 'thread'] += s.slots;
   }
   return out;
 }

@@ -79,10 +79,6 @@ export class StaticFiles {
   get(path: string): StaticFile | undefined {
     return this.#files.get(path);
   }
-
-  get paths(): string[] {
-    return [...this.#files.keys()];
-  }
 }
 
 function safeList(dir: string): string[] {

@@ -97,8 +97,7 @@ export class EventStreams {
 
   /** Start a stream on `res`; `jobId` undefined watches only cluster events. With `results`, it also carries the job's results. */
   open(res: ServerResponse, jobId: string | undefined, results?: ResultSource): Watcher {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-    res.write(': cohort\n\n');
+    startEventStream(res, ': cohort\n\n');
     const watcher: Watcher = { res, jobId, heldProgress: undefined, dropped: false, ...(results && { results: { source: results, next: 0 } }) };
     this.watchers.add(watcher);
     if (results) this.resultStreams++;
@@ -147,7 +146,7 @@ export class EventStreams {
     try {
       while (w.res.writableLength <= this.limits.softBytes && (data = r.source(r.next)) !== undefined) {
         r.next++;
-        if (!w.res.write(format('result', data))) return (more = false);
+        if (!w.res.write(sseFrame('result', data))) return (more = false);
         if (++written >= RESULTS_PER_PUMP) {
           if (w.jobId !== undefined) this.resultsReady(w.jobId);
           return (more = false);
@@ -170,7 +169,7 @@ export class EventStreams {
 
   /** Send to watchers of one job now, optionally ending their streams (a result stream ends once its results are out). */
   sendJob(jobId: string, event: string, data: unknown, end = false): void {
-    const frame = format(event, data);
+    const frame = sseFrame(event, data);
     for (const w of this.watchers) {
       if (w.jobId !== jobId) continue;
       if (!end) {
@@ -193,7 +192,7 @@ export class EventStreams {
   sendAll(event: string, data: unknown): void {
     if (this.clusterSent < this.limits.clusterBudget && this.clusterPending.size === 0) {
       this.clusterSent++;
-      this.broadcast(format(event, data));
+      this.broadcast(sseFrame(event, data));
       return;
     }
     const key = `${event}\u0000${coalesceKey(data)}`;
@@ -225,7 +224,7 @@ export class EventStreams {
       return;
     }
     w.heldProgress = undefined;
-    this.write(w, format('progress', snapshot()));
+    this.write(w, sseFrame('progress', snapshot()));
   }
 
   /** After its job ended, a result stream stays while it reads; one that took nothing for RESULTS_LINGER_MS is dropped. */
@@ -246,9 +245,7 @@ export class EventStreams {
     w.heldProgress = undefined;
     this.watchers.delete(w);
     this.slowDropped++;
-    const error = { code: ErrorCode.SLOW_CONSUMER, message: `the event stream fell more than ${this.limits.hardBytes} bytes behind; re-attach to continue` };
-    w.res.end(format('error', error));
-    setTimeout(() => w.res.destroy(), SLOW_CONSUMER_GRACE_MS).unref();
+    endSlowStream(w.res, `the event stream fell more than ${this.limits.hardBytes} bytes behind; re-attach to continue`);
   }
 
   private flush(): void {
@@ -258,7 +255,7 @@ export class EventStreams {
       if (this.clusterSent >= this.limits.clusterBudget) break;
       this.clusterPending.delete(key);
       this.clusterSent++;
-      this.broadcast(format(key.slice(0, key.indexOf('\u0000')), data));
+      this.broadcast(sseFrame(key.slice(0, key.indexOf('\u0000')), data));
     }
     if (this.dirty.size === 0) return;
     for (const [jobId, snapshot] of this.dirty) {
@@ -281,6 +278,19 @@ function coalesceKey(data: unknown): string {
   return [d.kind, d.agentId, d.task, d.jobId, d.partition].map((v) => (v === undefined ? '' : String(v))).join('\u0000');
 }
 
-function format(event: string, data: unknown): string {
+/** One server-sent event: its name and its data as JSON. */
+export function sseFrame(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data, jsonReplacer)}\n\n`;
+}
+
+/** Answer `res` as an event stream; `first` is written with the head (a comment, then any first events). */
+export function startEventStream(res: ServerResponse, first: string): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+  res.write(first);
+}
+
+/** End a stream that fell too far behind: a last `error` event (SLOW_CONSUMER), then the socket after a grace period. */
+export function endSlowStream(res: ServerResponse, message: string): void {
+  res.end(sseFrame('error', { code: ErrorCode.SLOW_CONSUMER, message }));
+  setTimeout(() => res.destroy(), SLOW_CONSUMER_GRACE_MS).unref();
 }

@@ -36,7 +36,3 @@ export function updateOf(view: DashboardView, head: DashboardHead, since: Cursor
     markers: throughput.markers.since(since.markers),
   };
 }
-
-export function sseFrame(event: 'snapshot' | 'update', data: DashboardSnapshot | DashboardUpdate): string {
-  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-}

@@ -14,8 +14,8 @@
  */
 import type { ServerResponse } from 'node:http';
 import { CohortError, DASHBOARD_UPDATE_MS, ErrorCode, type DashboardHead } from '@cohort/shared';
-import { SLOW_CONSUMER_GRACE_MS } from '../sse.js';
-import { cursorKey, cursorOf, snapshotOf, sseFrame, updateOf, type Cursor } from './frames.js';
+import { endSlowStream, sseFrame, startEventStream } from '../sse.js';
+import { cursorKey, cursorOf, snapshotOf, updateOf, type Cursor } from './frames.js';
 import { guarded, type DashboardView } from './view.js';
 
 /** Open dashboard streams at most; past it, RATE_LIMITED. */
@@ -83,8 +83,7 @@ export class DashboardStreams {
     const now = Date.now();
     const conn: Connection = { res, cursor: cursorOf(this.view), fedAt: now };
     const snapshot = sseFrame('snapshot', snapshotOf(this.view, this.headOf(now))); // built first: should it throw, the answer is still an error
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-    res.write(`: cohort dashboard\n\n${snapshot}`);
+    startEventStream(res, `: cohort dashboard\n\n${snapshot}`);
     this.connections.add(conn);
     res.on('close', () => this.forget(conn));
     this.timer ??= setInterval(() => guarded(() => this.tick(), this.onError), this.limits.intervalMs);
@@ -123,9 +122,7 @@ export class DashboardStreams {
   private drop(conn: Connection): void {
     this.forget(conn);
     this.slowDropped++;
-    const error = { code: ErrorCode.SLOW_CONSUMER, message: 'the dashboard stream fell behind; reload to continue' };
-    conn.res.end(`event: error\ndata: ${JSON.stringify(error)}\n\n`);
-    setTimeout(() => conn.res.destroy(), SLOW_CONSUMER_GRACE_MS).unref();
+    endSlowStream(conn.res, 'the dashboard stream fell behind; reload to continue');
   }
 
   /** The coordinator stops: end every stream, and take no more. */

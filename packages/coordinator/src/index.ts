@@ -10,3 +10,4 @@ export { tokenMatches } from './auth.js';
 export { Journal, JOURNAL_FILE, type RecoveredState } from './journal.js';
 export { scanJournal, encodeFrame, HEADER_BYTES, type ScanResult, type Damage, type JournalRecord } from './journal-codec.js';
 export { StateStore, LOCK_FILE } from './state-store.js';
+export { createCertificate, type Certificate, type CertificateRequest } from './tls/certificates.js';

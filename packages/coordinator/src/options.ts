@@ -60,6 +60,18 @@ export interface CoordinatorOptions {
   token?: string;
   /** The agent credential (join at /agent, nothing else); defaults to COHORT_AGENT_TOKEN. Needs `token`, and must differ from it. */
   agentToken?: string;
+  /**
+   * `--token-file`: one or more client tokens, one per line (blank lines and `#` comments skipped).
+   * Re-read by `coordinator.reloadCredentials()` (the CLI calls it on SIGHUP); a session whose token
+   * was removed is closed with AUTH_REVOKED at its next heartbeat. Conflicts with `token`.
+   */
+  tokenFile?: string;
+  /** `--agent-token-file`: the agent credentials, the same way. Conflicts with `agentToken`. */
+  agentTokenFile?: string;
+  /** TLS on the one port: wss:// for agents, https:// for the API, the dashboard and the streams. */
+  tls?: TlsServerOptions;
+  /** `--insecure-no-tls`: bind beyond loopback without TLS, on a private network; logged as a warning. Default false. */
+  insecureNoTls?: boolean;
   /** Directories whose .js/.mjs modules may be loaded as tasks; nothing else on disk is ever imported because a request named it. */
   tasksDirs?: string[];
   heartbeatMs?: number;
@@ -94,11 +106,29 @@ export interface CoordinatorOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Where the coordinator's certificate comes from: PEM files, or `auto` (made on first start and kept). */
+export interface TlsServerOptions {
+  /** `--tls-cert FILE`: the certificate (and its chain), PEM. With keyFile. */
+  certFile?: string;
+  /** `--tls-key FILE`: its private key, PEM. */
+  keyFile?: string;
+  /** `--tls auto`: a self-signed certificate, made on first start and kept in stateDir/tls (or the per-user config directory without one). */
+  auto?: boolean;
+  /** `--tls-name NAME` (repeatable): more names for the auto certificate, besides localhost, the host name, loopback and the bind address. */
+  names?: string[];
+  /** `--tls-client-ca FILE`: mutual TLS; agents and clients must present a certificate signed by this CA (PEM). */
+  clientCaFile?: string;
+}
+
 export interface CompiledCoordinatorOptions {
   host: string;
   port: number;
   token: string | undefined;
   agentToken: string | undefined;
+  tokenFile: string | undefined;
+  agentTokenFile: string | undefined;
+  tls: TlsServerOptions | undefined;
+  insecureNoTls: boolean;
   /** Real absolute paths. */
   tasksDirs: string[];
   heartbeatMs: number;
@@ -129,6 +159,10 @@ export function withDefaults(options: CoordinatorOptions): CompiledCoordinatorOp
     port: options.port ?? DEFAULT_PORT,
     token: resolveToken(options.token, options.env),
     agentToken: (options.agentToken ?? (options.env ?? process.env).COHORT_AGENT_TOKEN) || undefined,
+    tokenFile: options.tokenFile,
+    agentTokenFile: options.agentTokenFile,
+    tls: options.tls,
+    insecureNoTls: options.insecureNoTls ?? false,
     tasksDirs: options.tasksDirs ?? [],
     heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,

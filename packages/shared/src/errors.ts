@@ -43,8 +43,14 @@ export const ErrorCode = {
   INVALID_TRANSITION: 'INVALID_TRANSITION',
   /** An option is missing, out of range, or conflicts with another. */
   INVALID_OPTION: 'INVALID_OPTION',
-  /** Binding a non-loopback address without a token. */
+  /** Binding a non-loopback address without a token, or without TLS (unless `--insecure-no-tls`). */
   INSECURE_BIND: 'INSECURE_BIND',
+  /** A TLS connection that could not be verified: a pinned fingerprint that does not match, a certificate not signed by the trusted CA, expired, or for another name; a client certificate missing or refused. The message names both fingerprints (expected and presented) where there are two. */
+  TLS_FAILED: 'TLS_FAILED',
+  /** Plain ws:// or http:// sent to a port that speaks TLS: connect with wss:// or https://. */
+  TLS_REQUIRED: 'TLS_REQUIRED',
+  /** The token a session authenticated with was removed from the token file (reloaded on SIGHUP); the session is closed at its next heartbeat. */
+  AUTH_REVOKED: 'AUTH_REVOKED',
   /** The coordinator could not be reached. */
   CONNECT_FAILED: 'CONNECT_FAILED',
   /** The journal is damaged with valid records after the damage: the coordinator refuses to start until `--journal-recover`. */
@@ -101,6 +107,7 @@ export const CloseCode: Partial<Record<ErrorCode, number>> = {
   SHUTTING_DOWN: 4007,
   RESULT_NOT_ISSUED: 4008,
   RATE_LIMITED: 4009,
+  AUTH_REVOKED: 4010,
   INTERNAL: 1011,
 };
 
@@ -119,6 +126,9 @@ export const HttpStatus: Partial<Record<ErrorCode, number>> = {
   BUNDLE_HASH_MISMATCH: 400,
   BUNDLE_TOO_LARGE: 413,
   RATE_LIMITED: 429,
+  TLS_FAILED: 401,
+  TLS_REQUIRED: 400,
+  AUTH_REVOKED: 401,
 };
 
 /** The plain-object form of an error, as it crosses a socket, thread or process. */

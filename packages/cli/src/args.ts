@@ -3,8 +3,7 @@
  * these helpers turn the strings into the numbers and objects the library
  * options take, with INVALID_OPTION errors that name the flag.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { CohortError, ErrorCode, isLogLevel, createLogger, toWireError, type Logger, type WireError } from '@cohort/shared';
+import { CohortError, ErrorCode, isLogLevel, createLogger, readTokenFile, toWireError, type Logger, type WireError } from '@cohort/shared';
 
 export function intFlag(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -48,25 +47,20 @@ export const COMMON_FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** Secrets longer than this in a token file are refused. */
-const MAX_TOKEN_FILE_BYTES = 4096;
-
 /**
- * Read a credential from a file (`--token-file PATH`): its first line, without
- * surrounding whitespace. The error names the flag and the path, never the content.
+ * Read a credential from a file (`--token-file PATH`): its first token, read
+ * as the coordinator reads its token files (shared token-set.ts: one token a
+ * line, trimmed; blank lines and `#` comments skipped), so that one file can
+ * serve both. The error names the flag and the path, never the content.
  */
 export function tokenFileFlag(name: string, file: string | undefined): string | undefined {
   if (file === undefined) return undefined;
-  let text: string;
   try {
-    if (statSync(file).size > MAX_TOKEN_FILE_BYTES) throw new Error('too large');
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new CohortError(ErrorCode.INVALID_OPTION, `--${name} ${JSON.stringify(file)} is not a readable file of at most ${MAX_TOKEN_FILE_BYTES} bytes`);
+    return readTokenFile(file)[0];
+  } catch (err) {
+    const wire = toWireError(err, ErrorCode.INVALID_OPTION);
+    throw new CohortError(ErrorCode.INVALID_OPTION, `--${name}: ${wire.message}`);
   }
-  const token = (text.split(/\r?\n/, 1)[0] ?? '').trim();
-  if (token === '') throw new CohortError(ErrorCode.INVALID_OPTION, `--${name} ${JSON.stringify(file)} holds no token on its first line`);
-  return token;
 }
 
 /** One credential from its flag, or its file flag; both at once is a conflict. */

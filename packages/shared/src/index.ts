@@ -14,6 +14,7 @@ export * from './log.js';
 export * from './options.js';
 export * from './host-header.js';
 export * from './bearer.js';
+export * from './token-set.js';
 export * from './tls.js';
 export * from './assert-never.js';
 export * from './limits.js';

@@ -10,7 +10,8 @@ import { WebSocketServer } from 'ws';
 import { AGENT_PATH, ErrorCode, addressedToLoopback, type Logger } from '@cohort/shared';
 import { attachAgentSocket, type AgentPort } from './agent-socket.js';
 import type { Observer } from './observations.js';
-import { agentCredential, authorized } from './auth.js';
+import { agentCredential, presentedToken } from './auth.js';
+import type { CoordinatorCredentials } from './credentials.js';
 import { refuseSocket, requestPath, type UpgradeHandler } from './http-server.js';
 import type { CompiledCoordinatorOptions } from './options.js';
 
@@ -19,8 +20,14 @@ export interface AgentEndpoint {
   readonly onUpgrade: UpgradeHandler;
 }
 
-/** `observer` is told the bytes of every frame received (the metrics' ws-bytes). */
-export function agentEndpoint(options: CompiledCoordinatorOptions, log: Logger, port: AgentPort, observer?: Observer): AgentEndpoint {
+/** `observer` is told the bytes of every frame received (the metrics' ws-bytes); `credentials` are read at each upgrade and heartbeat. */
+export function agentEndpoint(
+  options: CompiledCoordinatorOptions,
+  log: Logger,
+  port: AgentPort,
+  observer: Observer | undefined,
+  credentials: CoordinatorCredentials,
+): AgentEndpoint {
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
@@ -29,16 +36,19 @@ export function agentEndpoint(options: CompiledCoordinatorOptions, log: Logger, 
     // A browser sends Origin on every WebSocket, and may open one to any address: a page must never join as an agent.
     if (req.headers.origin !== undefined)
       return refuseSocket(socket, 403, ErrorCode.FORBIDDEN, 'agents are not browsers: an upgrade with an Origin header is refused');
-    const credential = agentCredential({ client: options.token, agent: options.agentToken });
-    if (credential === undefined && !addressedToLoopback(req.headers.host)) {
+    const accepted = agentCredential(credentials);
+    if (accepted === undefined && !addressedToLoopback(req.headers.host)) {
       return refuseSocket(socket, 403, ErrorCode.FORBIDDEN, 'this coordinator has no token, so agents must address it as 127.0.0.1, [::1] or localhost');
     }
-    if (!authorized(req, credential)) {
+    // The session remembers which token it joined with (its id, never the token): a reload that removes it revokes the session.
+    const tokenId = accepted?.idOf(presentedToken(req));
+    if (accepted !== undefined && tokenId === undefined) {
       log.warn('agent upgrade refused', { remote, code: ErrorCode.AUTH_FAILED });
       return refuseSocket(socket, 401, ErrorCode.AUTH_FAILED, 'missing or wrong bearer token');
     }
+    const stillAccepted = () => credentials.agentAccepts(tokenId);
     wss.handleUpgrade(req, socket as Socket, head, (ws) => {
-      attachAgentSocket(ws, remote, { port, log, handshakeTimeoutMs: options.handshakeTimeoutMs, observer });
+      attachAgentSocket(ws, remote, { port, log, handshakeTimeoutMs: options.handshakeTimeoutMs, observer, stillAccepted });
     });
   };
   return { wss, onUpgrade };

@@ -35,6 +35,8 @@ export interface AgentSocketContext {
   handshakeTimeoutMs: number;
   /** Told the size of every frame received (ws-bytes, in). */
   observer?: Observer | undefined;
+  /** Whether the token this session joined with is still accepted; asked at each of its heartbeats (default: always). */
+  stillAccepted?: () => boolean;
 }
 
 export function closeSocket(ws: WebSocket, code: ErrorCode, message: string): void {
@@ -77,6 +79,13 @@ export function attachAgentSocket(ws: WebSocket, remote: string, ctx: AgentSocke
     gone();
   };
 
+  /** Its token was removed (a reload): close with AUTH_REVOKED; the disconnect requeues what it held. */
+  const revoke = (revoked: AgentSession) => {
+    ctx.log.warn('agent session revoked', { remote, agentId: revoked.id, name: revoked.name, code: ErrorCode.AUTH_REVOKED });
+    closeSocket(ws, ErrorCode.AUTH_REVOKED, 'the token this agent joined with was removed');
+    gone();
+  };
+
   ws.on('message', (data: Buffer, isBinary: boolean) => {
     ctx.observer?.observe({ kind: 'ws-bytes', direction: 'in', bytes: data.length });
     if (closed) return;
@@ -88,6 +97,9 @@ export function attachAgentSocket(ws: WebSocket, remote: string, ctx: AgentSocke
         clearTimeout(handshake);
         session = ctx.port.join(newSessionId(), msg, ws);
         if (!session) closed = true;
+      } else if (msg.type === 'heartbeat' && ctx.stillAccepted?.() === false) {
+        closed = true;
+        revoke(session);
       } else {
         ctx.port.receive(session, msg);
       }

@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { agentCredential, authorized, clientAccess, presentedToken, tokenMatches } from './auth.js';
+import { TokenSet } from '@cohort/shared';
+import { agentCredential, authorized, clientAccess, clientAuth, presentedToken, tokenMatches } from './auth.js';
+import { Sessions } from './web/sessions.js';
 
 const req = (authorization?: string) => ({ headers: authorization === undefined ? {} : { authorization } }) as IncomingMessage;
 
@@ -52,24 +54,42 @@ describe('authorized', () => {
 });
 
 describe('split credentials', () => {
-  const split = { client: 'client', agent: 'agent' };
+  const set = (...tokens: string[]) => TokenSet.of(tokens);
+  const split = { client: set('client', 'client-2'), agent: set('agent') };
+  const both = { client: set('both'), agent: undefined };
 
-  it('the upgrade takes the agent credential when split, else the shared one', () => {
-    expect(agentCredential(split)).toBe('agent');
-    expect(agentCredential({ client: 'both', agent: undefined })).toBe('both');
+  it('the upgrade takes the agent tokens when split, else the shared ones', () => {
+    expect(agentCredential(split)?.matches('agent')).toBe(true);
+    expect(agentCredential(split)?.matches('client')).toBe(false);
+    expect(agentCredential(both)?.matches('both')).toBe(true);
     expect(agentCredential({ client: undefined, agent: undefined })).toBeUndefined();
   });
 
   it('the API takes the client credential, forbids the agent one, and refuses anything else', () => {
     expect(clientAccess(req('Bearer client'), split)).toBe('ok');
+    expect(clientAccess(req('Bearer client-2'), split)).toBe('ok');
     expect(clientAccess(req('Bearer agent'), split)).toBe('FORBIDDEN');
     expect(clientAccess(req('Bearer other'), split)).toBe('AUTH_FAILED');
     expect(clientAccess(req(), split)).toBe('AUTH_FAILED');
   });
 
   it('without a split, the one token opens the API; without any token, anything does', () => {
-    expect(clientAccess(req('Bearer both'), { client: 'both', agent: undefined })).toBe('ok');
-    expect(clientAccess(req('Bearer agent'), { client: 'both', agent: undefined })).toBe('AUTH_FAILED');
+    expect(clientAccess(req('Bearer both'), both)).toBe('ok');
+    expect(clientAccess(req('Bearer agent'), both)).toBe('AUTH_FAILED');
     expect(clientAccess(req(), { client: undefined, agent: undefined })).toBe('ok');
+  });
+});
+
+describe('dashboard sessions and their token', () => {
+  it('a session cookie counts while the token that opened it is accepted, and not after it is removed', () => {
+    const sessions = new Sessions();
+    const before = { client: TokenSet.of(['a', 'b']), agent: undefined, sessions };
+    const id = sessions.open(before.client.idOf('a'));
+    const withCookie = { headers: { cookie: `cohort_session_7070=${id}` }, socket: { localPort: 7070 } } as unknown as IncomingMessage;
+    expect(clientAuth(withCookie, before)).toMatchObject({ access: 'ok', via: 'cookie', tokenId: before.client.idOf('a') });
+    const after = { client: TokenSet.of(['b']), agent: undefined, sessions };
+    expect(clientAuth(withCookie, after).access).toBe('AUTH_FAILED');
+    // Forgotten, not just refused: putting the token back does not revive it.
+    expect(clientAuth(withCookie, before).access).toBe('AUTH_FAILED');
   });
 });

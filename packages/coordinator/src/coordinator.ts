@@ -34,6 +34,8 @@ import type { Effect } from './effects.js';
 import { handleHttp } from './http-api.js';
 import { openWeb } from './web/page-routes.js';
 import { Sessions } from './web/sessions.js';
+import { CoordinatorCredentials, type CredentialCounts } from './credentials.js';
+import { OpenStreams } from './open-streams.js';
 import { createHttpServer, listen } from './http-server.js';
 import type { Job } from './job.js';
 import { JobService, type JobHandoff } from './job-service.js';
@@ -56,6 +58,12 @@ export interface Coordinator {
   readonly cluster: Cluster;
   readonly jobs: JobService;
   readonly options: CompiledCoordinatorOptions;
+  /**
+   * Re-read --token-file and --agent-token-file (the CLI calls it on SIGHUP) and return the counts now
+   * accepted. Sessions whose token was removed are closed with AUTH_REVOKED (agents at their next
+   * heartbeat, event streams at once). Throws INVALID_OPTION, keeping the old tokens, when a file is bad.
+   */
+  reloadCredentials(): { client: number; agent: number };
   /** Resolves once the coordinator has stopped, whoever stopped it (close(), or a fatal journal error). */
   readonly closed: Promise<void>;
   close(): Promise<void>;
@@ -274,6 +282,8 @@ class Executor implements AgentPort, JobHandoff {
 export async function startCoordinator(userOptions: CoordinatorOptions = {}): Promise<Coordinator> {
   const options = compileOptions(userOptions);
   const log: Logger = options.logger;
+  const credentials = new CoordinatorCredentials(options, log.child({ component: 'credentials' }));
+  const openStreams = new OpenStreams();
   const fatal = deferred();
   const opened = await openStore(options, log, () => fatal.resolve());
   const store = opened?.store;
@@ -293,12 +303,12 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
   const jobs = new JobService(cluster, executor, streams, { maxAttempts, maxPartitions, tasksDirs, log, store, bundles });
   if (opened) await jobs.restore(opened.recovered);
 
-  const endpoint = agentEndpoint(options, log, executor, observers);
+  const endpoint = agentEndpoint(options, log, executor, observers, credentials);
   const web = openWeb(new Sessions());
   const onRequest = (req: IncomingMessage, res: ServerResponse) =>
     handleHttp(req, res, {
-      token: options.token,
-      agentToken: options.agentToken,
+      credentials,
+      openStreams,
       maxBodyBytes: options.maxBodyBytes,
       jobs,
       bundles,
@@ -315,11 +325,20 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
 
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const auth = options.agentToken ? 'split' : options.token ? 'token' : 'none';
+  const auth = credentials.agent ? 'split' : credentials.client ? 'token' : 'none';
   log.info('coordinator listening', { host, port: address.port, auth, tasksDirs });
-  const coordinator = handle(parts, { host, port: address.port, cluster, jobs, options });
+  const reloadCredentials = () => reload(credentials, openStreams, log);
+  const coordinator = handle(parts, { host, port: address.port, cluster, jobs, options, reloadCredentials });
   void fatal.promise.then(() => coordinator.close());
   return coordinator;
+}
+
+/** Reload the token files; end at once the client streams whose token is gone (agents are closed at their next heartbeat). */
+function reload(credentials: CoordinatorCredentials, openStreams: OpenStreams, log: Logger): CredentialCounts {
+  const counts = credentials.reload();
+  const ended = openStreams.revoke((id) => credentials.clientAccepts(id));
+  if (ended > 0) log.warn('client streams revoked', { streams: ended, code: ErrorCode.AUTH_REVOKED });
+  return counts;
 }
 
 /** The journal in --state-dir, when there is one. A write that fails is fatal: `onFatal` stops the coordinator. */
@@ -347,7 +366,7 @@ async function listenOrStop(parts: Parts, options: CompiledCoordinatorOptions): 
 }
 
 /** The running coordinator as callers see it; `close()` runs once, whoever calls it. */
-function handle(parts: Parts, running: Pick<Coordinator, 'host' | 'port' | 'cluster' | 'jobs' | 'options'>): Coordinator {
+function handle(parts: Parts, running: Pick<Coordinator, 'host' | 'port' | 'cluster' | 'jobs' | 'options' | 'reloadCredentials'>): Coordinator {
   let closing: Promise<void> | undefined;
   const closed = deferred();
   return {

@@ -30,7 +30,7 @@
  * Origin header must come from this coordinator's own origin.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CohortError, ErrorCode, VERSION, addressedToLoopback, isJobId } from '@cohort/shared';
+import { CohortError, ErrorCode, VERSION, addressedToLoopback, isJobId, type TokenSet } from '@cohort/shared';
 import { clientAuth } from './auth.js';
 import { checkOrigin } from './web/origin.js';
 import { handlePage, type WebContext } from './web/page-routes.js';
@@ -42,18 +42,17 @@ import { BUNDLE_ROUTE, handleBundle, type BundleRouteContext } from './bundle-ro
 import type { Dashboard } from './dashboard/dashboard.js';
 import { handleDashboard } from './dashboard-routes.js';
 import { METRICS_PATH, handleMetrics, type MetricsRouteContext } from './metrics-route.js';
+import type { OpenStreams } from './open-streams.js';
 
 export interface ApiContext extends BundleRouteContext, MetricsRouteContext {
-  /** The client credential; without `agentToken` it also joins agents. */
-  token: string | undefined;
-  /** The agent credential when the roles are split: refused here with 403 FORBIDDEN. */
-  agentToken?: string | undefined;
   maxBodyBytes: number;
   jobs: JobService;
   /** The dashboard's page, files and sessions (web/); without it, / and /dashboard/* are 404. */
   web?: WebContext;
   /** The dashboard's view and streams (dashboard-routes.ts). */
   dashboard?: Dashboard | undefined;
+  /** Open responses by the id of their token, ended when a reload removes it (open-streams.ts). */
+  openStreams?: OpenStreams | undefined;
 }
 
 function wantsStream(req: IncomingMessage): boolean {
@@ -79,8 +78,8 @@ function queryOptions(req: IncomingMessage): { results: ValueEncoding | undefine
  * (shared host-header.ts): a page that rebinds its own name to 127.0.0.1
  * would otherwise be same-origin with this coordinator, Origin check and all.
  */
-export function refuseRebinding(req: IncomingMessage, token: string | undefined): void {
-  if (token !== undefined || addressedToLoopback(req.headers.host)) return;
+export function refuseRebinding(req: IncomingMessage, tokens: TokenSet | undefined): void {
+  if (tokens !== undefined || addressedToLoopback(req.headers.host)) return;
   throw new CohortError(
     ErrorCode.FORBIDDEN,
     'this coordinator has no token, so it answers only requests addressed to 127.0.0.1, [::1] or localhost (a guard against DNS rebinding)',
@@ -90,17 +89,18 @@ export function refuseRebinding(req: IncomingMessage, token: string | undefined)
 export async function handleHttp(req: IncomingMessage, res: ServerResponse, ctx: ApiContext): Promise<void> {
   try {
     const path = requestPath(req);
-    refuseRebinding(req, ctx.token);
+    refuseRebinding(req, ctx.credentials.client);
     if (req.method === 'GET' && path === '/healthz') {
       return sendJson(res, 200, { ok: true, version: VERSION, accepting: ctx.jobs.accepting });
     }
     if (path === METRICS_PATH) return await handleMetrics(req, res, ctx);
-    if (ctx.web && handlePage(req, res, path, { client: ctx.token, agent: ctx.agentToken }, ctx.web)) return;
+    if (ctx.web && handlePage(req, res, path, ctx.credentials, ctx.web)) return;
     if (!path.startsWith('/api/')) throw new CohortError(ErrorCode.NOT_FOUND, `no route ${req.method} ${path}`);
-    const { access, via } = clientAuth(req, { client: ctx.token, agent: ctx.agentToken, sessions: ctx.web?.sessions });
+    const { access, via, tokenId } = clientAuth(req, { client: ctx.credentials.client, agent: ctx.credentials.agent, sessions: ctx.web?.sessions });
     if (access === 'FORBIDDEN') throw new CohortError(ErrorCode.FORBIDDEN, 'this is the agent credential: it may join at /agent, not use the API');
     if (access !== 'ok') throw new CohortError(ErrorCode.AUTH_FAILED, 'missing or wrong bearer token');
     checkOrigin(req, via);
+    if (tokenId !== undefined) ctx.openStreams?.track(res, tokenId);
     if (ctx.dashboard && handleDashboard(req, res, path, ctx.dashboard, (id) => ctx.jobs.knows(id))) return;
 
     if (path === '/api/jobs' && req.method === 'POST') {

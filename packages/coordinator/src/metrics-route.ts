@@ -7,21 +7,21 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CohortError, ErrorCode } from '@cohort/shared';
-import { clientAccess } from './auth.js';
+import { clientAccess, type Credentials } from './auth.js';
 import type { CoordinatorMetrics } from './metrics/index.js';
 
 export const METRICS_PATH = '/metrics';
 
 export interface MetricsRouteContext {
-  token: string | undefined;
-  agentToken?: string | undefined;
+  /** The client and agent tokens (credentials.ts), read at each request: a reload takes effect at once. */
+  credentials: Credentials;
   metrics?: CoordinatorMetrics | undefined;
   metricsPublic?: boolean | undefined;
 }
 
 export async function handleMetrics(req: IncomingMessage, res: ServerResponse, ctx: MetricsRouteContext): Promise<void> {
   if (!ctx.metricsPublic) {
-    const access = clientAccess(req, { client: ctx.token, agent: ctx.agentToken });
+    const access = clientAccess(req, ctx.credentials);
     if (access === 'FORBIDDEN') throw new CohortError(ErrorCode.FORBIDDEN, 'this is the agent credential: it may join at /agent, not read /metrics');
     if (access !== 'ok') throw new CohortError(ErrorCode.AUTH_FAILED, 'missing or wrong bearer token');
   }

@@ -165,6 +165,19 @@ describe('coordinator compileOptions', () => {
     expect(codeOf(() => compile({ host: '0.0.0.0', agentToken: 'agent' }))).toBe(ErrorCode.INVALID_OPTION);
   });
 
+  it('a token file conflicts with a token, and makes the environment token ignored', () => {
+    expect(codeOf(() => compile({ token: 'inline', tokenFile: '/tmp/tokens' }))).toBe(ErrorCode.INVALID_OPTION);
+    expect(codeOf(() => compile({ token: 'c', agentToken: 'a', agentTokenFile: '/tmp/agent-tokens' }))).toBe(ErrorCode.INVALID_OPTION);
+    const o = compile({ tokenFile: '/tmp/tokens', agentTokenFile: '/tmp/agent-tokens', env: { COHORT_TOKEN: 'env', COHORT_AGENT_TOKEN: 'env-agent' } });
+    expect(o).toMatchObject({ token: undefined, agentToken: undefined, tokenFile: '/tmp/tokens', agentTokenFile: '/tmp/agent-tokens' });
+  });
+
+  it('agent tokens in a file need client tokens; a token file counts as a token for binding beyond loopback', () => {
+    expect(codeOf(() => compile({ agentTokenFile: '/tmp/agent-tokens' }))).toBe(ErrorCode.INVALID_OPTION);
+    expect(compile({ token: 'c', agentTokenFile: '/tmp/agent-tokens' }).agentTokenFile).toBe('/tmp/agent-tokens');
+    expect(compile({ host: '0.0.0.0', tokenFile: '/tmp/tokens' }).tokenFile).toBe('/tmp/tokens');
+  });
+
   it('tasksDirs: existing directories, as real paths; none by default', () => {
     expect(compile().tasksDirs).toEqual([]);
     const real = realpathSync(os.tmpdir());

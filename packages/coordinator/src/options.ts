@@ -157,8 +157,10 @@ export function withDefaults(options: CoordinatorOptions): CompiledCoordinatorOp
   return {
     host: options.host ?? DEFAULT_HOST,
     port: options.port ?? DEFAULT_PORT,
-    token: resolveToken(options.token, options.env),
-    agentToken: (options.agentToken ?? (options.env ?? process.env).COHORT_AGENT_TOKEN) || undefined,
+    // With a token file, the environment's token is ignored (an explicit token with it is a conflict, compileOptions).
+    token: options.tokenFile !== undefined ? options.token || undefined : resolveToken(options.token, options.env),
+    agentToken:
+      (options.agentTokenFile !== undefined ? options.agentToken : (options.agentToken ?? (options.env ?? process.env).COHORT_AGENT_TOKEN)) || undefined,
     tokenFile: options.tokenFile,
     agentTokenFile: options.agentTokenFile,
     tls: options.tls,
@@ -215,13 +217,25 @@ export function compileOptions(options: CoordinatorOptions): CompiledCoordinator
   checkNumber('speculation.quantile', o.speculation.quantile, 0, 1);
   checkNumber('speculation.multiplier', o.speculation.multiplier, 1);
   checkNumber('speculation.minRuntimeMs', o.speculation.minRuntimeMs, 0);
-  if (o.agentToken !== undefined && !o.token) throw invalidOption('agentToken needs token as well: with split credentials, token is the client credential');
+  checkTokenSources(o);
+  if (o.agentToken !== undefined && !o.token && o.tokenFile === undefined)
+    throw invalidOption('agentToken needs token as well: with split credentials, token is the client credential');
   if (o.agentToken !== undefined && o.agentToken === o.token) throw invalidOption('agentToken must differ from token, or the split grants nothing');
   o.tasksDirs = resolveTasksDirs(o.tasksDirs);
   if (o.journalRecover && o.stateDir === undefined) throw invalidOption('journalRecover needs stateDir: there is no journal to recover without --state-dir');
   if (typeof o.metricsPublic !== 'boolean') throw invalidOption('metricsPublic must be true or false');
-  if (!o.token && !isLoopbackHost(o.host)) {
+  if (!o.token && o.tokenFile === undefined && !isLoopbackHost(o.host)) {
     throw new CohortError(ErrorCode.INSECURE_BIND, `refusing to bind ${o.host} without a token: pass --token or set COHORT_TOKEN, or bind 127.0.0.1`);
   }
   return o;
+}
+
+/** A token and its file are two answers to one question; agent tokens need client tokens. The files' contents are checked when read (credentials.ts). */
+function checkTokenSources(o: CompiledCoordinatorOptions): void {
+  if (o.tokenFile !== undefined && o.token !== undefined)
+    throw invalidOption('token and tokenFile conflict: pass one (COHORT_TOKEN is ignored with a token file)');
+  if (o.agentTokenFile !== undefined && o.agentToken !== undefined)
+    throw invalidOption('agentToken and agentTokenFile conflict: pass one (COHORT_AGENT_TOKEN is ignored with a token file)');
+  if (o.agentTokenFile !== undefined && !o.token && o.tokenFile === undefined)
+    throw invalidOption('agentTokenFile needs token or tokenFile as well: with split credentials, they are the client credential');
 }

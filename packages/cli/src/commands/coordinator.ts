@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { startCoordinator, type Coordinator, type CoordinatorOptions } from '@cohort/coordinator';
-import { removeSecrets } from '@cohort/shared';
-import { COMMON_FLAGS, intOptions, loggerFlag, numberFlag, secretFlag, stringFlags } from '../args.js';
+import { CohortError, ErrorCode, removeSecrets } from '@cohort/shared';
+import { COMMON_FLAGS, intOptions, loggerFlag, numberFlag, stringFlags } from '../args.js';
 import { dashboardLine } from '../dashboard-url.js';
 
 export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7070] [--token T | --token-file F]
@@ -14,6 +14,12 @@ export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7
   Serves agents (ws://HOST:PORT/agent), the JSON API and progress streams on one port.
   The token may also come from COHORT_TOKEN; it grants both roles unless --agent-token (or
   COHORT_AGENT_TOKEN) splits them: then only the agent token joins, and only --token uses the API.
+  --token-file and --agent-token-file name files of one or more accepted tokens, one per line (blank
+  lines and # comments skipped); COHORT_TOKEN / COHORT_AGENT_TOKEN are ignored when a file is given.
+  SIGHUP re-reads them without dropping connected sessions: an agent whose token was removed is closed
+  with AUTH_REVOKED at its next heartbeat (its partitions go back to the queue), and so are dashboard
+  sessions and event streams opened with it. A file that cannot be read, or holds no token, keeps the
+  old tokens (the log says why) and the coordinator goes on serving.
   Binding beyond loopback requires a token. Clients ship their own tasks as bundles named by their
   SHA-256 (kept in --state-dir/bundles, or in a temporary directory without one); besides those,
   task modules load only from a --tasks-dir.
@@ -64,8 +70,9 @@ export async function coordinatorCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${COORDINATOR_HELP}\n`);
     return 0;
   }
-  const token = secretFlag('token', values.token, 'token-file', values['token-file']) ?? process.env.COHORT_TOKEN;
-  const agentToken = secretFlag('agent-token', values['agent-token'], 'agent-token-file', values['agent-token-file']) ?? process.env.COHORT_AGENT_TOKEN;
+  // A token file is passed as its path: the coordinator reads it, and reads it again on SIGHUP. The environment's token is ignored then.
+  const token = tokenOrFile('token', values.token, 'token-file', values['token-file'], process.env.COHORT_TOKEN);
+  const agentToken = tokenOrFile('agent-token', values['agent-token'], 'agent-token-file', values['agent-token-file'], process.env.COHORT_AGENT_TOKEN);
   // Read once; nothing this process starts or loads (task code in split and merge) finds them in the environment.
   removeSecrets(process.env);
   const coordinator = await startCoordinator(coordinatorOptions(values, token, agentToken));
@@ -80,6 +87,8 @@ function coordinatorOptions(values: Values, token: string | undefined, agentToke
     ...(values.host !== undefined && { host: values.host }),
     ...(token !== undefined && { token }),
     ...(agentToken !== undefined && { agentToken }),
+    ...(values['token-file'] !== undefined && { tokenFile: values['token-file'] }),
+    ...(values['agent-token-file'] !== undefined && { agentTokenFile: values['agent-token-file'] }),
     ...(values['tasks-dir'] !== undefined && { tasksDirs: values['tasks-dir'] }),
     ...(values['state-dir'] !== undefined && { stateDir: values['state-dir'] }),
     ...(values['journal-recover'] && { journalRecover: true }),
@@ -94,6 +103,24 @@ function coordinatorOptions(values: Values, token: string | undefined, agentToke
   };
 }
 
+/** A token given inline, else the environment's, unless its file is given: then none (the file's path goes on as tokenFile). */
+function tokenOrFile(name: string, value: string | undefined, fileFlag: string, file: string | undefined, fromEnv: string | undefined): string | undefined {
+  if (value !== undefined && file !== undefined) throw new CohortError(ErrorCode.INVALID_OPTION, `--${name} and --${fileFlag} conflict: pass one`);
+  return file !== undefined ? undefined : (value ?? fromEnv);
+}
+
+/** SIGHUP: re-read the token files. A bad file keeps the old tokens (the coordinator logged why); either way it goes on serving. */
+function reloadOnSignal(coordinator: Coordinator): void {
+  const line = (level: string, fields: Record<string, unknown>) =>
+    process.stderr.write(`${JSON.stringify({ time: Date.now(), level, msg: 'signal received', signal: 'SIGHUP', component: 'coordinator', ...fields })}\n`);
+  try {
+    const counts = coordinator.reloadCredentials();
+    line('info', { reloaded: true, clientTokens: counts.client, agentTokens: counts.agent });
+  } catch (err) {
+    line('error', { reloaded: false, code: (err as CohortError).code ?? ErrorCode.INTERNAL, message: (err as Error).message });
+  }
+}
+
 /** Serve until SIGTERM or SIGINT (exit 0), or until stopped from inside (exit with process.exitCode). */
 function untilStopped(coordinator: Coordinator): Promise<number> {
   return new Promise<number>((resolve) => {
@@ -101,6 +128,7 @@ function untilStopped(coordinator: Coordinator): Promise<number> {
       process.stderr.write(`${JSON.stringify({ time: Date.now(), level: 'info', msg: 'signal received', signal, component: 'coordinator' })}\n`);
       void coordinator.close().then(() => resolve(0));
     };
+    process.on('SIGHUP', () => reloadOnSignal(coordinator));
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
     // Stopped from inside (a fatal journal error sets process.exitCode): exit with it.

@@ -11,7 +11,7 @@
  *   styles only, no data, so no credential is needed.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { clientAuth, tokenAccess, type Credentials } from '../auth.js';
+import { clientAuth, tokenAccessOf, type Credentials } from '../auth.js';
 import { sessionSetCookie } from './cookies.js';
 import { CACHE_ASSET, CACHE_PAGE, securityHeaders } from './headers.js';
 import { loginPage, type LoginNotice } from './login-page.js';
@@ -56,10 +56,11 @@ function redirectHome(res: ServerResponse, cookie?: string): void {
 
 function login(req: IncomingMessage, res: ServerResponse, token: string, credentials: Credentials, web: WebContext): void {
   if (credentials.client === undefined) return redirectHome(res);
-  const access = tokenAccess(token, credentials);
+  const { access, tokenId } = tokenAccessOf(token, credentials);
   if (access === 'FORBIDDEN') return sendLogin(req, res, 403, 'agent-token');
   if (access !== 'ok') return sendLogin(req, res, 401, 'wrong-token');
-  redirectHome(res, sessionSetCookie(req, web.sessions.open(), web.sessions.ttlMs));
+  // The session remembers its token's id: a reload that removes the token ends it (sessions.ts).
+  redirectHome(res, sessionSetCookie(req, web.sessions.open(tokenId), web.sessions.ttlMs));
 }
 
 function home(req: IncomingMessage, res: ServerResponse, credentials: Credentials, web: WebContext): void {

@@ -4,7 +4,9 @@
  * is 32 random bytes; only its SHA-256 is kept, so the map's contents (a heap
  * dump, a lookup's timing) say nothing usable about a live cookie. Bounded
  * in count (the oldest is evicted) and in age (a session expires `ttlMs`
- * after it was opened, whatever its use).
+ * after it was opened, whatever its use). Each remembers the id of the token
+ * that opened it (TokenSet's id, never the token): once a reload removes that
+ * token, the session is no longer valid.
  */
 import { createHash, randomBytes } from 'node:crypto';
 
@@ -26,8 +28,8 @@ export interface SessionOptions {
 }
 
 export class Sessions {
-  /** digest(id) → expiry; a Map keeps insertion order, so the first key is the oldest. */
-  readonly #expiries = new Map<string, number>();
+  /** digest(id) → its expiry and the id of the token that opened it; a Map keeps insertion order, so the first key is the oldest. */
+  readonly #expiries = new Map<string, { expiry: number; tokenId: string | undefined }>();
   readonly #ttlMs: number;
   readonly #max: number;
   readonly #now: () => number;
@@ -46,26 +48,35 @@ export class Sessions {
     return this.#ttlMs;
   }
 
-  /** Open a session; the id is for the cookie only. */
-  open(): string {
+  /** Open a session for the token with id `tokenId`; the id returned is for the cookie only. */
+  open(tokenId?: string): string {
     const id = randomBytes(32).toString('base64url');
     while (this.#expiries.size >= this.#max) {
       const oldest = this.#expiries.keys().next().value as string;
       this.#expiries.delete(oldest);
     }
-    this.#expiries.set(digest(id), this.#now() + this.#ttlMs);
+    this.#expiries.set(digest(id), { expiry: this.#now() + this.#ttlMs, tokenId });
     return id;
   }
 
-  /** Whether `id` names a live session; an expired one is forgotten on the way. */
-  valid(id: string | undefined): boolean {
-    if (id === undefined || id.length === 0 || id.length > MAX_ID_CHARS) return false;
+  /**
+   * Whether `id` names a live session whose token `accepts` still takes; an
+   * expired or revoked one is forgotten on the way.
+   */
+  valid(id: string | undefined, accepts?: (tokenId: string) => boolean): boolean {
+    return this.tokenOf(id, accepts) !== undefined;
+  }
+
+  /** The id of the token that opened the live session `id` ('' when it was opened without one), or undefined (see valid). */
+  tokenOf(id: string | undefined, accepts?: (tokenId: string) => boolean): string | undefined {
+    if (id === undefined || id.length === 0 || id.length > MAX_ID_CHARS) return undefined;
     const key = digest(id);
-    const expiry = this.#expiries.get(key);
-    if (expiry === undefined) return false;
-    if (expiry > this.#now()) return true;
+    const session = this.#expiries.get(key);
+    if (session === undefined) return undefined;
+    const revoked = session.tokenId !== undefined && accepts !== undefined && !accepts(session.tokenId);
+    if (session.expiry > this.#now() && !revoked) return session.tokenId ?? '';
     this.#expiries.delete(key);
-    return false;
+    return undefined;
   }
 
   close(id: string | undefined): void {

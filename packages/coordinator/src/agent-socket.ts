@@ -54,6 +54,18 @@ export function closeSocket(ws: WebSocket, code: ErrorCode, message: string): vo
   setTimeout(() => ws.terminate(), CLOSE_TIMEOUT_MS).unref();
 }
 
+/**
+ * At each heartbeat, whether the session's token is still accepted; if a
+ * reload removed it, close with AUTH_REVOKED and say so (the caller's
+ * disconnect then requeues what the session held).
+ */
+function revokedAt(msg: AgentMessage, session: AgentSession, ws: WebSocket, remote: string, ctx: AgentSocketContext): boolean {
+  if (msg.type !== 'heartbeat' || ctx.stillAccepted?.() !== false) return false;
+  ctx.log.warn('agent session revoked', { remote, agentId: session.id, name: session.name, code: ErrorCode.AUTH_REVOKED });
+  closeSocket(ws, ErrorCode.AUTH_REVOKED, 'the token this agent joined with was removed');
+  return true;
+}
+
 export function attachAgentSocket(ws: WebSocket, remote: string, ctx: AgentSocketContext): void {
   let session: AgentSession | undefined;
   let closed = false;
@@ -79,13 +91,6 @@ export function attachAgentSocket(ws: WebSocket, remote: string, ctx: AgentSocke
     gone();
   };
 
-  /** Its token was removed (a reload): close with AUTH_REVOKED; the disconnect requeues what it held. */
-  const revoke = (revoked: AgentSession) => {
-    ctx.log.warn('agent session revoked', { remote, agentId: revoked.id, name: revoked.name, code: ErrorCode.AUTH_REVOKED });
-    closeSocket(ws, ErrorCode.AUTH_REVOKED, 'the token this agent joined with was removed');
-    gone();
-  };
-
   ws.on('message', (data: Buffer, isBinary: boolean) => {
     ctx.observer?.observe({ kind: 'ws-bytes', direction: 'in', bytes: data.length });
     if (closed) return;
@@ -97,9 +102,9 @@ export function attachAgentSocket(ws: WebSocket, remote: string, ctx: AgentSocke
         clearTimeout(handshake);
         session = ctx.port.join(newSessionId(), msg, ws);
         if (!session) closed = true;
-      } else if (msg.type === 'heartbeat' && ctx.stillAccepted?.() === false) {
+      } else if (revokedAt(msg, session, ws, remote, ctx)) {
         closed = true;
-        revoke(session);
+        gone();
       } else {
         ctx.port.receive(session, msg);
       }

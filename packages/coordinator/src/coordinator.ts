@@ -34,7 +34,7 @@ import type { Effect } from './effects.js';
 import { handleHttp } from './http-api.js';
 import { openWeb } from './web/page-routes.js';
 import { Sessions } from './web/sessions.js';
-import { CoordinatorCredentials, type CredentialCounts } from './credentials.js';
+import { CoordinatorCredentials, reloadAndRevoke } from './credentials.js';
 import { OpenStreams } from './open-streams.js';
 import { createHttpServer, listen } from './http-server.js';
 import type { Job } from './job.js';
@@ -58,11 +58,7 @@ export interface Coordinator {
   readonly cluster: Cluster;
   readonly jobs: JobService;
   readonly options: CompiledCoordinatorOptions;
-  /**
-   * Re-read --token-file and --agent-token-file (the CLI calls it on SIGHUP) and return the counts now
-   * accepted. Sessions whose token was removed are closed with AUTH_REVOKED (agents at their next
-   * heartbeat, event streams at once). Throws INVALID_OPTION, keeping the old tokens, when a file is bad.
-   */
+  /** Re-read the token files (SIGHUP) and return the counts accepted; throws INVALID_OPTION, keeping the old tokens, on a bad file (credentials.ts). */
   reloadCredentials(): { client: number; agent: number };
   /** Resolves once the coordinator has stopped, whoever stopped it (close(), or a fatal journal error). */
   readonly closed: Promise<void>;
@@ -327,18 +323,10 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const auth = credentials.agent ? 'split' : credentials.client ? 'token' : 'none';
   log.info('coordinator listening', { host, port: address.port, auth, tasksDirs });
-  const reloadCredentials = () => reload(credentials, openStreams, log);
+  const reloadCredentials = () => reloadAndRevoke(credentials, openStreams, log);
   const coordinator = handle(parts, { host, port: address.port, cluster, jobs, options, reloadCredentials });
   void fatal.promise.then(() => coordinator.close());
   return coordinator;
-}
-
-/** Reload the token files; end at once the client streams whose token is gone (agents are closed at their next heartbeat). */
-function reload(credentials: CoordinatorCredentials, openStreams: OpenStreams, log: Logger): CredentialCounts {
-  const counts = credentials.reload();
-  const ended = openStreams.revoke((id) => credentials.clientAccepts(id));
-  if (ended > 0) log.warn('client streams revoked', { streams: ended, code: ErrorCode.AUTH_REVOKED });
-  return counts;
 }
 
 /** The journal in --state-dir, when there is one. A write that fails is fatal: `onFatal` stops the coordinator. */

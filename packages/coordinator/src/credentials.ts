@@ -12,6 +12,7 @@
  * still may (agent-socket.ts closes a revoked one at its next heartbeat).
  */
 import { CohortError, ErrorCode, TokenSet, invalidOption, readTokenFile, toWireError, type Logger } from '@cohort/shared';
+import type { OpenStreams } from './open-streams.js';
 
 export interface CredentialSources {
   token: string | undefined;
@@ -96,4 +97,12 @@ export class CoordinatorCredentials {
     this.log.info('credentials reloaded', { ...this.counts });
     return this.counts;
   }
+}
+
+/** Reload the token files, then end at once the client streams whose token is gone (agents are closed at their next heartbeat). */
+export function reloadAndRevoke(credentials: CoordinatorCredentials, openStreams: OpenStreams, log: Logger): CredentialCounts {
+  const counts = credentials.reload();
+  const ended = openStreams.revoke((id) => credentials.clientAccepts(id));
+  if (ended > 0) log.warn('client streams revoked', { streams: ended, code: ErrorCode.AUTH_REVOKED });
+  return counts;
 }

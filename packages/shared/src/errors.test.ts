@@ -70,6 +70,7 @@ describe('CloseCode', () => {
       SHUTTING_DOWN: 4007,
       RESULT_NOT_ISSUED: 4008,
       RATE_LIMITED: 4009,
+      AUTH_REVOKED: 4010,
       INTERNAL: 1011,
     });
   });

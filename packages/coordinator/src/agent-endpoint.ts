@@ -12,6 +12,7 @@ import { attachAgentSocket, type AgentPort } from './agent-socket.js';
 import type { Observer } from './observations.js';
 import { agentCredential, authorized } from './auth.js';
 import { refuseSocket, requestPath, type UpgradeHandler } from './http-server.js';
+import { requireClientCertificate } from './tls/client-certificate.js';
 import type { CompiledCoordinatorOptions } from './options.js';
 
 export interface AgentEndpoint {
@@ -25,6 +26,7 @@ export function agentEndpoint(options: CompiledCoordinatorOptions, log: Logger, 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
     const path = requestPath(req);
+    requireClientCertificate(req, options.tls?.clientCaFile !== undefined); // throws TLS_FAILED: answered 401 by the server's upgrade guard
     if (path !== AGENT_PATH) return refuseSocket(socket, 404, ErrorCode.NOT_FOUND, `no WebSocket at ${path}; agents connect to ${AGENT_PATH}`);
     // A browser sends Origin on every WebSocket, and may open one to any address: a page must never join as an agent.
     if (req.headers.origin !== undefined)

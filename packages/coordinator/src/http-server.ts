@@ -74,7 +74,12 @@ function statusOfClientError(code: string | undefined): { status: number; code: 
 }
 
 /** Plain HTTP, or HTTPS with `tls` (plain requests to it answered TLS_REQUIRED: tls/plain-guard.ts). */
-function createBaseServer(limits: HttpServerLimits, log: Logger, tls: ServerTls | undefined, handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
+function createBaseServer(
+  limits: HttpServerLimits,
+  log: Logger,
+  tls: ServerTls | undefined,
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Server {
   const options: ServerOptions = {
     headersTimeout: limits.headersTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,

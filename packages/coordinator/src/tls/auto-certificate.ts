@@ -48,7 +48,8 @@ export async function autoCertificate(dir: string, names: readonly string[], log
     keepKeyPrivate(join(dir, KEY_FILE), log);
     const have = namesOf(kept.x509);
     const missing = names.filter((name) => !have.has(canonicalName(name)));
-    if (missing.length > 0) log.info('tls auto certificate kept without some names', { dir, missing, remake: `delete ${dir} to make one with them (the fingerprint changes)` });
+    if (missing.length > 0)
+      log.info('tls auto certificate kept without some names', { dir, missing, remake: `delete ${dir} to make one with them (the fingerprint changes)` });
     return kept.certificate;
   }
   const made = await createCertificate({ commonName: AUTO_COMMON_NAME, names });
@@ -76,9 +77,13 @@ function writeKept(dir: string, made: Certificate): void {
     writeAtomic(join(dir, KEY_FILE), made.key, 0o600);
     writeAtomic(join(dir, CERT_FILE), made.cert, 0o644);
   } catch (err) {
-    throw new CohortError(ErrorCode.INVALID_OPTION, `--tls auto: cannot keep the certificate in ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
-      cause: err,
-    });
+    throw new CohortError(
+      ErrorCode.INVALID_OPTION,
+      `--tls auto: cannot keep the certificate in ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 

@@ -18,7 +18,11 @@ export function checkTlsOptions(tls: TlsServerOptions | undefined, insecureNoTls
   if (tls === undefined) return undefined;
   if (typeof tls !== 'object' || tls === null) throw invalidOption('tls must be an object ({certFile, keyFile} or {auto: true})');
   const { certFile, keyFile, auto, names, clientCaFile } = tls;
-  for (const [name, value] of [['certFile (--tls-cert)', certFile], ['keyFile (--tls-key)', keyFile], ['clientCaFile (--tls-client-ca)', clientCaFile]] as const) {
+  for (const [name, value] of [
+    ['certFile (--tls-cert)', certFile],
+    ['keyFile (--tls-key)', keyFile],
+    ['clientCaFile (--tls-client-ca)', clientCaFile],
+  ] as const) {
     if (value !== undefined && (typeof value !== 'string' || value.length === 0)) throw invalidOption(`tls.${name} must be a file path`);
   }
   if (auto !== undefined && typeof auto !== 'boolean') throw invalidOption('tls.auto must be true or false');
@@ -26,7 +30,8 @@ export function checkTlsOptions(tls: TlsServerOptions | undefined, insecureNoTls
     throw invalidOption('tls.names (--tls-name) must be host names or IP addresses');
   }
   if ((certFile === undefined) !== (keyFile === undefined)) throw invalidOption('tls.certFile (--tls-cert) and tls.keyFile (--tls-key) go together');
-  if (auto && certFile !== undefined) throw invalidOption('tls.auto (--tls auto) and tls.certFile/keyFile (--tls-cert/--tls-key) are two sources of one certificate: choose one');
+  if (auto && certFile !== undefined)
+    throw invalidOption('tls.auto (--tls auto) and tls.certFile/keyFile (--tls-cert/--tls-key) are two sources of one certificate: choose one');
   const enabled = tlsEnabled(tls);
   if (!enabled && clientCaFile !== undefined) throw invalidOption('tls.clientCaFile (--tls-client-ca) needs TLS: add --tls auto or --tls-cert and --tls-key');
   if (!auto && names !== undefined && names.length > 0) throw invalidOption('tls.names (--tls-name) are for the auto certificate only (--tls auto)');

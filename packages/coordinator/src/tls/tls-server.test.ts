@@ -8,6 +8,7 @@ import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'n
 import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
+import tls from 'node:tls';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, createLogger, silentLogger, type LogEntry } from '@cohort/shared';
@@ -107,7 +108,10 @@ describe('coordinator TLS', () => {
     expect(plain.text).toMatch(/^HTTP\/1\.1 400 /);
     expect(bodyError(plain.text).code).toBe(ErrorCode.TLS_REQUIRED);
     expect(plain.closed).toBe(true);
-    const upgrade = await raw(c.port, 'GET /agent HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+    const upgrade = await raw(
+      c.port,
+      'GET /agent HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
     expect(bodyError(upgrade.text).code).toBe(ErrorCode.TLS_REQUIRED);
 
     // Silent before the first byte, and a broken handshake: closed, never answered in plain, and nothing else is harmed.
@@ -116,6 +120,18 @@ describe('coordinator TLS', () => {
     expect(silent.ms).toBeLessThan(3000);
     expect(garbage.closed).toBe(true);
     expect(garbage.text).not.toContain('HTTP/1.1');
+
+    // Past the handshake, the HTTP limits hold as on the plain server: no request head in time is 408.
+    const idle = await new Promise<string>((resolve) => {
+      const socket = tls.connect({ port: c.port, host: '127.0.0.1', ca, servername: 'localhost' });
+      let text = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (d: string) => (text += d));
+      socket.on('error', () => {});
+      socket.on('close', () => resolve(text));
+      setTimeout(() => socket.destroy(), 4000);
+    });
+    expect(idle).toMatch(/^HTTP\/1\.1 408 /);
 
     const health = await request(c.port, { ca });
     expect(health.status).toBe(200);
@@ -147,7 +163,11 @@ describe('coordinator TLS', () => {
     const login = await request(c.port, { ca }, '/?token=t0ken');
     expect(String(login.headers['set-cookie'])).toContain('Secure');
     const post = (origin: string) =>
-      request(c.port, { ca }, '/api/jobs', { method: 'POST', headers: { authorization: 'Bearer t0ken', origin, 'content-type': 'application/json' }, body: '{}' });
+      request(c.port, { ca }, '/api/jobs', {
+        method: 'POST',
+        headers: { authorization: 'Bearer t0ken', origin, 'content-type': 'application/json' },
+        body: '{}',
+      });
     expect((await post(`https://127.0.0.1:${c.port}`)).status).toBe(400); // past the Origin check, refused for its body
     expect((await post(`http://127.0.0.1:${c.port}`)).status).toBe(403);
   });
@@ -183,8 +203,8 @@ describe('coordinator TLS', () => {
         [{ certFile: files.cert, keyFile: otherKey }, '--tls-key'],
         [{ certFile: files.cert, keyFile: files.key, clientCaFile: notPem }, '--tls-client-ca'],
       ];
-      for (const [tls, flag] of cases) {
-        const err = await startCoordinator({ port: 0, logger: silentLogger, env: {}, tls }).then(
+      for (const [tlsOptions, flag] of cases) {
+        const err = await startCoordinator({ port: 0, logger: silentLogger, env: {}, tls: tlsOptions }).then(
           (c2) => c2.close().then(() => undefined),
           (e: { code: string; message: string }) => e,
         );
@@ -218,7 +238,13 @@ describe('coordinator TLS', () => {
       expect(jsonError(refused).message).toContain(stranger.fingerprint);
 
       // Before the token: a right token without a certificate is still TLS_FAILED.
-      const upgradeHeaders = { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', authorization: 'Bearer t0ken' };
+      const upgradeHeaders = {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        authorization: 'Bearer t0ken',
+      };
       const upgrade = await request(c.port, { ca: ca.cert }, '/agent', { headers: upgradeHeaders });
       expect(upgrade.status).toBe(401);
 

@@ -28,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   demo: async () => import('./commands/demo.js').then((m) => ({ help: m.DEMO_HELP, run: m.demoCommand })),
   drill: async () => import('./commands/drill.js').then((m) => ({ help: m.DRILL_HELP, run: m.drillCommand })),
   chaos: async () => import('./commands/chaos.js').then((m) => ({ help: m.CHAOS_HELP, run: m.chaosCommand })),
+  tls: async () => import('./commands/tls.js').then((m) => ({ help: m.TLS_COMMAND_HELP, run: m.tlsCommand })),
 };
 
 /** The whole help: every command's, in the table's order. */

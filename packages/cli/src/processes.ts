@@ -14,7 +14,7 @@ import { CohortError, ErrorCode, withoutSecrets } from '@cohort/shared';
 export const COHORT_BIN = fileURLToPath(new URL('../bin/cohort.mjs', import.meta.url));
 export const READY_TIMEOUT_MS = 20_000;
 export const STOP_TIMEOUT_MS = 5_000;
-const LISTENING = /^cohort coordinator listening on (ws:\/\/\S+)$/m;
+const LISTENING = /^cohort coordinator listening on (wss?:\/\/\S+)$/m;
 const JOINED = /^cohort agent (\S+) joined (\S+) as (a_[0-9a-z]+)/m;
 
 export interface Spawned {

@@ -13,6 +13,7 @@ import type { Observer } from './observations.js';
 import { agentCredential, presentedToken } from './auth.js';
 import type { CoordinatorCredentials } from './credentials.js';
 import { refuseSocket, requestPath, type UpgradeHandler } from './http-server.js';
+import { requireClientCertificate } from './tls/client-certificate.js';
 import type { CompiledCoordinatorOptions } from './options.js';
 
 export interface AgentEndpoint {
@@ -32,6 +33,7 @@ export function agentEndpoint(
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
     const path = requestPath(req);
+    requireClientCertificate(req, options.tls?.clientCaFile !== undefined); // throws TLS_FAILED: answered 401 by the server's upgrade guard
     if (path !== AGENT_PATH) return refuseSocket(socket, 404, ErrorCode.NOT_FOUND, `no WebSocket at ${path}; agents connect to ${AGENT_PATH}`);
     // A browser sends Origin on every WebSocket, and may open one to any address: a page must never join as an agent.
     if (req.headers.origin !== undefined)

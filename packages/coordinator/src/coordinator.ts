@@ -47,14 +47,17 @@ import { StateStore } from './state-store.js';
 import { Observers } from './observations.js';
 import { Dashboard } from './dashboard/dashboard.js';
 import { createCoordinatorMetrics, type CoordinatorMetrics } from './metrics/index.js';
+import { loadServerTls, tlsLogFields, type ServerTls } from './tls/server-tls.js';
 
 export { AGENT_PATH } from '@cohort/shared';
 
 export interface Coordinator {
   readonly host: string;
   readonly port: number;
-  /** ws://host:port — what agents `--connect` to. */
+  /** ws://host:port, or wss://host:port with TLS — what agents `--connect` to. */
   readonly url: string;
+  /** `sha256:HEX` of the certificate served with TLS (what agents pin with --tls-fingerprint); undefined without TLS. */
+  readonly tlsFingerprint: string | undefined;
   readonly cluster: Cluster;
   readonly jobs: JobService;
   readonly options: CompiledCoordinatorOptions;
@@ -280,6 +283,7 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
   const log: Logger = options.logger;
   const credentials = new CoordinatorCredentials(options, log.child({ component: 'credentials' }));
   const openStreams = new OpenStreams();
+  const tls = await loadServerTls(options, log.child({ component: 'tls' }));
   const fatal = deferred();
   const opened = await openStore(options, log, () => fatal.resolve());
   const store = opened?.store;
@@ -313,8 +317,9 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
       dashboard,
       metrics,
       metricsPublic: options.metricsPublic,
+      mutualTls: tls?.clientCa !== undefined,
     });
-  const server: Server = createHttpServer(options, log.child({ component: 'http' }), onRequest, endpoint.onUpgrade);
+  const server: Server = createHttpServer(options, log.child({ component: 'http' }), onRequest, endpoint.onUpgrade, tls);
   const tick = setInterval(() => executor.tick(), options.tickMs);
   const parts: Parts = { server, endpoint, tick, jobs, streams, dashboard, store, bundles, log };
   await listenOrStop(parts, options);
@@ -322,9 +327,9 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const auth = credentials.agent ? 'split' : credentials.client ? 'token' : 'none';
-  log.info('coordinator listening', { host, port: address.port, auth, tasksDirs });
+  log.info('coordinator listening', { host, port: address.port, auth, tasksDirs, ...tlsLogFields(tls) });
   const reloadCredentials = () => reloadAndRevoke(credentials, openStreams, log);
-  const coordinator = handle(parts, { host, port: address.port, cluster, jobs, options, reloadCredentials });
+  const coordinator = handle(parts, tls, { host, port: address.port, cluster, jobs, options, reloadCredentials });
   void fatal.promise.then(() => coordinator.close());
   return coordinator;
 }
@@ -354,13 +359,18 @@ async function listenOrStop(parts: Parts, options: CompiledCoordinatorOptions): 
 }
 
 /** The running coordinator as callers see it; `close()` runs once, whoever calls it. */
-function handle(parts: Parts, running: Pick<Coordinator, 'host' | 'port' | 'cluster' | 'jobs' | 'options' | 'reloadCredentials'>): Coordinator {
+function handle(
+  parts: Parts,
+  tls: ServerTls | undefined,
+  running: Pick<Coordinator, 'host' | 'port' | 'cluster' | 'jobs' | 'options' | 'reloadCredentials'>,
+): Coordinator {
   let closing: Promise<void> | undefined;
   const closed = deferred();
   return {
     ...running,
     closed: closed.promise,
-    url: `ws://${running.host}:${running.port}`,
+    url: `${tls ? 'wss' : 'ws'}://${running.host}:${running.port}`,
+    tlsFingerprint: tls?.fingerprint,
     close() {
       closing ??= stopAll(parts, true).then(() => {
         parts.log.info('coordinator stopped', { closeCode: CloseCode.SHUTTING_DOWN });

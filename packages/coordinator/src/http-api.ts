@@ -32,6 +32,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CohortError, ErrorCode, VERSION, addressedToLoopback, isJobId, type TokenSet } from '@cohort/shared';
 import { clientAuth } from './auth.js';
+import { requireClientCertificate } from './tls/client-certificate.js';
 import { checkOrigin } from './web/origin.js';
 import { handlePage, type WebContext } from './web/page-routes.js';
 import { readJsonBody, sendError, sendJson } from './http-util.js';
@@ -53,6 +54,8 @@ export interface ApiContext extends BundleRouteContext, MetricsRouteContext {
   dashboard?: Dashboard | undefined;
   /** Open responses by the id of their token, ended when a reload removes it (open-streams.ts). */
   openStreams?: OpenStreams | undefined;
+  /** `--tls-client-ca`: every request must come with a client certificate it signed (TLS_FAILED otherwise). */
+  mutualTls?: boolean;
 }
 
 function wantsStream(req: IncomingMessage): boolean {
@@ -89,6 +92,7 @@ export function refuseRebinding(req: IncomingMessage, tokens: TokenSet | undefin
 export async function handleHttp(req: IncomingMessage, res: ServerResponse, ctx: ApiContext): Promise<void> {
   try {
     const path = requestPath(req);
+    requireClientCertificate(req, ctx.mutualTls === true);
     refuseRebinding(req, ctx.credentials.client);
     if (req.method === 'GET' && path === '/healthz') {
       return sendJson(res, 200, { ok: true, version: VERSION, accepting: ctx.jobs.accepting });

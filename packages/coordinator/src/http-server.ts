@@ -13,9 +13,12 @@
  * - the request and upgrade handlers are guarded: a throw answers 500 (or
  *   400 for a malformed target) and closes that connection only.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { CohortError, ErrorCode, HttpStatus, toWireError, type Logger } from '@cohort/shared';
+import { guardPlainRequests } from './tls/plain-guard.js';
+import type { ServerTls } from './tls/server-tls.js';
 
 export interface HttpServerLimits {
   headersTimeoutMs: number;
@@ -70,28 +73,50 @@ function statusOfClientError(code: string | undefined): { status: number; code: 
   return { status: 400, code: ErrorCode.BAD_REQUEST };
 }
 
+/** Plain HTTP, or HTTPS with `tls` (plain requests to it answered TLS_REQUIRED: tls/plain-guard.ts). */
+function createBaseServer(
+  limits: HttpServerLimits,
+  log: Logger,
+  tls: ServerTls | undefined,
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Server {
+  const options: ServerOptions = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    // How often Node checks the two timeouts above: often enough that a short limit is kept.
+    connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(limits.headersTimeoutMs / 4))),
+  };
+  if (!tls) return createServer(options, handler);
+  const server = createHttpsServer(
+    {
+      ...options,
+      cert: tls.cert,
+      key: tls.key,
+      handshakeTimeout: limits.headersTimeoutMs,
+      // Mutual TLS: the certificate is asked for, and a missing or refused one is answered TLS_FAILED over HTTP (tls/client-certificate.ts), not with an alert.
+      ...(tls.clientCa !== undefined && { ca: tls.clientCa, requestCert: true, rejectUnauthorized: false }),
+    },
+    handler,
+  );
+  guardPlainRequests(server, limits.headersTimeoutMs, log);
+  return server;
+}
+
 export function createHttpServer(
   limits: HttpServerLimits,
   log: Logger,
   onRequest: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>,
   onUpgrade: UpgradeHandler,
+  tls?: ServerTls,
 ): Server {
-  const server = createServer(
-    {
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      // How often Node checks the two timeouts above: often enough that a short limit is kept.
-      connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(limits.headersTimeoutMs / 4))),
-    },
-    (req, res) => {
-      try {
-        const done = onRequest(req, res);
-        if (done) done.catch((err: unknown) => answerThrown(res, err, log));
-      } catch (err) {
-        answerThrown(res, err, log);
-      }
-    },
-  );
+  const server = createBaseServer(limits, log, tls, (req, res) => {
+    try {
+      const done = onRequest(req, res);
+      if (done) done.catch((err: unknown) => answerThrown(res, err, log));
+    } catch (err) {
+      answerThrown(res, err, log);
+    }
+  });
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   limitPendingConnections(server, limits.maxPendingConnections, log);
 
@@ -138,9 +163,18 @@ function answerThrown(res: ServerResponse, err: unknown, log: Logger): void {
  * Connections waiting for their first request head are kept in arrival
  * order; past `max`, the oldest is closed. A real client sends its request
  * within milliseconds of connecting, so what gets closed is what sat idle.
+ * On a TLS server they are the TCP sockets (a request's socket is the
+ * TLSSocket over one: its `_parent`), counted from before the handshake;
+ * `closeAllConnections()` closes them too, since Node knows a TLS
+ * connection as HTTP only once its handshake is done.
  */
 function limitPendingConnections(server: Server, max: number, log: Logger): void {
   const pending = new Set<Duplex>();
+  const closeAll = server.closeAllConnections.bind(server);
+  server.closeAllConnections = () => {
+    closeAll();
+    for (const socket of pending) socket.destroy();
+  };
   let evicted = 0;
   server.on('connection', (socket: Duplex) => {
     pending.add(socket);
@@ -151,7 +185,11 @@ function limitPendingConnections(server: Server, max: number, log: Logger): void
     oldest.destroy();
     if (evicted++ % 1000 === 0) log.warn('idle connections over the limit; closing the oldest', { max, evicted });
   });
-  const started = (req: IncomingMessage) => pending.delete(req.socket);
+  const started = (req: IncomingMessage) => {
+    pending.delete(req.socket);
+    const parent = (req.socket as { _parent?: Duplex | null })._parent;
+    if (parent) pending.delete(parent);
+  };
   server.on('request', started);
   server.on('upgrade', started);
 }

@@ -11,3 +11,5 @@ export { Journal, JOURNAL_FILE, type RecoveredState } from './journal.js';
 export { scanJournal, encodeFrame, HEADER_BYTES, type ScanResult, type Damage, type JournalRecord } from './journal-codec.js';
 export { StateStore, LOCK_FILE } from './state-store.js';
 export { createCertificate, type Certificate, type CertificateRequest } from './tls/certificates.js';
+export { autoTlsDir, CERT_FILE as TLS_CERT_FILE, KEY_FILE as TLS_KEY_FILE } from './tls/tls-dir.js';
+export { isWildcardHost } from './tls/server-tls.js';

@@ -129,12 +129,13 @@ describe('coordinator compileOptions', () => {
     expect(codeOf(() => compile({ host: '10.0.0.1' }))).toBe(ErrorCode.INSECURE_BIND);
   });
 
-  it('binding 0.0.0.0 with a token is allowed', () => {
-    expect(compile({ host: '0.0.0.0', token: 's3cret' }).token).toBe('s3cret');
+  it('binding 0.0.0.0 with a token is allowed with TLS, or with insecureNoTls', () => {
+    expect(compile({ host: '0.0.0.0', token: 's3cret', tls: { auto: true } }).token).toBe('s3cret');
+    expect(compile({ host: '0.0.0.0', token: 's3cret', insecureNoTls: true }).token).toBe('s3cret');
   });
 
   it('the token comes from COHORT_TOKEN in the env option', () => {
-    const o = compile({ host: '0.0.0.0', env: { COHORT_TOKEN: 'from-env' } });
+    const o = compile({ host: '0.0.0.0', insecureNoTls: true, env: { COHORT_TOKEN: 'from-env' } });
     expect(o.token).toBe('from-env');
     expect(compile({ token: 'explicit', env: { COHORT_TOKEN: 'from-env' } }).token).toBe('explicit');
   });
@@ -161,7 +162,7 @@ describe('coordinator compileOptions', () => {
   });
 
   it('binding beyond loopback with split credentials needs both', () => {
-    expect(compile({ host: '0.0.0.0', token: 'client', agentToken: 'agent' }).agentToken).toBe('agent');
+    expect(compile({ host: '0.0.0.0', token: 'client', agentToken: 'agent', insecureNoTls: true }).agentToken).toBe('agent');
     expect(codeOf(() => compile({ host: '0.0.0.0', agentToken: 'agent' }))).toBe(ErrorCode.INVALID_OPTION);
   });
 
@@ -175,7 +176,7 @@ describe('coordinator compileOptions', () => {
   it('agent tokens in a file need client tokens; a token file counts as a token for binding beyond loopback', () => {
     expect(codeOf(() => compile({ agentTokenFile: '/tmp/agent-tokens' }))).toBe(ErrorCode.INVALID_OPTION);
     expect(compile({ token: 'c', agentTokenFile: '/tmp/agent-tokens' }).agentTokenFile).toBe('/tmp/agent-tokens');
-    expect(compile({ host: '0.0.0.0', tokenFile: '/tmp/tokens' }).tokenFile).toBe('/tmp/tokens');
+    expect(compile({ host: '0.0.0.0', tokenFile: '/tmp/tokens', insecureNoTls: true }).tokenFile).toBe('/tmp/tokens');
   });
 
   it('tasksDirs: existing directories, as real paths; none by default', () => {

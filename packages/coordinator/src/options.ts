@@ -4,22 +4,20 @@
  * (`compileOptions()`). Durations are numbers named `…Ms`.
  */
 import {
-  CohortError,
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_MAX_BUNDLE_BYTES,
-  ErrorCode,
   LIMITS,
   checkInt,
   checkNumber,
   createLogger,
   invalidOption,
-  isLoopbackHost,
   resolveTasksDirs,
   resolveToken,
   type Logger,
 } from '@cohort/shared';
 import type { SpeculationConfig } from './cluster.js';
+import { checkBind, checkTlsOptions } from './tls/tls-options.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 7070;
@@ -224,9 +222,8 @@ export function compileOptions(options: CoordinatorOptions): CompiledCoordinator
   o.tasksDirs = resolveTasksDirs(o.tasksDirs);
   if (o.journalRecover && o.stateDir === undefined) throw invalidOption('journalRecover needs stateDir: there is no journal to recover without --state-dir');
   if (typeof o.metricsPublic !== 'boolean') throw invalidOption('metricsPublic must be true or false');
-  if (!o.token && o.tokenFile === undefined && !isLoopbackHost(o.host)) {
-    throw new CohortError(ErrorCode.INSECURE_BIND, `refusing to bind ${o.host} without a token: pass --token or set COHORT_TOKEN, or bind 127.0.0.1`);
-  }
+  o.tls = checkTlsOptions(o.tls, o.insecureNoTls);
+  checkBind(o.host, Boolean(o.token || o.tokenFile), o.tls !== undefined, o.insecureNoTls);
   return o;
 }
 

@@ -3,6 +3,7 @@ import { startCoordinator, type Coordinator, type CoordinatorOptions } from '@co
 import { CohortError, ErrorCode, removeSecrets } from '@cohort/shared';
 import { COMMON_FLAGS, intOptions, loggerFlag, numberFlag, stringFlags } from '../args.js';
 import { dashboardLine } from '../dashboard-url.js';
+import { TLS_FLAGS, TLS_HELP, startLines, tlsOptions } from './coordinator-tls.js';
 
 export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7070] [--token T | --token-file F]
     [--agent-token T | --agent-token-file F] [--tasks-dir DIR]... [--heartbeat-ms 500] [--heartbeat-timeout-ms 2000] [--max-attempts 3]
@@ -11,7 +12,8 @@ export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7
     [--headers-timeout-ms 10000] [--request-timeout-ms 60000] [--keep-alive-timeout-ms 5000]
     [--max-pending-connections 512]
     [--no-speculation] [--speculation-quantile 0.75] [--speculation-multiplier 1.5] [--metrics-public]
-  Serves agents (ws://HOST:PORT/agent), the JSON API and progress streams on one port.
+    [--tls auto [--tls-name NAME]... | --tls-cert FILE --tls-key FILE] [--tls-client-ca FILE] [--insecure-no-tls]
+  Serves agents (ws://HOST:PORT/agent, wss:// with TLS), the JSON API and progress streams on one port.
   The token may also come from COHORT_TOKEN; it grants both roles unless --agent-token (or
   COHORT_AGENT_TOKEN) splits them: then only the agent token joins, and only --token uses the API.
   --token-file and --agent-token-file name files of one or more accepted tokens, one per line (blank
@@ -20,7 +22,7 @@ export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7
   with AUTH_REVOKED at its next heartbeat (its partitions go back to the queue); dashboard sessions
   and event streams opened with it end at once. A file that cannot be read, or holds no token, keeps
   the old tokens (the log says why) and the coordinator goes on serving.
-  Binding beyond loopback requires a token. Clients ship their own tasks as bundles named by their
+  Binding beyond loopback requires a token and TLS. Clients ship their own tasks as bundles named by their
   SHA-256 (kept in --state-dir/bundles, or in a temporary directory without one); besides those,
   task modules load only from a --tasks-dir.
   A damaged journal (JOURNAL_CORRUPT) stops start-up; --journal-recover saves the damaged
@@ -28,7 +30,10 @@ export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7
   A connection must send its request head within --headers-timeout-ms (the idle limit).
   GET /metrics (Prometheus) asks for the client token like /api; --metrics-public serves it without
   one, for a scraper on a private network (a warning is logged when binding beyond loopback).
-  Exits 1 at once with LISTEN_FAILED if the address cannot be bound.`;
+  Exits 1 at once with LISTEN_FAILED if the address cannot be bound.
+${TLS_HELP}
+  Prints 'cohort coordinator listening on URL' (and with TLS 'cohort coordinator tls fingerprint
+  sha256:…') on stdout; on stderr a join line to paste onto an agent host (the token never in it).`;
 
 /** The integer flags, in the order they are checked, with the option each sets. */
 const INT_FLAGS = {
@@ -59,6 +64,7 @@ const FLAGS = {
   'speculation-quantile': { type: 'string' },
   'speculation-multiplier': { type: 'string' },
   ...stringFlags(INT_FLAGS),
+  ...TLS_FLAGS,
   ...COMMON_FLAGS,
 } as const;
 
@@ -76,8 +82,9 @@ export async function coordinatorCommand(argv: string[]): Promise<number> {
   // Read once; nothing this process starts or loads (task code in split and merge) finds them in the environment.
   removeSecrets(process.env);
   const coordinator = await startCoordinator(coordinatorOptions(values, token, agentToken));
-  process.stdout.write(`cohort coordinator listening on ${coordinator.url}\n`);
-  process.stderr.write(`${dashboardLine(coordinator.url)}\n`); // the token is the user's: never printed
+  const lines = startLines(coordinator);
+  process.stdout.write(`${[`cohort coordinator listening on ${coordinator.url}`, ...lines.stdout].join('\n')}\n`);
+  process.stderr.write(`${[dashboardLine(coordinator.url), ...lines.stderr].join('\n')}\n`); // the token is the user's: never printed
   return untilStopped(coordinator);
 }
 
@@ -93,6 +100,7 @@ function coordinatorOptions(values: Values, token: string | undefined, agentToke
     ...(values['state-dir'] !== undefined && { stateDir: values['state-dir'] }),
     ...(values['journal-recover'] && { journalRecover: true }),
     ...(values['metrics-public'] && { metricsPublic: true }),
+    ...tlsOptions(values),
     ...intOptions(values, INT_FLAGS),
     speculation: {
       ...(values['no-speculation'] && { enabled: false }),

@@ -26,13 +26,13 @@ describe('coordinator metrics options', () => {
       silentLogger,
     );
     const wide = recording();
-    createCoordinatorMetrics(cluster, compile({ host: '0.0.0.0', token: 't', metricsPublic: true }), wide.log);
+    createCoordinatorMetrics(cluster, compile({ host: '0.0.0.0', token: 't', insecureNoTls: true, metricsPublic: true }), wide.log);
     expect(wide.warnings).toEqual([
       expect.objectContaining({ level: 'warn', msg: 'metrics served without a token beyond loopback', host: '0.0.0.0', route: '/metrics' }),
     ]);
     const loopback = recording();
     createCoordinatorMetrics(cluster, compile({ metricsPublic: true }), loopback.log);
-    createCoordinatorMetrics(cluster, compile({ host: '0.0.0.0', token: 't' }), loopback.log);
+    createCoordinatorMetrics(cluster, compile({ host: '0.0.0.0', token: 't', insecureNoTls: true }), loopback.log);
     expect(loopback.warnings).toEqual([]);
   });
 });

@@ -15,6 +15,8 @@ export * from './options.js';
 export * from './host-header.js';
 export * from './bearer.js';
 export * from './tls.js';
+export * from './tls-connect.js';
+export * from './tls-flags.js';
 export * from './assert-never.js';
 export * from './limits.js';
 export * from './value.js';

@@ -81,10 +81,14 @@ export function verifyPeer(socket: TLSSocket, trust: TlsClientOptions, where: st
     return undefined;
   }
   if (socket.authorized) return undefined;
-  const expected = trust.ca !== undefined ? caFingerprint(trust.ca) : 'the system CAs';
+  const expected = trust.ca !== undefined ? caFingerprint(trust.ca) : "the system's CAs";
   const reason = socket.authorizationError instanceof Error ? socket.authorizationError.message : String(socket.authorizationError ?? 'not trusted');
-  return tlsRefusal(where, presented, expected, reason);
+  return tlsRefusal(where, presented, expected, reason, trust.ca === undefined ? SYSTEM_CAS_HINT : '');
 }
+
+/** Without a pin or a CA, how to trust a coordinator whose certificate is its own (`--tls auto`). */
+const SYSTEM_CAS_HINT =
+  ' (compare the presented fingerprint with the one the coordinator printed on start, then pin it with --tls-fingerprint, or pass its CA with --tls-ca)';
 
 function caFingerprint(ca: string): string {
   try {
@@ -94,8 +98,8 @@ function caFingerprint(ca: string): string {
   }
 }
 
-function tlsRefusal(where: string, presented: string, expected: string, reason: string): CohortError {
-  return new CohortError(ErrorCode.TLS_FAILED, `refusing the coordinator at ${where}: ${reason}: it presented ${presented}, expected ${expected}`, {
+function tlsRefusal(where: string, presented: string, expected: string, reason: string, hint = ''): CohortError {
+  return new CohortError(ErrorCode.TLS_FAILED, `refusing the coordinator at ${where}: ${reason}: it presented ${presented}, expected ${expected}${hint}`, {
     details: { presented, expected, reason },
   });
 }

@@ -32,6 +32,7 @@ import {
 import { Backoff } from '@cohort/shared/internal';
 import { Heartbeat, type Clock } from './heartbeat.js';
 import { linkCarries, linkTransition, type LinkEvent, type LinkState } from './link-machine.js';
+import { fatalClose, fatalSocketError, linkSocketOptions, upgradeRefusal } from './link-tls.js';
 import { hardware } from './load.js';
 import { LOAD_EVERY_HEARTBEATS, type CompiledAgentOptions } from './options.js';
 
@@ -63,7 +64,18 @@ export interface LinkHooks {
 
 export type LinkOptions = Pick<
   CompiledAgentOptions,
-  'connect' | 'url' | 'token' | 'name' | 'slots' | 'mode' | 'maxPrefetch' | 'reconnectInitialMs' | 'reconnectMaxMs' | 'maxPayloadBytes' | 'handshakeTimeoutMs'
+  | 'connect'
+  | 'url'
+  | 'tls'
+  | 'token'
+  | 'name'
+  | 'slots'
+  | 'mode'
+  | 'maxPrefetch'
+  | 'reconnectInitialMs'
+  | 'reconnectMaxMs'
+  | 'maxPayloadBytes'
+  | 'handshakeTimeoutMs'
 >;
 
 const MODES_OF: Record<CompiledAgentOptions['mode'], SlotMode[]> = {
@@ -176,6 +188,7 @@ export class Link {
       perMessageDeflate: false,
       maxPayload: this.options.maxPayloadBytes,
       handshakeTimeout: this.options.handshakeTimeoutMs,
+      ...linkSocketOptions(this.options),
     });
     this.ws = socket;
     socket.binaryType = 'nodebuffer';
@@ -183,12 +196,17 @@ export class Link {
     socket.on('unexpected-response', (_req, res) => {
       if (res.statusCode === 401)
         return this.fail(new CohortError(ErrorCode.AUTH_FAILED, `coordinator at ${this.options.connect} refused the token (HTTP 401)`));
-      this.log.warn('upgrade refused', { status: res.statusCode });
-      socket.terminate();
+      void upgradeRefusal(res, this.options.connect).then((fatal) => {
+        if (fatal) return this.fail(fatal);
+        this.log.warn('upgrade refused', { status: res.statusCode });
+        socket.terminate();
+      });
     });
     socket.on('message', (data: Buffer) => this.onFrame(socket, data));
     socket.on('close', (code: number, reason: Buffer) => this.onClose(socket, code, reason.toString('utf8')));
     socket.on('error', (err) => {
+      const fatal = fatalSocketError(err, this.options.connect);
+      if (fatal && socket === this.ws) return this.fail(fatal);
       this.log.debug('socket error', { message: err.message, code: (err as { code?: string }).code });
     });
   }
@@ -262,6 +280,8 @@ export class Link {
     this.session = undefined;
     if (code === CloseCode.PROTOCOL_VERSION) return this.fail(new CohortError(ErrorCode.PROTOCOL_VERSION, reason || 'protocol version refused'));
     if (code === CloseCode.AUTH_FAILED) return this.fail(new CohortError(ErrorCode.AUTH_FAILED, reason || 'token refused'));
+    const fatal = fatalClose(code, reason, this.options.connect);
+    if (fatal) return this.fail(fatal);
     if (this.current === 'draining') {
       this.move('closed', { code });
       return this.owner.ended();

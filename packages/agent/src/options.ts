@@ -18,8 +18,10 @@ import {
   isLoopbackHost,
   resolveAgentToken,
   resolveTasksDirs,
+  tlsClientFromFlags,
   type AgentMode,
   type Logger,
+  type TlsClientOptions,
 } from '@cohort/shared';
 import { DEFAULT_HEAP_LIMIT_MB } from './slots/constants.js';
 
@@ -59,10 +61,16 @@ export const DEFAULT_METRICS_PUBLIC = false;
 export const LOAD_EVERY_HEARTBEATS = 4;
 
 export interface AgentOptions {
-  /** ws://host:port of the coordinator. */
+  /** ws://host:port or wss://host:port of the coordinator. */
   connect: string;
   /** The credential presented at the upgrade; defaults to COHORT_AGENT_TOKEN, then COHORT_TOKEN. */
   token?: string;
+  /**
+   * How a wss:// coordinator is verified before the token is sent: a pinned `fingerprint` (sha256:HEX) or a `ca`
+   * bundle (PEM text), else the system's CAs; `cert` and `key` (PEM) for mutual TLS. Defaults to COHORT_TLS_FINGERPRINT
+   * and COHORT_TLS_CA (a PEM file's path). Refused with a ws:// URL.
+   */
+  tls?: TlsClientOptions;
   /** Directories whose .js/.mjs modules the slots may load as tasks (resolved to real paths). */
   tasksDirs?: string[];
   mode?: AgentMode;
@@ -98,6 +106,8 @@ export interface CompiledAgentOptions {
   connect: string;
   url: string;
   token: string | undefined;
+  /** Verification of a wss:// coordinator; undefined: the system's CAs (or a ws:// URL). */
+  tls: TlsClientOptions | undefined;
   /** Real absolute paths; passed to every slot. */
   tasksDirs: string[];
   mode: AgentMode;
@@ -127,6 +137,7 @@ export function withDefaults(options: AgentOptions): Omit<CompiledAgentOptions, 
   return {
     connect: options.connect,
     token: resolveAgentToken(options.token, options.env),
+    tls: options.tls ?? tlsClientFromFlags({}, options.env ?? process.env),
     tasksDirs: options.tasksDirs ?? [],
     mode: options.mode ?? DEFAULT_MODE,
     slots: options.slots ?? os.availableParallelism(),
@@ -162,6 +173,10 @@ export function compileOptions(options: AgentOptions): CompiledAgentOptions {
   }
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw invalidOption(`connect must be a ws:// or wss:// URL, got ${JSON.stringify(o.connect)}`);
   if (url.pathname === '/' || url.pathname === '') url.pathname = AGENT_PATH;
+  if (o.tls !== undefined && url.protocol !== 'wss:') {
+    const what = o.tls.fingerprint !== undefined ? '--tls-fingerprint' : o.tls.ca !== undefined ? '--tls-ca' : '--tls-cert';
+    throw invalidOption(`${what} needs a wss:// URL, got ${JSON.stringify(o.connect)}`);
+  }
   checkOneOf('mode', o.mode, AGENT_MODES);
   checkInt('slots', o.slots, LIMITS.slots.min, LIMITS.slots.max);
   checkInt('maxPrefetch', o.maxPrefetch, LIMITS.maxPrefetch.min, LIMITS.maxPrefetch.max);

@@ -35,12 +35,23 @@ export function loggerFlag(level: string | undefined, component: string): Logger
   return createLogger({ level: chosen }).child({ component, pid: process.pid });
 }
 
-/** How a client command reaches the coordinator. */
+/** How a client command reaches the coordinator, and (wss:// or https://) how it verifies it. */
 export const CONNECT_FLAGS = {
   connect: { type: 'string' },
   token: { type: 'string' },
   'token-file': { type: 'string' },
+  'tls-ca': { type: 'string' },
+  'tls-fingerprint': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
 } as const;
+
+/** The help line of the TLS flags, for every command that takes CONNECT_FLAGS. */
+export const TLS_FLAGS_HELP = `  Over wss:// or https:// the coordinator is verified before the token is sent: --tls-fingerprint
+  sha256:HEX pins its certificate (printed by the coordinator on start), --tls-ca FILE trusts a PEM CA
+  bundle, else the system's CAs; COHORT_TLS_FINGERPRINT and COHORT_TLS_CA (a file path) when the flags
+  are absent. A mismatch fails closed with TLS_FAILED, naming both fingerprints. --tls-cert FILE with
+  --tls-key FILE present a client certificate (mutual TLS).`;
 
 export const COMMON_FLAGS = {
   'log-level': { type: 'string' },

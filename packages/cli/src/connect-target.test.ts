@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agentConnectUrl, connectUrl, jobIdArgument, wsUrl } from './connect-target.js';
+import { agentConnectUrl, clientTarget, connectUrl, jobIdArgument, wsUrl } from './connect-target.js';
 import { dashboardUrl } from './dashboard-url.js';
 
 const codeOf = (f: () => unknown) => {
@@ -45,5 +45,21 @@ describe('dashboardUrl', () => {
     expect(dashboardUrl('ws://0.0.0.0:7070')).toBe('http://127.0.0.1:7070/');
     expect(dashboardUrl('ws://[::]:7070')).toBe('http://127.0.0.1:7070/');
     expect(dashboardUrl('ws://10.1.2.3:7070', 'a/b+c')).toBe('http://10.1.2.3:7070/?token=a%2Fb%2Bc');
+  });
+});
+
+describe('clientTarget: the TLS flags', () => {
+  const pin = `sha256:${'0f'.repeat(32)}`;
+  it('passes the pin on, the flag winning over COHORT_TLS_FINGERPRINT; none without either', () => {
+    const env = { COHORT_URL: 'wss://h:7070', COHORT_TLS_FINGERPRINT: `sha256:${'aa'.repeat(32)}` };
+    expect(clientTarget({ 'tls-fingerprint': pin.toUpperCase().replace('SHA256', 'sha256') }, env).tls).toEqual({ fingerprint: pin });
+    expect(clientTarget({}, env).tls).toEqual({ fingerprint: env.COHORT_TLS_FINGERPRINT });
+    expect(clientTarget({}, { COHORT_URL: 'wss://h:7070' }).tls).toBeUndefined();
+  });
+  it('refuses a bad fingerprint, an unreadable CA file and a certificate without its key', () => {
+    const env = { COHORT_URL: 'wss://h:7070' };
+    expect(codeOf(() => clientTarget({ 'tls-fingerprint': 'sha256:xyz' }, env))).toBe('INVALID_OPTION');
+    expect(codeOf(() => clientTarget({ 'tls-ca': '/nonexistent/ca.pem' }, env))).toBe('INVALID_OPTION');
+    expect(codeOf(() => clientTarget({ 'tls-cert': '/nonexistent/cert.pem' }, env))).toBe('INVALID_OPTION');
   });
 });

@@ -3,9 +3,11 @@
  * COHORT_URL environment variable (as RAY_ADDRESS and DASK_SCHEDULER_ADDRESS
  * do for Ray and Dask); an explicit --connect wins. Either may be ws://,
  * wss://, http:// or https://: they name the same port. The token comes from
- * --token, --token-file or COHORT_TOKEN.
+ * --token, --token-file or COHORT_TOKEN; the TLS trust from --tls-ca,
+ * --tls-fingerprint (or COHORT_TLS_CA, COHORT_TLS_FINGERPRINT) and, for
+ * mutual TLS, --tls-cert with --tls-key.
  */
-import { CohortError, ErrorCode, isJobId, resolveToken } from '@cohort/shared';
+import { CohortError, ErrorCode, isJobId, resolveToken, tlsClientFromFlags, type TlsClientOptions } from '@cohort/shared';
 import { httpBase } from '@cohort/sdk';
 import { secretFlag } from './args.js';
 
@@ -34,13 +36,33 @@ export function wsUrl(url: string): string {
 export interface ClientTarget {
   url: string;
   token: string | undefined;
+  /** How a wss:// or https:// coordinator is verified; absent: the system's CAs. */
+  tls?: TlsClientOptions;
 }
 
-/** A client command's target from its CONNECT_FLAGS values. */
-export function clientTarget(values: { connect?: string | undefined; token?: string | undefined; 'token-file'?: string | undefined }): ClientTarget {
+/** The values of CONNECT_FLAGS, as parseArgs gives them. */
+export interface ConnectValues {
+  connect?: string | undefined;
+  token?: string | undefined;
+  'token-file'?: string | undefined;
+  'tls-ca'?: string | undefined;
+  'tls-fingerprint'?: string | undefined;
+  'tls-cert'?: string | undefined;
+  'tls-key'?: string | undefined;
+}
+
+/** The TLS trust from the --tls-* flags, else COHORT_TLS_CA and COHORT_TLS_FINGERPRINT; undefined when none is given. */
+export function tlsFlags(values: ConnectValues, env: NodeJS.ProcessEnv = process.env): TlsClientOptions | undefined {
+  return tlsClientFromFlags({ ca: values['tls-ca'], fingerprint: values['tls-fingerprint'], cert: values['tls-cert'], key: values['tls-key'] }, env);
+}
+
+/** A client command's target from its CONNECT_FLAGS values (and the environment). */
+export function clientTarget(values: ConnectValues, env: NodeJS.ProcessEnv = process.env): ClientTarget {
+  const tls = tlsFlags(values, env);
   return {
-    url: connectUrl(values.connect),
+    url: connectUrl(values.connect, env),
     token: resolveToken(secretFlag('token', values.token, 'token-file', values['token-file'])),
+    ...(tls && { tls }),
   };
 }
 

@@ -41,7 +41,9 @@ cohort help, cohort COMMAND --help   this text, or one command's
 
 Environment: COHORT_URL, the coordinator for every client command (run, status, jobs, agents,
 cancel, logs, agent) when --connect is not given (ws://, wss://, http:// or https://);
-COHORT_TOKEN, the client token when neither --token nor --token-file is given.
+COHORT_TOKEN, the client token when neither --token nor --token-file is given;
+COHORT_TLS_FINGERPRINT (sha256:HEX) and COHORT_TLS_CA (a PEM file), how a wss:// or https://
+coordinator is verified when neither --tls-fingerprint nor --tls-ca is given.
 
 ${helps.join('\n\n')}
 `;

@@ -4,7 +4,7 @@
  * re-attaches to the same job id with backoff until `reattachTimeoutMs`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CohortError, ErrorCode, type ClusterEvent, type JobProgress, type JobReport } from '@cohort/shared';
+import { CohortError, ErrorCode, type ClusterEvent, type JobProgress, type JobReport, type TlsClientOptions } from '@cohort/shared';
 import { Backoff, type BackoffOptions } from '@cohort/shared/internal';
 import { ApiClient, shipTask, type ShippedTask } from '@cohort/sdk';
 
@@ -24,6 +24,8 @@ export type { JobProgress };
 export interface RunJobOptions {
   url: string;
   token?: string | undefined;
+  /** How a wss:// or https:// coordinator is verified. */
+  tls?: TlsClientOptions | undefined;
   task?: string;
   input?: unknown;
   partitions?: number;
@@ -46,7 +48,7 @@ export interface RunJobOptions {
 }
 
 export async function runJob(options: RunJobOptions): Promise<JobReport> {
-  const api = new ApiClient({ url: options.url, token: options.token });
+  const api = new ApiClient({ url: options.url, token: options.token, tls: options.tls });
   let jobId = options.attach;
   if (!jobId) {
     if (!options.task) throw new CohortError(ErrorCode.INVALID_OPTION, 'a task name is required unless --attach is given');

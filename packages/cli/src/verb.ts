@@ -8,14 +8,15 @@
 import { parseArgs } from 'node:util';
 import { printableLines } from '@cohort/shared';
 import { ApiClient } from '@cohort/sdk';
-import { COMMON_FLAGS, CONNECT_FLAGS, cliError, isUsageError } from './args.js';
-import { clientTarget, COHORT_URL_ENV, type ClientTarget } from './connect-target.js';
+import { COMMON_FLAGS, CONNECT_FLAGS, TLS_FLAGS_HELP, cliError, isUsageError } from './args.js';
+import { clientTarget, COHORT_URL_ENV, type ClientTarget, type ConnectValues } from './connect-target.js';
 
 export const VERB_FLAGS = { ...CONNECT_FLAGS, json: { type: 'boolean' }, ...COMMON_FLAGS } as const;
 
 /** The lines every verb's help ends with. */
 export const VERB_ENV_HELP = `  --connect defaults to ${COHORT_URL_ENV} (ws://, wss://, http:// or https://); the token to --token, --token-file
-  or COHORT_TOKEN. --json prints one JSON document on stdout; an error as {"error": {"code", "message"}}.`;
+  or COHORT_TOKEN. --json prints one JSON document on stdout; an error as {"error": {"code", "message"}}.
+${TLS_FLAGS_HELP}`;
 
 export interface VerbContext {
   api: ApiClient;
@@ -45,10 +46,10 @@ export async function runVerb(spec: VerbSpec, argv: string[]): Promise<number> {
       process.stdout.write(`${spec.help}\n`);
       return 0;
     }
-    const target = clientTarget(values as { connect?: string; token?: string; 'token-file'?: string });
+    const target = clientTarget(values as ConnectValues);
     const api = new ApiClient(target);
     const print = (text: string) => void process.stdout.write(text);
-    const answer = await spec.run({ api, target, positionals, values: values as VerbContext['values'], json, print });
+    const answer = await spec.run({ api, target, positionals, values: values as VerbContext['values'], json, print }).finally(() => api.close());
     if (typeof answer === 'number') return answer;
     process.stdout.write(json ? `${JSON.stringify(answer.json)}\n` : answer.text);
     return answer.code ?? 0;

@@ -5,7 +5,7 @@
  * stamped with when it arrived. The drills, both demos, the bench and the
  * tests watch jobs this way; `onProgress` is the place to inject a fault.
  */
-import type { ClusterEvent, JobReport } from '@cohort/shared';
+import type { ClusterEvent, JobReport, TlsClientOptions } from '@cohort/shared';
 import { deferred } from '@cohort/shared/internal';
 import { runJob, type JobProgress, type RunJobOptions } from './run-job.js';
 
@@ -50,14 +50,22 @@ export interface WatchOptions {
   onReattach?: RunJobOptions['onReattach'];
 }
 
+/** The coordinator a watched run talks to. */
+export interface WatchTarget {
+  url: string;
+  token?: string | undefined;
+  tls?: TlsClientOptions | undefined;
+}
+
 /** Submit `spec` to the coordinator at `target.url` and follow it to its end. */
-export async function watchJob(target: { url: string; token?: string | undefined }, spec: JobSpec, options: WatchOptions = {}): Promise<WatchedRun> {
+export async function watchJob(target: WatchTarget, spec: JobSpec, options: WatchOptions = {}): Promise<WatchedRun> {
   const events = options.events ?? [];
   const samples: WatchedRun['samples'] = [];
   const state = { submittedAt: Date.now() };
   const report = await runJob({
     url: target.url,
     token: target.token,
+    ...(target.tls && { tls: target.tls }),
     task: spec.task,
     input: spec.input,
     partitions: spec.partitions,
@@ -97,7 +105,7 @@ export interface FaultedRun {
 }
 
 /** A watched run that injects `fault` once, from the progress stream. */
-export function watchWithFault(target: { url: string; token?: string | undefined }, spec: JobSpec, fault: FaultPoint, options: WatchOptions = {}): FaultedRun {
+export function watchWithFault(target: WatchTarget, spec: JobSpec, fault: FaultPoint, options: WatchOptions = {}): FaultedRun {
   const events = options.events ?? [];
   const injected = deferred<number>();
   injected.promise.catch(() => {}); // awaiting it is optional

@@ -2,6 +2,9 @@
  * A client for the coordinator's JSON API and its event streams: what the
  * SDK's `connect`, `cohort run`, the demo, drills and tests use. The URL may
  * be given as ws:// (what agents use) or http://; both name the same port.
+ * Over https:// (or wss://) every connection is verified by `tls` (a pinned
+ * fingerprint, a CA bundle, or the system's CAs) before a byte of the
+ * request, and so of the token, is written: see verified-fetch.ts.
  */
 import {
   CohortError,
@@ -15,12 +18,21 @@ import {
   type JobReport,
   type JobStreamEvent,
   type JobSummary,
+  type TlsClientOptions,
 } from '@cohort/shared';
+import type { Response } from 'undici';
 import { readEvents } from './sse-reader.js';
+import { VerifiedFetch, type FetchInit } from './verified-fetch.js';
 
 export interface ApiClientOptions {
   url: string;
   token?: string | undefined;
+  /**
+   * How an https:// (or wss://) coordinator is verified: PEM text, not paths
+   * (read files with `fs.readFileSync(path, 'utf8')`). Without it, the
+   * system's CAs. Refused with an http:// or ws:// URL.
+   */
+  tls?: TlsClientOptions | undefined;
 }
 
 export function httpBase(url: string): string {
@@ -63,21 +75,24 @@ function jsonText(body: unknown): string {
 
 export class ApiClient {
   readonly base: string;
+  private readonly http: VerifiedFetch;
   constructor(private readonly options: ApiClientOptions) {
     this.base = httpBase(options.url);
+    this.http = new VerifiedFetch(this.base, options.tls);
+  }
+
+  /** Let go of the connections kept for the next request (over https://). Idempotent. */
+  close(): Promise<void> {
+    return this.http.close();
   }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
     return this.options.token ? { ...extra, authorization: `Bearer ${this.options.token}` } : extra;
   }
 
-  /** One fetch; CONNECT_FAILED when the coordinator cannot be reached. */
-  private async fetch(path: string, init: RequestInit): Promise<Response> {
-    try {
-      return await fetch(`${this.base}${path}`, init);
-    } catch (err) {
-      throw new CohortError(ErrorCode.CONNECT_FAILED, `cannot reach the coordinator at ${this.base}: ${(err as Error).message}`, { cause: err });
-    }
+  /** One fetch; CONNECT_FAILED when the coordinator cannot be reached, TLS_FAILED when it could not be verified. */
+  private fetch(path: string, init: FetchInit): Promise<Response> {
+    return this.http.fetch(path, init);
   }
 
   /** One request; the parsed JSON answer, or the coordinator's error as a CohortError. */
@@ -148,7 +163,7 @@ export class ApiClient {
       ...(signal && { signal }),
     });
     if (!res.ok || !res.body) throw await answerError(res);
-    return readEvents(res.body);
+    return readEvents(res.body as ReadableStream<Uint8Array>);
   }
 
   /** Read a server-sent event stream until it ends, `onEvent` returns true, or `signal` aborts. */

@@ -7,8 +7,23 @@
  *   const job = await cluster.submit('./task.ts', input, { partitions: 8 });
  *   for await (const r of job.results()) console.log(r.index, r.value);
  *   console.log(await job.result());
+ *
+ * Over TLS, pin the coordinator's certificate (or trust a CA bundle: PEM
+ * text, read it with fs):
+ *
+ *   const cluster = await connect('wss://coord:7070', { token, tls: { fingerprint: 'sha256:…' } });
+ *   const cluster = await connect('https://coord:7070', { token, tls: { ca: readFileSync('ca.pem', 'utf8') } });
  */
-import { CohortError, ErrorCode, VERSION, type AgentInfo, type JobStreamEvent, type JobSummary } from '@cohort/shared';
+import {
+  CohortError,
+  ErrorCode,
+  VERSION,
+  type AgentInfo,
+  type JobStreamEvent,
+  type JobSummary,
+  type TlsClientOptions,
+  tlsClientFromFlags,
+} from '@cohort/shared';
 import { ApiClient } from './api-client.js';
 import { Job } from './job.js';
 import { shipTask } from './task-source.js';
@@ -18,6 +33,12 @@ export interface ConnectOptions {
   token?: string | undefined;
   /** How long a job's stream may stay broken (a coordinator restart) before results() and result() fail; default 60 s. */
   reattachTimeoutMs?: number;
+  /**
+   * How a wss:// or https:// coordinator is verified: `{fingerprint: 'sha256:…'}` (pinned), `{ca: PEM}`, and for
+   * mutual TLS `{cert: PEM, key: PEM}`; PEM text, not paths. Default: COHORT_TLS_FINGERPRINT and COHORT_TLS_CA (a PEM file's path)
+   * when set, else the system's CAs. Refused with ws:// or http://.
+   */
+  tls?: TlsClientOptions;
 }
 
 export interface SubmitOptions {
@@ -86,15 +107,23 @@ export class Cluster {
     return this.api.jobs();
   }
 
-  /** Nothing to release today (each request is its own); kept so that programs can say when they are done. */
-  async close(): Promise<void> {}
+  /** Let go of the connections kept for the next request (https://); a program need not wait for this to exit. */
+  close(): Promise<void> {
+    return this.api.close();
+  }
 }
 
 /** Connect to a coordinator (`ws://HOST:PORT` or `http://HOST:PORT`): checks that it answers and that the token is good. */
 export async function connect(url: string, options: ConnectOptions = {}): Promise<Cluster> {
   const token = options.token ?? (process.env.COHORT_TOKEN || undefined);
-  const api = new ApiClient({ url, token });
-  await api.jobs();
+  const tls = options.tls ?? tlsClientFromFlags({}, process.env);
+  const api = new ApiClient({ url, token, ...(tls && { tls }) });
+  try {
+    await api.jobs();
+  } catch (err) {
+    await api.close();
+    throw err;
+  }
   return new Cluster(api, options.reattachTimeoutMs ?? DEFAULT_REATTACH_TIMEOUT_MS);
 }
 

@@ -17,6 +17,7 @@ export type {
   AgentInfo,
   SlotMode,
   PartitionFailure,
+  TlsClientOptions,
 } from '@cohort/shared';
 export { connect, Cluster, DEFAULT_REATTACH_TIMEOUT_MS, type ConnectOptions, type SubmitOptions } from './cluster.js';
 export { Job } from './job.js';

@@ -16,6 +16,8 @@ export * from './host-header.js';
 export * from './bearer.js';
 export * from './token-set.js';
 export * from './tls.js';
+export * from './tls-connect.js';
+export * from './tls-flags.js';
 export * from './assert-never.js';
 export * from './limits.js';
 export * from './value.js';

@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { startAgent } from '@cohort/agent';
 import { printable, removeSecrets, resolveAgentToken, type AgentMode } from '@cohort/shared';
-import { COMMON_FLAGS, CONNECT_FLAGS, intOptions, loggerFlag, secretFlag, stringFlags } from '../args.js';
-import { agentConnectUrl } from '../connect-target.js';
+import { COMMON_FLAGS, CONNECT_FLAGS, TLS_FLAGS_HELP, intOptions, loggerFlag, secretFlag, stringFlags } from '../args.js';
+import { agentConnectUrl, tlsFlags } from '../connect-target.js';
 
 export const AGENT_HELP = `cohort agent --connect ws://HOST:PORT [--token T | --token-file F] [--tasks-dir DIR]...
+    [--tls-fingerprint sha256:HEX | --tls-ca FILE] [--tls-cert FILE --tls-key FILE]
     [--mode auto|threads|processes] [--slots N] [--name NAME] [--heap-limit-mb 512] [--drain-grace-ms 30000]
     [--cache-dir DIR] [--cache-max-bytes 1073741824] [--metrics-port N [--metrics-host 127.0.0.1] [--metrics-public]] [--log-level info]
   Runs partitions on worker threads or child processes. SIGTERM drains: no new work,
@@ -16,7 +17,10 @@ export const AGENT_HELP = `cohort agent --connect ws://HOST:PORT [--token T | --
   agent's environment (which its process slots could read). Slots never see it.
   --metrics-port serves GET /metrics (Prometheus: slots, partitions, slot starts and crashes, bundle
   cache) on --metrics-host (loopback by default; 0 picks a free port, logged). It asks for the agent's
-  token when it has one, unless --metrics-public; beyond loopback it needs one or the other.`;
+  token when it has one, unless --metrics-public; beyond loopback it needs one or the other.
+${TLS_FLAGS_HELP}
+  The TLS flags need a wss:// URL. The agent exits 1, without retrying, when the coordinator cannot be
+  verified (TLS_FAILED), speaks TLS to a ws:// URL (TLS_REQUIRED) or revoked the token (AUTH_REVOKED).`;
 
 /** The integer flags, in the order they are checked, with the option each sets. */
 const INT_FLAGS = {
@@ -46,11 +50,13 @@ export async function agentCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const token = resolveAgentToken(secretFlag('token', values.token, 'token-file', values['token-file']));
+  const tls = tlsFlags(values);
   // Read once: from here on neither this process's environment nor its slots' holds a Cohort secret.
   removeSecrets(process.env);
   const agent = await startAgent({
     connect: agentConnectUrl(values.connect),
     ...(token !== undefined && { token }),
+    ...(tls !== undefined && { tls }),
     ...(values['tasks-dir'] !== undefined && { tasksDirs: values['tasks-dir'] }),
     ...(values.mode !== undefined && { mode: values.mode as AgentMode }),
     ...(values.name !== undefined && { name: values.name }),

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { CohortError, ErrorCode, printable, printableLines, resolveToken, type JobReport } from '@cohort/shared';
+import { CohortError, ErrorCode, printable, printableLines, type JobReport } from '@cohort/shared';
 import { ApiClient } from '@cohort/sdk';
-import { COMMON_FLAGS, CONNECT_FLAGS, intOptions, secretFlag, stringFlags } from '../args.js';
-import { connectUrl, wsUrl } from '../connect-target.js';
+import { COMMON_FLAGS, CONNECT_FLAGS, TLS_FLAGS_HELP, intOptions, stringFlags } from '../args.js';
+import { clientTarget, wsUrl } from '../connect-target.js';
 import { clusterEventLine } from '../event-lines.js';
 import { readInputFlag } from '../input-flag.js';
 import { INTERRUPTED_EXIT_CODE, Interrupt } from '../interrupt.js';
@@ -20,6 +20,7 @@ export const RUN_HELP = `cohort run TASK [--connect ws://HOST:PORT] [--token T |
   --input is inline JSON, @FILE a JSON file, or - to read JSON from stdin (a file or stdin up to the
   coordinator's request body limit, 64 MiB by default).
   --connect defaults to COHORT_URL; the token to COHORT_TOKEN.
+${TLS_FLAGS_HELP}
   Submits a job and follows it. Exit 0 on success, 1 when the job fails, 2 on a usage error.
   On a terminal: a progress bar with rate, ETA and elapsed time, partitions running (started on a
   slot) and queued (sent to an agent, not started) apart, and cluster events above the bar; plain
@@ -67,12 +68,11 @@ async function run(argv: string[], known: RunKnown): Promise<number> {
   const task = positionals[0];
   known.task = task;
   known.jobId = values.attach;
-  const url = connectUrl(values.connect);
+  const target = clientTarget(values);
   if (!task && !values.attach) throw new CohortError(ErrorCode.INVALID_OPTION, 'name a task (cohort run primes …) or --attach JOBID');
   if (values.detach && values.attach) throw new CohortError(ErrorCode.INVALID_OPTION, '--detach and --attach conflict: --detach submits a new job');
   const base = {
-    url,
-    token: resolveToken(secretFlag('token', values.token, 'token-file', values['token-file'])),
+    ...target,
     ...(task !== undefined && { task }),
     input: await readInputFlag(values.input),
     ...intOptions(values, INT_FLAGS),
@@ -103,7 +103,7 @@ async function detach(base: RunJobOptions, values: Values, known: RunKnown): Pro
 /** Follow the job to its end with the progress view, the no-agents hint, and Ctrl-C cancelling it. */
 async function follow(base: RunJobOptions, values: Values, known: RunKnown): Promise<number> {
   const view = new ProgressView();
-  const api = new ApiClient({ url: base.url, token: base.token });
+  const api = new ApiClient({ url: base.url, token: base.token, tls: base.tls });
   const abort = new AbortController();
   const interrupt = new Interrupt({ say: (l) => view.event(l), cancel: (id) => api.cancel(id), abort }).install();
   if (values.attach !== undefined) interrupt.submitted(values.attach);

@@ -14,13 +14,26 @@
  * - `drainFirst`: say `draining` in the same breath as `hello` (so it is
  *   given no work) and then forge anyway.
  */
+import type { ClientRequestArgs } from 'node:http';
 import { WebSocket } from 'ws';
-import { AGENT_PATH, PROTOCOL_VERSION, decodeCoordinatorMessage, encode, type AgentMessage, type CoordinatorMessage, type ResultItem } from '@cohort/shared';
+import {
+  AGENT_PATH,
+  PROTOCOL_VERSION,
+  decodeCoordinatorMessage,
+  encode,
+  tlsConnector,
+  type AgentMessage,
+  type CoordinatorMessage,
+  type ResultItem,
+  type TlsClientOptions,
+} from '@cohort/shared';
 import { deferred } from '@cohort/shared/internal';
 
 export interface RogueOptions {
   url: string;
   token: string | undefined;
+  /** How a wss:// coordinator is verified (as a real agent's --tls-* flags; default the system's CAs). */
+  tls?: TlsClientOptions | undefined;
   name?: string;
   slots?: number;
   maxPrefetch?: number;
@@ -71,6 +84,7 @@ class Rogue implements RogueAgent {
     this.ws = new WebSocket(`${o.url.replace(/\/$/, '')}${AGENT_PATH}`, {
       headers: o.token ? { authorization: `Bearer ${o.token}` } : {},
       perMessageDeflate: false,
+      ...(o.url.startsWith('wss:') && { createConnection: tlsConnector(o.tls ?? {}) as unknown as ClientRequestArgs['createConnection'] }),
     });
     this.joined = this.join.promise;
     this.joined.catch(() => {});

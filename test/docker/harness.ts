@@ -6,6 +6,12 @@
  * The coordinator's port is published on 127.0.0.1 only; the tests talk to it
  * there and to nothing else. Faults are injected with the docker CLI by
  * container id (kill, pause, network disconnect), the way an operator would.
+ *
+ * Everything runs over TLS, as docker/compose.yml does: the coordinator binds
+ * 0.0.0.0 with `--tls auto` (its certificate made on first start, in its state
+ * dir); the harness reads the pin from its log line `cohort coordinator tls
+ * fingerprint sha256:…`; the agents dial wss://coordinator:7070 pinned to it
+ * (COHORT_TLS_FINGERPRINT), and the tests' clients pin it too (`tls`).
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,13 +19,16 @@ import { createServer } from 'node:net';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { afterEach, inject } from 'vitest';
 import { ApiClient, eventsOf, watchJob, type JobProgress, type ReceivedEvent, type WatchedRun } from '@cohort/cli';
-import type { ClusterEventOf } from '@cohort/shared';
-import type { AgentInfo } from '@cohort/shared';
+import type { AgentInfo, ClusterEventOf, TlsClientOptions } from '@cohort/shared';
 import { waitFor as waitUntil } from '@cohort/shared/internal';
 
 const DOCKER = process.env.DOCKER || 'docker';
 const RUN_LABEL = 'org.cohort.test.run';
 const START_TIMEOUT_MS = 60_000;
+/** How long after its health check passes the coordinator's pin may take to reach its log. */
+const PIN_TIMEOUT_MS = 10_000;
+/** The line `cohort coordinator` prints on stdout with TLS on. */
+const PIN_LINES = /^cohort coordinator tls fingerprint (sha256:[0-9a-f]{64})$/gm;
 
 export function docker(...args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -30,7 +39,7 @@ export function docker(...args: string[]): Promise<string> {
 }
 
 /** A container's log tail, stdout and stderr (the JSON logs) together. */
-function logTail(id: string, lines: number): Promise<string> {
+function logTail(id: string, lines: number | 'all'): Promise<string> {
   return new Promise((resolve) => {
     execFile(DOCKER, ['logs', '--tail', String(lines), id], { timeout: 30_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
       resolve(err ? err.message : `${stdout}${stderr}`.trim()),
@@ -111,9 +120,28 @@ export function freePort(): Promise<number> {
 export interface Coordinator {
   container: StartedTestContainer;
   id: string;
+  /** wss://127.0.0.1:PORT, the published port. */
   url: string;
+  /** The published port on 127.0.0.1. */
+  port: number;
   api: ApiClient;
   token: string;
+  /** The coordinator's certificate pin, sha256:HEX, as its log printed it. */
+  fingerprint: string;
+  /** What the tests' clients verify the coordinator with: the pin. */
+  tls: TlsClientOptions;
+}
+
+/** The pins the coordinator printed, one per start (a container's log keeps every start's lines), once there are `starts` of them. */
+export async function pinsOf(id: string, starts = 1): Promise<string[]> {
+  return waitFor(
+    `the coordinator to print its tls fingerprint ${starts} time(s)`,
+    async () => {
+      const pins = [...(await logTail(id, 'all')).matchAll(PIN_LINES)].map((m) => m[1]!);
+      return pins.length >= starts ? pins : undefined;
+    },
+    PIN_TIMEOUT_MS,
+  );
 }
 
 export async function startCoordinator(
@@ -121,22 +149,29 @@ export async function startCoordinator(
   secret: string,
   options: { args?: string[]; volume?: string; hostPort?: number } = {},
 ): Promise<Coordinator> {
+  const stateDir = options.volume ? ['--state-dir', '/var/lib/cohort'] : [];
   const c = new LoopbackContainer(inject('cohortImage'))
     .withNetworkMode(net)
     .withNetworkAliases('coordinator')
     .withLabels(runLabel())
     .withEnvironment({ COHORT_TOKEN: secret, COHORT_ROLE: 'coordinator' })
-    .withCommand(['coordinator', '--host', '0.0.0.0', '--port', '7070', ...(options.volume ? ['--state-dir', '/var/lib/cohort'] : []), ...(options.args ?? [])])
+    .withCommand(['coordinator', '--host', '0.0.0.0', '--port', '7070', '--tls', 'auto', '--tls-name', 'coordinator', ...stateDir, ...(options.args ?? [])])
     .withLoopbackPort(7070, options.hostPort)
-    .withWaitStrategy(Wait.forHttp('/healthz', 7070))
+    // The wait only asks whether https answers: the pin is checked by every client after it.
+    .withWaitStrategy(Wait.forHttp('/healthz', 7070).usingTls().allowInsecure())
     .withStartupTimeout(START_TIMEOUT_MS);
   if (options.volume) c.withBindMounts([{ source: options.volume, target: '/var/lib/cohort' }]);
   const container = await c.start();
   const id = container.getId();
   cleanups.push(() => removeContainer(id));
   containers.push({ id, name: 'coordinator' });
-  const url = `ws://127.0.0.1:${container.getMappedPort(7070)}`;
-  return { container, id, url, token: secret, api: new ApiClient({ url, token: secret }) };
+  const fingerprint = (await pinsOf(id))[0]!;
+  const port = container.getMappedPort(7070);
+  const url = `wss://127.0.0.1:${port}`;
+  const tls = { fingerprint };
+  const api = new ApiClient({ url, token: secret, tls });
+  cleanups.push(() => api.close());
+  return { container, id, url, port, token: secret, fingerprint, tls, api };
 }
 
 export interface Agent {
@@ -145,13 +180,20 @@ export interface Agent {
   name: string;
 }
 
-export async function startAgent(net: string, secret: string, name: string, options: { mode?: string; cpus?: number } = {}): Promise<Agent> {
+/** An agent container dialling wss://coordinator:7070, pinned to `fingerprint` through COHORT_TLS_FINGERPRINT (as compose does). */
+export async function startAgent(
+  net: string,
+  secret: string,
+  fingerprint: string,
+  name: string,
+  options: { mode?: string; cpus?: number } = {},
+): Promise<Agent> {
   const c = new GenericContainer(inject('cohortImage'))
     .withNetworkMode(net)
     .withHostname(name)
     .withLabels(runLabel())
-    .withEnvironment({ COHORT_TOKEN: secret, COHORT_ROLE: 'agent', COHORT_HEALTH_FILE: '/tmp/cohort-agent.health' })
-    .withCommand(['agent', '--connect', 'ws://coordinator:7070', '--name', name, '--mode', options.mode ?? 'threads', '--slots', '1'])
+    .withEnvironment({ COHORT_TOKEN: secret, COHORT_TLS_FINGERPRINT: fingerprint, COHORT_ROLE: 'agent', COHORT_HEALTH_FILE: '/tmp/cohort-agent.health' })
+    .withCommand(['agent', '--connect', 'wss://coordinator:7070', '--name', name, '--mode', options.mode ?? 'threads', '--slots', '1'])
     .withWaitStrategy(Wait.forLogMessage(/cohort agent \S+ joined /))
     .withStartupTimeout(START_TIMEOUT_MS);
   if (options.cpus !== undefined) c.withResourcesQuota({ cpu: options.cpus });
@@ -172,7 +214,9 @@ export async function cluster(n: number, options: { coordinatorArgs?: string[]; 
     ...(options.hostPort && { hostPort: options.hostPort }),
   });
   const agents = await Promise.all(
-    Array.from({ length: n }, (_, i) => startAgent(net, secret, `agent-${i + 1}`, options.cpus === undefined ? {} : { cpus: options.cpus })),
+    Array.from({ length: n }, (_, i) =>
+      startAgent(net, secret, coordinator.fingerprint, `agent-${i + 1}`, options.cpus === undefined ? {} : { cpus: options.cpus }),
+    ),
   );
   await agentsReady(
     coordinator.api,

@@ -4,6 +4,9 @@
  * volume as its --state-dir. The job resumes: every result accepted before
  * the kill is reloaded from the journal, none is accepted twice, the agents
  * reconnect by themselves, and the client re-attaches to the same job id.
+ * The `--tls auto` certificate lives on the volume too, so the coordinator
+ * comes back with the same fingerprint and the agents' and the client's pin
+ * still holds.
  *
  * The journal is audited with the image's own code (Journal.audit from
  * @cohort/coordinator) in a one-shot container that mounts the volume, with
@@ -11,7 +14,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { cluster, docker, follow, freePort, once, volume, waitFor, runLabel } from './harness.js';
+import { cluster, docker, follow, freePort, once, pinsOf, volume, waitFor, runLabel } from './harness.js';
 
 const JOB = { task: 'sleep', input: { ms: 100 }, partitions: 150 };
 const EXPECTED = JOB.partitions * 100;
@@ -80,6 +83,8 @@ describe('docker: restart the coordinator container on a named state volume', ()
     expect(before.accepted).toBeGreaterThanOrEqual(doneAtKill);
     expect(run.report.recovered).toBe(before.accepted);
     expect(after).toEqual({ accepted: JOB.partitions, duplicates: 0 });
+    // Two starts, one certificate: the pin printed on the restart is the one everybody held.
+    expect(await pinsOf(coordinator.id, 2)).toEqual([coordinator.fingerprint, coordinator.fingerprint]);
     process.stderr.write(
       `[scenario 5] killed the coordinator at ${doneAtKill}/${JOB.partitions} seen done (${fault.at - run.submittedAt} ms); journal held ${before.accepted} accepted; ` +
         `restarted ${restartedAt - fault.at} ms after the kill; recovered ${run.report.recovered}, attempts ${run.report.attempts} for the rest; ` +

@@ -4,7 +4,9 @@
  * address and half a CPU (docker/compose.yml: a coordinator and 4 single-slot
  * agents, `cpus: 0.5`).
  *
- * It builds the image (offline base if need be), starts the cluster, runs a
+ * It builds the image (offline base if need be), starts the cluster over TLS
+ * (the coordinator on `--tls auto`, the agents and this process pinned to its
+ * certificate: compose-cluster.ts), runs a
  * CPU-bound job once as a baseline and once with `docker kill` of one agent
  * container at about 40%, then prints the same table as `cohort drill
  * kill-agent`: detection time, requeues, the job time beside the baseline, and
@@ -15,11 +17,8 @@
  * It drives the docker CLI and this checkout's docker/ directory, so it runs
  * from the repository, never inside the image.
  */
-import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CohortError, ErrorCode } from '@cohort/shared';
 import { waitFor } from '@cohort/shared/internal';
@@ -27,6 +26,7 @@ import { COMMON_FLAGS, numberFlag } from '../args.js';
 import { capacityModel, predictedSlowdown, steadyRates } from '../capacity.js';
 import { ApiClient } from '@cohort/sdk';
 import { dashboardLine } from '../dashboard-url.js';
+import { COMPOSE_FILE, DOCKER, composeCluster, containerOf, run, script, upOverTls, type ComposeCluster } from './compose-cluster.js';
 import { formatDrillTable } from '../drill/report.js';
 import type { DrillResult } from '../drill/types.js';
 import { eventsOf, watchJob, watchWithFault, type EventOf, type WatchedRun } from '../watched-run.js';
@@ -35,8 +35,8 @@ import { eventsOf, watchJob, watchWithFault, type EventOf, type WatchedRun } fro
 const AGENT_CPUS = process.env.COHORT_AGENT_CPUS || '0.5';
 
 export const DEMO_DOCKER_HELP = `cohort demo --docker [--keep] [--kill-at 0.4] [--image TAG] [--json]   (npm run demo:docker)
-  Builds the image, starts docker/compose.yml (a coordinator and 4 agents, half a CPU each),
-  runs pi (3·10^9 samples, 64 partitions) as a baseline, then again with \`docker kill\` of
+  Builds the image, starts docker/compose.yml (a coordinator and 4 agents, half a CPU each) over
+  TLS (the coordinator on --tls auto; the agents and the demo pin its fingerprint), runs pi (3·10^9 samples, 64 partitions) as a baseline, then again with \`docker kill\` of
   one agent container at about 40%, prints the drill report, and tears everything down.
   --keep keeps the image it built; --image uses an existing image instead of building one.`;
 
@@ -52,69 +52,6 @@ export const DOCKER_DEMO_AGENTS = ['agent-1', 'agent-2', 'agent-3', 'agent-4'] a
 const VICTIM = 'agent-2';
 const DEFAULT_KILL_AT = 0.4;
 const READY_TIMEOUT_MS = 90_000;
-const DOCKER_TIMEOUT_MS = 300_000;
-
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const COMPOSE_FILE = `${ROOT}docker/compose.yml`;
-const DOCKER = process.env.DOCKER || 'docker';
-
-interface Exec {
-  stdout: string;
-  stderr: string;
-}
-
-/** Run a command to its end; reject with its stderr when it fails. */
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeout = DOCKER_TIMEOUT_MS): Promise<Exec> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { env, timeout, maxBuffer: 16 << 20, cwd: ROOT }, (err, stdout, stderr) => {
-      if (err) reject(new CohortError(ErrorCode.INTERNAL, `${cmd} ${args.join(' ')} failed: ${stderr.trim().split('\n').slice(-5).join('\n') || err.message}`));
-      else resolve({ stdout: stdout.trim(), stderr: stderr.trim() });
-    });
-  });
-}
-
-/** Run a setup script with its log lines passed through to our stderr (unless quiet); resolve with its stdout. */
-function script(path: string, args: string[], quiet: boolean): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [path, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', quiet ? 'ignore' : 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new CohortError(ErrorCode.INTERNAL, `${path} exited with ${code}`))));
-  });
-}
-
-interface ComposeCluster {
-  project: string;
-  env: NodeJS.ProcessEnv;
-  url: string;
-  token: string;
-  compose(args: string[]): Promise<Exec>;
-}
-
-function composeCluster(image: string): ComposeCluster {
-  const project = `cohortdemo${process.pid}`;
-  const token = randomBytes(24).toString('base64url');
-  // The token reaches docker-compose through the environment only.
-  const env = { ...process.env, COHORT_TOKEN: token, COHORT_IMAGE: image, COHORT_PUBLISH: '127.0.0.1:', COHORT_MODE: 'threads' };
-  const compose = (args: string[]) => run('docker-compose', ['-f', COMPOSE_FILE, '-p', project, ...args], env);
-  return { project, env, token, url: '', compose };
-}
-
-async function up(c: ComposeCluster, say: (l: string) => void): Promise<void> {
-  say(`docker-compose -p ${c.project} up -d (coordinator + ${DOCKER_DEMO_AGENTS.length} agents, cpus ${AGENT_CPUS} each)`);
-  await c.compose(['up', '-d']);
-  const published = (await c.compose(['port', 'coordinator', '7070'])).stdout; // 127.0.0.1:NNNNN
-  if (!/^127\.0\.0\.1:\d+$/.test(published))
-    throw new CohortError(ErrorCode.INTERNAL, `coordinator port published as ${JSON.stringify(published)}, expected 127.0.0.1:PORT`);
-  c.url = `ws://${published}`;
-}
-
-async function containerOf(c: ComposeCluster, service: string): Promise<{ id: string; name: string }> {
-  const id = (await c.compose(['ps', '-q', service])).stdout;
-  const name = (await run(DOCKER, ['inspect', '-f', '{{.Name}}', id])).stdout.replace(/^\//, '');
-  return { id, name };
-}
 
 function correct(report: WatchedRun['report']): boolean {
   const r = report.result;
@@ -165,17 +102,20 @@ export async function dockerDemo(argv: string[]): Promise<number> {
   process.once('SIGTERM', onSignal);
   try {
     const c = (res.cluster = composeCluster(res.image));
-    await up(c, say);
-    await agentsReady(new ApiClient({ url: c.url, token: c.token }));
+    await upOverTls(c, DOCKER_DEMO_AGENTS.length, say);
+    const api = new ApiClient({ url: c.url, token: c.token, tls: c.tls });
+    await agentsReady(api).finally(() => api.close());
     const victim = await containerOf(c, VICTIM);
-    say(`cluster up in ${Date.now() - t0} ms; coordinator ${c.url} (published on loopback only); token in COHORT_TOKEN, never on a command line`);
+    say(`cluster up in ${Date.now() - t0} ms; coordinator ${c.url} (published on loopback only, pinned); token in COHORT_TOKEN, never on a command line`);
     say(dashboardLine(c.url, c.token));
     const job = DOCKER_DEMO_JOB;
     say(`job: ${job.task} ${JSON.stringify(job.input)} in ${job.partitions} partitions; expected hits ${DOCKER_DEMO_EXPECTED.hits}`);
     const runs = await baselineAndKill(c, victim, options.killAt, say);
     const { result, throughput } = dockerResult(runs, victim);
     if (options.json)
-      process.stdout.write(`${JSON.stringify({ ok: result.correct, image: res.image, project: c.project, killed: victim, throughput, result })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ ok: result.correct, image: res.image, project: c.project, fingerprint: c.tls?.fingerprint, killed: victim, throughput, result })}\n`,
+      );
     else process.stdout.write(`${formatDrillTable([result])}\n`);
     return result.correct ? 0 : 1;
   } finally {

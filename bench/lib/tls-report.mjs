@@ -50,6 +50,13 @@ function rows(t) {
   ];
 }
 
+/** Read the ratios: on a machine busy with other work, the absolute figures are not comparable with those of other runs. */
+function busyNote(t) {
+  const other = Math.max(t.noop.plain.otherCores.median, t.noop.tls.otherCores.median);
+  if (!(other >= 0.5)) return '';
+  return `Other work took ${fmt(other, 2)} of the ${t.cores} cores while this ran: read the ratios TLS / plain and the CPU per partition, not the absolute rates, which are not comparable with target (a)'s (measured at another time). The CPU-bound efficiency needs both cores to itself, so here it measures the machine's load more than TLS; the CPU per no-op partition is the steadier figure of what TLS costs.\n`;
+}
+
 /** The report's section: method, the side-by-side table, the target met or missed. */
 export function tlsSection(t) {
   const parts = ['## What TLS costs\n'];
@@ -59,6 +66,7 @@ export function tlsSection(t) {
   parts.push(
     `**Measurement.** ${t.method}. Medians (min–max) of ${t.noop.reps} no-op and ${t.primes.reps} primes repetitions per mode${m ? `, run on ${m.date} at commit ${String(m.commit).slice(0, 10)}${m.dirty ? ' with uncommitted changes' : ''}` : ''}; load average ${load(t.loadavgAtStart)} at its start and ${load(t.loadavgAtEnd)} at its end, on ${t.cores} cores shared with other work ("other work" below is the machine's busy CPU less the cluster's and the bench's own, in cores). CPU times are each process's own (/proc), per partition.\n`,
     `${table(rows(t))}\n`,
+    busyNote(t),
     `**Target: TLS keeps at least 80% of the plaintext no-op rate: ${t.pass ? 'met' : 'missed'}** (${pct(t.noop.rateRatio)}, the ratio of the medians). The agent's link carries partitions in batches (an \`assign\` frame holds the partitions of one scheduling turn, a \`results\` frame everything the slots finished in one turn), so TLS adds a record header and an AES-GCM pass per frame of thousands of partitions, not per partition.\n`,
   );
   return parts;

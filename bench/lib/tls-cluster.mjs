@@ -35,7 +35,13 @@ export async function benchCluster(tls, agents, env = {}) {
     return { tls: false, url: c.url, token: c.token, clientTls: undefined, coordinator: c.coordinator, agents: c.agents, stop: () => c.stop() };
   }
   const configHome = mkdtempSync(path.join(os.tmpdir(), 'cohort-bench-tls-'));
-  const c = await startLocalCluster({ agents: [], coordinatorArgs: ['--tls', 'auto'], env: { ...env, XDG_CONFIG_HOME: configHome } });
+  let c;
+  try {
+    c = await startLocalCluster({ agents: [], coordinatorArgs: ['--tls', 'auto'], env: { ...env, XDG_CONFIG_HOME: configHome } });
+  } catch (err) {
+    rmSync(configHome, { recursive: true, force: true });
+    throw err;
+  }
   const stop = async () => {
     await c.stop();
     rmSync(configHome, { recursive: true, force: true });

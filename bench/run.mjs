@@ -29,6 +29,7 @@ const SUITES = [
   't-release',
   't-shipping',
   't-dashboard',
+  't-tls',
 ];
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');

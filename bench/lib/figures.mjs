@@ -3,6 +3,7 @@
  * the report: medians (with min–max where repeated) and same-run ratios; and
  * the pass/miss lines of the scheduling and scale targets.
  */
+import { tlsTarget } from './tls-report.mjs';
 import { fmt, fmtSummary } from './stats.mjs';
 
 const x = (r) => (Number.isFinite(r) ? `${fmt(r)}×` : '–');
@@ -213,6 +214,8 @@ export function targetRows(s) {
   if (sh && !sh.error) shippingTargets(sh, rows);
   const db = s.dashboard;
   if (db && !db.error) dashboardTargets(db, rows);
+  const tl = s.tls;
+  if (tl && !tl.error) tlsTarget(tl, rows);
   for (const [name, r] of Object.entries(s)) if (r?.error) rows.push({ id: '!', what: `suite ${name} failed`, value: r.error, target: '', pass: false });
   return rows;
 }

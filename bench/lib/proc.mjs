@@ -23,3 +23,11 @@ export function cpuSeconds(pid) {
 }
 
 export const MB = 1024 * 1024;
+
+/** The whole machine's CPU time from /proc/stat, seconds: busy (all but idle and iowait) and total, over every core. */
+export function machineCpuSeconds() {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+  const idle = fields[3] + fields[4];
+  return { busy: (total - idle) / CLK_TCK, total: total / CLK_TCK };
+}

@@ -35,8 +35,14 @@ export interface AgentSocketContext {
   handshakeTimeoutMs: number;
   /** Told the size of every frame received (ws-bytes, in). */
   observer?: Observer | undefined;
-  /** Whether the token this session joined with is still accepted; asked at each of its heartbeats (default: always). */
+  /** Whether the token this session joined with is still accepted; asked at every message it sends (default: always). */
   stillAccepted?: () => boolean;
+}
+
+/** What the endpoint keeps of an open agent socket: a way to close it when its token was removed. */
+export interface AgentSocketHandle {
+  /** Close the socket with AUTH_REVOKED if its token is no longer accepted; true when it did (or it was closed already). */
+  revokeIfRefused(): boolean;
 }
 
 export function closeSocket(ws: WebSocket, code: ErrorCode, message: string): void {
@@ -55,18 +61,12 @@ export function closeSocket(ws: WebSocket, code: ErrorCode, message: string): vo
 }
 
 /**
- * At each heartbeat, whether the session's token is still accepted; if a
- * reload removed it, close with AUTH_REVOKED and say so (the caller's
- * disconnect then requeues what the session held).
+ * Attach the message layer to an upgraded socket. Every message first asks
+ * whether the session's token is still accepted (a hostile agent need not
+ * send heartbeats to keep its session: any message counts as life); the
+ * handle lets the endpoint close a silent one after a reload.
  */
-function revokedAt(msg: AgentMessage, session: AgentSession, ws: WebSocket, remote: string, ctx: AgentSocketContext): boolean {
-  if (msg.type !== 'heartbeat' || ctx.stillAccepted?.() !== false) return false;
-  ctx.log.warn('agent session revoked', { remote, agentId: session.id, name: session.name, code: ErrorCode.AUTH_REVOKED });
-  closeSocket(ws, ErrorCode.AUTH_REVOKED, 'the token this agent joined with was removed');
-  return true;
-}
-
-export function attachAgentSocket(ws: WebSocket, remote: string, ctx: AgentSocketContext): void {
+export function attachAgentSocket(ws: WebSocket, remote: string, ctx: AgentSocketContext): AgentSocketHandle {
   let session: AgentSession | undefined;
   let closed = false;
   const handshake = setTimeout(() => {
@@ -91,9 +91,21 @@ export function attachAgentSocket(ws: WebSocket, remote: string, ctx: AgentSocke
     gone();
   };
 
+  /** The token this session joined with was removed by a reload: close with AUTH_REVOKED (gone() requeues what it held). */
+  const revokeIfRefused = (): boolean => {
+    if (closed) return true;
+    if (ctx.stillAccepted?.() !== false) return false;
+    closed = true;
+    clearTimeout(handshake);
+    ctx.log.warn('agent session revoked', { remote, agentId: session?.id, name: session?.name, code: ErrorCode.AUTH_REVOKED });
+    closeSocket(ws, ErrorCode.AUTH_REVOKED, 'the token this agent joined with was removed');
+    gone();
+    return true;
+  };
+
   ws.on('message', (data: Buffer, isBinary: boolean) => {
     ctx.observer?.observe({ kind: 'ws-bytes', direction: 'in', bytes: data.length });
-    if (closed) return;
+    if (closed || revokeIfRefused()) return;
     try {
       if (!isBinary) throw new CohortError(ErrorCode.BAD_FRAME, 'text frame: the protocol is binary msgpack');
       const msg = decodeAgentMessage(data);
@@ -102,9 +114,6 @@ export function attachAgentSocket(ws: WebSocket, remote: string, ctx: AgentSocke
         clearTimeout(handshake);
         session = ctx.port.join(newSessionId(), msg, ws);
         if (!session) closed = true;
-      } else if (revokedAt(msg, session, ws, remote, ctx)) {
-        closed = true;
-        gone();
       } else {
         ctx.port.receive(session, msg);
       }
@@ -125,4 +134,5 @@ export function attachAgentSocket(ws: WebSocket, remote: string, ctx: AgentSocke
     const code = (err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? ErrorCode.FRAME_TOO_LARGE : ErrorCode.BAD_FRAME;
     ctx.log.warn('agent socket error', { remote, agentId: session?.id, code, message: err.message });
   });
+  return { revokeIfRefused };
 }

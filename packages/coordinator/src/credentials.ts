@@ -9,7 +9,8 @@
  * sets at once or not at all: on any error the old sets stay, an error is
  * logged with its code, and the error is thrown to the caller. Sessions keep
  * the id of the token they joined with; `agentAccepts(id)` says whether it
- * still may (agent-socket.ts closes a revoked one at its next heartbeat).
+ * still may (agent-socket.ts closes a revoked one at its next message, and
+ * the agent endpoint sweeps the silent ones one heartbeat period after a reload).
  */
 import { CohortError, ErrorCode, TokenSet, invalidOption, readTokenFile, toWireError, type Logger } from '@cohort/shared';
 import type { OpenStreams } from './open-streams.js';
@@ -99,9 +100,18 @@ export class CoordinatorCredentials {
   }
 }
 
-/** Reload the token files, then end at once the client streams whose token is gone (agents are closed at their next heartbeat). */
-export function reloadAndRevoke(credentials: CoordinatorCredentials, openStreams: OpenStreams, log: Logger): CredentialCounts {
+/** What reloadAndRevoke asks of the agent endpoint (agent-endpoint.ts). */
+export interface AgentSweep {
+  sweepRevokedLater(): void;
+}
+
+/**
+ * Reload the token files, then end at once the client streams whose token is gone; agents whose token is gone are
+ * closed at their next message, and all of them one heartbeat period later (`agents.sweepRevokedLater`).
+ */
+export function reloadAndRevoke(credentials: CoordinatorCredentials, openStreams: OpenStreams, log: Logger, agents?: AgentSweep): CredentialCounts {
   const counts = credentials.reload();
+  agents?.sweepRevokedLater();
   const ended = openStreams.revoke((id) => credentials.clientAccepts(id));
   if (ended > 0) log.warn('client streams revoked', { streams: ended, code: ErrorCode.AUTH_REVOKED });
   return counts;

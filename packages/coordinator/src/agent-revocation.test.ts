@@ -67,7 +67,9 @@ async function rawAgent(name: string, token: string): Promise<RawAgent> {
     ws.once('error', reject);
   });
   const hardware = { cpus: 1, cpuModel: 'x', memoryBytes: 1, platform: 'linux', arch: 'x64', node: 'v20', hostname: 'x' };
-  ws.send(encode({ type: 'hello', protocol: PROTOCOL_VERSION, agentVersion: 'x', name, slots: 2, mode: 'threads', modes: ['thread'], maxPrefetch: 0, hardware }));
+  ws.send(
+    encode({ type: 'hello', protocol: PROTOCOL_VERSION, agentVersion: 'x', name, slots: 2, mode: 'threads', modes: ['thread'], maxPrefetch: 0, hardware }),
+  );
   return { ws, assigns, closed };
 }
 
@@ -94,14 +96,16 @@ async function until(what: string, check: () => Promise<boolean> | boolean, ms =
 }
 
 /** Resolves after `ms`, unless `p` settles first (then its value). */
-const within = <T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> =>
-  Promise.race([p, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms))]);
+const within = <T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> => Promise.race([p, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms))]);
 
 describe('agent revocation', () => {
   it('closes with AUTH_REVOKED an agent that sends only non-heartbeat messages, and assigns it nothing after', async () => {
     const hostile = await rawAgent('hostile', OLD);
     const kept = await rawAgent('kept', KEPT);
-    const chatter = setInterval(() => hostile.ws.readyState === WebSocket.OPEN && hostile.ws.send(encode({ type: 'results', jobId: 'j_nope000000', items: [] })), 30);
+    const chatter = setInterval(
+      () => hostile.ws.readyState === WebSocket.OPEN && hostile.ws.send(encode({ type: 'results', jobId: 'j_nope000000', items: [] })),
+      30,
+    );
     try {
       await until('both agents ready', async () => (await agentsNamed('hostile')).length === 1 && (await agentsNamed('kept')).length === 1);
       await api('POST', '/api/jobs', { task: 'sleep', input: { ms: 60_000 }, partitions: 4 });

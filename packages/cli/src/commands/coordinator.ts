@@ -4,6 +4,7 @@ import { CohortError, ErrorCode, removeSecrets } from '@cohort/shared';
 import { COMMON_FLAGS, intOptions, loggerFlag, numberFlag, stringFlags } from '../args.js';
 import { dashboardLine } from '../dashboard-url.js';
 import { TLS_FLAGS, TLS_HELP, startLines, tlsOptions } from './coordinator-tls.js';
+import { ReloadSignal } from './reload-signal.js';
 
 export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7070] [--token T | --token-file F]
     [--agent-token T | --agent-token-file F] [--tasks-dir DIR]... [--heartbeat-ms 500] [--heartbeat-timeout-ms 2000] [--max-attempts 3]
@@ -81,7 +82,16 @@ export async function coordinatorCommand(argv: string[]): Promise<number> {
   const agentToken = tokenOrFile('agent-token', values['agent-token'], 'agent-token-file', values['agent-token-file'], process.env.COHORT_AGENT_TOKEN);
   // Read once; nothing this process starts or loads (task code in split and merge) finds them in the environment.
   removeSecrets(process.env);
-  const coordinator = await startCoordinator(coordinatorOptions(values, token, agentToken));
+  const options = coordinatorOptions(values, token, agentToken);
+  const sighup = new ReloadSignal().install(); // before start: SIGHUP's default would kill a coordinator still starting
+  let coordinator: Coordinator;
+  try {
+    coordinator = await startCoordinator(options);
+  } catch (err) {
+    sighup.uninstall();
+    throw err;
+  }
+  sighup.started(() => reloadOnSignal(coordinator));
   const lines = startLines(coordinator);
   process.stdout.write(`${[`cohort coordinator listening on ${coordinator.url}`, ...lines.stdout].join('\n')}\n`);
   process.stderr.write(`${[dashboardLine(coordinator.url), ...lines.stderr].join('\n')}\n`); // the token is the user's: never printed
@@ -136,7 +146,6 @@ function untilStopped(coordinator: Coordinator): Promise<number> {
       process.stderr.write(`${JSON.stringify({ time: Date.now(), level: 'info', msg: 'signal received', signal, component: 'coordinator' })}\n`);
       void coordinator.close().then(() => resolve(0));
     };
-    process.on('SIGHUP', () => reloadOnSignal(coordinator));
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
     // Stopped from inside (a fatal journal error sets process.exitCode): exit with it.

@@ -14,6 +14,7 @@
  */
 import { CohortError, ErrorCode, TokenSet, invalidOption, readTokenFile, toWireError, type Logger } from '@cohort/shared';
 import type { OpenStreams } from './open-streams.js';
+import { warnIfReadableByOthers } from './token-file-mode.js';
 
 export interface CredentialSources {
   token: string | undefined;
@@ -62,6 +63,12 @@ export class CoordinatorCredentials {
     const sets = load(sources);
     this.client = sets.client;
     this.agent = sets.agent;
+    this.checkModes();
+  }
+
+  /** A token file readable by its group or others is logged (the path and mode only). */
+  private checkModes(): void {
+    warnIfReadableByOthers({ '--token-file': this.sources.tokenFile, '--agent-token-file': this.sources.agentTokenFile }, this.log);
   }
 
   /** The tokens the agent upgrade accepts: the agent tokens when split, else the client ones. */
@@ -96,6 +103,7 @@ export class CoordinatorCredentials {
     this.client = sets.client;
     this.agent = sets.agent;
     this.log.info('credentials reloaded', { ...this.counts });
+    this.checkModes();
     return this.counts;
   }
 }

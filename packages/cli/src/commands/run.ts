@@ -112,6 +112,7 @@ async function follow(base: RunJobOptions, values: Values, known: RunKnown): Pro
     started: () => view.started,
     say: (l) => view.event(l),
     url: wsUrl(base.url),
+    fingerprint: base.tls?.fingerprint,
     delayMs: hintDelayMs(),
   });
   let report: JobReport | undefined;

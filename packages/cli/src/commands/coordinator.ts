@@ -20,9 +20,10 @@ export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7
   --token-file and --agent-token-file name files of one or more accepted tokens, one per line (blank
   lines and # comments skipped); COHORT_TOKEN / COHORT_AGENT_TOKEN are ignored when a file is given.
   SIGHUP re-reads them without dropping connected sessions: an agent whose token was removed is closed
-  with AUTH_REVOKED at its next heartbeat (its partitions go back to the queue); dashboard sessions
-  and event streams opened with it end at once. A file that cannot be read, or holds no token, keeps
-  the old tokens (the log says why) and the coordinator goes on serving.
+  with AUTH_REVOKED at its next message, and within one heartbeat period whatever it sends (its
+  partitions go back to the queue); dashboard sessions and event streams opened with it end at once.
+  A file that cannot be read, or holds no token, keeps the old tokens (the log says why) and the
+  coordinator goes on serving. A token file readable by group or others is logged as a warning.
   Binding beyond loopback requires a token and TLS. Clients ship their own tasks as bundles named by their
   SHA-256 (kept in --state-dir/bundles, or in a temporary directory without one); besides those,
   task modules load only from a --tasks-dir.

@@ -71,18 +71,9 @@ export function attachAgentSocket(ws: WebSocket, remote: string, ctx: AgentSocke
   let closed = false;
   const handshake = setTimeout(() => {
     if (!session) closeSocket(ws, ErrorCode.HANDSHAKE_FAILED, `no hello within ${ctx.handshakeTimeoutMs} ms`);
-  }, ctx.handshakeTimeoutMs);
-  handshake.unref();
+  }, ctx.handshakeTimeoutMs).unref();
 
-  /** The session is gone; a bug in the cluster's bookkeeping is logged, never thrown out of a socket callback. */
-  const gone = () => {
-    if (!session) return;
-    try {
-      ctx.port.disconnected(session);
-    } catch (err) {
-      ctx.log.error('agent disconnect failed', { remote, agentId: session.id, code: toWireError(err).code, message: (err as Error).message });
-    }
-  };
+  const gone = () => session && disconnect(session, remote, ctx);
 
   const refuse = (err: unknown) => {
     const wire = toWireError(err, ErrorCode.BAD_FRAME);
@@ -97,8 +88,7 @@ export function attachAgentSocket(ws: WebSocket, remote: string, ctx: AgentSocke
     if (ctx.stillAccepted?.() !== false) return false;
     closed = true;
     clearTimeout(handshake);
-    ctx.log.warn('agent session revoked', { remote, agentId: session?.id, name: session?.name, code: ErrorCode.AUTH_REVOKED });
-    closeSocket(ws, ErrorCode.AUTH_REVOKED, 'the token this agent joined with was removed');
+    revoke(ws, remote, session, ctx.log);
     gone();
     return true;
   };
@@ -129,10 +119,26 @@ export function attachAgentSocket(ws: WebSocket, remote: string, ctx: AgentSocke
     gone();
   });
 
-  ws.on('error', (err) => {
-    // ws reports oversized frames here (and closes with 1009 itself).
-    const code = (err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? ErrorCode.FRAME_TOO_LARGE : ErrorCode.BAD_FRAME;
-    ctx.log.warn('agent socket error', { remote, agentId: session?.id, code, message: err.message });
-  });
+  ws.on('error', (err) => logSocketError(err, remote, session, ctx.log));
   return { revokeIfRefused };
+}
+
+/** The session is gone; a bug in the cluster's bookkeeping is logged, never thrown out of a socket callback. */
+function disconnect(session: AgentSession, remote: string, ctx: AgentSocketContext): void {
+  try {
+    ctx.port.disconnected(session);
+  } catch (err) {
+    ctx.log.error('agent disconnect failed', { remote, agentId: session.id, code: toWireError(err).code, message: (err as Error).message });
+  }
+}
+
+function revoke(ws: WebSocket, remote: string, session: AgentSession | undefined, log: Logger): void {
+  log.warn('agent session revoked', { remote, agentId: session?.id, name: session?.name, code: ErrorCode.AUTH_REVOKED });
+  closeSocket(ws, ErrorCode.AUTH_REVOKED, 'the token this agent joined with was removed');
+}
+
+function logSocketError(err: Error, remote: string, session: AgentSession | undefined, log: Logger): void {
+  // ws reports oversized frames here (and closes with 1009 itself).
+  const code = (err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? ErrorCode.FRAME_TOO_LARGE : ErrorCode.BAD_FRAME;
+  log.warn('agent socket error', { remote, agentId: session?.id, code, message: err.message });
 }

@@ -16,6 +16,8 @@ import {
   createLogger,
   invalidOption,
   isLoopbackHost,
+  normalizeTlsOptions,
+  refuseTokenInClear,
   resolveAgentToken,
   resolveTasksDirs,
   tlsClientFromFlags,
@@ -71,6 +73,11 @@ export interface AgentOptions {
    * and COHORT_TLS_CA (a PEM file's path). Refused with a ws:// URL.
    */
   tls?: TlsClientOptions;
+  /**
+   * Send the token over a plain ws:// URL beyond loopback (a network you trust). Without it such a URL is refused
+   * with TLS_REQUIRED before anything is sent. Default false.
+   */
+  insecureNoTls?: boolean;
   /** Directories whose .js/.mjs modules the slots may load as tasks (resolved to real paths). */
   tasksDirs?: string[];
   mode?: AgentMode;
@@ -108,6 +115,7 @@ export interface CompiledAgentOptions {
   token: string | undefined;
   /** Verification of a wss:// coordinator; undefined: the system's CAs (or a ws:// URL). */
   tls: TlsClientOptions | undefined;
+  insecureNoTls: boolean;
   /** Real absolute paths; passed to every slot. */
   tasksDirs: string[];
   mode: AgentMode;
@@ -137,7 +145,8 @@ export function withDefaults(options: AgentOptions): Omit<CompiledAgentOptions, 
   return {
     connect: options.connect,
     token: resolveAgentToken(options.token, options.env),
-    tls: options.tls ?? tlsClientFromFlags({}, options.env ?? process.env),
+    tls: normalizeTlsOptions(options.tls) ?? tlsClientFromFlags({}, options.env ?? process.env),
+    insecureNoTls: options.insecureNoTls ?? false,
     tasksDirs: options.tasksDirs ?? [],
     mode: options.mode ?? DEFAULT_MODE,
     slots: options.slots ?? os.availableParallelism(),
@@ -177,6 +186,7 @@ export function compileOptions(options: AgentOptions): CompiledAgentOptions {
     const what = o.tls.fingerprint !== undefined ? '--tls-fingerprint' : o.tls.ca !== undefined ? '--tls-ca' : '--tls-cert';
     throw invalidOption(`${what} needs a wss:// URL, got ${JSON.stringify(o.connect)}`);
   }
+  refuseTokenInClear(url.toString(), o.token !== undefined && o.token !== '', o.insecureNoTls);
   checkOneOf('mode', o.mode, AGENT_MODES);
   checkInt('slots', o.slots, LIMITS.slots.min, LIMITS.slots.max);
   checkInt('maxPrefetch', o.maxPrefetch, LIMITS.maxPrefetch.min, LIMITS.maxPrefetch.max);

@@ -44,6 +44,7 @@ export const CONNECT_FLAGS = {
   'tls-fingerprint': { type: 'string' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
+  'insecure-no-tls': { type: 'boolean' },
 } as const;
 
 /** The help line of the TLS flags, for every command that takes CONNECT_FLAGS. */
@@ -51,7 +52,8 @@ export const TLS_FLAGS_HELP = `  Over wss:// or https:// the coordinator is veri
   sha256:HEX pins its certificate (printed by the coordinator on start), --tls-ca FILE trusts a PEM CA
   bundle, else the system's CAs; COHORT_TLS_FINGERPRINT and COHORT_TLS_CA (a file path) when the flags
   are absent. A mismatch fails closed with TLS_FAILED, naming both fingerprints. --tls-cert FILE with
-  --tls-key FILE present a client certificate (mutual TLS).`;
+  --tls-key FILE present a client certificate (mutual TLS). A token is never sent in clear: a ws:// or
+  http:// URL beyond loopback is refused (TLS_REQUIRED) unless --insecure-no-tls (a network you trust).`;
 
 export const COMMON_FLAGS = {
   'log-level': { type: 'string' },

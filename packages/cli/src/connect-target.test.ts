@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ApiClient } from '@cohort/sdk';
 import { agentConnectUrl, clientTarget, connectUrl, jobIdArgument, wsUrl } from './connect-target.js';
 import { dashboardUrl } from './dashboard-url.js';
 
@@ -61,5 +62,18 @@ describe('clientTarget: the TLS flags', () => {
     expect(codeOf(() => clientTarget({ 'tls-fingerprint': 'sha256:xyz' }, env))).toBe('INVALID_OPTION');
     expect(codeOf(() => clientTarget({ 'tls-ca': '/nonexistent/ca.pem' }, env))).toBe('INVALID_OPTION');
     expect(codeOf(() => clientTarget({ 'tls-cert': '/nonexistent/cert.pem' }, env))).toBe('INVALID_OPTION');
+  });
+});
+
+describe('clientTarget: --insecure-no-tls', () => {
+  it('is passed on, and without it the client refuses a token in clear beyond loopback (TLS_REQUIRED)', () => {
+    const values = { connect: 'ws://203.0.113.9:7070', token: 'client-secret' };
+    const strict = clientTarget(values, {});
+    expect(strict.insecureNoTls).toBeUndefined();
+    expect(codeOf(() => new ApiClient(strict))).toBe('TLS_REQUIRED');
+    const insecure = clientTarget({ ...values, 'insecure-no-tls': true }, {});
+    expect(insecure.insecureNoTls).toBe(true);
+    expect(codeOf(() => new ApiClient(insecure))).toBeUndefined();
+    expect(codeOf(() => new ApiClient(clientTarget({ ...values, connect: 'ws://127.0.0.1:7070' }, {})))).toBeUndefined();
   });
 });

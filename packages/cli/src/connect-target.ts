@@ -5,7 +5,9 @@
  * wss://, http:// or https://: they name the same port. The token comes from
  * --token, --token-file or COHORT_TOKEN; the TLS trust from --tls-ca,
  * --tls-fingerprint (or COHORT_TLS_CA, COHORT_TLS_FINGERPRINT) and, for
- * mutual TLS, --tls-cert with --tls-key.
+ * mutual TLS, --tls-cert with --tls-key. A token is not sent over plain
+ * ws:// or http:// beyond loopback without --insecure-no-tls (ApiClient
+ * refuses it with TLS_REQUIRED).
  */
 import { CohortError, ErrorCode, isJobId, resolveToken, tlsClientFromFlags, type TlsClientOptions } from '@cohort/shared';
 import { httpBase } from '@cohort/sdk';
@@ -38,6 +40,8 @@ export interface ClientTarget {
   token: string | undefined;
   /** How a wss:// or https:// coordinator is verified; absent: the system's CAs. */
   tls?: TlsClientOptions;
+  /** --insecure-no-tls: the token may go over plain ws:// or http:// beyond loopback. */
+  insecureNoTls?: boolean;
 }
 
 /** The values of CONNECT_FLAGS, as parseArgs gives them. */
@@ -49,6 +53,7 @@ export interface ConnectValues {
   'tls-fingerprint'?: string | undefined;
   'tls-cert'?: string | undefined;
   'tls-key'?: string | undefined;
+  'insecure-no-tls'?: boolean | undefined;
 }
 
 /** The TLS trust from the --tls-* flags, else COHORT_TLS_CA and COHORT_TLS_FINGERPRINT; undefined when none is given. */
@@ -63,6 +68,7 @@ export function clientTarget(values: ConnectValues, env: NodeJS.ProcessEnv = pro
     url: connectUrl(values.connect, env),
     token: resolveToken(secretFlag('token', values.token, 'token-file', values['token-file'])),
     ...(tls && { tls }),
+    ...(values['insecure-no-tls'] && { insecureNoTls: true }),
   };
 }
 

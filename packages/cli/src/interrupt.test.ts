@@ -106,6 +106,21 @@ describe('the no-agents hint', () => {
     expect(said[0]).toBe('no agents connected: waiting (start one with `cohort agent --connect ws://127.0.0.1:7070`)');
     expect(asked).toBe(1);
   });
+  it('names the pin the client verified the coordinator with, so that the agent can verify it too', async () => {
+    const said: string[] = [];
+    const pin = `sha256:${'ab'.repeat(32)}`;
+    const stop = watchForAgents({
+      agents: async () => [],
+      started: () => false,
+      say: (l) => said.push(l),
+      url: 'wss://10.0.0.5:7070',
+      fingerprint: pin,
+      delayMs: 10,
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    stop();
+    expect(said).toEqual([`no agents connected: waiting (start one with \`cohort agent --connect wss://10.0.0.5:7070 --tls-fingerprint ${pin}\`)`]);
+  });
   it('stays quiet with a live agent, or once work started, and asks nothing before the delay', async () => {
     const said: string[] = [];
     let asked = 0;

@@ -22,6 +22,8 @@ export interface HintOptions {
   say(line: string): void;
   /** The coordinator's ws:// URL, for the command in the hint. */
   url: string;
+  /** The pin the client itself verified the coordinator with (sha256:…), for the command in the hint. */
+  fingerprint?: string | undefined;
   delayMs?: number;
 }
 
@@ -32,8 +34,9 @@ export function hintDelayMs(env: NodeJS.ProcessEnv = process.env): number {
   return /^\d{1,6}$/.test(text) && v <= 600_000 ? v : DEFAULT_NO_AGENTS_HINT_MS;
 }
 
-export function hintText(url: string): string {
-  return `no agents connected: waiting (start one with \`cohort agent --connect ${url}\`)`;
+export function hintText(url: string, fingerprint?: string): string {
+  const pin = fingerprint !== undefined ? ` --tls-fingerprint ${fingerprint}` : '';
+  return `no agents connected: waiting (start one with \`cohort agent --connect ${url}${pin}\`)`;
 }
 
 /** Start watching; the returned function stops it. */
@@ -46,7 +49,7 @@ export function watchForAgents(options: HintOptions): () => void {
     const agents = await options.agents().catch(() => undefined);
     if (stopped || options.started()) return;
     if (agents && !agents.some(isLive)) {
-      options.say(hintText(options.url));
+      options.say(hintText(options.url, options.fingerprint));
       return;
     }
     timer = setTimeout(poll, HINT_POLL_MS).unref();

@@ -26,6 +26,8 @@ export interface RunJobOptions {
   token?: string | undefined;
   /** How a wss:// or https:// coordinator is verified. */
   tls?: TlsClientOptions | undefined;
+  /** Send the token over plain ws:// or http:// beyond loopback (--insecure-no-tls). */
+  insecureNoTls?: boolean | undefined;
   task?: string;
   input?: unknown;
   partitions?: number;
@@ -48,7 +50,7 @@ export interface RunJobOptions {
 }
 
 export async function runJob(options: RunJobOptions): Promise<JobReport> {
-  const api = new ApiClient({ url: options.url, token: options.token, tls: options.tls });
+  const api = new ApiClient({ url: options.url, token: options.token, tls: options.tls, insecureNoTls: options.insecureNoTls });
   let jobId = options.attach;
   if (!jobId) {
     if (!options.task) throw new CohortError(ErrorCode.INVALID_OPTION, 'a task name is required unless --attach is given');

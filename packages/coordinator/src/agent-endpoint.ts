@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { AGENT_PATH, ErrorCode, addressedToLoopback, type Logger } from '@cohort/shared';
-import { attachAgentSocket, type AgentPort } from './agent-socket.js';
+import { attachAgentSocket, type AgentPort, type AgentSocketHandle } from './agent-socket.js';
 import type { Observer } from './observations.js';
 import { agentCredential, presentedToken } from './auth.js';
 import type { CoordinatorCredentials } from './credentials.js';
@@ -19,9 +19,14 @@ import type { CompiledCoordinatorOptions } from './options.js';
 export interface AgentEndpoint {
   readonly wss: WebSocketServer;
   readonly onUpgrade: UpgradeHandler;
+  /**
+   * After a credentials reload: one heartbeat period later, close with AUTH_REVOKED every open agent socket whose
+   * token is no longer accepted, whatever it sends (or does not send) meanwhile.
+   */
+  sweepRevokedLater(): void;
 }
 
-/** `observer` is told the bytes of every frame received (the metrics' ws-bytes); `credentials` are read at each upgrade and heartbeat. */
+/** `observer` is told the bytes of every frame received (the metrics' ws-bytes); `credentials` are read at each upgrade and agent message. */
 export function agentEndpoint(
   options: CompiledCoordinatorOptions,
   log: Logger,
@@ -30,6 +35,7 @@ export function agentEndpoint(
   credentials: CoordinatorCredentials,
 ): AgentEndpoint {
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false });
+  const open = new Set<AgentSocketHandle>();
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
     const path = requestPath(req);
@@ -50,8 +56,15 @@ export function agentEndpoint(
     }
     const stillAccepted = () => credentials.agentAccepts(tokenId);
     wss.handleUpgrade(req, socket as Socket, head, (ws) => {
-      attachAgentSocket(ws, remote, { port, log, handshakeTimeoutMs: options.handshakeTimeoutMs, observer, stillAccepted });
+      const handle = attachAgentSocket(ws, remote, { port, log, handshakeTimeoutMs: options.handshakeTimeoutMs, observer, stillAccepted });
+      open.add(handle);
+      ws.once('close', () => open.delete(handle));
     });
   };
-  return { wss, onUpgrade };
+  const sweepRevokedLater = () => {
+    setTimeout(() => {
+      for (const handle of open) if (handle.revokeIfRefused()) open.delete(handle);
+    }, options.heartbeatMs).unref();
+  };
+  return { wss, onUpgrade, sweepRevokedLater };
 }

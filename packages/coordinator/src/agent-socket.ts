@@ -35,8 +35,14 @@ export interface AgentSocketContext {
   handshakeTimeoutMs: number;
   /** Told the size of every frame received (ws-bytes, in). */
   observer?: Observer | undefined;
-  /** Whether the token this session joined with is still accepted; asked at each of its heartbeats (default: always). */
+  /** Whether the token this session joined with is still accepted; asked at every message it sends (default: always). */
   stillAccepted?: () => boolean;
+}
+
+/** What the endpoint keeps of an open agent socket: a way to close it when its token was removed. */
+export interface AgentSocketHandle {
+  /** Close the socket with AUTH_REVOKED if its token is no longer accepted; true when it did (or it was closed already). */
+  revokeIfRefused(): boolean;
 }
 
 export function closeSocket(ws: WebSocket, code: ErrorCode, message: string): void {
@@ -55,34 +61,19 @@ export function closeSocket(ws: WebSocket, code: ErrorCode, message: string): vo
 }
 
 /**
- * At each heartbeat, whether the session's token is still accepted; if a
- * reload removed it, close with AUTH_REVOKED and say so (the caller's
- * disconnect then requeues what the session held).
+ * Attach the message layer to an upgraded socket. Every message first asks
+ * whether the session's token is still accepted (a hostile agent need not
+ * send heartbeats to keep its session: any message counts as life); the
+ * handle lets the endpoint close a silent one after a reload.
  */
-function revokedAt(msg: AgentMessage, session: AgentSession, ws: WebSocket, remote: string, ctx: AgentSocketContext): boolean {
-  if (msg.type !== 'heartbeat' || ctx.stillAccepted?.() !== false) return false;
-  ctx.log.warn('agent session revoked', { remote, agentId: session.id, name: session.name, code: ErrorCode.AUTH_REVOKED });
-  closeSocket(ws, ErrorCode.AUTH_REVOKED, 'the token this agent joined with was removed');
-  return true;
-}
-
-export function attachAgentSocket(ws: WebSocket, remote: string, ctx: AgentSocketContext): void {
+export function attachAgentSocket(ws: WebSocket, remote: string, ctx: AgentSocketContext): AgentSocketHandle {
   let session: AgentSession | undefined;
   let closed = false;
   const handshake = setTimeout(() => {
     if (!session) closeSocket(ws, ErrorCode.HANDSHAKE_FAILED, `no hello within ${ctx.handshakeTimeoutMs} ms`);
-  }, ctx.handshakeTimeoutMs);
-  handshake.unref();
+  }, ctx.handshakeTimeoutMs).unref();
 
-  /** The session is gone; a bug in the cluster's bookkeeping is logged, never thrown out of a socket callback. */
-  const gone = () => {
-    if (!session) return;
-    try {
-      ctx.port.disconnected(session);
-    } catch (err) {
-      ctx.log.error('agent disconnect failed', { remote, agentId: session.id, code: toWireError(err).code, message: (err as Error).message });
-    }
-  };
+  const gone = () => session && disconnect(session, remote, ctx);
 
   const refuse = (err: unknown) => {
     const wire = toWireError(err, ErrorCode.BAD_FRAME);
@@ -91,9 +82,20 @@ export function attachAgentSocket(ws: WebSocket, remote: string, ctx: AgentSocke
     gone();
   };
 
+  /** The token this session joined with was removed by a reload: close with AUTH_REVOKED (gone() requeues what it held). */
+  const revokeIfRefused = (): boolean => {
+    if (closed) return true;
+    if (ctx.stillAccepted?.() !== false) return false;
+    closed = true;
+    clearTimeout(handshake);
+    revoke(ws, remote, session, ctx.log);
+    gone();
+    return true;
+  };
+
   ws.on('message', (data: Buffer, isBinary: boolean) => {
     ctx.observer?.observe({ kind: 'ws-bytes', direction: 'in', bytes: data.length });
-    if (closed) return;
+    if (closed || revokeIfRefused()) return;
     try {
       if (!isBinary) throw new CohortError(ErrorCode.BAD_FRAME, 'text frame: the protocol is binary msgpack');
       const msg = decodeAgentMessage(data);
@@ -102,9 +104,6 @@ export function attachAgentSocket(ws: WebSocket, remote: string, ctx: AgentSocke
         clearTimeout(handshake);
         session = ctx.port.join(newSessionId(), msg, ws);
         if (!session) closed = true;
-      } else if (revokedAt(msg, session, ws, remote, ctx)) {
-        closed = true;
-        gone();
       } else {
         ctx.port.receive(session, msg);
       }
@@ -120,9 +119,26 @@ export function attachAgentSocket(ws: WebSocket, remote: string, ctx: AgentSocke
     gone();
   });
 
-  ws.on('error', (err) => {
-    // ws reports oversized frames here (and closes with 1009 itself).
-    const code = (err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? ErrorCode.FRAME_TOO_LARGE : ErrorCode.BAD_FRAME;
-    ctx.log.warn('agent socket error', { remote, agentId: session?.id, code, message: err.message });
-  });
+  ws.on('error', (err) => logSocketError(err, remote, session, ctx.log));
+  return { revokeIfRefused };
+}
+
+/** The session is gone; a bug in the cluster's bookkeeping is logged, never thrown out of a socket callback. */
+function disconnect(session: AgentSession, remote: string, ctx: AgentSocketContext): void {
+  try {
+    ctx.port.disconnected(session);
+  } catch (err) {
+    ctx.log.error('agent disconnect failed', { remote, agentId: session.id, code: toWireError(err).code, message: (err as Error).message });
+  }
+}
+
+function revoke(ws: WebSocket, remote: string, session: AgentSession | undefined, log: Logger): void {
+  log.warn('agent session revoked', { remote, agentId: session?.id, name: session?.name, code: ErrorCode.AUTH_REVOKED });
+  closeSocket(ws, ErrorCode.AUTH_REVOKED, 'the token this agent joined with was removed');
+}
+
+function logSocketError(err: Error, remote: string, session: AgentSession | undefined, log: Logger): void {
+  // ws reports oversized frames here (and closes with 1009 itself).
+  const code = (err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? ErrorCode.FRAME_TOO_LARGE : ErrorCode.BAD_FRAME;
+  log.warn('agent socket error', { remote, agentId: session?.id, code, message: err.message });
 }

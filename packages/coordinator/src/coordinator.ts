@@ -328,7 +328,7 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const auth = credentials.agent ? 'split' : credentials.client ? 'token' : 'none';
   log.info('coordinator listening', { host, port: address.port, auth, tasksDirs, ...tlsLogFields(tls) });
-  const reloadCredentials = () => reloadAndRevoke(credentials, openStreams, log);
+  const reloadCredentials = () => reloadAndRevoke(credentials, openStreams, log, endpoint);
   const coordinator = handle(parts, tls, { host, port: address.port, cluster, jobs, options, reloadCredentials });
   void fatal.promise.then(() => coordinator.close());
   return coordinator;

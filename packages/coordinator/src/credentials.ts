@@ -9,10 +9,12 @@
  * sets at once or not at all: on any error the old sets stay, an error is
  * logged with its code, and the error is thrown to the caller. Sessions keep
  * the id of the token they joined with; `agentAccepts(id)` says whether it
- * still may (agent-socket.ts closes a revoked one at its next heartbeat).
+ * still may (agent-socket.ts closes a revoked one at its next message, and
+ * the agent endpoint sweeps the silent ones one heartbeat period after a reload).
  */
 import { CohortError, ErrorCode, TokenSet, invalidOption, readTokenFile, toWireError, type Logger } from '@cohort/shared';
 import type { OpenStreams } from './open-streams.js';
+import { warnIfReadableByOthers } from './token-file-mode.js';
 
 export interface CredentialSources {
   token: string | undefined;
@@ -61,6 +63,12 @@ export class CoordinatorCredentials {
     const sets = load(sources);
     this.client = sets.client;
     this.agent = sets.agent;
+    this.checkModes();
+  }
+
+  /** A token file readable by its group or others is logged (the path and mode only). */
+  private checkModes(): void {
+    warnIfReadableByOthers({ '--token-file': this.sources.tokenFile, '--agent-token-file': this.sources.agentTokenFile }, this.log);
   }
 
   /** The tokens the agent upgrade accepts: the agent tokens when split, else the client ones. */
@@ -95,13 +103,23 @@ export class CoordinatorCredentials {
     this.client = sets.client;
     this.agent = sets.agent;
     this.log.info('credentials reloaded', { ...this.counts });
+    this.checkModes();
     return this.counts;
   }
 }
 
-/** Reload the token files, then end at once the client streams whose token is gone (agents are closed at their next heartbeat). */
-export function reloadAndRevoke(credentials: CoordinatorCredentials, openStreams: OpenStreams, log: Logger): CredentialCounts {
+/** What reloadAndRevoke asks of the agent endpoint (agent-endpoint.ts). */
+export interface AgentSweep {
+  sweepRevokedLater(): void;
+}
+
+/**
+ * Reload the token files, then end at once the client streams whose token is gone; agents whose token is gone are
+ * closed at their next message, and all of them one heartbeat period later (`agents.sweepRevokedLater`).
+ */
+export function reloadAndRevoke(credentials: CoordinatorCredentials, openStreams: OpenStreams, log: Logger, agents?: AgentSweep): CredentialCounts {
   const counts = credentials.reload();
+  agents?.sweepRevokedLater();
   const ended = openStreams.revoke((id) => credentials.clientAccepts(id));
   if (ended > 0) log.warn('client streams revoked', { streams: ended, code: ErrorCode.AUTH_REVOKED });
   return counts;

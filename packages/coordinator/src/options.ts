@@ -61,7 +61,7 @@ export interface CoordinatorOptions {
   /**
    * `--token-file`: one or more client tokens, one per line (blank lines and `#` comments skipped).
    * Re-read by `coordinator.reloadCredentials()` (the CLI calls it on SIGHUP); a session whose token
-   * was removed is closed with AUTH_REVOKED at its next heartbeat. Conflicts with `token`.
+   * was removed is closed with AUTH_REVOKED at its next message, and within one heartbeatMs of the reload. Conflicts with `token`.
    */
   tokenFile?: string;
   /** `--agent-token-file`: the agent credentials, the same way. Conflicts with `agentToken`. */

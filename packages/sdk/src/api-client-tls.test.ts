@@ -75,6 +75,18 @@ describe('ApiClient over https://', () => {
     expect(s.tokens).toContain('Bearer t0ken');
   });
 
+  it("takes the pin in the flag's other forms ('AB:CD:…', SHA256:, upper case)", async () => {
+    const s = await httpsServer({ cert: server.cert, key: server.key });
+    closers.push(s.close);
+    const hex = server.fingerprint.replace(/^sha256:/, '');
+    for (const fingerprint of [hex.toUpperCase().match(/../g)!.join(':'), `SHA256:${hex.toUpperCase()}`]) {
+      const api = new ApiClient({ url: s.url, token: 't0ken', tls: { fingerprint } });
+      expect(await api.jobs()).toEqual([]);
+      await api.close();
+    }
+    expect(() => new ApiClient({ url: s.url, tls: { fingerprint: 'sha256:abc' } })).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_OPTION }));
+  });
+
   it('refuses a wrong pin with TLS_FAILED, and sends no token', async () => {
     const s = await httpsServer({ cert: other.cert, key: other.key });
     closers.push(s.close);

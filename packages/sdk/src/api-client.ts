@@ -11,9 +11,11 @@ import {
   ErrorCode,
   errorAnswer,
   isErrorCode,
+  normalizeTlsOptions,
   parseAgentList,
   parseJobList,
   parseJobReport,
+  refuseTokenInClear,
   type AgentInfo,
   type JobReport,
   type JobStreamEvent,
@@ -33,6 +35,11 @@ export interface ApiClientOptions {
    * system's CAs. Refused with an http:// or ws:// URL.
    */
   tls?: TlsClientOptions | undefined;
+  /**
+   * Send the token over plain http:// or ws:// beyond loopback (a network you trust). Without it, such a URL with a
+   * token is refused with TLS_REQUIRED when the client is made, before any connection. Default false.
+   */
+  insecureNoTls?: boolean | undefined;
 }
 
 export function httpBase(url: string): string {
@@ -78,7 +85,8 @@ export class ApiClient {
   private readonly http: VerifiedFetch;
   constructor(private readonly options: ApiClientOptions) {
     this.base = httpBase(options.url);
-    this.http = new VerifiedFetch(this.base, options.tls);
+    refuseTokenInClear(options.url, Boolean(options.token), options.insecureNoTls);
+    this.http = new VerifiedFetch(this.base, normalizeTlsOptions(options.tls));
   }
 
   /** Let go of the connections kept for the next request (over https://). Idempotent. */

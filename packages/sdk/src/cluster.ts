@@ -39,6 +39,11 @@ export interface ConnectOptions {
    * when set, else the system's CAs. Refused with ws:// or http://.
    */
   tls?: TlsClientOptions;
+  /**
+   * Send the token over plain ws:// or http:// beyond loopback (a network you trust). Without it, such a URL with a
+   * token is refused with TLS_REQUIRED before any connection. Default false.
+   */
+  insecureNoTls?: boolean;
 }
 
 export interface SubmitOptions {
@@ -117,7 +122,7 @@ export class Cluster {
 export async function connect(url: string, options: ConnectOptions = {}): Promise<Cluster> {
   const token = options.token ?? (process.env.COHORT_TOKEN || undefined);
   const tls = options.tls ?? tlsClientFromFlags({}, process.env);
-  const api = new ApiClient({ url, token, ...(tls && { tls }) });
+  const api = new ApiClient({ url, token, ...(tls && { tls }), insecureNoTls: options.insecureNoTls });
   try {
     await api.jobs();
   } catch (err) {

@@ -49,7 +49,7 @@ export const ErrorCode = {
   TLS_FAILED: 'TLS_FAILED',
   /** Plain ws:// or http:// sent to a port that speaks TLS: connect with wss:// or https://. */
   TLS_REQUIRED: 'TLS_REQUIRED',
-  /** The token a session authenticated with was removed from the token file (reloaded on SIGHUP); the session is closed at its next heartbeat. */
+  /** The token a session authenticated with was removed from the token file (reloaded on SIGHUP); the session is closed within a heartbeat period. */
   AUTH_REVOKED: 'AUTH_REVOKED',
   /** The coordinator could not be reached. */
   CONNECT_FAILED: 'CONNECT_FAILED',

@@ -35,6 +35,8 @@ export function isLoopbackHost(host: string): boolean {
   if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
   if (/^127(\.\d{1,3}){3}$/.test(h)) return true;
   if (/^::ffff:127(\.\d{1,3}){3}$/.test(h)) return true;
+  // The same, as the URL parser writes it (::ffff:127.0.0.1 becomes ::ffff:7f00:1).
+  if (/^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(h)) return true;
   return false;
 }
 

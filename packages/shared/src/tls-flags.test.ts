@@ -37,9 +37,30 @@ describe('tlsClientFromFlags', () => {
   });
 
   it('reads the environment, and the flags win over it', () => {
-    const env = { COHORT_TLS_CA: other, COHORT_TLS_FINGERPRINT: `SHA256:${'CD'.repeat(32)}` };
-    expect(tlsClientFromFlags({}, env)).toEqual({ ca: `${CERT}\n`, fingerprint: `sha256:${'cd'.repeat(32)}` });
-    expect(tlsClientFromFlags({ ca, fingerprint: HEX.match(/../g)!.join(':') }, env)).toEqual({ ca: CERT, fingerprint: `sha256:${HEX}` });
+    expect(tlsClientFromFlags({}, { COHORT_TLS_CA: other })).toEqual({ ca: `${CERT}\n` });
+    expect(tlsClientFromFlags({}, { COHORT_TLS_FINGERPRINT: `SHA256:${'CD'.repeat(32)}` })).toEqual({ fingerprint: `sha256:${'cd'.repeat(32)}` });
+    expect(tlsClientFromFlags({ ca }, { COHORT_TLS_CA: other })).toEqual({ ca: CERT });
+    expect(tlsClientFromFlags({ fingerprint: HEX.match(/../g)!.join(':') }, { COHORT_TLS_FINGERPRINT: `sha256:${'cd'.repeat(32)}` })).toEqual({
+      fingerprint: `sha256:${HEX}`,
+    });
+  });
+
+  it('a trust flag ignores both trust variables: an env pin never overrides --tls-ca, a stale COHORT_TLS_CA never breaks --tls-fingerprint', () => {
+    expect(tlsClientFromFlags({ ca }, { COHORT_TLS_FINGERPRINT: `sha256:${'cd'.repeat(32)}` })).toEqual({ ca: CERT });
+    expect(tlsClientFromFlags({ fingerprint: `sha256:${HEX}` }, { COHORT_TLS_CA: path.join(dir, 'stale.pem') })).toEqual({ fingerprint: `sha256:${HEX}` });
+    // The client certificate flags are not trust flags: the environment's trust still applies with them.
+    expect(tlsClientFromFlags({ cert: ca, key }, { COHORT_TLS_FINGERPRINT: `sha256:${HEX}` })).toEqual({ fingerprint: `sha256:${HEX}`, cert: CERT, key: KEY });
+  });
+
+  it('refuses both trust flags, and both trust variables: pass one', () => {
+    const flags = codeOf(() => tlsClientFromFlags({ ca, fingerprint: `sha256:${HEX}` }, {}));
+    expect(flags.code).toBe(ErrorCode.INVALID_OPTION);
+    expect(flags.message).toContain('--tls-fingerprint pins the certificate, --tls-ca trusts a CA');
+    const env = codeOf(() => tlsClientFromFlags({}, { COHORT_TLS_CA: other, COHORT_TLS_FINGERPRINT: `sha256:${HEX}` }));
+    expect(env.code).toBe(ErrorCode.INVALID_OPTION);
+    expect(env.message).toContain('COHORT_TLS_CA and COHORT_TLS_FINGERPRINT');
+    // One flag settles it, even with both variables set.
+    expect(tlsClientFromFlags({ ca }, { COHORT_TLS_CA: other, COHORT_TLS_FINGERPRINT: `sha256:${HEX}` })).toEqual({ ca: CERT });
   });
 
   it('refuses a malformed fingerprint, naming where it came from', () => {

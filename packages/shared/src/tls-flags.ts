@@ -4,6 +4,11 @@
  * sha256:HEX` (else COHORT_TLS_FINGERPRINT), and for mutual TLS `--tls-cert
  * FILE` with `--tls-key FILE`. Files are read here; an error names the flag
  * and the path, never what a key file holds.
+ *
+ * The trust is one choice, made in one place: a trust flag (either one)
+ * ignores both trust variables, so that a pin left in the environment
+ * never overrides --tls-ca, nor a stale COHORT_TLS_CA breaks
+ * --tls-fingerprint; both flags, or both variables, are refused.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { CohortError, ErrorCode } from './errors.js';
@@ -23,17 +28,39 @@ export interface TlsFlags {
   key?: string | undefined;
 }
 
-/** The TlsClientOptions the flags (which win) and the environment ask for; undefined when neither says anything. */
+const ONE_TRUST = 'pass one: --tls-fingerprint pins the certificate, --tls-ca trusts a CA';
+
+interface Trust {
+  caFile: string | undefined;
+  /** The flag or variable the CA came from, for errors. */
+  caFrom: string;
+  pin: string | undefined;
+  pinFrom: string;
+}
+
+/** Where the trust comes from: the flags when either is given, else the environment; never both a CA and a pin. */
+function trustOf(flags: TlsFlags, env: NodeJS.ProcessEnv): Trust {
+  if (flags.ca !== undefined || flags.fingerprint !== undefined) {
+    if (flags.ca !== undefined && flags.fingerprint !== undefined)
+      throw new CohortError(ErrorCode.INVALID_OPTION, `--tls-ca and --tls-fingerprint: ${ONE_TRUST}`);
+    return { caFile: flags.ca, caFrom: '--tls-ca', pin: flags.fingerprint, pinFrom: '--tls-fingerprint' };
+  }
+  const caFile = env[TLS_ENV.ca] || undefined;
+  const pin = env[TLS_ENV.fingerprint] || undefined;
+  if (caFile !== undefined && pin !== undefined)
+    throw new CohortError(ErrorCode.INVALID_OPTION, `${TLS_ENV.ca} and ${TLS_ENV.fingerprint} are both set: ${ONE_TRUST}`);
+  return { caFile, caFrom: TLS_ENV.ca, pin, pinFrom: TLS_ENV.fingerprint };
+}
+
+/** The TlsClientOptions the flags (which, when either trust flag is given, ignore the trust variables) and the environment ask for; undefined when neither says anything. */
 export function tlsClientFromFlags(flags: TlsFlags, env: NodeJS.ProcessEnv = process.env): TlsClientOptions | undefined {
-  const caFile = flags.ca ?? (env[TLS_ENV.ca] || undefined);
-  const caFlag = flags.ca !== undefined ? '--tls-ca' : TLS_ENV.ca;
-  const pin = flags.fingerprint ?? (env[TLS_ENV.fingerprint] || undefined);
+  const { caFile, caFrom, pin, pinFrom } = trustOf(flags, env);
   if ((flags.cert === undefined) !== (flags.key === undefined)) {
     throw new CohortError(ErrorCode.INVALID_OPTION, '--tls-cert and --tls-key go together: pass both (a client certificate and its key) or neither');
   }
   const options: TlsClientOptions = {};
-  if (caFile !== undefined) options.ca = readPem(caFlag, caFile, 'CERTIFICATE');
-  if (pin !== undefined) options.fingerprint = pinFlag(flags.fingerprint !== undefined ? '--tls-fingerprint' : TLS_ENV.fingerprint, pin);
+  if (caFile !== undefined) options.ca = readPem(caFrom, caFile, 'CERTIFICATE');
+  if (pin !== undefined) options.fingerprint = pinFlag(pinFrom, pin);
   if (flags.cert !== undefined) options.cert = readPem('--tls-cert', flags.cert, 'CERTIFICATE');
   if (flags.key !== undefined) options.key = readPem('--tls-key', flags.key, 'PRIVATE KEY');
   return Object.keys(options).length > 0 ? options : undefined;

@@ -51,6 +51,12 @@ export function normalizeFingerprint(text: string): string {
   return `sha256:${bare}`;
 }
 
+/** TLS options given in code, with their `fingerprint` in the one form ('AB:CD:…' works as the flag does); INVALID_OPTION when it is no fingerprint. */
+export function normalizeTlsOptions(tls: TlsClientOptions | undefined): TlsClientOptions | undefined {
+  if (tls?.fingerprint === undefined) return tls;
+  return { ...tls, fingerprint: normalizeFingerprint(tls.fingerprint) };
+}
+
 /** The fingerprint of a certificate (PEM text or DER bytes; the first certificate of a PEM bundle). */
 export function fingerprintOf(cert: string | Buffer): string {
   return fingerprintFromNode(new X509Certificate(cert).fingerprint256);

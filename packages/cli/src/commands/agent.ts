@@ -5,7 +5,7 @@ import { COMMON_FLAGS, CONNECT_FLAGS, TLS_FLAGS_HELP, intOptions, loggerFlag, se
 import { agentConnectUrl, tlsFlags } from '../connect-target.js';
 
 export const AGENT_HELP = `cohort agent --connect ws://HOST:PORT [--token T | --token-file F] [--tasks-dir DIR]...
-    [--tls-fingerprint sha256:HEX | --tls-ca FILE] [--tls-cert FILE --tls-key FILE]
+    [--tls-fingerprint sha256:HEX | --tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--insecure-no-tls]
     [--mode auto|threads|processes] [--slots N] [--name NAME] [--heap-limit-mb 512] [--drain-grace-ms 30000]
     [--cache-dir DIR] [--cache-max-bytes 1073741824] [--metrics-port N [--metrics-host 127.0.0.1] [--metrics-public]] [--log-level info]
   Runs partitions on worker threads or child processes. SIGTERM drains: no new work,
@@ -57,6 +57,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
     connect: agentConnectUrl(values.connect),
     ...(token !== undefined && { token }),
     ...(tls !== undefined && { tls }),
+    ...(values['insecure-no-tls'] && { insecureNoTls: true }),
     ...(values['tasks-dir'] !== undefined && { tasksDirs: values['tasks-dir'] }),
     ...(values.mode !== undefined && { mode: values.mode as AgentMode }),
     ...(values.name !== undefined && { name: values.name }),

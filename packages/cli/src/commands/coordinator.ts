@@ -4,6 +4,7 @@ import { CohortError, ErrorCode, removeSecrets } from '@cohort/shared';
 import { COMMON_FLAGS, intOptions, loggerFlag, numberFlag, stringFlags } from '../args.js';
 import { dashboardLine } from '../dashboard-url.js';
 import { TLS_FLAGS, TLS_HELP, startLines, tlsOptions } from './coordinator-tls.js';
+import { ReloadSignal } from './reload-signal.js';
 
 export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7070] [--token T | --token-file F]
     [--agent-token T | --agent-token-file F] [--tasks-dir DIR]... [--heartbeat-ms 500] [--heartbeat-timeout-ms 2000] [--max-attempts 3]
@@ -19,9 +20,10 @@ export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7
   --token-file and --agent-token-file name files of one or more accepted tokens, one per line (blank
   lines and # comments skipped); COHORT_TOKEN / COHORT_AGENT_TOKEN are ignored when a file is given.
   SIGHUP re-reads them without dropping connected sessions: an agent whose token was removed is closed
-  with AUTH_REVOKED at its next heartbeat (its partitions go back to the queue); dashboard sessions
-  and event streams opened with it end at once. A file that cannot be read, or holds no token, keeps
-  the old tokens (the log says why) and the coordinator goes on serving.
+  with AUTH_REVOKED at its next message, and within one heartbeat period whatever it sends (its
+  partitions go back to the queue); dashboard sessions and event streams opened with it end at once.
+  A file that cannot be read, or holds no token, keeps the old tokens (the log says why) and the
+  coordinator goes on serving. A token file readable by group or others is logged as a warning.
   Binding beyond loopback requires a token and TLS. Clients ship their own tasks as bundles named by their
   SHA-256 (kept in --state-dir/bundles, or in a temporary directory without one); besides those,
   task modules load only from a --tasks-dir.
@@ -81,7 +83,16 @@ export async function coordinatorCommand(argv: string[]): Promise<number> {
   const agentToken = tokenOrFile('agent-token', values['agent-token'], 'agent-token-file', values['agent-token-file'], process.env.COHORT_AGENT_TOKEN);
   // Read once; nothing this process starts or loads (task code in split and merge) finds them in the environment.
   removeSecrets(process.env);
-  const coordinator = await startCoordinator(coordinatorOptions(values, token, agentToken));
+  const options = coordinatorOptions(values, token, agentToken);
+  const sighup = new ReloadSignal().install(); // before start: SIGHUP's default would kill a coordinator still starting
+  let coordinator: Coordinator;
+  try {
+    coordinator = await startCoordinator(options);
+  } catch (err) {
+    sighup.uninstall();
+    throw err;
+  }
+  sighup.started(() => reloadOnSignal(coordinator));
   const lines = startLines(coordinator);
   process.stdout.write(`${[`cohort coordinator listening on ${coordinator.url}`, ...lines.stdout].join('\n')}\n`);
   process.stderr.write(`${[dashboardLine(coordinator.url), ...lines.stderr].join('\n')}\n`); // the token is the user's: never printed
@@ -136,7 +147,6 @@ function untilStopped(coordinator: Coordinator): Promise<number> {
       process.stderr.write(`${JSON.stringify({ time: Date.now(), level: 'info', msg: 'signal received', signal, component: 'coordinator' })}\n`);
       void coordinator.close().then(() => resolve(0));
     };
-    process.on('SIGHUP', () => reloadOnSignal(coordinator));
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
     // Stopped from inside (a fatal journal error sets process.exitCode): exit with it.

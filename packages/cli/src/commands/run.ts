@@ -103,7 +103,7 @@ async function detach(base: RunJobOptions, values: Values, known: RunKnown): Pro
 /** Follow the job to its end with the progress view, the no-agents hint, and Ctrl-C cancelling it. */
 async function follow(base: RunJobOptions, values: Values, known: RunKnown): Promise<number> {
   const view = new ProgressView();
-  const api = new ApiClient({ url: base.url, token: base.token, tls: base.tls });
+  const api = new ApiClient({ url: base.url, token: base.token, tls: base.tls, insecureNoTls: base.insecureNoTls });
   const abort = new AbortController();
   const interrupt = new Interrupt({ say: (l) => view.event(l), cancel: (id) => api.cancel(id), abort }).install();
   if (values.attach !== undefined) interrupt.submitted(values.attach);
@@ -112,6 +112,7 @@ async function follow(base: RunJobOptions, values: Values, known: RunKnown): Pro
     started: () => view.started,
     say: (l) => view.event(l),
     url: wsUrl(base.url),
+    fingerprint: base.tls?.fingerprint,
     delayMs: hintDelayMs(),
   });
   let report: JobReport | undefined;

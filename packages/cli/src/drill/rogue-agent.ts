@@ -21,6 +21,7 @@ import {
   PROTOCOL_VERSION,
   decodeCoordinatorMessage,
   encode,
+  normalizeTlsOptions,
   tlsConnector,
   type AgentMessage,
   type CoordinatorMessage,
@@ -81,10 +82,12 @@ class Rogue implements RogueAgent {
   private readonly join = deferred();
 
   constructor(private readonly o: RogueOptions) {
+    // Parsed, not matched as text: WSS:// is wss:// too, and must be verified (the pin, or the CAs) like it.
+    const secure = new URL(o.url).protocol === 'wss:';
     this.ws = new WebSocket(`${o.url.replace(/\/$/, '')}${AGENT_PATH}`, {
       headers: o.token ? { authorization: `Bearer ${o.token}` } : {},
       perMessageDeflate: false,
-      ...(o.url.startsWith('wss:') && { createConnection: tlsConnector(o.tls ?? {}) as unknown as ClientRequestArgs['createConnection'] }),
+      ...(secure && { createConnection: tlsConnector(normalizeTlsOptions(o.tls) ?? {}) as unknown as ClientRequestArgs['createConnection'] }),
     });
     this.joined = this.join.promise;
     this.joined.catch(() => {});

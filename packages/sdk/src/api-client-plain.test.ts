@@ -1,0 +1,64 @@
+/**
+ * The ApiClient never sends a token in clear beyond loopback: a plain
+ * http:// or ws:// URL to another host is refused with TLS_REQUIRED before
+ * a connection is opened (a real listener on this machine's own
+ * non-loopback address counts the bytes), unless `insecureNoTls`.
+ */
+import { ErrorCode } from '@cohort/shared';
+import { afterEach, describe, expect, it } from 'vitest';
+import { codeOf } from '../../../test/helpers/code-of.js';
+import { nonLoopbackAddress, plainListener, type PlainListener } from '../../../test/helpers/plain-listener.js';
+import { ApiClient } from './api-client.js';
+import { connect } from './cluster.js';
+
+const address = nonLoopbackAddress();
+const TOKEN = 'client-secret-never-in-clear';
+let listener: PlainListener | undefined;
+
+afterEach(async () => {
+  await listener?.close();
+  listener = undefined;
+});
+
+describe.skipIf(address === undefined)('ApiClient: no token in clear beyond loopback', () => {
+  it('refuses ws:// and http:// with a token before connecting: zero bytes reach the listener', async () => {
+    listener = await plainListener(address!);
+    for (const scheme of ['ws', 'http']) {
+      const url = `${scheme}://${listener.hostPort}`;
+      const err = codeOf(() => new ApiClient({ url, token: TOKEN }));
+      expect(err).toBe(ErrorCode.TLS_REQUIRED);
+      await expect(connect(url, { token: TOKEN })).rejects.toMatchObject({ code: ErrorCode.TLS_REQUIRED });
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(listener.connections()).toBe(0);
+    expect(listener.received()).toBe('');
+  });
+
+  it('says where, and names the way out', () => {
+    expect(() => new ApiClient({ url: `ws://${address}:7070`, token: TOKEN })).toThrow(`ws://${address}:7070`);
+    expect(() => new ApiClient({ url: `ws://${address}:7070`, token: TOKEN })).toThrow('--insecure-no-tls');
+  });
+
+  it('with insecureNoTls, connects (and the listener sees the request)', async () => {
+    listener = await plainListener(address!);
+    const api = new ApiClient({ url: `http://${listener.hostPort}`, token: TOKEN, insecureNoTls: true });
+    await expect(api.jobs()).rejects.toMatchObject({ code: ErrorCode.TLS_REQUIRED });
+    expect(listener.received()).toMatch(/^GET \/api\/jobs HTTP\/1\.1/);
+    expect(listener.received()).toContain(`Bearer ${TOKEN}`);
+    await api.close();
+  });
+
+  it('without a token, a plain URL beyond loopback is allowed (nothing secret to send)', async () => {
+    listener = await plainListener(address!);
+    const api = new ApiClient({ url: `http://${listener.hostPort}` });
+    await expect(api.jobs()).rejects.toMatchObject({ code: ErrorCode.TLS_REQUIRED });
+    expect(listener.connections()).toBe(1);
+    await api.close();
+  });
+});
+
+describe('ApiClient: loopback and TLS are never refused for the token', () => {
+  it.each(['http://127.0.0.1:1', 'ws://localhost:1', 'http://[::1]:1', 'ws://127.3.4.5:1', 'wss://203.0.113.9:1', 'https://example.com'])('%s', (url) => {
+    expect(() => new ApiClient({ url, token: TOKEN })).not.toThrow();
+  });
+});

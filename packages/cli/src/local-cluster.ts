@@ -96,7 +96,12 @@ interface Launched {
 
 /** Start the coordinator; on a failure, nothing is left behind (the credentials and any TLS directory are deleted). */
 async function launchCoordinator(options: LocalClusterOptions, secrets: Credentials, logDir: string, taskDirArgs: string[]): Promise<Launched> {
-  const credentialArgs = ['--token-file', secrets.tokenFile, ...(options.splitCredentials ? ['--agent-token-file', secrets.agentTokenFile] : []), ...taskDirArgs];
+  const credentialArgs = [
+    '--token-file',
+    secrets.tokenFile,
+    ...(options.splitCredentials ? ['--agent-token-file', secrets.agentTokenFile] : []),
+    ...taskDirArgs,
+  ];
   const tlsSetup = clusterTlsSetup(options.tls, options.coordinatorArgs ?? []);
   const remove = () => {
     secrets.remove();
@@ -131,7 +136,12 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   let coordinator = launched.coordinator;
   const agents: AgentProcess[] = [];
   const addAgent = async (spec: AgentSpec) => {
-    const agent = await spawnAgent({ name: spec.name, args: agentArgs(coordinator.url, secrets.agentTokenFile, [...taskDirArgs, ...trust.agentArgs], spec), env, logDir });
+    const agent = await spawnAgent({
+      name: spec.name,
+      args: agentArgs(coordinator.url, secrets.agentTokenFile, [...taskDirArgs, ...trust.agentArgs], spec),
+      env,
+      logDir,
+    });
     agents.push(agent);
     return agent;
   };

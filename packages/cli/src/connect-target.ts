@@ -7,8 +7,7 @@
  * --tls-fingerprint (or COHORT_TLS_CA, COHORT_TLS_FINGERPRINT) and, for
  * mutual TLS, --tls-cert with --tls-key.
  */
-import { CohortError, ErrorCode, isJobId, resolveToken, tlsClientFromFlags, type TlsClientOptions } from '@cohort/shared';
-import { httpBase } from '@cohort/sdk';
+import { CohortError, ErrorCode, httpBase, isJobId, resolveToken, tlsClientFromFlags, type TlsClientOptions } from '@cohort/shared';
 import { secretFlag } from './args.js';
 
 /** The environment variable that sets the default for --connect. */

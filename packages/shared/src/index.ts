@@ -18,6 +18,7 @@ export * from './token-set.js';
 export * from './tls.js';
 export * from './tls-connect.js';
 export * from './tls-flags.js';
+export * from './coordinator-url.js';
 export * from './assert-never.js';
 export * from './limits.js';
 export * from './value.js';

@@ -35,7 +35,7 @@ export async function cluster(
 ): Promise<LocalCluster & { api: ApiClient }> {
   const c = await startLocalCluster({ ...extra, agents, coordinatorArgs });
   started.push(c);
-  return Object.assign(c, { api: new ApiClient({ url: c.url, token: c.token }) });
+  return Object.assign(c, { api: new ApiClient({ url: c.url, token: c.token, tls: c.tls }) });
 }
 
 export function track<T extends Spawned>(p: T): T {

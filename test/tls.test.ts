@@ -15,14 +15,12 @@ import { ApiClient, runCohort, spawnCoordinator, type Finished } from '@cohort/c
 import { createCertificate, startCoordinator, type Certificate } from '@cohort/coordinator';
 import { connect } from '@cohort/sdk';
 import { ErrorCode, silentLogger, type TlsClientOptions } from '@cohort/shared';
-import { cluster, track, waitFor } from './helpers/cluster.js';
+import { PRIMES_1E6, cluster, track, waitFor } from './helpers/cluster.js';
 import { bodyOf, portOf, rawExchange } from './helpers/raw-http.js';
 
 const dir = mkdtempSync(join(os.tmpdir(), 'cohort-tls-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Primes below 10^6: small enough to take a moment, exact enough to tell a wrong answer. */
-const PRIMES_1E6 = { input: { from: 0, to: 1_000_000 }, expected: 78_498 };
 const NAMES = ['127.0.0.1', 'localhost'];
 const DAY_MS = 86_400_000;
 

@@ -2,8 +2,9 @@
  * Issue 12, credential rotation over real processes: the coordinator reads
  * --token-file and re-reads it on SIGHUP. A second token is added and an agent
  * joins with it; the first is removed, and the session that joined with it is
- * closed with AUTH_REVOKED at its next heartbeat while the job goes on with
- * no partition lost. A reload from a bad file keeps the old tokens.
+ * closed with AUTH_REVOKED at its next heartbeat (its agent exits, naming it,
+ * without a reconnect attempt) while the job goes on with no partition lost.
+ * A reload from a bad file keeps the old tokens.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -85,10 +86,11 @@ describe('credential rotation (SIGHUP)', () => {
     await rotate(coordinator, `${B}\n`);
     expect(logged('credentials reloaded').at(-1)).toMatchObject({ client: 1, agent: 1 });
     await waitFor('agent 1 revoked', () => logged('agent session revoked', { name: 'a1', code: ErrorCode.AUTH_REVOKED }).length > 0, 5000);
-    // Agent 1's process ends: today because its reconnect is refused (401, AUTH_FAILED); with h-client's change, on the 4010 itself.
+    // Agent 1's process ends on the close 4010 itself, naming AUTH_REVOKED, without trying to reconnect (which would be refused, 401).
     const exit = await Promise.race([a1.exited, new Promise((r) => setTimeout(() => r('still running'), 5000))]);
-    expect(exit).toMatchObject({ code: expect.any(Number) });
-    expect((exit as { code: number }).code).not.toBe(0);
+    expect(exit, a1.stderrTail()).toEqual({ code: 1, signal: null });
+    expect(a1.stderrTail()).toContain(ErrorCode.AUTH_REVOKED);
+    expect(logged('agent upgrade refused')).toHaveLength(0);
 
     const report = await ended(apiB, jobId, 15_000);
     expect(report.status).toBe('succeeded');
@@ -117,5 +119,6 @@ describe('credential rotation (SIGHUP)', () => {
     expect(a2.child.exitCode).toBeNull();
     expect(await status(url, B)).toBe(200);
     expect(await status(url, A)).toBe(401);
+    expect(logged('agent upgrade refused')).toHaveLength(0); // still none: agent 1 never came back
   }, 40_000);
 });

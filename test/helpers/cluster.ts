@@ -35,7 +35,7 @@ export async function cluster(
 ): Promise<LocalCluster & { api: ApiClient }> {
   const c = await startLocalCluster({ ...extra, agents, coordinatorArgs });
   started.push(c);
-  return Object.assign(c, { api: new ApiClient({ url: c.url, token: c.token }) });
+  return Object.assign(c, { api: new ApiClient({ url: c.url, token: c.token, tls: c.tls }) });
 }
 
 export function track<T extends Spawned>(p: T): T {
@@ -103,5 +103,6 @@ export function hello(overrides: Record<string, unknown> = {}): Buffer {
   });
 }
 
+export const PRIMES_1E6 = { input: { from: 0, to: 1_000_000 }, expected: 78_498 };
 export const PRIMES_1E7 = { input: { from: 0, to: 10_000_000 }, expected: 664_579 };
 export const PRIMES_2E8 = { input: { from: 0, to: 200_000_000 }, expected: 11_078_937 };

@@ -9,8 +9,7 @@
  * ws:// or http:// beyond loopback without --insecure-no-tls (ApiClient
  * refuses it with TLS_REQUIRED).
  */
-import { CohortError, ErrorCode, isJobId, resolveToken, tlsClientFromFlags, type TlsClientOptions } from '@cohort/shared';
-import { httpBase } from '@cohort/sdk';
+import { CohortError, ErrorCode, httpBase, isJobId, resolveToken, tlsClientFromFlags, type TlsClientOptions } from '@cohort/shared';
 import { secretFlag } from './args.js';
 
 /** The environment variable that sets the default for --connect. */

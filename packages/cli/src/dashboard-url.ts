@@ -6,7 +6,7 @@
  * generated for this run (the demos): a token the user chose is theirs to
  * type, and is never printed.
  */
-import { httpBase } from '@cohort/sdk';
+import { httpBase } from '@cohort/shared';
 
 const ALL_INTERFACES = new Set(['0.0.0.0', '[::]', '::']);
 

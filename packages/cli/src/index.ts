@@ -4,6 +4,7 @@ export { parseDrillReport } from './drill/report.js';
 export type { DrillReport, DrillResult } from './drill/types.js';
 export { ApiClient, httpBase } from '@cohort/sdk';
 export { startLocalCluster, type LocalCluster, type LocalClusterOptions, type AgentSpec } from './local-cluster.js';
+export type { LocalClusterTls } from './local-cluster-tls.js';
 export {
   runCohort,
   spawnAgent,

@@ -14,7 +14,12 @@ import { CohortError, ErrorCode, withoutSecrets } from '@cohort/shared';
 export const COHORT_BIN = fileURLToPath(new URL('../bin/cohort.mjs', import.meta.url));
 export const READY_TIMEOUT_MS = 20_000;
 export const STOP_TIMEOUT_MS = 5_000;
-const LISTENING = /^cohort coordinator listening on (wss?:\/\/\S+)$/m;
+/**
+ * The coordinator's ready line: plain, or with TLS followed by its fingerprint
+ * line (both in one write); each matched to its newline, so a chunk cut
+ * mid-line does not match early.
+ */
+const LISTENING = /^cohort coordinator listening on (?:(ws:\/\/\S+)|(wss:\/\/\S+)\ncohort coordinator tls fingerprint (sha256:[0-9a-f]{64}))\n/m;
 const JOINED = /^cohort agent (\S+) joined (\S+) as (a_[0-9a-z]+)/m;
 
 export interface Spawned {
@@ -134,11 +139,14 @@ function spawnCohort(options: SpawnOptions, ready: RegExp): Promise<Spawned> {
 
 export interface CoordinatorProcess extends Spawned {
   readonly url: string;
+  /** With TLS, the certificate's fingerprint as it printed it (`sha256:…`). */
+  readonly tlsFingerprint: string | undefined;
 }
 
 export async function spawnCoordinator(options: Omit<SpawnOptions, 'name'> & { name?: string }): Promise<CoordinatorProcess> {
   const spawned = await spawnCohort({ name: 'coordinator', ...options, args: ['coordinator', ...options.args] }, LISTENING);
-  return Object.assign(spawned, { url: spawned.match[1]! });
+  const [, plain, secure, tlsFingerprint] = spawned.match;
+  return Object.assign(spawned, { url: (plain ?? secure)!, tlsFingerprint });
 }
 
 export interface AgentProcess extends Spawned {

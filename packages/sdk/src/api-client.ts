@@ -10,6 +10,7 @@ import {
   CohortError,
   ErrorCode,
   errorAnswer,
+  httpBase,
   isErrorCode,
   normalizeTlsOptions,
   parseAgentList,
@@ -42,21 +43,8 @@ export interface ApiClientOptions {
   insecureNoTls?: boolean | undefined;
 }
 
-export function httpBase(url: string): string {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new CohortError(ErrorCode.INVALID_OPTION, `not a coordinator URL: ${JSON.stringify(url.slice(0, 200))} (ws://HOST:PORT or http://HOST:PORT)`);
-  }
-  if (u.protocol === 'ws:') u.protocol = 'http:';
-  if (u.protocol === 'wss:') u.protocol = 'https:';
-  if (u.protocol !== 'http:' && u.protocol !== 'https:')
-    throw new CohortError(ErrorCode.INVALID_OPTION, `a coordinator URL is ws://, wss://, http:// or https://, not ${u.protocol}`);
-  u.pathname = '';
-  u.search = '';
-  return u.toString().replace(/\/$/, '');
-}
+/** The http(s):// base of a coordinator URL (kept in @cohort/shared so that the CLI's agent and coordinator commands need not load the SDK). */
+export { httpBase };
 
 /** The coordinator's error answer as a CohortError (its code, message and details). */
 async function answerError(res: Response): Promise<CohortError> {

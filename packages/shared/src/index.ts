@@ -19,6 +19,7 @@ export * from './tls.js';
 export * from './tls-connect.js';
 export * from './tls-flags.js';
 export * from './token-in-clear.js';
+export * from './coordinator-url.js';
 export * from './assert-never.js';
 export * from './limits.js';
 export * from './value.js';

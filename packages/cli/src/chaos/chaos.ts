@@ -69,6 +69,7 @@ async function runOne(cluster: LocalCluster, job: ChaosJob, onId?: (id: string) 
     const run = runJob({
       url: cluster.url,
       token: cluster.token,
+      tls: cluster.tls,
       task: job.task,
       input: job.input,
       partitions: job.partitions,

@@ -55,6 +55,7 @@ export async function inject(kind: FaultKind, ctx: FaultContext): Promise<void> 
       const rogue = startRogueAgent({
         url: cluster.url,
         token: cluster.token,
+        tls: cluster.tls,
         name: 'chaos-rogue',
         drainFirst: true,
         forgeOthers: { ...ctx.job, attempts: 2 },

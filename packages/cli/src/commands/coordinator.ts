@@ -93,10 +93,12 @@ export async function coordinatorCommand(argv: string[]): Promise<number> {
     throw err;
   }
   sighup.started(() => reloadOnSignal(coordinator));
+  // The signal handlers first: a supervisor may send SIGTERM as soon as it reads the listening line.
+  const stopped = untilStopped(coordinator);
   const lines = startLines(coordinator);
   process.stdout.write(`${[`cohort coordinator listening on ${coordinator.url}`, ...lines.stdout].join('\n')}\n`);
   process.stderr.write(`${[dashboardLine(coordinator.url), ...lines.stderr].join('\n')}\n`); // the token is the user's: never printed
-  return untilStopped(coordinator);
+  return stopped;
 }
 
 /** Flags → the options startCoordinator takes. */

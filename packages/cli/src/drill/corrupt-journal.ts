@@ -79,7 +79,7 @@ export async function corruptJournal(options: DrillOptions): Promise<DrillResult
     const refused =
       refusal.code !== 0 && refusal.signal === null && refusal.stderr.includes(ErrorCode.JOURNAL_CORRUPT) && refusal.stderr.includes(`offset ${damage.offset}`);
     await c.restartCoordinator(['--journal-recover']);
-    const api = new ApiClient({ url: c.url, token: c.token });
+    const api = new ApiClient({ url: c.url, token: c.token, tls: c.tls });
     const reports = await Promise.all(acknowledged.map((a) => api.report(a.report.jobId)));
     const survived = reports.filter((r) => r.status === 'succeeded' && r.result === expected).length;
     const saved = (await readdir(stateDir)).filter((f) => f.startsWith(`${JOURNAL_FILE}.damaged-`));

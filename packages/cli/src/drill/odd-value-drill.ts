@@ -45,7 +45,7 @@ export async function oddValue(options: DrillOptions): Promise<DrillResult> {
     logDir: options.logDir,
   });
   try {
-    const api = new ApiClient({ url: c.url, token: c.token });
+    const api = new ApiClient({ url: c.url, token: c.token, tls: c.tls });
     const sessions = async () =>
       (await api.agents())
         .map((a) => a.agentId)
@@ -54,14 +54,14 @@ export async function oddValue(options: DrillOptions): Promise<DrillResult> {
     const before = await sessions();
     const started = Date.now();
     const kinds = [...EXACT, ...EXACT];
-    const exact = await runJob({ url: c.url, token: c.token, task: 'odd-value', input: { kinds }, partitions: kinds.length });
+    const exact = await runJob({ url: c.url, token: c.token, tls: c.tls, task: 'odd-value', input: { kinds }, partitions: kinds.length });
     const flags = oddValueMerged(exact.result)?.exact ?? [];
     const allExact = exact.status === 'succeeded' && flags.length === kinds.length && flags.every(Boolean);
     const notes = [`${kinds.length} values of ${EXACT.length} kinds over both slot modes: ${allExact ? 'all exact' : 'NOT all exact'}`];
     let refusedRight = 0;
     let last: JobReport = exact;
     for (const [kind, code] of Object.entries(REFUSED)) {
-      last = await runJob({ url: c.url, token: c.token, task: 'odd-value', input: { kinds: [kind] }, partitions: 1, maxAttempts: 2 });
+      last = await runJob({ url: c.url, token: c.token, tls: c.tls, task: 'odd-value', input: { kinds: [kind] }, partitions: 1, maxAttempts: 2 });
       const codes = failedAttempts(last.error).map((a) => a.code);
       const right = last.status === 'failed' && codes.length > 0 && codes.every((x) => x === code);
       if (right) refusedRight++;

@@ -29,6 +29,7 @@ export async function rogueAgent(options: DrillOptions): Promise<DrillResult> {
         rogue = startRogueAgent({
           url: c.url,
           token: c.token,
+          tls: c.tls,
           name: 'rogue',
           drainFirst: true,
           forgeOthers: { jobId: p.jobId, partitions, attempts: 3 },

@@ -74,7 +74,7 @@ export async function killAgent(options: DrillOptions): Promise<DrillResult> {
 
 /** Late results from the stale session may arrive after the job ended: wait for the re-join, then read the report again. */
 async function afterRejoin(c: LocalCluster, name: string, run: WatchedRun): Promise<boolean> {
-  const api = new ApiClient({ url: c.url, token: c.token });
+  const api = new ApiClient({ url: c.url, token: c.token, tls: c.tls });
   try {
     await waitFor(
       'the resumed agent to re-join',

@@ -5,7 +5,7 @@
  * Keys are ECDSA P-256 (fast handshakes); signatures SHA-256.
  */
 import { isIP } from 'node:net';
-import selfsigned, { type CertificateExtension } from 'selfsigned';
+import type { CertificateExtension } from 'selfsigned';
 import { fingerprintOf } from '@cohort/shared';
 
 export interface CertificateRequest {
@@ -43,6 +43,8 @@ export const DEFAULT_CERTIFICATE_DAYS = 825;
 export async function createCertificate(request: CertificateRequest): Promise<Certificate> {
   const notBefore = request.notBefore ?? new Date(Date.now() - HOUR_MS);
   const notAfter = request.notAfter ?? new Date(notBefore.getTime() + (request.days ?? DEFAULT_CERTIFICATE_DAYS) * DAY_MS);
+  // Loaded here, not at the top: it costs about 0.2 s of CPU, which a coordinator without --tls auto (and every test that starts one) need not pay.
+  const { default: selfsigned } = await import('selfsigned');
   const pems = await selfsigned.generate([{ name: 'commonName', value: request.commonName }], {
     keyType: 'ec',
     curve: 'P-256',

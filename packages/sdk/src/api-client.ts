@@ -23,7 +23,6 @@ import {
   type JobSummary,
   type TlsClientOptions,
 } from '@cohort/shared';
-import type { Response } from 'undici';
 import { readEvents } from './sse-reader.js';
 import { VerifiedFetch, type FetchInit } from './verified-fetch.js';
 

@@ -1,10 +1,12 @@
 /**
- * The ApiClient's requests: undici's own `fetch`, with, for an https://
- * coordinator, an undici `Agent` whose every connection comes from
+ * The ApiClient's requests. For an https:// coordinator: undici's own
+ * `fetch`, with an undici `Agent` whose every connection comes from
  * `tlsConnector` (shared/tls-connect.ts), so that nothing is written to a
  * coordinator before it was verified. One Agent per client; its idle
  * sockets do not hold the event loop open (undici unrefs them), and
- * `close()` lets them go.
+ * `close()` lets them go. undici is loaded on the first https request only
+ * (it costs every CLI process ~150 ms at start); plain http:// on loopback
+ * uses Node's own fetch.
  *
  * Errors: undici wraps a connector's failure in `TypeError: fetch failed`
  * with the failure as `cause`; it is unwrapped here, so that TLS_FAILED
@@ -16,16 +18,21 @@
  */
 import { CohortError, DEFAULT_TLS_CONNECT_TIMEOUT_MS, ErrorCode, tlsAlertError, tlsConnector, type TlsClientOptions } from '@cohort/shared';
 import type { TLSSocket } from 'node:tls';
-import { Agent, fetch, type buildConnector, type RequestInit, type Response } from 'undici';
+import type { Agent, buildConnector } from 'undici';
 
 /** TLS alerts remembered for the failures that follow them (a few: they are read at once). */
 const MAX_ALERTS = 16;
 
-/** A request as the ApiClient makes it (undici's RequestInit without its dispatcher: this module picks it). */
-export type FetchInit = Omit<RequestInit, 'dispatcher'>;
+/** A request as the ApiClient makes it. */
+export type FetchInit = RequestInit;
+
+type Fetcher = (url: string, init: FetchInit) => Promise<Response>;
 
 export class VerifiedFetch {
-  private readonly agent: Agent | undefined;
+  private agent: Agent | undefined;
+  private fetcher: Promise<Fetcher> | undefined;
+  private closed = false;
+  private readonly connector: buildConnector.connector | undefined;
   /** TLS alerts by the local port of the socket that received them. */
   private readonly alerts = new Map<number, CohortError>();
 
@@ -45,13 +52,14 @@ export class VerifiedFetch {
           this.watch(socket);
           callback(null, socket);
         });
-      this.agent = new Agent({ connect: watched });
+      this.connector = watched;
     }
   }
 
   async fetch(path: string, init: FetchInit): Promise<Response> {
     try {
-      return await fetch(`${this.base}${path}`, this.agent ? { ...init, dispatcher: this.agent } : init);
+      this.fetcher ??= this.load();
+      return await (await this.fetcher)(`${this.base}${path}`, init);
     } catch (err) {
       throw this.failure(err);
     }
@@ -59,7 +67,21 @@ export class VerifiedFetch {
 
   /** Idempotent. */
   async close(): Promise<void> {
+    this.closed = true;
+    await this.fetcher?.catch(() => undefined);
     if (this.agent && !this.agent.closed) await this.agent.close();
+  }
+
+  /** Node's fetch for http://; for https://, undici's with the verifying Agent (loaded now). */
+  private async load(): Promise<Fetcher> {
+    const connect = this.connector;
+    if (connect === undefined) return (url, init) => fetch(url, init);
+    const undici = await import('undici');
+    if (this.closed) throw new CohortError(ErrorCode.CONNECT_FAILED, `the client for ${this.base} is closed`);
+    const agent = new undici.Agent({ connect });
+    this.agent = agent;
+    // undici's Response is the WHATWG one that Node's fetch returns: the ApiClient reads status, headers, text() and body.
+    return (url, init) => undici.fetch(url, { ...(init as object), dispatcher: agent }) as unknown as Promise<Response>;
   }
 
   private watch(socket: TLSSocket): void {

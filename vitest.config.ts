@@ -31,6 +31,11 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // One module graph per worker instead of one per file: the unit files import the same packages, and
+          // re-importing them per file was half of this project's time (62 s -> 32 s here). It holds because no
+          // unit file mocks modules or leaves globals changed, and helpers register hooks only when called
+          // (test/helpers/cluster.ts registers one at import time: the cluster projects keep isolation).
+          isolate: false,
           include: ['packages/*/src/**/*.test.ts'],
           sequence: { groupOrder: 0 },
           maxWorkers: 2,

@@ -71,7 +71,8 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
   const jobs = new JobService(cluster, executor, streams, { maxAttempts, maxPartitions, tasksDirs, log, store, bundles });
   if (opened) await jobs.restore(opened.recovered);
 
-  const endpoint = agentEndpoint(options, log, executor, observers, credentials);
+  const mutualTls = tls?.clientCa !== undefined;
+  const endpoint = agentEndpoint(options, log, { port: executor, observer: observers, credentials, mutualTls });
   const web = openWeb(new Sessions());
   const onRequest = (req: IncomingMessage, res: ServerResponse) =>
     handleHttp(req, res, {
@@ -85,7 +86,7 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
       dashboard,
       metrics,
       metricsPublic: options.metricsPublic,
-      mutualTls: tls?.clientCa !== undefined,
+      mutualTls,
     });
   const server: Server = createHttpServer(options, log.child({ component: 'http' }), onRequest, endpoint.onUpgrade, tls);
   const tick = setInterval(() => executor.tick(), options.tickMs);
@@ -188,6 +189,7 @@ async function stopAll({ server, endpoint, tick, jobs, streams, dashboard, store
     });
     for (const ws of endpoint.wss.clients) ws.terminate();
   }
+  endpoint.stop();
   endpoint.wss.close();
   await store?.close();
   bundles.close();

@@ -6,7 +6,7 @@ export { AgentSession } from './agent-session.js';
 export { jobReport, type JobReport } from './report.js';
 export { transition, canTransition, InvalidTransition, PARTITION_TRANSITIONS, type PartitionState, type PartitionEvent } from './partition-machine.js';
 export { AGENT_TRANSITIONS, agentTransition, type AgentState, type AgentEvent } from './agent-machine.js';
-export { tokenMatches } from './auth.js';
+export { tokenMatches } from '@cohort/shared';
 export { Journal, JOURNAL_FILE, type RecoveredState } from './journal.js';
 export { scanJournal, encodeFrame, HEADER_BYTES, type ScanResult, type Damage, type JournalRecord } from './journal-codec.js';
 export { StateStore, LOCK_FILE } from './state-store.js';

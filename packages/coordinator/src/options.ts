@@ -45,6 +45,14 @@ export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
 export const DEFAULT_MAX_PENDING_CONNECTIONS = 512;
 /** GET /metrics asks for the client credential, like /api; `metricsPublic` serves it without one (scrapers on a private network). */
 export const DEFAULT_METRICS_PUBLIC = false;
+/** A client stream (an event stream, the dashboard's) whose token was removed gets its last event; its socket is destroyed this long after. */
+export const DEFAULT_REVOKED_STREAM_GRACE_MS = 1000;
+/** Plain HTTP sent to the TLS port is answered 400 TLS_REQUIRED; the socket may keep sending (its request body) this long before it is closed. */
+export const DEFAULT_REFUSED_LINGER_MS = 1000;
+/** The validity of a certificate made by `createCertificate` without `days` or `notAfter`, and so of the `--tls auto` certificate (825 days, the longest browsers accept). */
+export const DEFAULT_CERTIFICATE_DAYS = 825;
+/** `--tls auto`: when the kept certificate has fewer days left than this, the coordinator warns at start (it is replaced, and the pin changes, once expired). */
+export const DEFAULT_CERTIFICATE_WARN_DAYS = 30;
 export const DEFAULT_SPECULATION: SpeculationConfig = { enabled: true, quantile: 0.75, multiplier: 1.5, minRuntimeMs: 250 };
 
 export interface CoordinatorOptions {
@@ -72,6 +80,10 @@ export interface CoordinatorOptions {
   insecureNoTls?: boolean;
   /** Directories whose .js/.mjs modules may be loaded as tasks; nothing else on disk is ever imported because a request named it. */
   tasksDirs?: string[];
+  /**
+   * How often agents send a heartbeat. Also the revocation's wait: after a credentials reload, an agent session whose
+   * token was removed is closed at its next message, and a silent one by a sweep one heartbeatMs after the reload.
+   */
   heartbeatMs?: number;
   heartbeatTimeoutMs?: number;
   handshakeTimeoutMs?: number;

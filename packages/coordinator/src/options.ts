@@ -53,6 +53,8 @@ export const DEFAULT_REFUSED_LINGER_MS = 1000;
 export const DEFAULT_CERTIFICATE_DAYS = 825;
 /** `--tls auto`: when the kept certificate has fewer days left than this, the coordinator warns at start (it is replaced, and the pin changes, once expired). */
 export const DEFAULT_CERTIFICATE_WARN_DAYS = 30;
+/** `--tls auto`: a `.lock` older than this in the certificate's directory was left by a coordinator that died while making it, and is removed. */
+export const DEFAULT_AUTO_LOCK_STALE_MS = 10_000;
 export const DEFAULT_SPECULATION: SpeculationConfig = { enabled: true, quantile: 0.75, multiplier: 1.5, minRuntimeMs: 250 };
 
 export interface CoordinatorOptions {

@@ -12,4 +12,5 @@ export { scanJournal, encodeFrame, HEADER_BYTES, type ScanResult, type Damage, t
 export { StateStore, LOCK_FILE } from './state-store.js';
 export { createCertificate, type Certificate, type CertificateRequest } from './tls/certificates.js';
 export { autoTlsDir, CERT_FILE as TLS_CERT_FILE, KEY_FILE as TLS_KEY_FILE } from './tls/tls-dir.js';
+export { readKept as readAutoCertificate, daysLeftOf, type Kept as KeptCertificate } from './tls/auto-certificate.js';
 export { isWildcardHost } from './tls/server-tls.js';

@@ -67,13 +67,19 @@ describe('cohort tls fingerprint', () => {
     const made = await createCertificate({ commonName: 'x', names: ['localhost'] });
     mkdirSync(join(dir, 'tls'));
     writeFileSync(join(dir, 'tls', 'cert.pem'), made.cert);
+    writeFileSync(join(dir, 'tls', 'key.pem'), made.key, { mode: 0o600 });
     capture();
     expect(await tlsCommand(['fingerprint', '--state-dir', dir])).toBe(0);
     expect(await tlsCommand(['fingerprint', '--cert', join(dir, 'tls', 'cert.pem')])).toBe(0);
     expect(out).toEqual([`${made.fingerprint}\n`, `${made.fingerprint}\n`]);
     writeFileSync(join(dir, 'junk.pem'), 'nothing');
+    // The certificate alone (its key gone) would be replaced at the next start: its pin is not printed.
+    const certOnly = mkdtempSync(join(os.tmpdir(), 'cohort-tls-cli-'));
+    mkdirSync(join(certOnly, 'tls'));
+    writeFileSync(join(certOnly, 'tls', 'cert.pem'), made.cert);
     for (const argv of [
       ['fingerprint', '--state-dir', join(dir, 'none')],
+      ['fingerprint', '--state-dir', certOnly],
       ['fingerprint', '--cert', join(dir, 'junk.pem')],
       ['other'],
       ['fingerprint', '--cert', 'a', '--state-dir', 'b'],
@@ -84,5 +90,40 @@ describe('cohort tls fingerprint', () => {
       );
       expect(err).toBe(ErrorCode.INVALID_OPTION);
     }
+    expect(out).toHaveLength(2);
+  });
+
+  it('reads the kept certificate as the coordinator does: an expired or mismatched one is refused as to be replaced; one near its end is noted', async () => {
+    const dir = mkdtempSync(join(os.tmpdir(), 'cohort-tls-cli-'));
+    mkdirSync(join(dir, 'tls'));
+    const keep = (c: { cert: string; key: string }) => {
+      writeFileSync(join(dir, 'tls', 'cert.pem'), c.cert);
+      writeFileSync(join(dir, 'tls', 'key.pem'), c.key, { mode: 0o600 });
+    };
+    const refusal = () =>
+      tlsCommand(['fingerprint', '--state-dir', dir]).then(
+        () => undefined,
+        (e: { code: string; message: string; details?: { reason?: string } }) => e,
+      );
+    const expired = await createCertificate({ commonName: 'x', names: ['localhost'], notBefore: new Date(Date.now() - 3 * 86_400_000), days: 1 });
+    keep(expired);
+    capture();
+    expect(await refusal()).toMatchObject({ code: ErrorCode.INVALID_OPTION, details: { reason: 'expired' } });
+    expect((await refusal())?.message).toContain('replaces it');
+    const other = await createCertificate({ commonName: 'y', names: ['localhost'] });
+    keep({ cert: other.cert, key: expired.key });
+    expect(await refusal()).toMatchObject({ details: { reason: 'unreadable' } });
+    expect(out).toEqual([]);
+
+    const soon = await createCertificate({ commonName: 'z', names: ['localhost'], days: 5 });
+    keep(soon);
+    const err: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      err.push(String(chunk));
+      return true;
+    });
+    expect(await tlsCommand(['fingerprint', '--state-dir', dir])).toBe(0);
+    expect(out).toEqual([`${soon.fingerprint}\n`]);
+    expect(err.join('')).toMatch(/expires in [45] days/);
   });
 });

@@ -30,7 +30,8 @@ export const LOCK_FILE = '.lock';
 const DAY_MS = 86_400_000;
 const LOCK_POLL_MS = 20;
 
-type Kept = { ok: true; certificate: Certificate; x509: X509Certificate } | { ok: false; reason: 'missing' | 'unreadable' | 'expired' };
+/** The certificate kept in a directory, or why a coordinator starting with --tls auto would make a new one. */
+export type Kept = { ok: true; certificate: Certificate; x509: X509Certificate } | { ok: false; reason: 'missing' | 'unreadable' | 'expired' };
 
 /** The kept certificate in `dir`, or why there is none to reuse. */
 export function readKept(dir: string, now = Date.now()): Kept {

@@ -36,6 +36,10 @@ export interface Coordinator {
   readonly url: string;
   /** `sha256:HEX` of the certificate served with TLS (what agents pin with --tls-fingerprint); undefined without TLS. */
   readonly tlsFingerprint: string | undefined;
+  /** Where the certificate came from: `auto` (made and kept: pin it), `files` (--tls-cert: trust its CA, a renewal changes the pin); undefined without TLS. */
+  readonly tlsSource: 'auto' | 'files' | undefined;
+  /** The certificate served, PEM (with its chain, as given); undefined without TLS. */
+  readonly tlsCertificate: string | undefined;
   readonly cluster: Cluster;
   readonly jobs: JobService;
   readonly options: CompiledCoordinatorOptions;
@@ -140,6 +144,8 @@ function handle(
     closed: closed.promise,
     url: `${tls ? 'wss' : 'ws'}://${running.host}:${running.port}`,
     tlsFingerprint: tls?.fingerprint,
+    tlsSource: tls?.source,
+    tlsCertificate: tls?.cert,
     close() {
       closing ??= stopAll(parts, true).then(() => {
         parts.log.info('coordinator stopped', { closeCode: CloseCode.SHUTTING_DOWN });

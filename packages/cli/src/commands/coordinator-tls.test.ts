@@ -1,19 +1,27 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { rootCertificates } from 'node:tls';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createCertificate, withDefaults } from '@cohort/coordinator';
 import { ErrorCode } from '@cohort/shared';
 import { codeOf } from '../../../../test/helpers/code-of.js';
-import { joinHost, startLines, tlsOptions } from './coordinator-tls.js';
+import { firstDnsName, joinHost, publicCaIssued, startLines, tlsOptions } from './coordinator-tls.js';
 import { tlsCommand } from './tls.js';
 
 const FP = `sha256:${'ab'.repeat(32)}`;
-const running = (over: Parameters<typeof withDefaults>[0], tlsFingerprint: string | undefined, host = '127.0.0.1') => ({
+const running = (
+  over: Parameters<typeof withDefaults>[0],
+  tlsFingerprint: string | undefined,
+  host = '127.0.0.1',
+  files?: { cert: string },
+): Parameters<typeof startLines>[0] => ({
   host,
   port: 7443,
   url: `${tlsFingerprint ? 'wss' : 'ws'}://${host}:7443`,
   tlsFingerprint,
+  tlsSource: files ? 'files' : tlsFingerprint ? 'auto' : undefined,
+  tlsCertificate: files?.cert,
   options: withDefaults({ env: {}, ...over }),
 });
 
@@ -37,6 +45,28 @@ describe('cohort coordinator TLS flags and lines', () => {
     expect(startLines(running({}, undefined))).toEqual({ stdout: [], stderr: ['cohort coordinator join: cohort agent --connect ws://127.0.0.1:7443'] });
     const mtls = startLines(running({ token: 't', tls: { auto: true, clientCaFile: 'ca.pem' } }, FP));
     expect(mtls.stderr[0]).toContain('--tls-cert FILE --tls-key FILE --token-file FILE');
+  });
+
+  it('a certificate from files is not pinned (a renewal changes the pin): its first DNS name, and --tls-ca FILE unless a public CA issued it', async () => {
+    const ca = await createCertificate({ commonName: 'test CA', ca: true });
+    const leaf = await createCertificate({ commonName: 'c', names: ['*.example.net', 'cohort.example.com', '10.0.0.7'], issuer: ca });
+    const files = { 'tls-cert': 'c', 'tls-key': 'k' } as const;
+    const lines = startLines(running({ token: 't', ...tlsOptions(files), host: '0.0.0.0' }, leaf.fingerprint, '0.0.0.0', leaf));
+    expect(lines.stderr).toEqual(['cohort coordinator join: cohort agent --connect wss://cohort.example.com:7443 --tls-ca FILE --token-file FILE']);
+    expect(lines.stdout).toEqual([`cohort coordinator tls fingerprint ${leaf.fingerprint}`]); // still printed, for whoever wants to pin
+    expect(firstDnsName(leaf.cert)).toBe('cohort.example.com');
+    expect(publicCaIssued(`${leaf.cert}\n${ca.cert}`)).toBe(false);
+
+    // No DNS name: the bind address; a public root (Node's own list) needs no --tls-ca.
+    const ipOnly = await createCertificate({ commonName: 'c', names: ['192.168.1.9'], issuer: ca });
+    expect(startLines(running({ ...tlsOptions(files), host: '192.168.1.9' }, ipOnly.fingerprint, '192.168.1.9', ipOnly)).stderr[0]).toBe(
+      'cohort coordinator join: cohort agent --connect wss://192.168.1.9:7443 --tls-ca FILE',
+    );
+    const publicRoot = rootCertificates[0]!;
+    expect(publicCaIssued(publicRoot)).toBe(true);
+    expect(startLines(running({ ...tlsOptions(files) }, 'sha256:x', '127.0.0.1', { cert: publicRoot })).stderr[0]).toBe(
+      'cohort coordinator join: cohort agent --connect wss://127.0.0.1:7443',
+    );
   });
 
   it('a wildcard bind joins at the first external IPv4, else the host name', () => {

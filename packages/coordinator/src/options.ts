@@ -244,9 +244,11 @@ export function compileOptions(options: CoordinatorOptions): CompiledCoordinator
 /** A token and its file are two answers to one question; agent tokens need client tokens. The files' contents are checked when read (credentials.ts). */
 function checkTokenSources(o: CompiledCoordinatorOptions): void {
   if (o.tokenFile !== undefined && o.token !== undefined)
-    throw invalidOption('token and tokenFile conflict: pass one (COHORT_TOKEN is ignored with a token file)');
+    throw invalidOption('token and tokenFile (--token and --token-file) conflict: pass one (COHORT_TOKEN is ignored with a token file)');
   if (o.agentTokenFile !== undefined && o.agentToken !== undefined)
-    throw invalidOption('agentToken and agentTokenFile conflict: pass one (COHORT_AGENT_TOKEN is ignored with a token file)');
+    throw invalidOption(
+      'agentToken and agentTokenFile (--agent-token and --agent-token-file) conflict: pass one (COHORT_AGENT_TOKEN is ignored with a token file)',
+    );
   if (o.agentTokenFile !== undefined && !o.token && o.tokenFile === undefined)
     throw invalidOption('agentTokenFile needs token or tokenFile as well: with split credentials, they are the client credential');
 }

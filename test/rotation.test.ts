@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ApiClient, httpBase, spawnAgent, spawnCoordinator, type Spawned } from '@cohort/cli';
 import { ErrorCode, FINISHED_JOB_STATUSES, type JobReport } from '@cohort/shared';
+import { settlesWithin } from '@cohort/shared/internal';
 import { track, waitFor } from './helpers/cluster.js';
 
 const dir = mkdtempSync(join(os.tmpdir(), 'cohort-rotation-'));
@@ -87,7 +88,7 @@ describe('credential rotation (SIGHUP)', () => {
     expect(logged('credentials reloaded').at(-1)).toMatchObject({ client: 1, agent: 1 });
     await waitFor('agent 1 revoked', () => logged('agent session revoked', { name: 'a1', code: ErrorCode.AUTH_REVOKED }).length > 0, 5000);
     // Agent 1's process ends on the close 4010 itself, naming AUTH_REVOKED, without trying to reconnect (which would be refused, 401).
-    const exit = await Promise.race([a1.exited, new Promise((r) => setTimeout(() => r('still running'), 5000))]);
+    const exit = (await settlesWithin(a1.exited, 5000)) ? await a1.exited : 'still running'; // the timer cleared either way
     expect(exit, a1.stderrTail()).toEqual({ code: 1, signal: null });
     expect(a1.stderrTail()).toContain(ErrorCode.AUTH_REVOKED);
     expect(logged('agent upgrade refused')).toHaveLength(0);

@@ -6,13 +6,12 @@
  * generated for this run (the demos): a token the user chose is theirs to
  * type, and is never printed.
  */
+import { isWildcardHost } from '@cohort/coordinator';
 import { httpBase } from '@cohort/shared';
-
-const ALL_INTERFACES = new Set(['0.0.0.0', '[::]', '::']);
 
 export function dashboardUrl(coordinatorUrl: string, generatedToken?: string): string {
   const u = new URL(`${httpBase(coordinatorUrl)}/`);
-  if (ALL_INTERFACES.has(u.hostname)) u.hostname = '127.0.0.1';
+  if (isWildcardHost(u.hostname)) u.hostname = '127.0.0.1';
   if (generatedToken !== undefined) u.searchParams.set('token', generatedToken);
   return u.toString();
 }

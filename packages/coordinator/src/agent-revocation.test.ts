@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { CloseCode, PROTOCOL_VERSION, decodeCoordinatorMessage, encode, parseAgentList, silentLogger, type AgentInfo } from '@cohort/shared';
+import { settlesWithin, waitFor } from '@cohort/shared/internal';
 import { startCoordinator, type Coordinator } from './coordinator.js';
 
 const HEARTBEAT_MS = 100;
@@ -87,16 +88,11 @@ async function agentsNamed(name: string): Promise<AgentInfo[]> {
   return parseAgentList(await api('GET', '/api/agents')).filter((a) => a.name === name);
 }
 
-async function until(what: string, check: () => Promise<boolean> | boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Poll `check` every 20 ms for at most 3 s (shared's waitFor). */
+const until = (what: string, check: () => Promise<boolean> | boolean) => waitFor(what, check, { timeoutMs: 3000 });
 
-/** Resolves after `ms`, unless `p` settles first (then its value). */
-const within = <T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> => Promise.race([p, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms))]);
+/** Resolves with `p`'s value, or 'timeout' after `ms` (the timer cleared either way: shared's settlesWithin). */
+const within = async <T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> => ((await settlesWithin(p, ms)) ? await p : 'timeout');
 
 describe('agent revocation', () => {
   it('closes with AUTH_REVOKED an agent that sends only non-heartbeat messages, and assigns it nothing after', async () => {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { TokenSet } from '@cohort/shared';
-import { agentCredential, authorized, clientAccess, clientAuth, presentedToken, tokenMatches } from './auth.js';
+import { TokenSet, authorized, presentedToken, tokenMatches } from '@cohort/shared';
+import { agentCredential, clientAccess, clientAuth } from './auth.js';
 import { Sessions } from './web/sessions.js';
 
 const req = (authorization?: string) => ({ headers: authorization === undefined ? {} : { authorization } }) as IncomingMessage;

@@ -4,11 +4,9 @@
  * dashboard's session cookie counts as the client's while its token does.
  */
 import type { IncomingMessage } from 'node:http';
-import { authorized, presentedToken, tokenMatches, type TokenSet } from '@cohort/shared';
+import { presentedToken, type TokenSet } from '@cohort/shared';
 import { sessionCookie } from './web/cookies.js';
 import type { Sessions } from './web/sessions.js';
-
-export { authorized, presentedToken, tokenMatches };
 
 /**
  * The two roles' credentials, each a set of accepted tokens (credentials.ts
@@ -26,6 +24,11 @@ export interface Credentials {
 /** The tokens the agent upgrade accepts: the agent tokens when split, else the shared ones. */
 export function agentCredential(credentials: Credentials): TokenSet | undefined {
   return credentials.agent ?? credentials.client;
+}
+
+/** Whether a client session (a cookie, an event stream) opened with the token `id` may go on: always when opened without one. */
+export function clientTokenAccepted(credentials: Credentials, id: string | undefined): boolean {
+  return id === undefined || credentials.client?.has(id) === true;
 }
 
 /** How a request was let in: no token configured (`open`), the bearer token, or the session cookie. */
@@ -48,19 +51,16 @@ export function clientAuth(req: IncomingMessage, credentials: Credentials): { ac
   const presented = presentedToken(req);
   const { access, tokenId } = tokenAccessOf(presented, credentials);
   if (access === 'AUTH_FAILED' && presented === undefined && credentials.sessions) {
-    const client = credentials.client;
-    const cookieTokenId = credentials.sessions.tokenOf(sessionCookie(req), (id) => client.has(id));
+    const cookieTokenId = credentials.sessions.tokenOf(sessionCookie(req), (id) => clientTokenAccepted(credentials, id));
     if (cookieTokenId !== undefined) return { access: 'ok', via: 'cookie', tokenId: cookieTokenId || undefined };
   }
   return { access, via: 'bearer', tokenId };
 }
 
-/** What a presented token grants on the client side (the bearer header, or the dashboard's `/?token=`); both sets are always compared. */
-export function tokenAccess(presented: string | undefined, credentials: Credentials): Access {
-  return tokenAccessOf(presented, credentials).access;
-}
-
-/** tokenAccess, with the id of the client token that matched. */
+/**
+ * What a presented token grants on the client side (the bearer header, or the dashboard's `/?token=`), with the id of
+ * the client token that matched; both sets are always compared.
+ */
 export function tokenAccessOf(presented: string | undefined, credentials: Credentials): { access: Access; tokenId?: string | undefined } {
   if (credentials.client === undefined) return { access: 'ok' };
   const tokenId = credentials.client.idOf(presented);

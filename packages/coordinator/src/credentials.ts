@@ -13,6 +13,7 @@
  * the agent endpoint sweeps the silent ones one heartbeat period after a reload).
  */
 import { CohortError, ErrorCode, TokenSet, invalidOption, readTokenFile, toWireError, type Logger } from '@cohort/shared';
+import { agentCredential, clientTokenAccepted } from './auth.js';
 import type { OpenStreams } from './open-streams.js';
 import { warnIfReadableByOthers } from './token-file-mode.js';
 
@@ -73,7 +74,7 @@ export class CoordinatorCredentials {
 
   /** The tokens the agent upgrade accepts: the agent tokens when split, else the client ones. */
   get agents(): TokenSet | undefined {
-    return this.agent ?? this.client;
+    return agentCredential(this);
   }
 
   get counts(): CredentialCounts {
@@ -87,7 +88,7 @@ export class CoordinatorCredentials {
 
   /** Whether a client session (a dashboard cookie, an event stream) opened with token `id` may go on. */
   clientAccepts(id: string | undefined): boolean {
-    return id === undefined || this.client?.has(id) === true;
+    return clientTokenAccepted(this, id);
   }
 
   /** Re-read the token files; on any error keep the old sets, log it and throw it. Inline tokens stay as they are. */

@@ -1,7 +1,7 @@
 /**
  * The JSON API on the coordinator's port:
  *
- *   GET    /healthz              liveness (no token needed; says nothing secret)
+ *   GET    /healthz              liveness (no token, and no client certificate under --tls-client-ca: says nothing secret)
  *   POST   /api/jobs             submit {task, input, partitions, timeoutMs?, maxAttempts?}; with
  *                                accept: text/event-stream the answer is the job's stream (above)
  *   GET    /api/jobs             summaries
@@ -54,7 +54,7 @@ export interface ApiContext extends BundleRouteContext, MetricsRouteContext {
   dashboard?: Dashboard | undefined;
   /** Open responses by the id of their token, ended when a reload removes it (open-streams.ts). */
   openStreams?: OpenStreams | undefined;
-  /** `--tls-client-ca`: every request must come with a client certificate it signed (TLS_FAILED otherwise). */
+  /** `--tls-client-ca`: every request but /healthz must come with a client certificate it signed (TLS_FAILED otherwise). */
   mutualTls?: boolean;
 }
 
@@ -92,9 +92,11 @@ export function refuseRebinding(req: IncomingMessage, tokens: TokenSet | undefin
 export async function handleHttp(req: IncomingMessage, res: ServerResponse, ctx: ApiContext): Promise<void> {
   try {
     const path = requestPath(req);
-    requireClientCertificate(req, ctx.mutualTls === true);
+    const health = req.method === 'GET' && path === '/healthz';
+    // /healthz says nothing secret: it answers without a client certificate too (a container's health check has none).
+    if (!health) requireClientCertificate(req, ctx.mutualTls === true);
     refuseRebinding(req, ctx.credentials.client);
-    if (req.method === 'GET' && path === '/healthz') {
+    if (health) {
       return sendJson(res, 200, { ok: true, version: VERSION, accepting: ctx.jobs.accepting });
     }
     if (path === METRICS_PATH) return await handleMetrics(req, res, ctx);

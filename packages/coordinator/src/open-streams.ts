@@ -11,10 +11,8 @@
  */
 import type { ServerResponse } from 'node:http';
 import { ErrorCode } from '@cohort/shared';
+import { DEFAULT_REVOKED_STREAM_GRACE_MS } from './options.js';
 import { sseFrame } from './sse.js';
-
-/** How long a revoked stream has to take its last event before its socket is destroyed. */
-export const REVOKED_STREAM_GRACE_MS = 1000;
 
 export class OpenStreams {
   readonly #tokenIds = new Map<ServerResponse, string>();
@@ -35,7 +33,7 @@ export class OpenStreams {
       if (accepts(tokenId) || !res.headersSent || res.writableEnded) continue;
       this.#tokenIds.delete(res);
       res.end(sseFrame('error', { code: ErrorCode.AUTH_REVOKED, message: 'the token this stream was opened with was removed' }));
-      setTimeout(() => res.destroy(), REVOKED_STREAM_GRACE_MS).unref();
+      setTimeout(() => res.destroy(), DEFAULT_REVOKED_STREAM_GRACE_MS).unref();
       ended++;
     }
     return ended;

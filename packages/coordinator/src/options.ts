@@ -45,6 +45,16 @@ export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
 export const DEFAULT_MAX_PENDING_CONNECTIONS = 512;
 /** GET /metrics asks for the client credential, like /api; `metricsPublic` serves it without one (scrapers on a private network). */
 export const DEFAULT_METRICS_PUBLIC = false;
+/** A client stream (an event stream, the dashboard's) whose token was removed gets its last event; its socket is destroyed this long after. */
+export const DEFAULT_REVOKED_STREAM_GRACE_MS = 1000;
+/** Plain HTTP sent to the TLS port is answered 400 TLS_REQUIRED; the socket may keep sending (its request body) this long before it is closed. */
+export const DEFAULT_REFUSED_LINGER_MS = 1000;
+/** The validity of a certificate made by `createCertificate` without `days` or `notAfter`, and so of the `--tls auto` certificate (825 days, the longest browsers accept). */
+export const DEFAULT_CERTIFICATE_DAYS = 825;
+/** `--tls auto`: when the kept certificate has fewer days left than this, the coordinator warns at start (it is replaced, and the pin changes, once expired). */
+export const DEFAULT_CERTIFICATE_WARN_DAYS = 30;
+/** `--tls auto`: a `.lock` older than this in the certificate's directory was left by a coordinator that died while making it, and is removed. */
+export const DEFAULT_AUTO_LOCK_STALE_MS = 10_000;
 export const DEFAULT_SPECULATION: SpeculationConfig = { enabled: true, quantile: 0.75, multiplier: 1.5, minRuntimeMs: 250 };
 
 export interface CoordinatorOptions {
@@ -72,6 +82,10 @@ export interface CoordinatorOptions {
   insecureNoTls?: boolean;
   /** Directories whose .js/.mjs modules may be loaded as tasks; nothing else on disk is ever imported because a request named it. */
   tasksDirs?: string[];
+  /**
+   * How often agents send a heartbeat. Also the revocation's wait: after a credentials reload, an agent session whose
+   * token was removed is closed at its next message, and a silent one by a sweep one heartbeatMs after the reload.
+   */
   heartbeatMs?: number;
   heartbeatTimeoutMs?: number;
   handshakeTimeoutMs?: number;
@@ -230,9 +244,11 @@ export function compileOptions(options: CoordinatorOptions): CompiledCoordinator
 /** A token and its file are two answers to one question; agent tokens need client tokens. The files' contents are checked when read (credentials.ts). */
 function checkTokenSources(o: CompiledCoordinatorOptions): void {
   if (o.tokenFile !== undefined && o.token !== undefined)
-    throw invalidOption('token and tokenFile conflict: pass one (COHORT_TOKEN is ignored with a token file)');
+    throw invalidOption('token and tokenFile (--token and --token-file) conflict: pass one (COHORT_TOKEN is ignored with a token file)');
   if (o.agentTokenFile !== undefined && o.agentToken !== undefined)
-    throw invalidOption('agentToken and agentTokenFile conflict: pass one (COHORT_AGENT_TOKEN is ignored with a token file)');
+    throw invalidOption(
+      'agentToken and agentTokenFile (--agent-token and --agent-token-file) conflict: pass one (COHORT_AGENT_TOKEN is ignored with a token file)',
+    );
   if (o.agentTokenFile !== undefined && !o.token && o.tokenFile === undefined)
     throw invalidOption('agentTokenFile needs token or tokenFile as well: with split credentials, they are the client credential');
 }

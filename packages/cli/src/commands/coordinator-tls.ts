@@ -6,9 +6,14 @@
  *   stderr  cohort coordinator join: cohort agent --connect wss://HOST:PORT --tls-fingerprint sha256:… --token-file FILE
  *
  * The join line is for pasting onto an agent host: the literal word FILE
- * stands for the token file there; the token itself is never printed.
+ * stands for the file there (the token's, the CA's); the token itself is
+ * never printed. The auto certificate is pinned; a certificate from files
+ * is not (a renewal would break the pin): the line names its first DNS name
+ * and `--tls-ca FILE`, or no trust at all when a public CA issued it.
  */
+import { X509Certificate } from 'node:crypto';
 import os from 'node:os';
+import { rootCertificates } from 'node:tls';
 import { isWildcardHost, type Coordinator, type CoordinatorOptions } from '@cohort/coordinator';
 import { CohortError, ErrorCode } from '@cohort/shared';
 
@@ -65,16 +70,51 @@ export function joinHost(host: string, interfaces = os.networkInterfaces(), host
   return hostname;
 }
 
+type Running = Pick<Coordinator, 'host' | 'port' | 'url' | 'tlsFingerprint' | 'tlsSource' | 'tlsCertificate' | 'options'>;
+
 /** What `cohort coordinator` prints on start, after 'listening on': stdout lines and stderr lines. */
-export function startLines(coordinator: Pick<Coordinator, 'host' | 'port' | 'url' | 'tlsFingerprint' | 'options'>): { stdout: string[]; stderr: string[] } {
+export function startLines(coordinator: Running): { stdout: string[]; stderr: string[] } {
   const o = coordinator.options;
-  const scheme = coordinator.tlsFingerprint ? 'wss' : 'ws';
-  const join = [`cohort agent --connect ${scheme}://${joinHost(coordinator.host)}:${coordinator.port}`];
-  if (coordinator.tlsFingerprint) join.push(`--tls-fingerprint ${coordinator.tlsFingerprint}`);
+  const join = [`cohort agent --connect ${joinTarget(coordinator)}`];
+  if (coordinator.tlsSource === 'auto') join.push(`--tls-fingerprint ${coordinator.tlsFingerprint}`);
+  if (coordinator.tlsSource === 'files' && !publicCaIssued(coordinator.tlsCertificate)) join.push('--tls-ca FILE');
   if (o.tls?.clientCaFile !== undefined) join.push('--tls-cert FILE --tls-key FILE');
   if (o.token || o.tokenFile || o.agentToken || o.agentTokenFile) join.push('--token-file FILE');
   return {
     stdout: coordinator.tlsFingerprint ? [`cohort coordinator tls fingerprint ${coordinator.tlsFingerprint}`] : [],
     stderr: [`cohort coordinator join: ${join.join(' ')}`],
   };
+}
+
+/** ws://HOST:PORT, or wss:// with TLS; with a certificate from files, HOST is its first DNS name (what it is valid for). */
+function joinTarget(c: Running): string {
+  if (!c.tlsSource) return `ws://${joinHost(c.host)}:${c.port}`;
+  const named = c.tlsSource === 'files' ? firstDnsName(c.tlsCertificate) : undefined;
+  return `wss://${named ?? joinHost(c.host)}:${c.port}`;
+}
+
+/** The first DNS name (not a wildcard) of the leaf certificate's subjectAltName. */
+export function firstDnsName(pem: string | undefined): string | undefined {
+  const leaf = certificatesOf(pem)[0];
+  const names = (leaf?.subjectAltName ?? '').split(', ').filter((entry) => entry.startsWith('DNS:'));
+  return names.map((entry) => entry.slice(4)).find((name) => name.length > 0 && !name.includes('*'));
+}
+
+/** Whether the chain ends at (or is issued by) one of Node's public roots: then clients need no --tls-ca. */
+export function publicCaIssued(pem: string | undefined): boolean {
+  const top = certificatesOf(pem).at(-1);
+  if (top === undefined) return false;
+  return rootCertificates.some((root) => {
+    const x509 = new X509Certificate(root);
+    return x509.fingerprint256 === top.fingerprint256 || (top.checkIssued(x509) && top.verify(x509.publicKey));
+  });
+}
+
+function certificatesOf(pem: string | undefined): X509Certificate[] {
+  const blocks = pem?.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  try {
+    return blocks.map((block) => new X509Certificate(block));
+  } catch {
+    return [];
+  }
 }

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startCoordinator, type Coordinator, type CoordinatorOptions } from '@cohort/coordinator';
-import { CohortError, ErrorCode, removeSecrets } from '@cohort/shared';
+import { type CohortError, ErrorCode, removeSecrets } from '@cohort/shared';
 import { COMMON_FLAGS, intOptions, loggerFlag, numberFlag, stringFlags } from '../args.js';
 import { dashboardLine } from '../dashboard-url.js';
 import { TLS_FLAGS, TLS_HELP, startLines, tlsOptions } from './coordinator-tls.js';
@@ -78,12 +78,11 @@ export async function coordinatorCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${COORDINATOR_HELP}\n`);
     return 0;
   }
-  // A token file is passed as its path: the coordinator reads it, and reads it again on SIGHUP. The environment's token is ignored then.
-  const token = tokenOrFile('token', values.token, 'token-file', values['token-file'], process.env.COHORT_TOKEN);
-  const agentToken = tokenOrFile('agent-token', values['agent-token'], 'agent-token-file', values['agent-token-file'], process.env.COHORT_AGENT_TOKEN);
-  // Read once; nothing this process starts or loads (task code in split and merge) finds them in the environment.
+  // The coordinator's options resolve COHORT_TOKEN / COHORT_AGENT_TOKEN (ignored with a token file, which is passed as its path
+  // and re-read on SIGHUP) from this copy; then nothing this process starts or loads (task code in split and merge) finds them.
+  const env = { ...process.env };
   removeSecrets(process.env);
-  const options = coordinatorOptions(values, token, agentToken);
+  const options = coordinatorOptions(values, env);
   const sighup = new ReloadSignal().install(); // before start: SIGHUP's default would kill a coordinator still starting
   let coordinator: Coordinator;
   try {
@@ -101,12 +100,13 @@ export async function coordinatorCommand(argv: string[]): Promise<number> {
   return stopped;
 }
 
-/** Flags → the options startCoordinator takes. */
-function coordinatorOptions(values: Values, token: string | undefined, agentToken: string | undefined): CoordinatorOptions {
+/** Flags → the options startCoordinator takes; `env` is the environment as it was before removeSecrets. */
+function coordinatorOptions(values: Values, env: NodeJS.ProcessEnv): CoordinatorOptions {
   return {
+    env,
     ...(values.host !== undefined && { host: values.host }),
-    ...(token !== undefined && { token }),
-    ...(agentToken !== undefined && { agentToken }),
+    ...(values.token !== undefined && { token: values.token }),
+    ...(values['agent-token'] !== undefined && { agentToken: values['agent-token'] }),
     ...(values['token-file'] !== undefined && { tokenFile: values['token-file'] }),
     ...(values['agent-token-file'] !== undefined && { agentTokenFile: values['agent-token-file'] }),
     ...(values['tasks-dir'] !== undefined && { tasksDirs: values['tasks-dir'] }),
@@ -122,12 +122,6 @@ function coordinatorOptions(values: Values, token: string | undefined, agentToke
     },
     logger: loggerFlag(values['log-level'], 'coordinator'),
   };
-}
-
-/** A token given inline, else the environment's, unless its file is given: then none (the file's path goes on as tokenFile). */
-function tokenOrFile(name: string, value: string | undefined, fileFlag: string, file: string | undefined, fromEnv: string | undefined): string | undefined {
-  if (value !== undefined && file !== undefined) throw new CohortError(ErrorCode.INVALID_OPTION, `--${name} and --${fileFlag} conflict: pass one`);
-  return file !== undefined ? undefined : (value ?? fromEnv);
 }
 
 /** SIGHUP: re-read the token files. A bad file keeps the old tokens (the coordinator logged why); either way it goes on serving. */

@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 import type { CertificateExtension } from 'selfsigned';
 import { fingerprintOf } from '@cohort/shared';
+import { DEFAULT_CERTIFICATE_DAYS } from '../options.js';
 
 export interface CertificateRequest {
   /** The subject's common name. */
@@ -38,7 +39,6 @@ export interface Certificate {
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
-export const DEFAULT_CERTIFICATE_DAYS = 825;
 
 export async function createCertificate(request: CertificateRequest): Promise<Certificate> {
   const notBefore = request.notBefore ?? new Date(Date.now() - HOUR_MS);

@@ -2,8 +2,9 @@
  * Mutual TLS (`--tls-client-ca`), checked at the HTTP layer: the TLS layer
  * asks for a client certificate but lets a connection without a good one
  * finish its handshake, so that it can be told why in words (401
- * TLS_FAILED) instead of with a TLS alert. Every request and the agents'
- * upgrade pass here first, before the token check.
+ * TLS_FAILED) instead of with a TLS alert. Every request but GET /healthz
+ * (it says nothing secret) and the agents' upgrade pass here first, before
+ * the token check.
  */
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';

@@ -15,11 +15,10 @@ import type { Server } from 'node:https';
 import type { Socket } from 'node:net';
 import { ErrorCode, type Logger } from '@cohort/shared';
 import { rawErrorResponse } from '../http-server.js';
+import { DEFAULT_REFUSED_LINGER_MS } from '../options.js';
 
 /** The first byte of a TLS record carrying a handshake (a ClientHello). */
 const TLS_HANDSHAKE = 0x16;
-/** How long a refused plain socket may keep sending (its request body) before it is closed. */
-const REFUSED_LINGER_MS = 1000;
 
 export const TLS_REQUIRED_MESSAGE = 'this port speaks TLS: connect with wss:// or https://';
 
@@ -55,5 +54,5 @@ export function guardPlainRequests(server: Server, silentMs: number, log: Logger
 function refusePlain(socket: Socket): void {
   socket.end(rawErrorResponse(400, ErrorCode.TLS_REQUIRED, TLS_REQUIRED_MESSAGE));
   socket.resume(); // read and drop the rest of the request, so that the answer is not lost to a reset
-  setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
+  setTimeout(() => socket.destroy(), DEFAULT_REFUSED_LINGER_MS).unref();
 }

@@ -23,6 +23,7 @@ export interface ServerTls {
   source: 'auto' | 'files';
 }
 
+/** The bind addresses that mean every interface (no address to connect or browse to); the one list, used by the CLI too. */
 const WILDCARDS = new Set(['0.0.0.0', '::', '[::]', '']);
 
 export function isWildcardHost(host: string): boolean {

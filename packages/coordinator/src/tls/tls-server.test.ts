@@ -11,6 +11,7 @@ import os from 'node:os';
 import tls from 'node:tls';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { ErrorCode, createLogger, silentLogger, type LogEntry } from '@cohort/shared';
 import { startCoordinator, type Coordinator } from '../coordinator.js';
 import type { CoordinatorOptions } from '../options.js';
@@ -71,6 +72,24 @@ function raw(port: number, bytes: string | Buffer | undefined, timeoutMs = 5000)
     socket.on('error', () => {});
     socket.on('close', () => done(true));
     socket.on('connect', () => bytes !== undefined && socket.write(bytes));
+  });
+}
+
+/** A `ws` client's upgrade: 101 once open (then closed), else the refusal's status and body (bounded in time). */
+function wsUpgrade(url: string, options: WebSocket.ClientOptions): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { ...options, handshakeTimeout: 5000 });
+    ws.on('open', () => {
+      ws.terminate();
+      resolve({ status: 101, body: '' });
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    ws.on('error', reject);
   });
 }
 
@@ -225,13 +244,25 @@ describe('coordinator TLS', () => {
     it('--tls-client-ca: no certificate, or one from another CA, is 401 TLS_FAILED (requests and the agent upgrade); a good one is served', async () => {
       await setUp();
       const c = await start({ token: 't0ken', tls: { certFile: files.cert, keyFile: files.key, clientCaFile: files.ca } });
-      const none = await request(c.port, { ca: ca.cert });
+      const none = await request(c.port, { ca: ca.cert }, '/api/jobs', { headers: { authorization: 'Bearer t0ken' } });
       expect(none.status).toBe(401);
       expect(jsonError(none)).toMatchObject({ code: ErrorCode.TLS_FAILED, details: { reason: 'none presented' } });
+      // Every other route too, whatever it would answer past the certificate (a page, metrics, a 404, a HEAD or POST to /healthz).
+      for (const [path, method] of [
+        ['/', 'GET'],
+        ['/metrics', 'GET'],
+        ['/nowhere', 'GET'],
+        ['/healthz', 'POST'],
+        ['/healthz', 'HEAD'],
+      ] as const) {
+        const reply = await request(c.port, { ca: ca.cert }, path, { method });
+        expect([path, method, reply.status]).toEqual([path, method, 401]);
+        if (method !== 'HEAD') expect(jsonError(reply).code).toBe(ErrorCode.TLS_FAILED);
+      }
 
       const otherCa = await createCertificate({ commonName: 'other CA', ca: true });
       const stranger = await createCertificate({ commonName: 'stranger', client: true, issuer: otherCa });
-      const refused = await request(c.port, { ca: ca.cert, cert: stranger.cert, key: stranger.key });
+      const refused = await request(c.port, { ca: ca.cert, cert: stranger.cert, key: stranger.key }, '/api/jobs');
       expect(refused.status).toBe(401);
       expect(jsonError(refused).code).toBe(ErrorCode.TLS_FAILED);
       expect(jsonError(refused).details?.presented).toBe(stranger.fingerprint);
@@ -255,6 +286,25 @@ describe('coordinator TLS', () => {
       expect(api.status).toBe(200);
       expect((await request(c.port, good, '/api/jobs')).status).toBe(401); // the certificate does not replace the token
       expect((await request(c.port, good, '/agent', { headers: upgradeHeaders })).status).toBe(101);
+    });
+
+    it('--tls-client-ca: GET /healthz answers 200 without a client certificate (a health check has none), and says nothing more', async () => {
+      await setUp();
+      const c = await start({ token: 't0ken', tls: { certFile: files.cert, keyFile: files.key, clientCaFile: files.ca } });
+      const health = await request(c.port, { ca: ca.cert });
+      expect(health.status).toBe(200);
+      expect(Object.keys(JSON.parse(health.body)).sort()).toEqual(['accepting', 'ok', 'version']);
+    });
+
+    it('--tls-client-ca: a ws client (as the agent) is upgraded with a certificate the CA signed, and refused 401 TLS_FAILED without', async () => {
+      await setUp();
+      const c = await start({ token: 't0ken', tls: { certFile: files.cert, keyFile: files.key, clientCaFile: files.ca } });
+      const member = await createCertificate({ commonName: 'agent-1', client: true, issuer: ca });
+      const headers = { authorization: 'Bearer t0ken' };
+      expect(await wsUpgrade(`${c.url}/agent`, { ca: ca.cert, cert: member.cert, key: member.key, headers })).toEqual({ status: 101, body: '' });
+      const refused = await wsUpgrade(`${c.url}/agent`, { ca: ca.cert, headers });
+      expect(refused.status).toBe(401);
+      expect((JSON.parse(refused.body) as { error: { code: string } }).error.code).toBe(ErrorCode.TLS_FAILED);
     });
   });
 });

@@ -60,14 +60,11 @@ export class Sessions {
   }
 
   /**
-   * Whether `id` names a live session whose token `accepts` still takes; an
-   * expired or revoked one is forgotten on the way.
+   * The id of the token that opened the live session `id` ('' when it was
+   * opened without one), or undefined when there is no such session or
+   * `accepts` no longer takes its token; an expired or revoked one is
+   * forgotten on the way.
    */
-  valid(id: string | undefined, accepts?: (tokenId: string) => boolean): boolean {
-    return this.tokenOf(id, accepts) !== undefined;
-  }
-
-  /** The id of the token that opened the live session `id` ('' when it was opened without one), or undefined (see valid). */
   tokenOf(id: string | undefined, accepts?: (tokenId: string) => boolean): string | undefined {
     if (id === undefined || id.length === 0 || id.length > MAX_ID_CHARS) return undefined;
     const key = digest(id);

@@ -12,7 +12,8 @@
  * still may (agent-socket.ts closes a revoked one at its next message, and
  * the agent endpoint sweeps the silent ones one heartbeat period after a reload).
  */
-import { CohortError, ErrorCode, TokenSet, invalidOption, readTokenFile, toWireError, type Logger } from '@cohort/shared';
+import { CohortError, ErrorCode, TokenSet, invalidOption, toWireError, type Logger } from '@cohort/shared';
+import { readTokenFile } from '@cohort/shared/internal';
 import type { OpenStreams } from './open-streams.js';
 import { warnIfReadableByOthers } from './token-file-mode.js';
 

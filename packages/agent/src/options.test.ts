@@ -164,12 +164,18 @@ describe('agent compileOptions', () => {
     expect(codeOf(() => compile({ cacheMaxBytes: MIN_CACHE_MAX_BYTES + 0.5 }))).toBe(ErrorCode.INVALID_OPTION);
   });
 
-  it('tls: needs a wss:// URL; COHORT_TLS_FINGERPRINT is read when the option is absent', () => {
+  it('tls: given, needs a wss:// URL; COHORT_TLS_FINGERPRINT is read when it is absent, for a wss:// URL only', () => {
     const pin = `sha256:${'ab'.repeat(32)}`;
     expect(codeOf(() => compile({ tls: { fingerprint: pin } }))).toBe(ErrorCode.INVALID_OPTION);
-    expect(codeOf(() => compile({ env: { COHORT_TLS_FINGERPRINT: pin } }))).toBe(ErrorCode.INVALID_OPTION);
+    // A pin exported for a remote coordinator leaves a plain loopback one alone (cohort demo, LocalCluster).
+    expect(compile({ env: { COHORT_TLS_FINGERPRINT: pin } }).tls).toBeUndefined();
+    expect(compile({ env: { COHORT_TLS_CA: '/nonexistent/ca.pem' } }).tls).toBeUndefined();
     expect(compile({ connect: 'wss://127.0.0.1:7070', tls: { fingerprint: pin } }).tls).toEqual({ fingerprint: pin });
-    expect(compile({ connect: 'wss://127.0.0.1:7070', env: { COHORT_TLS_FINGERPRINT: pin.toUpperCase() } }).tls).toEqual({ fingerprint: pin });
+    expect(compile({ connect: 'wss://127.0.0.1:7070', env: { COHORT_TLS_FINGERPRINT: pin.toUpperCase() } }).tls).toEqual({
+      fingerprint: pin,
+      from: 'COHORT_TLS_FINGERPRINT',
+    });
+    expect(codeOf(() => compile({ connect: 'wss://127.0.0.1:7070', tls: { fingerprint: pin, ca: 'PEM' } }))).toBe(ErrorCode.INVALID_OPTION);
     expect(compile({ connect: 'wss://127.0.0.1:7070' }).tls).toBeUndefined();
   });
 });

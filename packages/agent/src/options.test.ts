@@ -8,6 +8,7 @@ import {
   DEFAULT_CACHE_MAX_BYTES,
   DEFAULT_FLUSH_TIMEOUT_MS,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_TLS_CONNECT_TIMEOUT_MS,
   DEFAULT_MAX_PAYLOAD_BYTES,
   DEFAULT_MAX_PREFETCH,
   DEFAULT_MODE,
@@ -95,6 +96,12 @@ describe('agent compileOptions', () => {
   it('maxPayloadBytes: at least 1024, default DEFAULT_MAX_PAYLOAD_BYTES', () => {
     expect(compile().maxPayloadBytes).toBe(DEFAULT_MAX_PAYLOAD_BYTES);
     expect(codeOf(() => compile({ maxPayloadBytes: 1023 }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('tlsConnectTimeoutMs: at least 1, default DEFAULT_TLS_CONNECT_TIMEOUT_MS', () => {
+    expect(compile().tlsConnectTimeoutMs).toBe(DEFAULT_TLS_CONNECT_TIMEOUT_MS);
+    expect(compile({ tlsConnectTimeoutMs: 250 }).tlsConnectTimeoutMs).toBe(250);
+    expect(codeOf(() => compile({ tlsConnectTimeoutMs: 0 }))).toBe(ErrorCode.INVALID_OPTION);
   });
 
   it('handshakeTimeoutMs: at least 1, default DEFAULT_HANDSHAKE_TIMEOUT_MS', () => {

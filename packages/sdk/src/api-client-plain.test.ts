@@ -61,6 +61,14 @@ describe.skipIf(address === undefined)('ApiClient: no token in clear beyond loop
   });
 });
 
+describe('ApiClient: tlsConnectTimeoutMs', () => {
+  it('is a positive integer (ms)', () => {
+    expect(() => new ApiClient({ url: 'https://127.0.0.1:1', tlsConnectTimeoutMs: 500 })).not.toThrow();
+    for (const bad of [0, -1, 1.5, Number.NaN])
+      expect(codeOf(() => new ApiClient({ url: 'https://127.0.0.1:1', tlsConnectTimeoutMs: bad }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+});
+
 describe('ApiClient: loopback and TLS are never refused for the token', () => {
   it.each(['http://127.0.0.1:1', 'ws://localhost:1', 'http://[::1]:1', 'ws://127.3.4.5:1', 'wss://203.0.113.9:1', 'https://example.com'])('%s', (url) => {
     expect(() => new ApiClient({ url, token: TOKEN })).not.toThrow();

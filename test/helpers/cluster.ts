@@ -22,9 +22,12 @@ import { AGENT_PATH, PROTOCOL_VERSION, encode } from '@cohort/shared';
 import { waitFor as waitUntil } from '@cohort/shared/internal';
 
 const started: Array<LocalCluster | Spawned> = [];
+/** The clusters' ApiClients: closed after each test, so that their https:// connections (an undici Agent) go too. */
+const clients: ApiClient[] = [];
 
 afterEach(async () => {
   const all = started.splice(0);
+  await Promise.all(clients.splice(0).map((api) => api.close()));
   await Promise.all(all.map((c) => ('agents' in c ? c.stop() : stopAll([c]))));
 });
 
@@ -35,7 +38,9 @@ export async function cluster(
 ): Promise<LocalCluster & { api: ApiClient }> {
   const c = await startLocalCluster({ ...extra, agents, coordinatorArgs });
   started.push(c);
-  return Object.assign(c, { api: new ApiClient({ url: c.url, token: c.token, tls: c.tls }) });
+  const api = new ApiClient({ url: c.url, token: c.token, tls: c.tls });
+  clients.push(api);
+  return Object.assign(c, { api });
 }
 
 export function track<T extends Spawned>(p: T): T {

@@ -6,15 +6,10 @@
  * undefined when the machine has no such interface (skip the test then).
  */
 import net from 'node:net';
-import os from 'node:os';
+import { externalIPv4 } from '@cohort/shared/internal';
 
-/** The first IPv4 address of this machine that is not internal (loopback), if any. */
-export function nonLoopbackAddress(): string | undefined {
-  for (const list of Object.values(os.networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return undefined;
-}
+/** The first IPv4 address of this machine that is not internal (loopback), if any (shared's externalIPv4). */
+export const nonLoopbackAddress = (): string | undefined => externalIPv4();
 
 export interface PlainListener {
   /** host:port */

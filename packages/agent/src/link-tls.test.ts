@@ -2,7 +2,9 @@
  * The agent's link over wss://, against a `ws` server on a real https (or
  * plain http) server: joined with the right pin; refused for good with a
  * wrong one (and no upgrade, so no token, reached the server), on a plain
- * ws:// to a TLS port (TLS_REQUIRED), and on a revoked token (AUTH_REVOKED).
+ * ws:// to a TLS port (TLS_REQUIRED), on an upgrade refused 401 (TLS_FAILED
+ * when its body says so, else AUTH_FAILED), on TLS options that cannot be used
+ * (INVALID_OPTION), and on a revoked token (AUTH_REVOKED).
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -67,6 +69,7 @@ function link(url: string, tls?: TlsClientOptions) {
     reconnectMaxMs: 50,
     maxPayloadBytes: 1024 * 1024,
     handshakeTimeoutMs: 5000,
+    tlsConnectTimeoutMs: 5000,
   };
   const l = new Link(options, owner, silentLogger);
   l.start();
@@ -135,6 +138,58 @@ describe('the agent link over wss://', () => {
     expect(err?.code).toBe(ErrorCode.TLS_REQUIRED);
     expect(err?.message).toContain('wss://');
     server.closeAllConnections();
+  });
+
+  /** A plain http server answering every request (the upgrade too) with `status` and `body`; its URL as ws://. */
+  async function refusingServer(status: number, body: string): Promise<{ url: string; requests: () => number }> {
+    let requests = 0;
+    const server = http.createServer((_req, res) => {
+      requests++;
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push({
+      url: '',
+      upgrades: [],
+      close: () => {
+        server.closeAllConnections();
+        return new Promise((resolve) => server.close(() => resolve()));
+      },
+    });
+    return { url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/agent`, requests: () => requests };
+  }
+
+  it('ends with TLS_FAILED when the upgrade is refused 401 with a TLS_FAILED body (mutual TLS: no client certificate), without retrying', async () => {
+    const s = await refusingServer(
+      401,
+      JSON.stringify({ error: { code: 'TLS_FAILED', message: 'a client certificate signed by --tls-client-ca is required' } }),
+    );
+    const err = await start(s.url).ended;
+    expect(err?.code).toBe(ErrorCode.TLS_FAILED);
+    expect(err?.message).toContain('--tls-cert');
+    await expect(waitFor('a retry', () => s.requests() > 1, { timeoutMs: 300 })).rejects.toThrow(/timed out/);
+  });
+
+  it('ends with AUTH_FAILED on a 401 whose body is AUTH_FAILED, or no coded body at all', async () => {
+    for (const body of [
+      JSON.stringify({ error: { code: 'AUTH_FAILED', message: 'bad token' } }),
+      'Unauthorized',
+      JSON.stringify({ error: { code: 'NOT_A_CODE' } }),
+    ]) {
+      const s = await refusingServer(401, body);
+      expect((await start(s.url).ended)?.code).toBe(ErrorCode.AUTH_FAILED);
+    }
+  });
+
+  it('ends with INVALID_OPTION, without retrying or reaching the server, when TLS cannot use its client key', async () => {
+    const s = await wsServer(cert);
+    servers.push(s);
+    const broken = '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n';
+    const err = await start(s.url, { fingerprint: cert.fingerprint, cert: cert.cert, key: broken }).ended;
+    expect(err?.code).toBe(ErrorCode.INVALID_OPTION);
+    expect(err?.message).not.toContain('AAAA');
+    expect(s.upgrades).toEqual([]);
   });
 
   it('ends with AUTH_REVOKED on close 4010, and does not reconnect', async () => {

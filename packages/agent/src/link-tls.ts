@@ -3,31 +3,31 @@
  * `tlsConnector` (shared/tls-connect.ts), verified (a pinned fingerprint, a
  * CA bundle, or the system's CAs) before the upgrade request, and so the
  * token, is written. And the refusals that end the agent rather than retry
- * (fail closed, like AUTH_FAILED): a coordinator that could not be verified
- * (TLS_FAILED), a TLS port spoken to in plain ws:// (TLS_REQUIRED), a token
- * revoked (AUTH_REVOKED, close 4010).
+ * (fail closed): a coordinator that could not be verified, or that refused
+ * our client certificate (TLS_FAILED), a TLS port spoken to in plain ws://
+ * (TLS_REQUIRED), a token refused (AUTH_FAILED) or revoked (AUTH_REVOKED,
+ * close 4010), TLS options that cannot be used at all (INVALID_OPTION).
  */
 import type { ClientRequestArgs, IncomingMessage } from 'node:http';
-import { CohortError, CloseCode, ErrorCode, isErrorCode, tlsAlertError, tlsConnector } from '@cohort/shared';
-import type { CompiledAgentOptions } from './options.js';
-
-/** The most of a refused upgrade's body that is read for its error code. */
-export const MAX_REFUSAL_BYTES = 4096;
-/** The most to wait for that body. */
-export const REFUSAL_READ_MS = 2000;
+import { CohortError, CloseCode, ErrorCode, isErrorCode, parseCoordinatorUrl } from '@cohort/shared';
+import { tlsAlertError, tlsConnector } from '@cohort/shared/internal';
+import { DEFAULT_MAX_REFUSAL_BYTES, DEFAULT_REFUSAL_READ_MS, type CompiledAgentOptions } from './options.js';
 
 /** The `ws` options that make a wss:// link verified; none for ws://. */
-export function linkSocketOptions(options: Pick<CompiledAgentOptions, 'url' | 'tls' | 'handshakeTimeoutMs'>): {
+export function linkSocketOptions(options: Pick<CompiledAgentOptions, 'url' | 'tls' | 'tlsConnectTimeoutMs'>): {
   createConnection?: ClientRequestArgs['createConnection'];
 } {
-  if (!options.url.startsWith('wss:')) return {};
-  const connect = tlsConnector(options.tls ?? {}, options.handshakeTimeoutMs);
+  if (!parseCoordinatorUrl(options.url).secure) return {};
+  const connect = tlsConnector(options.tls ?? {}, options.tlsConnectTimeoutMs);
   return { createConnection: connect as unknown as ClientRequestArgs['createConnection'] };
 }
 
-/** A socket error that ends the agent: the coordinator could not be verified, or refused our certificate. */
+/** The socket errors that end the agent: TLS_FAILED (not verified, or our certificate refused), INVALID_OPTION (TLS options that cannot be used). */
+const FATAL_SOCKET_CODES: ReadonlySet<string> = new Set([ErrorCode.TLS_FAILED, ErrorCode.INVALID_OPTION]);
+
+/** A socket error that ends the agent: the coordinator could not be verified, refused our certificate, or our TLS options cannot be used. */
 export function fatalSocketError(err: unknown, connect: string): CohortError | undefined {
-  if (err instanceof CohortError && err.code === ErrorCode.TLS_FAILED) return err;
+  if (err instanceof CohortError && FATAL_SOCKET_CODES.has(err.code)) return err;
   return tlsAlertError(err, connect);
 }
 
@@ -42,17 +42,30 @@ export function fatalClose(code: number, reason: string, connect: string): Cohor
   return undefined;
 }
 
-/** An upgrade answered 400 with `{"error": {"code": "TLS_REQUIRED"}}`: this is a TLS port; undefined for any other answer. */
+/**
+ * An upgrade refused for good, read from the answer's coded body (`{"error": {"code": …}}`): 401 is TLS_FAILED
+ * (mutual TLS: our certificate missing or refused) when the body says so, else AUTH_FAILED; 400 TLS_REQUIRED is a TLS
+ * port spoken to in plain ws://. Undefined for any other answer (retried).
+ */
 export async function upgradeRefusal(res: IncomingMessage, connect: string): Promise<CohortError | undefined> {
-  if (res.statusCode !== 400) return undefined;
+  if (res.statusCode !== 400 && res.statusCode !== 401) return undefined;
   const code = errorCodeOf(await readBody(res));
+  if (res.statusCode === 401) {
+    if (code !== ErrorCode.TLS_FAILED) return new CohortError(ErrorCode.AUTH_FAILED, `coordinator at ${connect} refused the token (HTTP 401)`);
+    return new CohortError(
+      ErrorCode.TLS_FAILED,
+      `the coordinator at ${connect} requires a TLS client certificate it trusts (HTTP 401 TLS_FAILED): pass --tls-cert and --tls-key, a certificate signed by its --tls-client-ca`,
+    );
+  }
   if (code !== ErrorCode.TLS_REQUIRED) return undefined;
+  const target = parseCoordinatorUrl(connect);
   return new CohortError(
     ErrorCode.TLS_REQUIRED,
-    `the coordinator at ${connect} speaks TLS: connect with ${connect.replace(/^ws:/i, 'wss:')} (and --tls-fingerprint or --tls-ca)`,
+    `the coordinator at ${connect} speaks TLS: connect with wss://${target.host}${target.pathname === '/' ? '' : target.pathname} (and --tls-fingerprint or --tls-ca)`,
   );
 }
 
+/** The code of a coded error body (`{"error": {"code": …}}`), if it is one of ours. */
 function errorCodeOf(text: string): string | undefined {
   try {
     const code = (JSON.parse(text) as { error?: { code?: unknown } })?.error?.code;
@@ -62,7 +75,7 @@ function errorCodeOf(text: string): string | undefined {
   }
 }
 
-/** The start of a response body: at most MAX_REFUSAL_BYTES, within REFUSAL_READ_MS. */
+/** The start of a response body: at most DEFAULT_MAX_REFUSAL_BYTES, within DEFAULT_REFUSAL_READ_MS. */
 function readBody(res: IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
@@ -70,13 +83,13 @@ function readBody(res: IncomingMessage): Promise<string> {
     const done = () => {
       clearTimeout(timer);
       res.removeAllListeners('data');
-      resolve(Buffer.concat(chunks).subarray(0, MAX_REFUSAL_BYTES).toString('utf8'));
+      resolve(Buffer.concat(chunks).subarray(0, DEFAULT_MAX_REFUSAL_BYTES).toString('utf8'));
     };
-    const timer = setTimeout(done, REFUSAL_READ_MS);
+    const timer = setTimeout(done, DEFAULT_REFUSAL_READ_MS);
     res.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
       bytes += chunk.length;
-      if (bytes >= MAX_REFUSAL_BYTES) done();
+      if (bytes >= DEFAULT_MAX_REFUSAL_BYTES) done();
     });
     res.once('end', done);
     res.once('close', done);

@@ -76,6 +76,7 @@ export type LinkOptions = Pick<
   | 'reconnectMaxMs'
   | 'maxPayloadBytes'
   | 'handshakeTimeoutMs'
+  | 'tlsConnectTimeoutMs'
 >;
 
 const MODES_OF: Record<CompiledAgentOptions['mode'], SlotMode[]> = {
@@ -194,8 +195,6 @@ export class Link {
     socket.binaryType = 'nodebuffer';
     socket.on('open', () => this.onOpen(socket));
     socket.on('unexpected-response', (_req, res) => {
-      if (res.statusCode === 401)
-        return this.fail(new CohortError(ErrorCode.AUTH_FAILED, `coordinator at ${this.options.connect} refused the token (HTTP 401)`));
       void upgradeRefusal(res, this.options.connect).then((fatal) => {
         if (fatal) return this.fail(fatal);
         this.log.warn('upgrade refused', { status: res.statusCode });

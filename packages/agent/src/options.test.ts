@@ -8,6 +8,7 @@ import {
   DEFAULT_CACHE_MAX_BYTES,
   DEFAULT_FLUSH_TIMEOUT_MS,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_TLS_CONNECT_TIMEOUT_MS,
   DEFAULT_MAX_PAYLOAD_BYTES,
   DEFAULT_MAX_PREFETCH,
   DEFAULT_MODE,
@@ -97,6 +98,12 @@ describe('agent compileOptions', () => {
     expect(codeOf(() => compile({ maxPayloadBytes: 1023 }))).toBe(ErrorCode.INVALID_OPTION);
   });
 
+  it('tlsConnectTimeoutMs: at least 1, default DEFAULT_TLS_CONNECT_TIMEOUT_MS', () => {
+    expect(compile().tlsConnectTimeoutMs).toBe(DEFAULT_TLS_CONNECT_TIMEOUT_MS);
+    expect(compile({ tlsConnectTimeoutMs: 250 }).tlsConnectTimeoutMs).toBe(250);
+    expect(codeOf(() => compile({ tlsConnectTimeoutMs: 0 }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
   it('handshakeTimeoutMs: at least 1, default DEFAULT_HANDSHAKE_TIMEOUT_MS', () => {
     expect(compile().handshakeTimeoutMs).toBe(DEFAULT_HANDSHAKE_TIMEOUT_MS);
     expect(codeOf(() => compile({ handshakeTimeoutMs: 0 }))).toBe(ErrorCode.INVALID_OPTION);
@@ -164,12 +171,18 @@ describe('agent compileOptions', () => {
     expect(codeOf(() => compile({ cacheMaxBytes: MIN_CACHE_MAX_BYTES + 0.5 }))).toBe(ErrorCode.INVALID_OPTION);
   });
 
-  it('tls: needs a wss:// URL; COHORT_TLS_FINGERPRINT is read when the option is absent', () => {
+  it('tls: given, needs a wss:// URL; COHORT_TLS_FINGERPRINT is read when it is absent, for a wss:// URL only', () => {
     const pin = `sha256:${'ab'.repeat(32)}`;
     expect(codeOf(() => compile({ tls: { fingerprint: pin } }))).toBe(ErrorCode.INVALID_OPTION);
-    expect(codeOf(() => compile({ env: { COHORT_TLS_FINGERPRINT: pin } }))).toBe(ErrorCode.INVALID_OPTION);
+    // A pin exported for a remote coordinator leaves a plain loopback one alone (cohort demo, LocalCluster).
+    expect(compile({ env: { COHORT_TLS_FINGERPRINT: pin } }).tls).toBeUndefined();
+    expect(compile({ env: { COHORT_TLS_CA: '/nonexistent/ca.pem' } }).tls).toBeUndefined();
     expect(compile({ connect: 'wss://127.0.0.1:7070', tls: { fingerprint: pin } }).tls).toEqual({ fingerprint: pin });
-    expect(compile({ connect: 'wss://127.0.0.1:7070', env: { COHORT_TLS_FINGERPRINT: pin.toUpperCase() } }).tls).toEqual({ fingerprint: pin });
+    expect(compile({ connect: 'wss://127.0.0.1:7070', env: { COHORT_TLS_FINGERPRINT: pin.toUpperCase() } }).tls).toEqual({
+      fingerprint: pin,
+      from: 'COHORT_TLS_FINGERPRINT',
+    });
+    expect(codeOf(() => compile({ connect: 'wss://127.0.0.1:7070', tls: { fingerprint: pin, ca: 'PEM' } }))).toBe(ErrorCode.INVALID_OPTION);
     expect(compile({ connect: 'wss://127.0.0.1:7070' }).tls).toBeUndefined();
   });
 });

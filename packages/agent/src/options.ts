@@ -16,15 +16,18 @@ import {
   createLogger,
   invalidOption,
   isLoopbackHost,
+  isSecureUrl,
   normalizeTlsOptions,
+  parseCoordinatorUrl,
+  refuseTlsOverPlain,
   refuseTokenInClear,
   resolveAgentToken,
   resolveTasksDirs,
-  tlsClientFromFlags,
   type AgentMode,
   type Logger,
   type TlsClientOptions,
 } from '@cohort/shared';
+import { DEFAULT_TLS_CONNECT_TIMEOUT_MS, tlsClientFromFlags } from '@cohort/shared/internal';
 import { DEFAULT_HEAP_LIMIT_MB } from './slots/constants.js';
 
 /** Threads, with process slots for tasks that ask for them or crash a thread. */
@@ -47,6 +50,12 @@ export const DEFAULT_MAX_HELD_RESULTS = 200_000;
 export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;
 /** The most to wait for the WebSocket upgrade to complete. */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** The most a TCP connect plus TLS handshake to a wss:// coordinator may take (then a reconnect follows); shared's default for every client. */
+export { DEFAULT_TLS_CONNECT_TIMEOUT_MS };
+/** The most of a refused upgrade's body (401, 400) read for its error code (not an option: the coordinator's answers are small). */
+export const DEFAULT_MAX_REFUSAL_BYTES = 4096;
+/** The most to wait for that body before taking the refusal as uncoded (not an option). */
+export const DEFAULT_REFUSAL_READ_MS = 2000;
 /** The most to wait for the socket to flush held results before closing after a drain. */
 export const DEFAULT_FLUSH_TIMEOUT_MS = 2000;
 /** Where verified task bundles are kept (`<hash>.mjs`); created 0700 if missing. Agents of one user on one host may share it. */
@@ -70,7 +79,8 @@ export interface AgentOptions {
   /**
    * How a wss:// coordinator is verified before the token is sent: a pinned `fingerprint` (sha256:HEX) or a `ca`
    * bundle (PEM text), else the system's CAs; `cert` and `key` (PEM) for mutual TLS. Defaults to COHORT_TLS_FINGERPRINT
-   * and COHORT_TLS_CA (a PEM file's path). Refused with a ws:// URL.
+   * and COHORT_TLS_CA (a PEM file's path) for a wss:// URL only. Given here, refused with a ws:// URL; a CA and a
+   * fingerprint together, and a key that is not the certificate's, are refused.
    */
   tls?: TlsClientOptions;
   /**
@@ -92,6 +102,8 @@ export interface AgentOptions {
   maxHeldResults?: number;
   maxPayloadBytes?: number;
   handshakeTimeoutMs?: number;
+  /** The most a TCP connect plus TLS handshake to a wss:// coordinator may take; default DEFAULT_TLS_CONNECT_TIMEOUT_MS. */
+  tlsConnectTimeoutMs?: number;
   flushTimeoutMs?: number;
   /** Where fetched task bundles are kept; default DEFAULT_CACHE_DIR. Must be this user's and writable by no one else. */
   cacheDir?: string;
@@ -130,6 +142,7 @@ export interface CompiledAgentOptions {
   maxHeldResults: number;
   maxPayloadBytes: number;
   handshakeTimeoutMs: number;
+  tlsConnectTimeoutMs: number;
   flushTimeoutMs: number;
   healthFile: string | undefined;
   /** The real absolute path of the bundle cache (exists, private to this user); passed to every slot. */
@@ -145,7 +158,7 @@ export function withDefaults(options: AgentOptions): Omit<CompiledAgentOptions, 
   return {
     connect: options.connect,
     token: resolveAgentToken(options.token, options.env),
-    tls: normalizeTlsOptions(options.tls) ?? tlsClientFromFlags({}, options.env ?? process.env),
+    tls: normalizeTlsOptions(options.tls) ?? tlsClientFromFlags({}, options.env ?? process.env, isSecureUrl(options.connect)),
     insecureNoTls: options.insecureNoTls ?? false,
     tasksDirs: options.tasksDirs ?? [],
     mode: options.mode ?? DEFAULT_MODE,
@@ -160,6 +173,7 @@ export function withDefaults(options: AgentOptions): Omit<CompiledAgentOptions, 
     maxHeldResults: options.maxHeldResults ?? DEFAULT_MAX_HELD_RESULTS,
     maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+    tlsConnectTimeoutMs: options.tlsConnectTimeoutMs ?? DEFAULT_TLS_CONNECT_TIMEOUT_MS,
     flushTimeoutMs: options.flushTimeoutMs ?? DEFAULT_FLUSH_TIMEOUT_MS,
     healthFile: options.healthFile ?? ((options.env ?? process.env).COHORT_HEALTH_FILE || undefined),
     cacheDir: options.cacheDir ?? DEFAULT_CACHE_DIR,
@@ -174,19 +188,9 @@ export function withDefaults(options: AgentOptions): Omit<CompiledAgentOptions, 
 export function compileOptions(options: AgentOptions): CompiledAgentOptions {
   const o = withDefaults(options);
   if (typeof o.connect !== 'string' || o.connect === '') throw invalidOption('connect is required: the coordinator URL, e.g. ws://127.0.0.1:7070');
-  let url: URL;
-  try {
-    url = new URL(o.connect);
-  } catch {
-    throw invalidOption(`connect must be a ws:// or wss:// URL, got ${JSON.stringify(o.connect)}`);
-  }
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw invalidOption(`connect must be a ws:// or wss:// URL, got ${JSON.stringify(o.connect)}`);
-  if (url.pathname === '/' || url.pathname === '') url.pathname = AGENT_PATH;
-  if (o.tls !== undefined && url.protocol !== 'wss:') {
-    const what = o.tls.fingerprint !== undefined ? '--tls-fingerprint' : o.tls.ca !== undefined ? '--tls-ca' : '--tls-cert';
-    throw invalidOption(`${what} needs a wss:// URL, got ${JSON.stringify(o.connect)}`);
-  }
-  refuseTokenInClear(url.toString(), o.token !== undefined && o.token !== '', o.insecureNoTls);
+  const target = agentUrl(o.connect);
+  refuseTlsOverPlain(target, explicitTls(options.tls));
+  refuseTokenInClear(target, o.token !== undefined && o.token !== '', o.insecureNoTls);
   checkOneOf('mode', o.mode, AGENT_MODES);
   checkInt('slots', o.slots, LIMITS.slots.min, LIMITS.slots.max);
   checkInt('maxPrefetch', o.maxPrefetch, LIMITS.maxPrefetch.min, LIMITS.maxPrefetch.max);
@@ -198,11 +202,36 @@ export function compileOptions(options: AgentOptions): CompiledAgentOptions {
   checkInt('maxHeldResults', o.maxHeldResults, 0, 100_000_000);
   checkInt('maxPayloadBytes', o.maxPayloadBytes, 1024, 2 ** 31 - 1);
   checkInt('handshakeTimeoutMs', o.handshakeTimeoutMs, 1, 600_000);
+  checkInt('tlsConnectTimeoutMs', o.tlsConnectTimeoutMs, 1, 600_000);
   checkInt('flushTimeoutMs', o.flushTimeoutMs, 0, 600_000);
   checkInt('cacheMaxBytes', o.cacheMaxBytes, MIN_CACHE_MAX_BYTES);
   if (o.name.length === 0 || o.name.length > MAX_LENGTH.agentName) throw invalidOption(`name must be 1 to ${MAX_LENGTH.agentName} characters`);
   checkMetrics(o);
-  return { ...o, tasksDirs: resolveTasksDirs(o.tasksDirs), cacheDir: privateCacheDir(o.cacheDir), url: url.toString() };
+  return {
+    ...o,
+    tasksDirs: resolveTasksDirs(o.tasksDirs),
+    cacheDir: privateCacheDir(o.cacheDir),
+    url: `${target.wsUrl}${target.pathname === '/' ? AGENT_PATH : target.pathname}`,
+  };
+}
+
+/** `connect` parsed: a ws:// or wss:// coordinator URL (http:// is the API's, not the agents'). */
+function agentUrl(connect: string) {
+  const bad = () => invalidOption(`connect must be a ws:// or wss:// URL, got ${JSON.stringify(String(connect).slice(0, 200))}`);
+  let target: ReturnType<typeof parseCoordinatorUrl>;
+  try {
+    target = parseCoordinatorUrl(connect);
+  } catch {
+    throw bad();
+  }
+  if (target.scheme !== 'ws' && target.scheme !== 'wss') throw bad();
+  return target;
+}
+
+/** What to name when TLS options given in code (or by the CLI's flags) meet a ws:// URL; undefined when none were given. */
+function explicitTls(tls: TlsClientOptions | undefined): string | undefined {
+  if (tls === undefined) return undefined;
+  return tls.fingerprint !== undefined ? '--tls-fingerprint' : tls.ca !== undefined ? '--tls-ca' : '--tls-cert';
 }
 
 /** The metrics endpoint's options: a port when on; beyond loopback, a token or an explicit `metricsPublic`. */

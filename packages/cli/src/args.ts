@@ -3,7 +3,8 @@
  * these helpers turn the strings into the numbers and objects the library
  * options take, with INVALID_OPTION errors that name the flag.
  */
-import { CohortError, ErrorCode, isLogLevel, createLogger, readTokenFile, toWireError, type Logger, type WireError } from '@cohort/shared';
+import { CohortError, ErrorCode, isLogLevel, createLogger, toWireError, type Logger, type WireError } from '@cohort/shared';
+import { readTokenFile } from '@cohort/shared/internal';
 
 export function intFlag(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -62,7 +63,7 @@ export const COMMON_FLAGS = {
 
 /**
  * Read a credential from a file (`--token-file PATH`): its first token, read
- * as the coordinator reads its token files (shared token-set.ts: one token a
+ * as the coordinator reads its token files (shared token-set.ts and internal/token-file.ts: one token a
  * line, trimmed; blank lines and `#` comments skipped), so that one file can
  * serve both. The error names the flag and the path, never the content.
  */

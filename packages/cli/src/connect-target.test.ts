@@ -54,8 +54,18 @@ describe('clientTarget: the TLS flags', () => {
   it('passes the pin on, the flag winning over COHORT_TLS_FINGERPRINT; none without either', () => {
     const env = { COHORT_URL: 'wss://h:7070', COHORT_TLS_FINGERPRINT: `sha256:${'aa'.repeat(32)}` };
     expect(clientTarget({ 'tls-fingerprint': pin.toUpperCase().replace('SHA256', 'sha256') }, env).tls).toEqual({ fingerprint: pin });
-    expect(clientTarget({}, env).tls).toEqual({ fingerprint: env.COHORT_TLS_FINGERPRINT });
+    expect(clientTarget({}, env).tls).toEqual({ fingerprint: env.COHORT_TLS_FINGERPRINT, from: 'COHORT_TLS_FINGERPRINT' });
     expect(clientTarget({}, { COHORT_URL: 'wss://h:7070' }).tls).toBeUndefined();
+  });
+  it('leaves a plain ws:// or http:// URL alone with the trust variables set; a trust flag with it is refused by the client', () => {
+    for (const url of ['ws://127.0.0.1:7070', 'http://localhost:7070']) {
+      const env = { COHORT_URL: url, COHORT_TLS_FINGERPRINT: pin, COHORT_TLS_CA: '/nonexistent/ca.pem' };
+      expect(clientTarget({}, { ...env, COHORT_TLS_CA: '' }).tls).toBeUndefined();
+      expect(codeOf(() => clientTarget({}, env))).toBeUndefined();
+      const explicit = clientTarget({ 'tls-fingerprint': pin }, env);
+      expect(explicit.tls).toEqual({ fingerprint: pin });
+      expect(codeOf(() => new ApiClient(explicit))).toBe('INVALID_OPTION');
+    }
   });
   it('refuses a bad fingerprint, an unreadable CA file and a certificate without its key', () => {
     const env = { COHORT_URL: 'wss://h:7070' };

@@ -51,21 +51,31 @@ export interface RunJobOptions {
 
 export async function runJob(options: RunJobOptions): Promise<JobReport> {
   const api = new ApiClient({ url: options.url, token: options.token, tls: options.tls, insecureNoTls: options.insecureNoTls });
-  let jobId = options.attach;
-  if (!jobId) {
-    if (!options.task) throw new CohortError(ErrorCode.INVALID_OPTION, 'a task name is required unless --attach is given');
-    const shipped = await shipTask(options.task, api);
-    if (shipped.file !== undefined) options.onShipped?.(shipped);
-    const body: Record<string, unknown> = { task: shipped.ref, input: options.input };
-    if (options.partitions !== undefined) body.partitions = options.partitions;
-    if (options.timeoutMs !== undefined) body.timeoutMs = options.timeoutMs;
-    if (options.maxAttempts !== undefined) body.maxAttempts = options.maxAttempts;
-    const submitted = await api.submit(body);
-    jobId = submitted.jobId;
-    options.onSubmitted?.(submitted);
-    if (options.detach) return submitted;
+  try {
+    const submitted = options.attach ? undefined : await submit(api, options);
+    if (submitted && options.detach) return submitted;
+    return await follow(api, submitted?.jobId ?? (options.attach as string), options);
+  } finally {
+    await api.close();
   }
+}
 
+/** Ship the task and submit the job; its first report. */
+async function submit(api: ApiClient, options: RunJobOptions): Promise<JobReport> {
+  if (!options.task) throw new CohortError(ErrorCode.INVALID_OPTION, 'a task name is required unless --attach is given');
+  const shipped = await shipTask(options.task, api);
+  if (shipped.file !== undefined) options.onShipped?.(shipped);
+  const body: Record<string, unknown> = { task: shipped.ref, input: options.input };
+  if (options.partitions !== undefined) body.partitions = options.partitions;
+  if (options.timeoutMs !== undefined) body.timeoutMs = options.timeoutMs;
+  if (options.maxAttempts !== undefined) body.maxAttempts = options.maxAttempts;
+  const submitted = await api.submit(body);
+  options.onSubmitted?.(submitted);
+  return submitted;
+}
+
+/** Follow job `jobId` to its end, re-attaching while the coordinator cannot be reached (up to reattachTimeoutMs). */
+async function follow(api: ApiClient, jobId: string, options: RunJobOptions): Promise<JobReport> {
   const deadlineMs = options.reattachTimeoutMs ?? DEFAULT_REATTACH_TIMEOUT_MS;
   let brokenSince: number | undefined;
   const backoff = new Backoff(REATTACH_BACKOFF);

@@ -12,7 +12,8 @@
  * still may (agent-socket.ts closes a revoked one at its next message, and
  * the agent endpoint sweeps the silent ones one heartbeat period after a reload).
  */
-import { CohortError, ErrorCode, TokenSet, invalidOption, readTokenFile, toWireError, type Logger } from '@cohort/shared';
+import { CohortError, ErrorCode, TokenSet, invalidOption, toWireError, type Logger } from '@cohort/shared';
+import { readTokenFile } from '@cohort/shared/internal';
 import { agentCredential, clientTokenAccepted } from './auth.js';
 import type { OpenStreams } from './open-streams.js';
 import { warnIfReadableByOthers } from './token-file-mode.js';
@@ -67,7 +68,7 @@ export class CoordinatorCredentials {
     this.checkModes();
   }
 
-  /** A token file readable by its group or others is logged (the path and mode only). */
+  /** A token file readable by others (the world) is logged (the path and mode only). */
   private checkModes(): void {
     warnIfReadableByOthers({ '--token-file': this.sources.tokenFile, '--agent-token-file': this.sources.agentTokenFile }, this.log);
   }

@@ -11,6 +11,11 @@ const STREAM = 'event: error\ndata: {"code":"A","message":"first"}\n\nevent: err
 async function httpsServer(options: https.ServerOptions): Promise<{ url: string; tokens: string[]; close(): Promise<void> }> {
   const tokens: string[] = [];
   const server = https.createServer(options, (req, res) => {
+    // Mutual TLS as the coordinator does it: the handshake asks for a certificate, the HTTP layer refuses without a good one.
+    if (options.requestCert && !(req.socket as import('node:tls').TLSSocket).authorized) {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ error: { code: 'TLS_FAILED', message: 'a client certificate signed by --tls-client-ca is required' } }));
+    }
     tokens.push(String(req.headers.authorization ?? ''));
     if (req.url === '/stream') {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -110,15 +115,16 @@ describe('ApiClient over https://', () => {
     await api.close();
   });
 
-  it('presents a client certificate for mutual TLS; without one, TLS_FAILED', async () => {
-    const s = await httpsServer({ cert: server.cert, key: server.key, ca: clientCa.cert, requestCert: true, rejectUnauthorized: true });
+  it('presents a client certificate for mutual TLS; without one, the 401 TLS_FAILED answer is TLS_FAILED', async () => {
+    const s = await httpsServer({ cert: server.cert, key: server.key, ca: clientCa.cert, requestCert: true, rejectUnauthorized: false });
     closers.push(s.close);
     const withCert = new ApiClient({ url: s.url, tls: { fingerprint: server.fingerprint, cert: client.cert, key: client.key } });
     expect(await withCert.jobs()).toEqual([]);
     await withCert.close();
-    const without = new ApiClient({ url: s.url, tls: { fingerprint: server.fingerprint } });
+    const without = new ApiClient({ url: s.url, token: 't0ken', tls: { fingerprint: server.fingerprint } });
     const err = await refusal(without.jobs());
     expect(err.code).toBe(ErrorCode.TLS_FAILED);
+    expect(s.tokens).toEqual(['']);
     await without.close();
   });
 

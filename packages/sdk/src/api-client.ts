@@ -14,8 +14,10 @@ import {
   isErrorCode,
   normalizeTlsOptions,
   parseAgentList,
+  parseCoordinatorUrl,
   parseJobList,
   parseJobReport,
+  refuseTlsOverPlain,
   refuseTokenInClear,
   type AgentInfo,
   type JobReport,
@@ -23,6 +25,7 @@ import {
   type JobSummary,
   type TlsClientOptions,
 } from '@cohort/shared';
+import { DEFAULT_TLS_CONNECT_TIMEOUT_MS } from '@cohort/shared/internal';
 import { readEvents } from './sse-reader.js';
 import { VerifiedFetch, type FetchInit } from './verified-fetch.js';
 
@@ -32,9 +35,13 @@ export interface ApiClientOptions {
   /**
    * How an https:// (or wss://) coordinator is verified: PEM text, not paths
    * (read files with `fs.readFileSync(path, 'utf8')`). Without it, the
-   * system's CAs. Refused with an http:// or ws:// URL.
+   * system's CAs. Refused with an http:// or ws:// URL, and so are a CA and a
+   * fingerprint together. (This option is not read from the environment:
+   * `connect()` and the CLI read COHORT_TLS_CA / COHORT_TLS_FINGERPRINT.)
    */
   tls?: TlsClientOptions | undefined;
+  /** The most a TCP connect plus TLS handshake to an https:// coordinator may take (CONNECT_FAILED then); default DEFAULT_TLS_CONNECT_TIMEOUT_MS (10 s). */
+  tlsConnectTimeoutMs?: number | undefined;
   /**
    * Send the token over plain http:// or ws:// beyond loopback (a network you trust). Without it, such a URL with a
    * token is refused with TLS_REQUIRED when the client is made, before any connection. Default false.
@@ -44,6 +51,8 @@ export interface ApiClientOptions {
 
 /** The http(s):// base of a coordinator URL (kept in @cohort/shared so that the CLI's agent and coordinator commands need not load the SDK). */
 export { httpBase };
+/** The default of `tlsConnectTimeoutMs`: 10 s for the TCP connect and the TLS handshake together. */
+export { DEFAULT_TLS_CONNECT_TIMEOUT_MS };
 
 /** The coordinator's error answer as a CohortError (its code, message and details). */
 async function answerError(res: Response): Promise<CohortError> {
@@ -71,9 +80,14 @@ export class ApiClient {
   readonly base: string;
   private readonly http: VerifiedFetch;
   constructor(private readonly options: ApiClientOptions) {
-    this.base = httpBase(options.url);
-    refuseTokenInClear(options.url, Boolean(options.token), options.insecureNoTls);
-    this.http = new VerifiedFetch(this.base, normalizeTlsOptions(options.tls));
+    const target = parseCoordinatorUrl(options.url);
+    this.base = target.httpBase;
+    const tls = normalizeTlsOptions(options.tls);
+    if (tls !== undefined) refuseTlsOverPlain(target, 'TLS options (a CA, a fingerprint or a client certificate)');
+    refuseTokenInClear(target, Boolean(options.token), options.insecureNoTls);
+    const timeoutMs = options.tlsConnectTimeoutMs ?? DEFAULT_TLS_CONNECT_TIMEOUT_MS;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new CohortError(ErrorCode.INVALID_OPTION, 'tlsConnectTimeoutMs must be a positive integer (ms)');
+    this.http = new VerifiedFetch(target, tls, timeoutMs);
   }
 
   /** Let go of the connections kept for the next request (over https://). Idempotent. */

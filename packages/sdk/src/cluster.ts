@@ -14,16 +14,8 @@
  *   const cluster = await connect('wss://coord:7070', { token, tls: { fingerprint: 'sha256:…' } });
  *   const cluster = await connect('https://coord:7070', { token, tls: { ca: readFileSync('ca.pem', 'utf8') } });
  */
-import {
-  CohortError,
-  ErrorCode,
-  VERSION,
-  type AgentInfo,
-  type JobStreamEvent,
-  type JobSummary,
-  type TlsClientOptions,
-  tlsClientFromFlags,
-} from '@cohort/shared';
+import { CohortError, ErrorCode, VERSION, isSecureUrl, type AgentInfo, type JobStreamEvent, type JobSummary, type TlsClientOptions } from '@cohort/shared';
+import { tlsClientFromFlags } from '@cohort/shared/internal';
 import { ApiClient } from './api-client.js';
 import { Job } from './job.js';
 import { shipTask } from './task-source.js';
@@ -35,8 +27,9 @@ export interface ConnectOptions {
   reattachTimeoutMs?: number;
   /**
    * How a wss:// or https:// coordinator is verified: `{fingerprint: 'sha256:…'}` (pinned), `{ca: PEM}`, and for
-   * mutual TLS `{cert: PEM, key: PEM}`; PEM text, not paths. Default: COHORT_TLS_FINGERPRINT and COHORT_TLS_CA (a PEM file's path)
-   * when set, else the system's CAs. Refused with ws:// or http://.
+   * mutual TLS `{cert: PEM, key: PEM}`; PEM text, not paths. Default, for a wss:// or https:// URL: COHORT_TLS_FINGERPRINT
+   * and COHORT_TLS_CA (a PEM file's path) when set, else the system's CAs (the variables leave ws:// and http:// alone).
+   * Given here, refused with ws:// or http://.
    */
   tls?: TlsClientOptions;
   /**
@@ -121,7 +114,7 @@ export class Cluster {
 /** Connect to a coordinator (`ws://HOST:PORT` or `http://HOST:PORT`): checks that it answers and that the token is good. */
 export async function connect(url: string, options: ConnectOptions = {}): Promise<Cluster> {
   const token = options.token ?? (process.env.COHORT_TOKEN || undefined);
-  const tls = options.tls ?? tlsClientFromFlags({}, process.env);
+  const tls = options.tls ?? tlsClientFromFlags({}, process.env, isSecureUrl(url));
   const api = new ApiClient({ url, token, ...(tls && { tls }), insecureNoTls: options.insecureNoTls });
   try {
     await api.jobs();

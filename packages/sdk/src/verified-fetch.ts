@@ -11,17 +11,14 @@
  * Errors: undici wraps a connector's failure in `TypeError: fetch failed`
  * with the failure as `cause`; it is unwrapped here, so that TLS_FAILED
  * keeps its code, and everything else that did not reach the coordinator is
- * CONNECT_FAILED. A TLS alert after the handshake (TLS 1.3: a coordinator
- * asking for a client certificate refuses it only then) reaches undici as
- * 'other side closed'; the alert is kept here by the socket's local port so
- * that the failure still says TLS_FAILED.
+ * CONNECT_FAILED; a TLS alert that undici passes on as the cause is
+ * TLS_FAILED. (Cohort's coordinator never refuses a client certificate with
+ * an alert: it answers 401 TLS_FAILED over HTTP, an error answer like any
+ * other.)
  */
-import { CohortError, DEFAULT_TLS_CONNECT_TIMEOUT_MS, ErrorCode, tlsAlertError, tlsConnector, type TlsClientOptions } from '@cohort/shared';
-import type { TLSSocket } from 'node:tls';
+import { CohortError, ErrorCode, type CoordinatorUrl, type TlsClientOptions } from '@cohort/shared';
+import { tlsAlertError, tlsConnector } from '@cohort/shared/internal';
 import type { Agent, buildConnector } from 'undici';
-
-/** TLS alerts remembered for the failures that follow them (a few: they are read at once). */
-const MAX_ALERTS = 16;
 
 /** A request as the ApiClient makes it. */
 export type FetchInit = RequestInit;
@@ -33,26 +30,15 @@ export class VerifiedFetch {
   private fetcher: Promise<Fetcher> | undefined;
   private closed = false;
   private readonly connector: buildConnector.connector | undefined;
-  /** TLS alerts by the local port of the socket that received them. */
-  private readonly alerts = new Map<number, CohortError>();
+  private readonly base: string;
 
-  constructor(
-    private readonly base: string,
-    tls: TlsClientOptions | undefined,
-  ) {
-    const secure = base.startsWith('https:');
-    if (tls !== undefined && !secure) {
-      throw new CohortError(ErrorCode.INVALID_OPTION, `TLS options (a CA or a fingerprint) need an https:// or wss:// URL, not ${base}`);
-    }
-    if (secure) {
-      const connect = tlsConnector(tls ?? {}, DEFAULT_TLS_CONNECT_TIMEOUT_MS);
-      const watched: buildConnector.connector = (options, callback) =>
-        connect(options, (err, socket) => {
-          if (err || !socket) return callback(err ?? new Error('no socket'), null);
-          this.watch(socket);
-          callback(null, socket);
-        });
-      this.connector = watched;
+  /** `tls` applies to a secure `target` (the caller refused it with a plain one); `timeoutMs` bounds each TCP connect plus TLS handshake. */
+  constructor(target: CoordinatorUrl, tls: TlsClientOptions | undefined, timeoutMs: number) {
+    this.base = target.httpBase;
+    if (target.secure) {
+      const connect = tlsConnector(tls ?? {}, timeoutMs);
+      this.connector = (options, callback) =>
+        connect(options, (err, socket) => (socket ? callback(null, socket) : callback(err ?? new Error('no socket'), null)));
     }
   }
 
@@ -84,32 +70,13 @@ export class VerifiedFetch {
     return (url, init) => undici.fetch(url, { ...(init as object), dispatcher: agent }) as unknown as Promise<Response>;
   }
 
-  private watch(socket: TLSSocket): void {
-    const port = socket.localPort;
-    socket.on('error', (err) => {
-      const alert = tlsAlertError(err, this.base);
-      if (!alert || port === undefined) return;
-      if (this.alerts.size >= MAX_ALERTS) this.alerts.clear();
-      this.alerts.set(port, alert);
-    });
-  }
-
-  /** A failed fetch as a CohortError: the connector's own (TLS_FAILED) through, a TLS alert as TLS_FAILED, the rest CONNECT_FAILED. */
+  /** A failed fetch as a CohortError: the connector's own (TLS_FAILED, INVALID_OPTION, a timeout) through, a TLS alert as TLS_FAILED, the rest CONNECT_FAILED. */
   private failure(err: unknown): unknown {
     const cause = (err as { cause?: unknown })?.cause ?? err;
-    if (cause instanceof CohortError && cause.code === ErrorCode.TLS_FAILED) return cause;
-    const alert = tlsAlertError(cause, this.base) ?? this.alertOf(cause);
+    if (cause instanceof CohortError) return cause;
+    const alert = tlsAlertError(cause, this.base);
     if (alert) return alert;
     const why = cause instanceof Error ? cause.message : String(cause);
     return new CohortError(ErrorCode.CONNECT_FAILED, `cannot reach the coordinator at ${this.base}: ${why}`, { cause: err });
-  }
-
-  /** The alert that came before undici's SocketError (which names the socket's local port). */
-  private alertOf(cause: unknown): CohortError | undefined {
-    const port = (cause as { socket?: { localPort?: unknown } } | undefined)?.socket?.localPort;
-    if (typeof port !== 'number') return undefined;
-    const alert = this.alerts.get(port);
-    this.alerts.delete(port);
-    return alert;
   }
 }

@@ -4,12 +4,9 @@
  * coordinator (its API, the agent upgrade, /metrics) and the agent (its
  * /metrics) use these one copies.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
-}
+import { tokenDigest as digest } from './token-digest.js';
 
 export function tokenMatches(expected: string, presented: string | undefined): boolean {
   if (presented === undefined) return false;

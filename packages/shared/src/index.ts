@@ -16,8 +16,6 @@ export * from './host-header.js';
 export * from './bearer.js';
 export * from './token-set.js';
 export * from './tls.js';
-export * from './tls-connect.js';
-export * from './tls-flags.js';
 export * from './token-in-clear.js';
 export * from './coordinator-url.js';
 export * from './assert-never.js';

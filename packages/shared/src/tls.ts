@@ -5,11 +5,13 @@
  * hex digits. The coordinator prints it on start; `--tls-fingerprint` and
  * COHORT_TLS_FINGERPRINT take it (colons and upper case are accepted).
  *
- * `connectTls()` (tls-connect.ts) opens a verified socket with these
- * options; nothing is written on it before the verification passed.
+ * `connectTls()` (internal/tls-connect.ts) opens a verified socket with
+ * these options; nothing is written on it before the verification passed.
  */
 import { X509Certificate } from 'node:crypto';
 import { CohortError, ErrorCode } from './errors.js';
+import { checkKeyPair } from './internal/pem-file.js';
+import { twoTrusts } from './internal/two-trusts.js';
 
 /** The environment variables a client or agent reads its TLS trust from (a flag wins). COHORT_TLS_CA names a PEM file. */
 export const TLS_ENV = { ca: 'COHORT_TLS_CA', fingerprint: 'COHORT_TLS_FINGERPRINT' } as const;
@@ -19,8 +21,9 @@ export const TLS_ENV = { ca: 'COHORT_TLS_CA', fingerprint: 'COHORT_TLS_FINGERPRI
  * it presents. All PEM text, not paths: the CLI reads the files.
  * With `fingerprint`, the certificate must hash to it (its chain and host
  * name are not checked: the pin is the trust); its dates still are.
- * With `ca` alone, the chain must lead to that bundle and the certificate
- * must name the host. With neither, the system's CAs are used.
+ * With `ca`, the chain must lead to that bundle and the certificate must
+ * name the host. With neither, the system's CAs are used. Both at once are
+ * refused (one trust at a time).
  */
 export interface TlsClientOptions {
   /** PEM bundle of CA certificates to trust instead of the system's. */
@@ -51,18 +54,22 @@ export function normalizeFingerprint(text: string): string {
   return `sha256:${bare}`;
 }
 
-/** TLS options given in code, with their `fingerprint` in the one form ('AB:CD:…' works as the flag does); INVALID_OPTION when it is no fingerprint. */
+/**
+ * TLS options given in code, checked and with their `fingerprint` in the one form ('AB:CD:…' works as the flag does):
+ * INVALID_OPTION for what is no fingerprint, a CA and a fingerprint together, `cert` without `key` (or the reverse),
+ * and a key that is not the certificate's.
+ */
 export function normalizeTlsOptions(tls: TlsClientOptions | undefined): TlsClientOptions | undefined {
-  if (tls?.fingerprint === undefined) return tls;
+  if (tls === undefined) return undefined;
+  if (tls.ca !== undefined && tls.fingerprint !== undefined) throw twoTrusts('tls.ca', 'tls.fingerprint');
+  if ((tls.cert === undefined) !== (tls.key === undefined))
+    throw new CohortError(ErrorCode.INVALID_OPTION, 'tls.cert and tls.key go together: pass both (a client certificate and its key) or neither');
+  if (tls.cert !== undefined && tls.key !== undefined) checkKeyPair(tls.cert, tls.key, 'tls.cert', 'tls.key');
+  if (tls.fingerprint === undefined) return tls;
   return { ...tls, fingerprint: normalizeFingerprint(tls.fingerprint) };
 }
 
 /** The fingerprint of a certificate (PEM text or DER bytes; the first certificate of a PEM bundle). */
 export function fingerprintOf(cert: string | Buffer): string {
-  return fingerprintFromNode(new X509Certificate(cert).fingerprint256);
-}
-
-/** Node's `fingerprint256` form (`AB:CD:…`, as getPeerCertificate() gives it) in ours. */
-export function fingerprintFromNode(fingerprint256: string): string {
-  return normalizeFingerprint(fingerprint256);
+  return normalizeFingerprint(new X509Certificate(cert).fingerprint256);
 }

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from './errors.js';
-import { refuseTokenInClear } from './token-in-clear.js';
+import { parseCoordinatorUrl } from './coordinator-url.js';
+import { refuseTokenInClear as refuseParsed } from './token-in-clear.js';
 import { normalizeTlsOptions } from './tls.js';
 import { codeOf } from '../../../test/helpers/code-of.js';
+
+const refuseTokenInClear = (url: string, hasToken: boolean, insecureNoTls: boolean | undefined) =>
+  refuseParsed(parseCoordinatorUrl(url), hasToken, insecureNoTls);
 
 describe('refuseTokenInClear', () => {
   it('refuses a token over plain ws:// or http:// beyond loopback', () => {
@@ -29,7 +33,7 @@ describe('refuseTokenInClear', () => {
 describe('normalizeTlsOptions', () => {
   it('puts a fingerprint given in code in the one form, and refuses what is none', () => {
     const hex = '0a'.repeat(32);
-    expect(normalizeTlsOptions({ fingerprint: hex.toUpperCase().match(/../g)!.join(':'), ca: 'x' })).toEqual({ fingerprint: `sha256:${hex}`, ca: 'x' });
+    expect(normalizeTlsOptions({ fingerprint: hex.toUpperCase().match(/../g)!.join(':') })).toEqual({ fingerprint: `sha256:${hex}` });
     expect(normalizeTlsOptions(undefined)).toBeUndefined();
     expect(normalizeTlsOptions({ ca: 'x' })).toEqual({ ca: 'x' });
     expect(codeOf(() => normalizeTlsOptions({ fingerprint: 'md5:00' }))).toBe(ErrorCode.INVALID_OPTION);

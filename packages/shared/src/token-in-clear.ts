@@ -7,22 +7,16 @@
  * `insecureNoTls: true`). Loopback (localhost, 127.0.0.0/8, ::1) never
  * leaves the machine and is allowed.
  */
+import type { CoordinatorUrl } from './coordinator-url.js';
 import { CohortError, ErrorCode } from './errors.js';
 import { isLoopbackHost } from './options.js';
 
-/** TLS_REQUIRED when `url` is ws:// or http:// beyond loopback and a token would be sent over it, unless `insecureNoTls`. */
-export function refuseTokenInClear(url: string, hasToken: boolean, insecureNoTls: boolean | undefined): void {
-  if (!hasToken || insecureNoTls === true) return;
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return; // not a URL: the caller's own check names it
-  }
-  if (u.protocol !== 'ws:' && u.protocol !== 'http:') return;
-  if (isLoopbackHost(u.hostname)) return;
+/** TLS_REQUIRED when `target` (parseCoordinatorUrl's) is ws:// or http:// beyond loopback and a token would be sent over it, unless `insecureNoTls`. */
+export function refuseTokenInClear(target: CoordinatorUrl, hasToken: boolean, insecureNoTls: boolean | undefined): void {
+  if (!hasToken || insecureNoTls === true || target.secure) return;
+  if (isLoopbackHost(target.hostname)) return;
   throw new CohortError(
     ErrorCode.TLS_REQUIRED,
-    `refusing to send the token in clear to ${u.protocol}//${u.host}: use wss:// (or --insecure-no-tls on a network you trust)`,
+    `refusing to send the token in clear to ${target.scheme}://${target.host}: use ${target.scheme === 'ws' ? 'wss' : 'https'}:// (or --insecure-no-tls on a network you trust)`,
   );
 }

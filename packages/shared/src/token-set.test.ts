@@ -3,7 +3,8 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CohortError, ErrorCode } from './errors.js';
-import { MAX_TOKENS_PER_FILE, TokenSet, parseTokenLines, readTokenFile, tokenId } from './token-set.js';
+import { readTokenFile } from './internal/token-file.js';
+import { MAX_TOKENS_PER_FILE, TokenSet, parseTokenLines, tokenId } from './token-set.js';
 
 const dir = mkdtempSync(join(os.tmpdir(), 'cohort-token-set-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,13 +6,14 @@
  * hash that is stable for the life of the process and says nothing about the
  * token: sessions remember it, and are revoked when a reload drops it.
  *
- * `readTokenFile` reads such a file: one token per line, trimmed; blank lines
- * and lines starting with `#` are skipped. Its errors name the path and the
- * line number, never a token's text.
+ * `parseTokenLines` reads such a file's text (`readTokenFile` in
+ * @cohort/shared/internal reads the file): one token per line, trimmed;
+ * blank lines and lines starting with `#` are skipped. Its errors name the
+ * path and the line number, never a token's text.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { CohortError, ErrorCode } from './errors.js';
+import { tokenDigest as digest } from './token-digest.js';
 
 /** The most tokens one file may hold. */
 export const MAX_TOKENS_PER_FILE = 1000;
@@ -21,10 +22,6 @@ export const MAX_TOKEN_FILE_BYTES = 1024 * 1024;
 
 /** The key of the token ids: random per process, so an id is useless outside it (and never the token). */
 const ID_KEY = randomBytes(32);
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
-}
 
 /** The stable, non-secret id of `token` in this process: 16 hex characters of HMAC-SHA256 under a per-process key. */
 export function tokenId(token: string): string {
@@ -93,18 +90,4 @@ export function parseTokenLines(text: string, source: string): string[] {
   }
   if (tokens.length === 0) throw new CohortError(ErrorCode.INVALID_OPTION, `${source} holds no token (blank lines and # comments are skipped)`);
   return tokens;
-}
-
-/** Read a token file (see parseTokenLines); INVALID_OPTION when it cannot be read, is too large, or holds no token. */
-export function readTokenFile(path: string): string[] {
-  const source = `token file ${JSON.stringify(path)}`;
-  let text: string;
-  try {
-    if (statSync(path).size > MAX_TOKEN_FILE_BYTES) throw new Error('too large');
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code ?? `larger than ${MAX_TOKEN_FILE_BYTES} bytes`;
-    throw new CohortError(ErrorCode.INVALID_OPTION, `${source} cannot be read (${why})`);
-  }
-  return parseTokenLines(text, source);
 }

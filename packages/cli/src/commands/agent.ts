@@ -50,11 +50,12 @@ export async function agentCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const token = resolveAgentToken(secretFlag('token', values.token, 'token-file', values['token-file']));
-  const tls = tlsFlags(values);
+  const connect = agentConnectUrl(values.connect);
+  const tls = tlsFlags(values, process.env, connect);
   // Read once: from here on neither this process's environment nor its slots' holds a Cohort secret.
   removeSecrets(process.env);
   const agent = await startAgent({
-    connect: agentConnectUrl(values.connect),
+    connect,
     ...(token !== undefined && { token }),
     ...(tls !== undefined && { tls }),
     ...(values['insecure-no-tls'] && { insecureNoTls: true }),

@@ -16,6 +16,7 @@ import os from 'node:os';
 import { rootCertificates } from 'node:tls';
 import { isWildcardHost, type Coordinator, type CoordinatorOptions } from '@cohort/coordinator';
 import { CohortError, ErrorCode } from '@cohort/shared';
+import { externalIPv4 } from '@cohort/shared/internal';
 
 export const TLS_FLAGS = {
   tls: { type: 'string' },
@@ -62,12 +63,7 @@ export function tlsOptions(values: TlsValues): Pick<CoordinatorOptions, 'tls' | 
 
 /** The host to put in the join line: the bind address, or for a wildcard bind this machine's first external IPv4 (else its name). */
 export function joinHost(host: string, interfaces = os.networkInterfaces(), hostname = os.hostname()): string {
-  if (!isWildcardHost(host)) return host;
-  for (const list of Object.values(interfaces)) {
-    const external = list?.find((i) => i.family === 'IPv4' && !i.internal);
-    if (external) return external.address;
-  }
-  return hostname;
+  return isWildcardHost(host) ? (externalIPv4(interfaces) ?? hostname) : host;
 }
 
 type Running = Pick<Coordinator, 'host' | 'port' | 'url' | 'tlsFingerprint' | 'tlsSource' | 'tlsCertificate' | 'options'>;

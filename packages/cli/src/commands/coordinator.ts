@@ -23,7 +23,7 @@ export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7
   with AUTH_REVOKED at its next message, and within one heartbeat period whatever it sends (its
   partitions go back to the queue); dashboard sessions and event streams opened with it end at once.
   A file that cannot be read, or holds no token, keeps the old tokens (the log says why) and the
-  coordinator goes on serving. A token file readable by group or others is logged as a warning.
+  coordinator goes on serving. A token file readable by others (the world) is logged as a warning.
   Binding beyond loopback requires a token and TLS. Clients ship their own tasks as bundles named by their
   SHA-256 (kept in --state-dir/bundles, or in a temporary directory without one); besides those,
   task modules load only from a --tasks-dir.

@@ -102,8 +102,17 @@ async function detach(base: RunJobOptions, values: Values, known: RunKnown): Pro
 
 /** Follow the job to its end with the progress view, the no-agents hint, and Ctrl-C cancelling it. */
 async function follow(base: RunJobOptions, values: Values, known: RunKnown): Promise<number> {
-  const view = new ProgressView();
   const api = new ApiClient({ url: base.url, token: base.token, tls: base.tls, insecureNoTls: base.insecureNoTls });
+  try {
+    return await followWith(api, base, values, known);
+  } finally {
+    await api.close();
+  }
+}
+
+/** `follow` with its client (for the hint and Ctrl-C's cancel; runJob has its own). */
+async function followWith(api: ApiClient, base: RunJobOptions, values: Values, known: RunKnown): Promise<number> {
+  const view = new ProgressView();
   const abort = new AbortController();
   const interrupt = new Interrupt({ say: (l) => view.event(l), cancel: (id) => api.cancel(id), abort }).install();
   if (values.attach !== undefined) interrupt.submitted(values.attach);

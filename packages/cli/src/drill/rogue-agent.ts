@@ -22,13 +22,13 @@ import {
   decodeCoordinatorMessage,
   encode,
   normalizeTlsOptions,
-  tlsConnector,
+  parseCoordinatorUrl,
   type AgentMessage,
   type CoordinatorMessage,
   type ResultItem,
   type TlsClientOptions,
 } from '@cohort/shared';
-import { deferred } from '@cohort/shared/internal';
+import { deferred, tlsConnector } from '@cohort/shared/internal';
 
 export interface RogueOptions {
   url: string;
@@ -83,8 +83,8 @@ class Rogue implements RogueAgent {
 
   constructor(private readonly o: RogueOptions) {
     // Parsed, not matched as text: WSS:// is wss:// too, and must be verified (the pin, or the CAs) like it.
-    const secure = new URL(o.url).protocol === 'wss:';
-    this.ws = new WebSocket(`${o.url.replace(/\/$/, '')}${AGENT_PATH}`, {
+    const { secure, wsUrl } = parseCoordinatorUrl(o.url);
+    this.ws = new WebSocket(`${wsUrl}${AGENT_PATH}`, {
       headers: o.token ? { authorization: `Bearer ${o.token}` } : {},
       perMessageDeflate: false,
       ...(secure && { createConnection: tlsConnector(normalizeTlsOptions(o.tls) ?? {}) as unknown as ClientRequestArgs['createConnection'] }),

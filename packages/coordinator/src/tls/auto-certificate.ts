@@ -20,8 +20,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CohortError, ErrorCode, fingerprintOf, type Logger } from '@cohort/shared';
 import { DEFAULT_AUTO_LOCK_STALE_MS, DEFAULT_CERTIFICATE_WARN_DAYS } from '../options.js';
+import { worldReadableMode } from '@cohort/shared/internal';
 import { createCertificate, type Certificate } from './certificates.js';
-import { readableByOthers } from './pem-files.js';
 import { CERT_FILE, KEY_FILE } from './tls-dir.js';
 
 export const AUTO_COMMON_NAME = 'cohort coordinator';
@@ -175,13 +175,14 @@ function writeAtomic(path: string, text: string, mode: number): void {
   }
 }
 
-/** The kept key is ours: put it back to 0600 if something widened it. */
+/** The kept key is ours: put it back to 0600 if something made it readable by others (group read is left alone, as for any key file). */
 function keepKeyPrivate(path: string, log: Logger): void {
-  if (!readableByOthers(path)) return;
+  const mode = worldReadableMode(path);
+  if (mode === undefined) return;
   try {
     chmodSync(path, 0o600);
-    log.warn('tls auto key was readable by group or others; now 0600', { path });
+    log.warn('tls auto key was readable by others; now 0600', { path, mode });
   } catch {
-    log.warn('tls key file readable by group or others', { path, fix: `chmod 600 ${path}` });
+    log.warn('tls key file readable by others', { path, mode, fix: `chmod o-rwx ${path}` });
   }
 }

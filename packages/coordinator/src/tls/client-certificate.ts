@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { CohortError, ErrorCode, fingerprintFromNode } from '@cohort/shared';
+import { CohortError, ErrorCode, normalizeFingerprint } from '@cohort/shared';
 
 export const CLIENT_CERT_REQUIRED = 'a client certificate signed by --tls-client-ca is required';
 
@@ -30,7 +30,7 @@ export function requireClientCertificate(req: IncomingMessage, mutualTls: boolea
 function presentedFingerprint(socket: Partial<TLSSocket>): string | undefined {
   try {
     const peer = socket.getPeerCertificate?.();
-    return peer?.fingerprint256 ? fingerprintFromNode(peer.fingerprint256) : undefined;
+    return peer?.fingerprint256 ? normalizeFingerprint(peer.fingerprint256) : undefined;
   } catch {
     return undefined;
   }

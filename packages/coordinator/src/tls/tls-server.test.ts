@@ -238,7 +238,7 @@ describe('coordinator TLS', () => {
       chmodSync(files.key, 0o644);
       const warnings: LogEntry[] = [];
       await start({ tls: { certFile: files.cert, keyFile: files.key }, logger: createLogger({ level: 'warn', sink: (e) => warnings.push(e) }) });
-      expect(warnings).toContainEqual(expect.objectContaining({ msg: 'tls key file readable by group or others', flag: '--tls-key' }));
+      expect(warnings).toContainEqual(expect.objectContaining({ msg: 'tls key file readable by others', flag: '--tls-key' }));
     });
 
     it('--tls-client-ca: no certificate, or one from another CA, is 401 TLS_FAILED (requests and the agent upgrade); a good one is served', async () => {

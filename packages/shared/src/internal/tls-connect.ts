@@ -9,20 +9,27 @@
  * - otherwise (a `ca` bundle, or the system's CAs), Node's verdict
  *   (`socket.authorized`: chain, dates, host name) must be yes.
  * A refusal is TLS_FAILED naming both fingerprints, the presented and the
- * expected one, and the reason.
+ * expected one (and the variable it came from, if it did), and the reason.
+ * Options that TLS cannot use at all (a key OpenSSL will not load) are
+ * INVALID_OPTION, thrown by tls.connect before any connection: retrying
+ * cannot help.
  *
  * `tlsConnector()` has the shape both node:http's `createConnection(options,
  * callback)` (what `ws` passes on) and undici's `Agent({connect})` take.
  */
 import { isIP } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
-import { CohortError, ErrorCode } from './errors.js';
-import { fingerprintFromNode, fingerprintOf, type TlsClientOptions } from './tls.js';
+import { CohortError, ErrorCode } from '../errors.js';
+import { fingerprintOf, normalizeFingerprint } from '../tls.js';
+import type { TlsTrust } from './tls-flags.js';
 
-/** The most a TCP connect plus TLS handshake may take before it is given up (CONNECT_FAILED, so a reconnect may follow). */
+/**
+ * The most a TCP connect plus TLS handshake may take before it is given up (CONNECT_FAILED, so a reconnect may
+ * follow). The agent's and the ApiClient's options (`tlsConnectTimeoutMs`) default to it.
+ */
 export const DEFAULT_TLS_CONNECT_TIMEOUT_MS = 10_000;
 
-export interface TlsConnectOptions extends TlsClientOptions {
+export interface TlsConnectOptions extends TlsTrust {
   host: string;
   port: number;
   /** The name sent in SNI and checked against the certificate; default `host` (none for an IP literal). */
@@ -39,16 +46,21 @@ export function connectTls(options: TlsConnectOptions): Promise<TLSSocket> {
   const where = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
   const servername = options.servername ?? (isIP(options.host) ? undefined : options.host);
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({
-      host: options.host,
-      port: options.port,
-      ...(servername && { servername }),
-      ...(options.ca !== undefined && { ca: options.ca }),
-      ...(options.cert !== undefined && { cert: options.cert }),
-      ...(options.key !== undefined && { key: options.key }),
-      rejectUnauthorized: false,
-      ALPNProtocols: ['http/1.1'],
-    });
+    let socket: TLSSocket;
+    try {
+      socket = tls.connect({
+        host: options.host,
+        port: options.port,
+        ...(servername && { servername }),
+        ...(options.ca !== undefined && { ca: options.ca }),
+        ...(options.cert !== undefined && { cert: options.cert }),
+        ...(options.key !== undefined && { key: options.key }),
+        rejectUnauthorized: false,
+        ALPNProtocols: ['http/1.1'],
+      });
+    } catch (err) {
+      return reject(unusableOptions(err, where));
+    }
     const timeoutMs = options.timeoutMs ?? DEFAULT_TLS_CONNECT_TIMEOUT_MS;
     const timer = setTimeout(() => {
       settle(new CohortError(ErrorCode.CONNECT_FAILED, `the TLS handshake with ${where} did not finish within ${timeoutMs} ms`));
@@ -68,22 +80,32 @@ export function connectTls(options: TlsConnectOptions): Promise<TLSSocket> {
   });
 }
 
+/** TLS options that tls.connect refused outright (a key it cannot load, a CA bundle it cannot parse): INVALID_OPTION. */
+function unusableOptions(err: unknown, where: string): CohortError {
+  const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
+  return new CohortError(ErrorCode.INVALID_OPTION, `the TLS options for ${where} cannot be used (${code}): check --tls-ca, --tls-cert and --tls-key`, {
+    cause: err,
+    details: { reason: code },
+  });
+}
+
 /** Why the peer is refused, or undefined when it passes. */
-export function verifyPeer(socket: TLSSocket, trust: TlsClientOptions, where: string): CohortError | undefined {
+export function verifyPeer(socket: TLSSocket, trust: TlsTrust, where: string): CohortError | undefined {
   const cert = socket.getPeerCertificate();
-  const presented = cert?.fingerprint256 ? fingerprintFromNode(cert.fingerprint256) : 'none';
+  const presented = cert?.fingerprint256 ? normalizeFingerprint(cert.fingerprint256) : 'none';
   if (trust.fingerprint !== undefined) {
     const expected = trust.fingerprint;
-    if (presented !== expected) return tlsRefusal(where, presented, expected, 'fingerprint mismatch');
+    const refuse = (reason: string) => tlsRefusal(where, presented, expected, reason, trust.from);
+    if (presented !== expected) return refuse('fingerprint mismatch');
     const now = Date.now();
-    if (!(Date.parse(cert.valid_from) <= now)) return tlsRefusal(where, presented, expected, 'CERT_NOT_YET_VALID');
-    if (!(now <= Date.parse(cert.valid_to))) return tlsRefusal(where, presented, expected, 'CERT_HAS_EXPIRED');
+    if (!(Date.parse(cert.valid_from) <= now)) return refuse('CERT_NOT_YET_VALID');
+    if (!(now <= Date.parse(cert.valid_to))) return refuse('CERT_HAS_EXPIRED');
     return undefined;
   }
   if (socket.authorized) return undefined;
   const expected = trust.ca !== undefined ? caFingerprint(trust.ca) : "the system's CAs";
   const reason = socket.authorizationError instanceof Error ? socket.authorizationError.message : String(socket.authorizationError ?? 'not trusted');
-  return tlsRefusal(where, presented, expected, reason, trust.ca === undefined ? SYSTEM_CAS_HINT : '');
+  return tlsRefusal(where, presented, expected, reason, trust.from, trust.ca === undefined ? SYSTEM_CAS_HINT : '');
 }
 
 /** Without a pin or a CA, how to trust a coordinator whose certificate is its own (`--tls auto`). */
@@ -98,10 +120,16 @@ function caFingerprint(ca: string): string {
   }
 }
 
-function tlsRefusal(where: string, presented: string, expected: string, reason: string, hint = ''): CohortError {
-  return new CohortError(ErrorCode.TLS_FAILED, `refusing the coordinator at ${where}: ${reason}: it presented ${presented}, expected ${expected}${hint}`, {
-    details: { presented, expected, reason },
-  });
+/** TLS_FAILED naming both fingerprints; `from` is the variable the expected trust came from, if it did. */
+function tlsRefusal(where: string, presented: string, expected: string, reason: string, from: string | undefined, hint = ''): CohortError {
+  const source = from ? ` (from ${from})` : '';
+  return new CohortError(
+    ErrorCode.TLS_FAILED,
+    `refusing the coordinator at ${where}: ${reason}: it presented ${presented}, expected ${expected}${source}${hint}`,
+    {
+      details: { presented, expected, reason, ...(from && { from }) },
+    },
+  );
 }
 
 /** A handshake error as Cohort names it: TLS_FAILED for a peer that does not speak TLS or that refused us; others (ECONNREFUSED…) unchanged. */
@@ -150,7 +178,7 @@ export type ConnectorCallback = (err: Error | null, socket?: TLSSocket) => void;
  * `Agent({connect})`: returns undefined and calls back with the verified
  * socket, or with the refusal.
  */
-export function tlsConnector(trust: TlsClientOptions, timeoutMs = DEFAULT_TLS_CONNECT_TIMEOUT_MS) {
+export function tlsConnector(trust: TlsTrust, timeoutMs = DEFAULT_TLS_CONNECT_TIMEOUT_MS) {
   return (request: ConnectorRequest, callback: ConnectorCallback): undefined => {
     const host = stripBrackets(request.hostname || request.host || 'localhost');
     const port = Number(request.port) || 443;

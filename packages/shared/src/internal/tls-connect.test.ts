@@ -3,8 +3,8 @@ import net, { type AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { createCertificate, type Certificate } from '@cohort/coordinator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, type CohortError } from './errors.js';
-import { waitFor } from './internal/wait-for.js';
+import { ErrorCode, type CohortError } from '../errors.js';
+import { waitFor } from './wait-for.js';
 import { connectTls, tlsConnector } from './tls-connect.js';
 
 const HOUR_MS = 3_600_000;

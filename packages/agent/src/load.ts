@@ -1,10 +1,11 @@
 /**
  * Host load for the coordinator's view, sampled in the background with
  * node-os-utils (its CPU figure needs two readings some time apart, so it is
- * never taken on the heartbeat path).
+ * never taken on the heartbeat path). The library loads with the first
+ * sample, off the start-up path (its import costs an agent ~70 ms).
  */
-import { OSUtils } from 'node-os-utils';
 import os from 'node:os';
+import type { OSUtils } from 'node-os-utils';
 import type { Hardware, Load } from '@cohort/shared';
 
 export function hardware(): Hardware {
@@ -21,7 +22,7 @@ export function hardware(): Hardware {
 }
 
 export class LoadSampler {
-  private readonly utils = new OSUtils();
+  private utils: Promise<OSUtils> | undefined;
   private latest = { cpuPercent: 0, memoryPercent: 0, load1: 0 };
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
@@ -44,7 +45,9 @@ export class LoadSampler {
     if (this.busy) return;
     this.busy = true;
     try {
-      const [cpu, mem] = await Promise.all([this.utils.cpu.usage(), this.utils.memory.info()]);
+      this.utils ??= import('node-os-utils').then((m) => new m.OSUtils());
+      const utils = await this.utils;
+      const [cpu, mem] = await Promise.all([utils.cpu.usage(), utils.memory.info()]);
       if (cpu.success) this.latest.cpuPercent = Math.round(cpu.data * 10) / 10;
       if (mem.success) this.latest.memoryPercent = Math.round(mem.data.usagePercentage * 10) / 10;
       this.latest.load1 = os.loadavg()[0] ?? 0;

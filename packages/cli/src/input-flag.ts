@@ -10,7 +10,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { CohortError, ErrorCode } from '@cohort/shared';
-import { DEFAULT_MAX_BODY_BYTES } from '@cohort/coordinator';
+import { DEFAULT_MAX_BODY_BYTES } from '@cohort/shared';
 import { describeJsonError, jsonErrorAt } from './json-position.js';
 
 /** The largest input a file or stdin may hold: the coordinator's default request body limit (`--max-body-bytes`). */

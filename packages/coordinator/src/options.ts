@@ -7,6 +7,7 @@ import {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_MAX_BUNDLE_BYTES,
+  DEFAULT_MAX_BODY_BYTES,
   LIMITS,
   checkInt,
   checkNumber,
@@ -25,7 +26,8 @@ export const DEFAULT_PORT = 7070;
 export { DEFAULT_HEARTBEAT_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS };
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000;
 export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
-export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+/** The request body limit, shared with the CLI (which bounds an input file by it). */
+export { DEFAULT_MAX_BODY_BYTES };
 /** The largest task bundle a client may upload: the client refuses a larger one before it uploads, listing its largest inputs. */
 export { DEFAULT_MAX_BUNDLE_BYTES };
 export const DEFAULT_MAX_ATTEMPTS = 3;

@@ -10,3 +10,5 @@ export const AGENT_PATH = '/agent';
 export const DEFAULT_HEARTBEAT_MS = 500;
 /** Silence longer than this and the other side is taken for gone (at least twice DEFAULT_HEARTBEAT_MS). */
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 2000;
+/** The coordinator's default request body limit (`--max-body-bytes`); the CLI bounds an input file or stdin by it before it reads them. */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;

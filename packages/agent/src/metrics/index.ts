@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { Logger } from '@cohort/shared';
 import type { CompiledAgentOptions } from '../options.js';
 import { AgentCounts } from './counts.js';
-import { agentRegistry, type AgentFacts } from './registry.js';
+import type { AgentFacts } from './registry.js';
 import { serveMetrics, stopMetrics } from './server.js';
 
 export { AgentCounts } from './counts.js';
@@ -27,6 +27,8 @@ export class AgentMetrics {
   async start(facts: Omit<AgentFacts, 'counts'>): Promise<void> {
     const { metricsHost: host, metricsPort: port, metricsPublic, token } = this.options;
     if (port === undefined) return;
+    // prom-client loads only when metrics are on: it costs every agent ~90 ms at start.
+    const { agentRegistry } = await import('./registry.js');
     const registry = agentRegistry({ ...facts, counts: this.counts });
     const served = await serveMetrics(registry, { host, port, token, public: metricsPublic, log: this.log });
     this.server = served.server;

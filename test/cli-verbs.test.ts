@@ -195,8 +195,9 @@ describe('cohort run with no agent', () => {
   it('hints that no agent is connected (COHORT_NO_AGENTS_HINT_MS), and Ctrl-C still cancels the queued job', async () => {
     bare = await spawnCoordinator({ args: ['--host', '127.0.0.1', '--port', '0'] });
     const run = started(['run', 'noop', '--partitions', '3'], { COHORT_URL: bare.url, COHORT_TOKEN: '', COHORT_NO_AGENTS_HINT_MS: '200' });
-    await waitFor('the hint', () => run.out.stderr.includes(`no agents connected: waiting (start one with \`cohort agent --connect ${bare!.url}\`)`));
-    const jobId = /submitted (j_[0-9a-z]{10})/.exec(run.out.stderr)?.[1];
+    // The hint's timer starts before the submission is answered: under load it may come first, so wait for both.
+    const hint = `no agents connected: waiting (start one with \`cohort agent --connect ${bare!.url}\`)`;
+    const jobId = await waitFor('the hint and the submission', () => run.out.stderr.includes(hint) && /submitted (j_[0-9a-z]{10})/.exec(run.out.stderr)?.[1]);
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(130);
     expect(run.out.stderr).toContain(`job ${jobId} cancelled`);

@@ -46,6 +46,9 @@ export default defineConfig({
       {
         test: {
           name: 'cluster',
+          // As in unit: one module graph per worker. The clusters' clean-up hook is a setup file (run per test file).
+          isolate: false,
+          setupFiles: ['test/setup-cluster.ts'],
           include: ['test/**/*.test.ts'],
           exclude: ['test/docker/**', 'test/browser/**', ...ALONE],
           sequence: { groupOrder: 1 },
@@ -57,6 +60,8 @@ export default defineConfig({
       {
         test: {
           name: 'cluster-alone',
+          isolate: false,
+          setupFiles: ['test/setup-cluster.ts'],
           include: ALONE,
           sequence: { groupOrder: 2 },
           testTimeout: 120_000,

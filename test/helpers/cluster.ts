@@ -1,9 +1,9 @@
 /**
  * Test harness: real coordinator and agent processes on loopback (port 0,
  * read back from the ready line), stopped by their own pids after each test,
- * pass or fail. Every wait is bounded in time.
+ * pass or fail (the hook is in test/setup-cluster.ts: registered for every
+ * file, although this module is imported once per worker). Every wait is bounded in time.
  */
-import { afterEach } from 'vitest';
 import { WebSocket } from 'ws';
 import {
   ApiClient,
@@ -25,11 +25,12 @@ const started: Array<LocalCluster | Spawned> = [];
 /** The clusters' ApiClients: closed after each test, so that their https:// connections (an undici Agent) go too. */
 const clients: ApiClient[] = [];
 
-afterEach(async () => {
+/** Stop everything the test started; test/setup-cluster.ts runs it after each test of every cluster test file. */
+export async function stopStarted(): Promise<void> {
   const all = started.splice(0);
   await Promise.all(clients.splice(0).map((api) => api.close()));
   await Promise.all(all.map((c) => ('agents' in c ? c.stop() : stopAll([c]))));
-});
+}
 
 export async function cluster(
   agents: AgentSpec[],

@@ -1,6 +1,6 @@
 /**
  * The link's TLS: a wss:// coordinator is joined over a socket from
- * `tlsConnector` (shared/tls-connect.ts), verified (a pinned fingerprint, a
+ * `tlsConnector` (shared/internal/tls-connect.ts), verified (a pinned fingerprint, a
  * CA bundle, or the system's CAs) before the upgrade request, and so the
  * token, is written. And the refusals that end the agent rather than retry
  * (fail closed): a coordinator that could not be verified, or that refused

@@ -1,11 +1,11 @@
 /**
  * The ApiClient's requests. For an https:// coordinator: undici's own
  * `fetch`, with an undici `Agent` whose every connection comes from
- * `tlsConnector` (shared/tls-connect.ts), so that nothing is written to a
+ * `tlsConnector` (shared/internal/tls-connect.ts), so that nothing is written to a
  * coordinator before it was verified. One Agent per client; its idle
  * sockets do not hold the event loop open (undici unrefs them), and
  * `close()` lets them go. undici is loaded on the first https request only
- * (it costs every CLI process ~150 ms at start); plain http:// on loopback
+ * (it costs every CLI process ~150 ms at start); plain http://
  * uses Node's own fetch.
  *
  * Errors: undici wraps a connector's failure in `TypeError: fetch failed`

@@ -251,6 +251,10 @@ export class Link {
       case 'bundle-part':
       case 'bundle-refused':
         return this.owner.bundle(msg);
+      case 'shared-part':
+      case 'shared-refused':
+      case 'release':
+        return; // contract stub: the agent does not fetch shared values yet
       case 'heartbeat':
         return;
       default:

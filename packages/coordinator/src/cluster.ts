@@ -19,6 +19,7 @@
 import {
   type AgentMessage,
   type BundleGetMessage,
+  type SharedGetMessage,
   CohortError,
   RATES,
   bundleRef,
@@ -275,6 +276,8 @@ export class Cluster {
         return;
       case 'bundle-get':
         return this.bundleGet(s, msg, now);
+      case 'shared-get':
+        return this.sharedGet(s, msg, now);
       case 'hello':
         this.fx.close(s, Codes.BAD_FRAME, 'hello sent twice on one connection');
         this.lose(s, 'closed', now);
@@ -313,6 +316,13 @@ export class Cluster {
     const error = new CohortError(Codes.BUNDLE_NOT_FOUND, 'no live job of this agent runs that bundle').toWire();
     delete error.stack;
     this.fx.send(s, { type: 'bundle-refused', hash: msg.hash, error });
+  }
+
+  /** An agent asks for a part of a job's shared value. (Contract stub: refused until the coordinator serves shared values.) */
+  private sharedGet(s: AgentSession, msg: SharedGetMessage, _now: number): void {
+    const error = new CohortError(Codes.SHARED_NOT_FOUND, 'no live job of this agent shares that value').toWire();
+    delete error.stack;
+    this.fx.send(s, { type: 'shared-refused', hash: msg.hash, error });
   }
 
   private expelFor(s: AgentSession, expulsion: Expulsion | undefined, now: number): void {

@@ -5,7 +5,7 @@
  * `p.spare`, the session's `held`), the job's queues and `inflight`, and the
  * counts. No other file writes those fields.
  */
-import type { ErrorCode, Isolation, JobStatus, ModeReason, ResultOk, SlotMode, TaskModule, WireError } from '@cohort/shared';
+import type { ErrorCode, Isolation, SharedRef, JobStatus, ModeReason, ResultOk, SlotMode, TaskModule, WireError } from '@cohort/shared';
 import { Deque } from '@cohort/shared/internal';
 import type { AgentSession } from './agent-session.js';
 import { isFinal, jobTransition, type JobEvent } from './job-machine.js';
@@ -22,6 +22,10 @@ export interface JobSpec {
   timeoutMs: number;
   /** Failed attempts (error, crash, timeout) after which the job fails. Losses to a dead agent do not count. */
   maxAttempts: number;
+  /** The job's weight when running jobs share the slots (LIMITS.priority); 1 when absent. */
+  priority?: number;
+  /** The job's shared value (`ctx.shared` in every partition), stored by hash; absent without one. */
+  shared?: SharedRef;
 }
 
 export type JobError = WireError & { code: ErrorCode };

@@ -6,6 +6,7 @@
  */
 import type { ErrorCode } from './errors.js';
 import type { AgentMode, Hardware, Load, SlotMode } from './protocol.js';
+import type { SharedDelivery, SharedRef } from './shared-input.js';
 
 /** A job's life: queued → running → merging → succeeded, or failed / cancelled from any live state. */
 export const JOB_STATUSES = ['queued', 'running', 'merging', 'succeeded', 'failed', 'cancelled'] as const;
@@ -54,6 +55,14 @@ export interface JobReport {
   modes: Record<SlotMode, number>;
   /** How many partitions ran in each mode, and why (`thread:profile-thread`: count). */
   modeReasons: Record<string, number>;
+  /** The job's weight against other running jobs when slots are shared (1 unless the job asked). */
+  priority: number;
+  /**
+   * The job's shared value, when it had one: its name and size, and how many
+   * accepted partitions read it over shared memory (thread slots) or from a copy
+   * (process slots).
+   */
+  shared?: SharedRef & { delivery: Record<SharedDelivery, number> };
   createdAt: number;
   startedAt: number;
   finishedAt: number;

@@ -85,6 +85,14 @@ export const ErrorCode = {
   BUNDLE_BUILD_FAILED: 'BUNDLE_BUILD_FAILED',
   /** An agent could not fetch a bundle (the connection was lost, the coordinator refused it); that attempt fails. */
   BUNDLE_FETCH_FAILED: 'BUNDLE_FETCH_FAILED',
+  /** No shared value with that hash here: upload it first (client), or it is not the shared value of a job this agent was issued (agent). */
+  SHARED_NOT_FOUND: 'SHARED_NOT_FOUND',
+  /** A shared value's bytes do not hash to its name: refused at upload, after a fetch, or when read back from disk. */
+  SHARED_HASH_MISMATCH: 'SHARED_HASH_MISMATCH',
+  /** A shared value larger than the coordinator's or the agent's limit (`--max-shared-bytes`). */
+  SHARED_TOO_LARGE: 'SHARED_TOO_LARGE',
+  /** An agent could not fetch a job's shared value (the connection was lost, the coordinator refused it); that attempt fails. */
+  SHARED_FETCH_FAILED: 'SHARED_FETCH_FAILED',
   /** A result stream re-attached after the coordinator let go of the job's partition results (the job ended, or it restarted): results() cannot give them all; result() still can. */
   RESULTS_GONE: 'RESULTS_GONE',
   /** Something that should never happen. */
@@ -125,6 +133,9 @@ export const HttpStatus: Partial<Record<ErrorCode, number>> = {
   BUNDLE_NOT_FOUND: 404,
   BUNDLE_HASH_MISMATCH: 400,
   BUNDLE_TOO_LARGE: 413,
+  SHARED_NOT_FOUND: 404,
+  SHARED_HASH_MISMATCH: 400,
+  SHARED_TOO_LARGE: 413,
   RATE_LIMITED: 429,
   TLS_FAILED: 401,
   TLS_REQUIRED: 400,

@@ -9,6 +9,7 @@ export * from './validate.js';
 export * from './task.js';
 export * from './task-loader.js';
 export * from './bundle.js';
+export * from './shared-input.js';
 export * from './ids.js';
 export * from './log.js';
 export * from './options.js';

@@ -34,6 +34,10 @@ export const LIMITS = {
   batchItems: { min: 0, max: 65_536 },
   /** Bytes of one task bundle, and any offset into one (a coordinator's `maxBundleBytes` narrows it). */
   bundleBytes: { min: 0, max: 1024 * 1024 * 1024 },
+  /** Bytes of a job's shared value, and any offset into one (a coordinator's or agent's `maxSharedBytes` narrows it). */
+  sharedBytes: { min: 0, max: 16 * 1024 * 1024 * 1024 },
+  /** A job's share of the slots against other running jobs: a weight (a job of priority 2 gets twice the slots of one of 1). */
+  priority: { min: 1, max: 1000 },
   /** Milliseconds a result may claim its partition ran. */
   resultMs: { min: 0, max: 86_400_000 * 7 },
 } as const satisfies Record<string, IntBound>;

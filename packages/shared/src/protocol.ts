@@ -9,10 +9,14 @@
  * each agent's in-flight count within `slots + prefetch`.
  */
 import type { WireError } from './errors.js';
+import type { SharedRef } from './shared-input.js';
 import type { Isolation } from './task.js';
 
-/** 2: task bundles (`bundle-get`, `bundle-part`, `bundle-refused`). */
-export const PROTOCOL_VERSION = 2;
+/**
+ * 2: task bundles (`bundle-get`, `bundle-part`, `bundle-refused`).
+ * 3: shared job input (`assign.shared`, `assign.sharedInput`, `shared-get`, `shared-part`, `shared-refused`, `release`).
+ */
+export const PROTOCOL_VERSION = 3;
 
 /** Where one partition runs. */
 export const SLOT_MODES = ['thread', 'process'] as const;
@@ -29,6 +33,7 @@ export const MODE_REASONS = [
   'profile-process', // auto: the task asks for processes
   'auto-cpu-pure', // auto: task says 'auto'; threads start faster here
   'escalated-after-crash', // auto: this task crashed a thread slot on this agent before
+  'profile-shared-input', // auto: the task says `profile.sharedInput`, so threads share its job's shared value
 ] as const;
 export type ModeReason = (typeof MODE_REASONS)[number];
 
@@ -141,7 +146,27 @@ export interface BundleGetMessage {
   offset: number;
 }
 
-export type AgentMessage = HelloMessage | AgentHeartbeatMessage | ResultsMessage | StartedMessage | ModeChangeMessage | DrainingMessage | BundleGetMessage;
+/**
+ * Ask for `SHARED_CHUNK_BYTES` of a job's shared value from `offset`: the
+ * agent was issued a partition of job `jobId`, whose shared value is `hash`.
+ * Answered by `shared-part` or `shared-refused`.
+ */
+export interface SharedGetMessage {
+  type: 'shared-get';
+  jobId: string;
+  hash: string;
+  offset: number;
+}
+
+export type AgentMessage =
+  | HelloMessage
+  | AgentHeartbeatMessage
+  | ResultsMessage
+  | StartedMessage
+  | ModeChangeMessage
+  | DrainingMessage
+  | BundleGetMessage
+  | SharedGetMessage;
 
 // ---------------------------------------------------------------- coordinator → agent
 
@@ -180,6 +205,10 @@ export interface AssignMessage {
   isolation: Isolation;
   /** Kill the slot and fail the attempt after this long; 0 means no limit. */
   timeoutMs: number;
+  /** The job's shared value: the agent fetches it once (`shared-get`) before running these items. Absent without one. */
+  shared?: SharedRef;
+  /** The task's `profile.sharedInput`: in auto mode the agent runs it on threads (`profile-shared-input`). */
+  sharedInput?: true;
   items: AssignItem[];
 }
 
@@ -212,7 +241,38 @@ export interface BundleRefusedMessage {
   error: WireError;
 }
 
-export type CoordinatorMessage = WelcomeMessage | AssignMessage | CancelMessage | CoordinatorHeartbeatMessage | BundlePartMessage | BundleRefusedMessage;
+/** Bytes `[offset, offset + data.length)` of shared value `hash`, whose whole size is `total`. */
+export interface SharedPartMessage {
+  type: 'shared-part';
+  hash: string;
+  offset: number;
+  total: number;
+  data: Uint8Array;
+}
+
+/** The coordinator will not serve this shared value (SHARED_NOT_FOUND, SHARED_HASH_MISMATCH…). */
+export interface SharedRefusedMessage {
+  type: 'shared-refused';
+  hash: string;
+  error: WireError;
+}
+
+/** Job `jobId` ended: drop its shared value and anything else held for it. Sent to each agent that was issued the job. */
+export interface ReleaseMessage {
+  type: 'release';
+  jobId: string;
+}
+
+export type CoordinatorMessage =
+  | WelcomeMessage
+  | AssignMessage
+  | CancelMessage
+  | CoordinatorHeartbeatMessage
+  | BundlePartMessage
+  | BundleRefusedMessage
+  | SharedPartMessage
+  | SharedRefusedMessage
+  | ReleaseMessage;
 
 export type AgentMessageType = AgentMessage['type'];
 export type CoordinatorMessageType = CoordinatorMessage['type'];

@@ -16,7 +16,7 @@ export type Isolation = (typeof ISOLATIONS)[number];
 export interface TaskProfile {
   /** Where the task wants to run in `auto` mode. */
   isolation: Isolation;
-  /** The input is large and read-only; threads may share it instead of copying. */
+  /** The task reads its job's shared value (`ctx.shared`): in auto mode it runs on threads, which share it with no copy. */
   sharedInput?: boolean;
   /** Default per-partition timeout, milliseconds; 0 means none. */
   timeoutMs?: number;
@@ -27,6 +27,13 @@ export interface RunContext {
   partition: number;
   attempt: number;
   mode: SlotMode;
+  /**
+   * The job's shared value (`shared` on the job), read-only by contract:
+   * a Uint8Array, a typed array or a JSON value. In a thread slot a view over
+   * one SharedArrayBuffer that every thread slot of the agent reads; in a
+   * process slot the slot's own copy. Undefined when the job has none.
+   */
+  shared?: unknown;
 }
 
 export interface TaskModule<I = unknown, P = unknown, R = unknown, J = unknown> {

@@ -12,6 +12,7 @@ import { AGENT_MODES, MODE_REASONS, SLOT_MODES, type AgentMessage, type Coordina
 import { isOneOf } from './one-of.js';
 import { ISOLATIONS } from './task.js';
 import { BUNDLE_CHUNK_BYTES, isBundleHash } from './bundle.js';
+import { SHARED_CHUNK_BYTES, isSharedKind, sharedElementBytes } from './shared-input.js';
 
 type Obj = Record<string, unknown>;
 
@@ -96,6 +97,15 @@ function weighsAtMost(v: unknown, budget: number): boolean {
   return true;
 }
 
+/** A job's shared value as an assign names it: its hash, a size within the bounds and a multiple of its element, its kind. */
+function sharedRef(v: unknown): void {
+  if (!isObj(v)) bad('shared must be a map');
+  hash(v);
+  const bytes = bounded(v, 'bytes', LIMITS.sharedBytes);
+  if (!isSharedKind(v.kind)) bad('shared.kind must be a shared kind');
+  if (bytes % sharedElementBytes(v.kind) !== 0) bad(`shared.bytes must be a multiple of ${sharedElementBytes(v.kind)} for ${v.kind}`);
+}
+
 function hash(o: Obj): void {
   if (!isBundleHash(o.hash)) bad('hash must be 64 lowercase hex digits');
 }
@@ -165,6 +175,11 @@ export function validateAgentMessage(v: unknown): AgentMessage {
       hash(v);
       bounded(v, 'offset', LIMITS.bundleBytes);
       return v as unknown as AgentMessage;
+    case 'shared-get':
+      str(v, 'jobId', MAX_LENGTH.jobId);
+      hash(v);
+      bounded(v, 'offset', LIMITS.sharedBytes);
+      return v as unknown as AgentMessage;
     default:
       return bad(`unknown type ${JSON.stringify(v.type)}`);
   }
@@ -186,6 +201,8 @@ export function validateCoordinatorMessage(v: unknown): CoordinatorMessage {
       str(v, 'task', MAX_LENGTH.taskName);
       if (!isOneOf(v.isolation, ISOLATIONS)) bad('isolation must be thread, process or auto');
       bounded(v, 'timeoutMs', LIMITS.timeoutMs);
+      if (v.shared !== undefined) sharedRef(v.shared);
+      if (v.sharedInput !== undefined && v.sharedInput !== true) bad('sharedInput must be true when present');
       for (const item of arr(v, 'items')) {
         if (!isObj(item)) bad('assign items must be maps');
         bounded(item, 'p', LIMITS.partition);
@@ -211,6 +228,21 @@ export function validateCoordinatorMessage(v: unknown): CoordinatorMessage {
     case 'bundle-refused':
       hash(v);
       v.error = wireError(v.error, 'error');
+      return v as unknown as CoordinatorMessage;
+    case 'shared-part': {
+      hash(v);
+      const offset = bounded(v, 'offset', LIMITS.sharedBytes);
+      const total = bounded(v, 'total', LIMITS.sharedBytes);
+      if (!(v.data instanceof Uint8Array) || v.data.length > SHARED_CHUNK_BYTES) bad(`data must be binary of at most ${SHARED_CHUNK_BYTES} bytes`);
+      if (offset + v.data.length > total) bad('data must end within total');
+      return v as unknown as CoordinatorMessage;
+    }
+    case 'shared-refused':
+      hash(v);
+      v.error = wireError(v.error, 'error');
+      return v as unknown as CoordinatorMessage;
+    case 'release':
+      str(v, 'jobId', MAX_LENGTH.jobId);
       return v as unknown as CoordinatorMessage;
     default:
       return bad(`unknown type ${JSON.stringify(v.type)}`);

@@ -5,7 +5,7 @@
  * `p.spare`, the session's `held`), the job's queues and `inflight`, and the
  * counts. No other file writes those fields.
  */
-import type { ErrorCode, Isolation, SharedRef, JobStatus, ModeReason, ResultOk, SlotMode, TaskModule, WireError } from '@cohort/shared';
+import type { AssignMessage, ErrorCode, Isolation, SharedRef, JobStatus, ModeReason, ResultOk, SlotMode, TaskModule, WireError } from '@cohort/shared';
 import { Deque } from '@cohort/shared/internal';
 import type { AgentSession } from './agent-session.js';
 import { isFinal, jobTransition, type JobEvent } from './job-machine.js';
@@ -149,7 +149,19 @@ export class Job {
     this.partitions = inputs.map((input, i) => new Partition(this, i, input));
     this.total = inputs.length;
     for (let i = 0; i < inputs.length; i++) this.pending.push(i);
+    this.header = {
+      type: 'assign',
+      jobId: id,
+      task: spec.task,
+      isolation,
+      timeoutMs: spec.timeoutMs,
+      ...(spec.shared && { shared: spec.shared }),
+      ...(task?.profile.sharedInput === true && { sharedInput: true }),
+    };
   }
+
+  /** Every field of this job's `assign` messages but the items: the same object each time. */
+  readonly header: Readonly<Omit<AssignMessage, 'items'>>;
 
   /** Issue the next attempt of `p` to `s`. */
   assign(p: Partition, s: AgentSession, now: number): void {

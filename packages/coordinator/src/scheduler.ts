@@ -45,7 +45,7 @@ export function planAssignments(active: readonly Job[], sessions: Iterable<Agent
         quota--;
       }
       if (items.length === 0) continue;
-      out.push({ session: s, message: { type: 'assign', jobId: job.id, task: job.spec.task, isolation: job.isolation, timeoutMs: job.spec.timeoutMs, items } });
+      out.push({ session: s, message: { ...job.header, items } });
     }
   }
   return out;

@@ -157,6 +157,7 @@ export class Job {
       timeoutMs: spec.timeoutMs,
       ...(spec.shared && { shared: spec.shared }),
       ...(task?.profile.sharedInput === true && { sharedInput: true }),
+      ...(spec.priority !== undefined && spec.priority !== 1 && { priority: spec.priority }),
     };
   }
 

@@ -209,6 +209,8 @@ export interface AssignMessage {
   shared?: SharedRef;
   /** The task's `profile.sharedInput`: in auto mode the agent runs it on threads (`profile-shared-input`). */
   sharedInput?: true;
+  /** The job's weight when the agent's queued jobs share its slots (LIMITS.priority); 1 when absent. */
+  priority?: number;
   items: AssignItem[];
 }
 

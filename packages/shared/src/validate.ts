@@ -203,6 +203,7 @@ export function validateCoordinatorMessage(v: unknown): CoordinatorMessage {
       bounded(v, 'timeoutMs', LIMITS.timeoutMs);
       if (v.shared !== undefined) sharedRef(v.shared);
       if (v.sharedInput !== undefined && v.sharedInput !== true) bad('sharedInput must be true when present');
+      if (v.priority !== undefined) bounded(v, 'priority', LIMITS.priority);
       for (const item of arr(v, 'items')) {
         if (!isObj(item)) bad('assign items must be maps');
         bounded(item, 'p', LIMITS.partition);

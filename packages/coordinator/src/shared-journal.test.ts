@@ -24,7 +24,15 @@ describe('journal: a job with a shared value', () => {
   });
 
   it('takes a job whose shared ref has the wrong shape for damage', () => {
-    for (const shared of [null, 'x', { ...REF, hash: 'short' }, { ...REF, kind: 'float128' }, { ...REF, bytes: -1 }, { ...REF, bytes: 1.5 }, { hash: REF.hash }]) {
+    for (const shared of [
+      null,
+      'x',
+      { ...REF, hash: 'short' },
+      { ...REF, kind: 'float128' },
+      { ...REF, bytes: -1 },
+      { ...REF, bytes: 1.5 },
+      { hash: REF.hash },
+    ]) {
       expect(decodeRecord(encode({ kind: 'job', job: { ...JOB, shared } })), JSON.stringify(shared)).toBeUndefined();
     }
   });

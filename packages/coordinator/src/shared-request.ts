@@ -4,7 +4,17 @@
  * size from its own store, so a job can only name a value that is here and
  * sound, and whose size fits its kind. BAD_REQUEST names the field.
  */
-import { CohortError, ErrorCode, SHARED_KINDS, describe, isBundleHash, isSharedKind, sharedElementBytes, type SharedKind, type SharedRef } from '@cohort/shared';
+import {
+  CohortError,
+  ErrorCode,
+  SHARED_KINDS,
+  describe,
+  isBundleHash,
+  isSharedKind,
+  sharedElementBytes,
+  type SharedKind,
+  type SharedRef,
+} from '@cohort/shared';
 import type { SharedStore } from './shared-store.js';
 
 /** What a submission asks for; `bytes` comes from the store. */

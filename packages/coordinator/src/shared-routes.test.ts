@@ -150,7 +150,12 @@ describe('POST /api/jobs with shared', () => {
     const bytes = new Uint8Array(value.buffer);
     await call(first, 'PUT', `/api/shared/${sha(bytes)}`, bytes);
     const ref = { hash: sha(bytes), bytes: 24, kind: 'float64' };
-    const submitted = await call(first, 'POST', '/api/jobs', { task: 'noop', input: null, partitions: 2, shared: { hash: ref.hash, kind: 'float64', bytes: 999 } });
+    const submitted = await call(first, 'POST', '/api/jobs', {
+      task: 'noop',
+      input: null,
+      partitions: 2,
+      shared: { hash: ref.hash, kind: 'float64', bytes: 999 },
+    });
     expect(submitted.status).toBe(201);
     expect(submitted.json.shared).toEqual({ ...ref, delivery: { 'shared-memory': 0, copied: 0 } });
     const jobId = submitted.json.jobId as string;

@@ -53,7 +53,10 @@ export function decideSharedGet(s: AgentSession, named: Job | undefined, msg: Sh
   if (!job?.spec.shared) return refusal(ErrorCode.SHARED_NOT_FOUND, 'no live job of this agent shares that value');
   const ref = job.spec.shared;
   if (!validSharedOffset(msg.offset, ref.bytes)) {
-    return refusal(ErrorCode.BAD_FRAME, `offset ${msg.offset} does not start a part of shared value ${ref.hash} (${ref.bytes} bytes, parts of ${SHARED_CHUNK_BYTES})`);
+    return refusal(
+      ErrorCode.BAD_FRAME,
+      `offset ${msg.offset} does not start a part of shared value ${ref.hash} (${ref.bytes} bytes, parts of ${SHARED_CHUNK_BYTES})`,
+    );
   }
   return { kind: 'serve', ref };
 }

@@ -113,7 +113,13 @@ describe('SharedStore', () => {
     // Cut short after it was verified: the part that is gone is refused, not served short.
     truncateSync(path.join(dir, SHARED_DIR, `${hash}.bin`), 5);
     expect(codeOf(await restarted.read(hash, SHARED_CHUNK_BYTES).catch((e: unknown) => e))).toBe(ErrorCode.SHARED_HASH_MISMATCH);
-    expect(codeOf(await open(dir).size(sha(Buffer.from('never'))).catch((e: unknown) => e))).toBe(ErrorCode.SHARED_NOT_FOUND);
+    expect(
+      codeOf(
+        await open(dir)
+          .size(sha(Buffer.from('never')))
+          .catch((e: unknown) => e),
+      ),
+    ).toBe(ErrorCode.SHARED_NOT_FOUND);
   });
 
   it('refuses an offset past the end (BAD_FRAME)', async () => {

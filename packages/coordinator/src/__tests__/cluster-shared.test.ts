@@ -6,15 +6,7 @@
  * live session that was sent an assign of it is told to release it, once.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  ErrorCode,
-  RATES,
-  SHARED_CHUNK_BYTES,
-  type ReleaseMessage,
-  type SharedGetMessage,
-  type SharedRef,
-  type SharedRefusedMessage,
-} from '@cohort/shared';
+import { ErrorCode, RATES, SHARED_CHUNK_BYTES, type ReleaseMessage, type SharedGetMessage, type SharedRef, type SharedRefusedMessage } from '@cohort/shared';
 import type { AgentSession } from '../agent-session.js';
 import { answerAll, join, makeCluster, makeJob, type Driver, type Recorder } from './helpers.js';
 
@@ -42,7 +34,9 @@ function setup(): { cluster: Driver; fx: Recorder; a: AgentSession; b: AgentSess
 }
 
 function refusals(fx: Recorder, to: string): Array<[string, string]> {
-  return fx.sent.filter((s) => s.to === to && s.msg.type === 'shared-refused').map((s) => [(s.msg as SharedRefusedMessage).hash, (s.msg as SharedRefusedMessage).error.code]);
+  return fx.sent
+    .filter((s) => s.to === to && s.msg.type === 'shared-refused')
+    .map((s) => [(s.msg as SharedRefusedMessage).hash, (s.msg as SharedRefusedMessage).error.code]);
 }
 
 function releases(fx: Recorder, to?: string): string[] {

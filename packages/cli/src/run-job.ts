@@ -4,9 +4,9 @@
  * re-attaches to the same job id with backoff until `reattachTimeoutMs`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CohortError, ErrorCode, type ClusterEvent, type JobProgress, type JobReport, type TlsClientOptions } from '@cohort/shared';
+import { CohortError, ErrorCode, type ClusterEvent, type JobProgress, type JobReport, type SharedKind, type TlsClientOptions } from '@cohort/shared';
 import { Backoff, type BackoffOptions } from '@cohort/shared/internal';
-import { ApiClient, shipTask, type ShippedTask } from '@cohort/sdk';
+import { ApiClient, shipSharedBytes, shipTask, type ShippedShared, type ShippedTask } from '@cohort/sdk';
 
 /** How long a client command keeps trying while the coordinator cannot be reached (a restart): following a job, cancelling it, reading its log. */
 export const DEFAULT_REATTACH_TIMEOUT_MS = 60_000;
@@ -30,6 +30,8 @@ export interface RunJobOptions {
   insecureNoTls?: boolean | undefined;
   task?: string;
   input?: unknown;
+  /** The job's shared value (`--shared @FILE`, `--shared-json @FILE`), uploaded unless the coordinator has it. */
+  shared?: { kind: SharedKind; data: Uint8Array } | undefined;
   partitions?: number;
   timeoutMs?: number;
   maxAttempts?: number;
@@ -42,6 +44,8 @@ export interface RunJobOptions {
   signal?: AbortSignal;
   /** A task module was bundled (and uploaded, unless the coordinator had it). */
   onShipped?(shipped: ShippedTask): void;
+  /** The shared value was uploaded (or found on the coordinator). */
+  onSharedShipped?(shipped: ShippedShared): void;
   onSubmitted?(report: JobReport): void;
   onProgress?(progress: JobProgress): void;
   /** Cluster events while the job runs (agent lost, speculative copy, …). */
@@ -66,6 +70,11 @@ async function submit(api: ApiClient, options: RunJobOptions): Promise<JobReport
   const shipped = await shipTask(options.task, api);
   if (shipped.file !== undefined) options.onShipped?.(shipped);
   const body: Record<string, unknown> = { task: shipped.ref, input: options.input };
+  if (options.shared) {
+    const sent = await shipSharedBytes(api, options.shared.kind, options.shared.data);
+    options.onSharedShipped?.(sent);
+    body.shared = { hash: sent.hash, kind: sent.kind };
+  }
   if (options.partitions !== undefined) body.partitions = options.partitions;
   if (options.timeoutMs !== undefined) body.timeoutMs = options.timeoutMs;
   if (options.maxAttempts !== undefined) body.maxAttempts = options.maxAttempts;

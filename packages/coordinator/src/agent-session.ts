@@ -39,6 +39,8 @@ export class AgentSession {
   modeChanges = 0;
   /** Bundle parts asked for and not yet sent (RATES.bundleReadsInFlight). */
   bundleReads = 0;
+  /** Shared-value parts asked for and not yet sent (bounded by RATES.bundleReadsInFlight too, shared-serving.ts). */
+  sharedReads = 0;
 
   constructor(
     readonly id: string,

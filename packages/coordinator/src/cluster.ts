@@ -45,6 +45,7 @@ import { Outcomes } from './outcomes.js';
 import { ResultIntake, type Expulsion } from './results.js';
 import { Retention } from './retention.js';
 import { planAssignments } from './scheduler.js';
+import { decideSharedGet, noteSharedIssue, releaseShared } from './shared-serving.js';
 import { attemptEnded, attemptOf, startOf } from './attempt-ended.js';
 
 export type { SpeculationConfig } from './deadlines.js';
@@ -136,6 +137,12 @@ export class Cluster {
     return this.fx.take();
   }
 
+  /** A shared-value part asked for by `s` was sent (or refused): it may ask for another. */
+  sharedServed(s: AgentSession): Effect[] {
+    if (s.sharedReads > 0) s.sharedReads--;
+    return this.fx.take();
+  }
+
   /** The merge finished (or threw); the job is final. */
   merged(job: Job, outcome: MergeOutcome, now: number): Effect[] {
     if (job.finished) return [];
@@ -158,15 +165,19 @@ export class Cluster {
    */
   retire(job: Job): Effect[] {
     if (!job.finished || this.jobs.get(job.id) !== job) return [];
+    releaseShared(job, this.agents.values(), this.fx);
     job.release();
     for (const jobId of this.retention.keep(job.id, job.result)) this.jobs.delete(jobId);
-    return [];
+    return this.fx.take();
   }
 
   /** Fill every ready agent's credit from the queued partitions (scheduler.ts). */
   schedule(now: number): Effect[] {
     this.pruneActive();
-    for (const { session, message } of planAssignments(this.active, this.agents.values(), now)) this.fx.send(session, message);
+    for (const { session, message } of planAssignments(this.active, this.agents.values(), now)) {
+      if (message.shared) noteSharedIssue(this.jobs.get(message.jobId), session);
+      this.fx.send(session, message);
+    }
     return this.fx.take();
   }
 
@@ -318,11 +329,13 @@ export class Cluster {
     this.fx.send(s, { type: 'bundle-refused', hash: msg.hash, error });
   }
 
-  /** An agent asks for a part of a job's shared value. (Contract stub: refused until the coordinator serves shared values.) */
-  private sharedGet(s: AgentSession, msg: SharedGetMessage, _now: number): void {
-    const error = new CohortError(Codes.SHARED_NOT_FOUND, 'no live job of this agent shares that value').toWire();
-    delete error.stack;
-    this.fx.send(s, { type: 'shared-refused', hash: msg.hash, error });
+  /** An agent asks for a part of a job's shared value: served, refused or expelled by the rules of shared-serving.ts. */
+  private sharedGet(s: AgentSession, msg: SharedGetMessage, now: number): void {
+    const decision = decideSharedGet(s, this.jobs.get(msg.jobId), msg);
+    if (decision.kind === 'expel') return this.expel(s, decision.code, decision.message, now);
+    if (decision.kind === 'refuse') return this.fx.send(s, { type: 'shared-refused', hash: msg.hash, error: decision.error });
+    s.sharedReads++;
+    this.fx.serveShared(s, msg.hash, msg.offset);
   }
 
   private expelFor(s: AgentSession, expulsion: Expulsion | undefined, now: number): void {

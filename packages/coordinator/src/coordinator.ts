@@ -10,6 +10,7 @@ import { deferred } from '@cohort/shared/internal';
 import { agentEndpoint, type AgentEndpoint } from './agent-endpoint.js';
 import { closeSocket } from './agent-socket.js';
 import { BundleStore } from './bundle-store.js';
+import { SharedStore } from './shared-store.js';
 import { Cluster } from './cluster.js';
 import { Executor } from './executor.js';
 import { handleHttp } from './http-api.js';
@@ -60,19 +61,20 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
   const opened = await openStore(options, log, () => fatal.resolve());
   const store = opened?.store;
   const bundles = BundleStore.open(options.stateDir, log.child({ component: 'bundles' }));
+  const shared = SharedStore.open(options.stateDir, log.child({ component: 'shared' }));
   const streams = new EventStreams();
   const cluster = new Cluster(clusterConfig(options), log.child({ component: 'cluster' }));
   const observers = new Observers((err, observer) => log.error('observer failed', { observer, message: (err as Error)?.message }));
   const metrics = createCoordinatorMetrics(cluster, options, log.child({ component: 'metrics' }));
   observers.add(metrics.observer);
-  const executor = new Executor(cluster, { store, bundles, streams, observers, metrics, log, maxPayloadBytes: options.maxPayloadBytes });
+  const executor = new Executor(cluster, { store, bundles, shared, streams, observers, metrics, log, maxPayloadBytes: options.maxPayloadBytes });
   if (store) store.onDurable = (jobIds) => executor.durable(jobIds);
   const { heartbeatMs, heartbeatTimeoutMs } = options;
   const dashboard = new Dashboard(cluster, { heartbeatMs, heartbeatTimeoutMs, durableCount: store?.durableCount, log: log.child({ component: 'dashboard' }) });
   observers.add(dashboard.view);
   if (store) store.onSync = (seconds) => observers.observe({ kind: 'journal-sync', at: Date.now(), seconds });
   const { maxAttempts, maxPartitions, tasksDirs } = options;
-  const jobs = new JobService(cluster, executor, streams, { maxAttempts, maxPartitions, tasksDirs, log, store, bundles });
+  const jobs = new JobService(cluster, executor, streams, { maxAttempts, maxPartitions, tasksDirs, log, store, bundles, shared });
   if (opened) await jobs.restore(opened.recovered);
 
   const mutualTls = tls?.clientCa !== undefined;
@@ -86,6 +88,8 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
       jobs,
       bundles,
       maxBundleBytes: options.maxBundleBytes,
+      shared,
+      maxSharedBytes: options.maxSharedBytes,
       web,
       dashboard,
       metrics,
@@ -94,7 +98,7 @@ export async function startCoordinator(userOptions: CoordinatorOptions = {}): Pr
     });
   const server: Server = createHttpServer(options, log.child({ component: 'http' }), onRequest, endpoint.onUpgrade, tls);
   const tick = setInterval(() => executor.tick(), options.tickMs);
-  const parts: Parts = { server, endpoint, tick, jobs, streams, dashboard, store, bundles, log };
+  const parts: Parts = { server, endpoint, tick, jobs, streams, dashboard, store, bundles, shared, log };
   await listenOrStop(parts, options);
 
   const address = server.address() as AddressInfo;
@@ -176,11 +180,12 @@ interface Parts {
   dashboard: Dashboard;
   store: StateStore | undefined;
   bundles: BundleStore;
+  shared: SharedStore;
   log: Logger;
 }
 
 /** Stop taking work, close every socket and stream, and release the state directory. */
-async function stopAll({ server, endpoint, tick, jobs, streams, dashboard, store, bundles }: Parts, listening: boolean): Promise<void> {
+async function stopAll({ server, endpoint, tick, jobs, streams, dashboard, store, bundles, shared }: Parts, listening: boolean): Promise<void> {
   jobs.accepting = false;
   clearInterval(tick);
   if (listening) {
@@ -199,4 +204,5 @@ async function stopAll({ server, endpoint, tick, jobs, streams, dashboard, store
   endpoint.wss.close();
   await store?.close();
   bundles.close();
+  shared.close();
 }

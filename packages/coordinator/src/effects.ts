@@ -29,6 +29,8 @@ export type Effect =
   | { type: 'finished'; job: Job }
   /** Send this session a `bundle-part` of bundle `hash` from `offset` (it was checked to hold work of a job with that task). */
   | { type: 'serve-bundle'; session: AgentSession; hash: string; offset: number }
+  /** Send this session a `shared-part` of shared value `hash` from `offset` (it was checked to hold work of a job sharing it). */
+  | { type: 'serve-shared'; session: AgentSession; hash: string; offset: number }
   /** A fact for the observers (the dashboard, the metrics): an attempt ended. Counted, never acted on. */
   | { type: 'observe'; observation: Observation };
 
@@ -59,6 +61,10 @@ export class Effects {
   }
   serveBundle(session: AgentSession, hash: string, offset: number): void {
     this.list.push({ type: 'serve-bundle', session, hash, offset });
+  }
+
+  serveShared(session: AgentSession, hash: string, offset: number): void {
+    this.list.push({ type: 'serve-shared', session, hash, offset });
   }
 
   observe(observation: Observation): void {

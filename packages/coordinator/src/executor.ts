@@ -10,6 +10,7 @@ import { encode, assertNever, toWireError, type AgentMessage, type CohortError, 
 import type { AgentSession } from './agent-session.js';
 import { closeSocket, type AgentPort } from './agent-socket.js';
 import type { BundleStore } from './bundle-store.js';
+import type { SharedStore } from './shared-store.js';
 import type { Cluster } from './cluster.js';
 import type { Effect } from './effects.js';
 import type { Job } from './job.js';
@@ -24,6 +25,8 @@ import type { StateStore } from './state-store.js';
 export interface ExecutorDeps {
   store: StateStore | undefined;
   bundles: BundleStore;
+  /** Jobs' shared values, read a part at a time for `serve-shared`. */
+  shared: SharedStore;
   streams: EventStreams;
   /** The dashboard's view and the metrics (observations.ts). */
   observers: Observers;
@@ -140,6 +143,8 @@ export class Executor implements AgentPort, JobHandoff {
         return this.finished(effect.job);
       case 'serve-bundle':
         return this.serveBundle(effect.session, effect.hash, effect.offset);
+      case 'serve-shared':
+        return this.serveShared(effect.session, effect.hash, effect.offset);
       case 'observe':
         return this.deps.observers.observe(effect.observation);
       default:
@@ -187,6 +192,21 @@ export class Executor implements AgentPort, JobHandoff {
         },
       )
       .finally(() => this.guarded('bundle served', () => this.feed(() => this.cluster.bundleServed(session))));
+  }
+
+  /** A part of a shared value, read from disk off the socket path; a value that cannot be read (missing, damaged) is refused with its code. */
+  private serveShared(session: AgentSession, hash: string, offset: number): void {
+    this.deps.shared
+      .read(hash, offset)
+      .then(
+        ({ data, total }) => this.send(session, { type: 'shared-part', hash, offset, total, data }),
+        (err: unknown) => {
+          const error = toWireError(err);
+          delete error.stack;
+          this.send(session, { type: 'shared-refused', hash, error });
+        },
+      )
+      .finally(() => this.guarded('shared served', () => this.feed(() => this.cluster.sharedServed(session))));
   }
 
   /** Every accepted result is durable before the job can complete; then merge on a later turn. */

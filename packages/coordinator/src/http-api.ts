@@ -13,6 +13,8 @@
  *   GET    /api/agents           the registry
  *   PUT    /api/bundles/:hash    upload a task bundle (bundle-routes.ts)
  *   GET    /api/bundles/:hash    whether the coordinator has it
+ *   PUT    /api/shared/:hash     upload a job's shared value, streamed (shared-routes.ts)
+ *   GET    /api/shared/:hash     whether the coordinator has it
  *
  * The dashboard and metrics (issue 11; shapes in @cohort/shared dashboard.ts):
  *
@@ -40,12 +42,13 @@ import { requestPath } from './http-server.js';
 import type { JobService } from './job-service.js';
 import type { ValueEncoding } from './result-events.js';
 import { BUNDLE_ROUTE, handleBundle, type BundleRouteContext } from './bundle-routes.js';
+import { SHARED_ROUTE, handleShared, type SharedRouteContext } from './shared-routes.js';
 import type { Dashboard } from './dashboard/dashboard.js';
 import { handleDashboard } from './dashboard-routes.js';
 import { METRICS_PATH, handleMetrics, type MetricsRouteContext } from './metrics-route.js';
 import type { OpenStreams } from './open-streams.js';
 
-export interface ApiContext extends BundleRouteContext, MetricsRouteContext {
+export interface ApiContext extends BundleRouteContext, SharedRouteContext, MetricsRouteContext {
   maxBodyBytes: number;
   jobs: JobService;
   /** The dashboard's page, files and sessions (web/); without it, / and /dashboard/* are 404. */
@@ -125,6 +128,8 @@ export async function handleHttp(req: IncomingMessage, res: ServerResponse, ctx:
     }
     const bundle = BUNDLE_ROUTE.exec(path);
     if (bundle) return await handleBundle(req, res, bundle[1]!, ctx);
+    const shared = SHARED_ROUTE.exec(path);
+    if (shared) return await handleShared(req, res, shared[1]!, ctx);
     const match = /^\/api\/jobs\/([^/]+)(\/events)?$/.exec(path);
     if (match) {
       const jobId = match[1]!;

@@ -13,10 +13,12 @@ import {
   loadTask,
   newJobId,
   packValue,
+  sha256Hex,
   toWireError,
   type AgentInfo,
   type JobSummary,
   type Logger,
+  type SharedRef,
   type TaskModule,
 } from '@cohort/shared';
 import { builtinTasks } from '@cohort/tasks/builtins';
@@ -24,6 +26,8 @@ import type { AgentSession } from './agent-session.js';
 import type { BundleStore } from './bundle-store.js';
 import { Job } from './job.js';
 import { checkSplitOutput, parseJobRequest } from './job-request.js';
+import { parseSharedRequest, resolveShared } from './shared-request.js';
+import type { SharedStore } from './shared-store.js';
 import type { RecoveredState } from './journal.js';
 import { jobProgress, jobReport, restoredReport, type JobReport } from './report.js';
 import { resultSource, type ValueEncoding } from './result-events.js';
@@ -43,6 +47,8 @@ export interface JobServiceOptions {
   store?: StateStore | undefined;
   /** Shipped task bundles. */
   bundles?: BundleStore | undefined;
+  /** Jobs' shared values (`PUT /api/shared/:hash`). */
+  shared?: SharedStore | undefined;
 }
 
 /** What the facade reads of the cluster. */
@@ -71,7 +77,9 @@ export class JobService {
 
   async submit(body: unknown): Promise<JobReport> {
     if (!this.accepting) throw new CohortError(ErrorCode.SHUTTING_DOWN, 'the coordinator is shutting down and accepts no new jobs');
-    const spec = parseJobRequest(body, this.options);
+    const parsed = parseJobRequest(body, this.options);
+    const sharedRequest = parseSharedRequest((body as { shared?: unknown }).shared);
+    const spec = sharedRequest ? { ...parsed, shared: await resolveShared(sharedRequest, this.options.shared) } : parsed;
     const task = await this.loadJobTask(spec.task);
     let split: unknown;
     try {
@@ -96,6 +104,16 @@ export class JobService {
       await bundles.size(bundleHashOf(name));
     }
     return loadTask(name, { builtins: builtinTasks, tasksDirs, bundleDir: bundles?.dir });
+  }
+
+  /**
+   * Store a shared value in-process (what `PUT /api/shared/:hash` does for
+   * a client): name it in a submission as `shared: {hash, kind}`.
+   */
+  async storeShared(data: Uint8Array): Promise<{ hash: string; bytes: number; stored: boolean }> {
+    if (!this.options.shared) throw new CohortError(ErrorCode.SHARED_NOT_FOUND, 'this coordinator takes no shared values');
+    const hash = sha256Hex(data);
+    return { hash, ...(await this.options.shared.putStream(hash, [data], Number.MAX_SAFE_INTEGER)) };
   }
 
   cancel(jobId: string): JobReport {
@@ -189,6 +207,8 @@ export class JobService {
       let inputs: unknown[];
       try {
         task = await this.loadJobTask(spec.task);
+        // Its shared value must still be here and sound, or no agent could run it.
+        if (spec.shared) await this.options.shared?.size(spec.shared.hash);
         inputs = task.split(spec.input, spec.partitions);
       } catch (err) {
         // Answered as failed with the cause (a damaged or missing bundle, say), never as a job that does not exist.
@@ -199,7 +219,7 @@ export class JobService {
       }
       const job = new Job(
         jobId,
-        { task: spec.task, input: spec.input, partitions: inputs.length, timeoutMs: spec.timeoutMs, maxAttempts: spec.maxAttempts },
+        { task: spec.task, input: spec.input, partitions: inputs.length, timeoutMs: spec.timeoutMs, maxAttempts: spec.maxAttempts, ...sharedOf(spec) },
         task.profile.isolation,
         spec.createdAt,
         inputs,
@@ -214,4 +234,9 @@ export class JobService {
       this.options.log.info('job restored', { jobId, task: spec.task, partitions: job.total, recovered: job.recovered });
     }
   }
+}
+
+/** A journaled job's shared value, as a JobSpec field. */
+function sharedOf(spec: { shared?: SharedRef }): { shared?: SharedRef } {
+  return spec.shared ? { shared: spec.shared } : {};
 }

@@ -136,6 +136,8 @@ export class Job {
   unissued = 0;
   result: unknown = undefined;
   error: JobError | undefined;
+  /** With a shared value: the ids of the sessions sent an assign of this job, told to release it when it ends (shared-serving.ts). */
+  sharedSessions: Set<string> | undefined;
 
   constructor(
     readonly id: string,

@@ -3,7 +3,17 @@
  * pass before it is believed. A payload whose CRC matches but whose shape is
  * wrong is damage, like any other.
  */
-import { FINISHED_JOB_STATUSES, SLOT_MODES, decodeRaw, isOneOf, type FinishedJobStatus, type SlotMode } from '@cohort/shared';
+import {
+  FINISHED_JOB_STATUSES,
+  SLOT_MODES,
+  decodeRaw,
+  isBundleHash,
+  isOneOf,
+  isSharedKind,
+  type FinishedJobStatus,
+  type SharedRef,
+  type SlotMode,
+} from '@cohort/shared';
 
 export interface JournalJob {
   jobId: string;
@@ -13,6 +23,8 @@ export interface JournalJob {
   timeoutMs: number;
   maxAttempts: number;
   createdAt: number;
+  /** The job's shared value (its bytes are in the shared store, not here); absent without one. */
+  shared?: SharedRef;
 }
 
 export type SlotModeName = SlotMode;
@@ -48,8 +60,13 @@ function isJob(v: unknown): boolean {
     Number.isInteger(v.partitions) &&
     isNum(v.timeoutMs) &&
     Number.isInteger(v.maxAttempts) &&
-    isNum(v.createdAt)
+    isNum(v.createdAt) &&
+    (v.shared === undefined || isSharedRef(v.shared))
   );
+}
+
+function isSharedRef(v: unknown): boolean {
+  return isObj(v) && isBundleHash(v.hash) && Number.isSafeInteger(v.bytes) && (v.bytes as number) >= 0 && isSharedKind(v.kind);
 }
 
 function isItem(v: unknown): boolean {

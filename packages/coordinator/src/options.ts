@@ -8,6 +8,7 @@ import {
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_MAX_BUNDLE_BYTES,
   DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_SHARED_BYTES,
   LIMITS,
   checkInt,
   checkNumber,
@@ -30,6 +31,8 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
 export { DEFAULT_MAX_BODY_BYTES };
 /** The largest task bundle a client may upload: the client refuses a larger one before it uploads, listing its largest inputs. */
 export { DEFAULT_MAX_BUNDLE_BYTES };
+/** The largest shared job value a client may upload (`PUT /api/shared/:hash`, streamed to disk): 1 GiB. */
+export { DEFAULT_MAX_SHARED_BYTES };
 export const DEFAULT_MAX_ATTEMPTS = 3;
 export const DEFAULT_MAX_PARTITIONS = 2_000_000;
 export const DEFAULT_TICK_MS = 100;
@@ -96,6 +99,8 @@ export interface CoordinatorOptions {
   maxBodyBytes?: number;
   /** The largest task bundle a client may upload (`PUT /api/bundles/:hash`), bytes. */
   maxBundleBytes?: number;
+  /** The largest shared job value a client may upload (`PUT /api/shared/:hash`), bytes; default DEFAULT_MAX_SHARED_BYTES. */
+  maxSharedBytes?: number;
   /** The idle limit: a connection must send a complete request head (or upgrade) within this. */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
@@ -151,6 +156,7 @@ export interface CompiledCoordinatorOptions {
   maxPayloadBytes: number;
   maxBodyBytes: number;
   maxBundleBytes: number;
+  maxSharedBytes: number;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
@@ -186,6 +192,7 @@ export function withDefaults(options: CoordinatorOptions): CompiledCoordinatorOp
     maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     maxBundleBytes: options.maxBundleBytes ?? DEFAULT_MAX_BUNDLE_BYTES,
+    maxSharedBytes: options.maxSharedBytes ?? DEFAULT_MAX_SHARED_BYTES,
     headersTimeoutMs: options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
@@ -215,6 +222,7 @@ export function compileOptions(options: CoordinatorOptions): CompiledCoordinator
   checkInt('maxPayloadBytes', o.maxPayloadBytes, 1024, 2 ** 31 - 1);
   checkInt('maxBodyBytes', o.maxBodyBytes, 1024, 2 ** 31 - 1);
   checkInt('maxBundleBytes', o.maxBundleBytes, 1024, LIMITS.bundleBytes.max);
+  checkInt('maxSharedBytes', o.maxSharedBytes, 1024, LIMITS.sharedBytes.max);
   checkInt('headersTimeoutMs', o.headersTimeoutMs, 100, 600_000);
   checkInt('requestTimeoutMs', o.requestTimeoutMs, 100, 3_600_000);
   if (o.requestTimeoutMs < o.headersTimeoutMs) {

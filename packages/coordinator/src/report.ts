@@ -40,6 +40,7 @@ export function jobReport(job: Job, now: number): JobReport {
     modes,
     modeReasons: Object.fromEntries(job.modeReasons),
     priority: job.spec.priority ?? 1,
+    ...(job.spec.shared && { shared: { ...job.spec.shared, delivery: { 'shared-memory': modes.thread, copied: modes.process } } }),
     createdAt: job.createdAt,
     startedAt: job.startedAt,
     finishedAt: job.finishedAt,

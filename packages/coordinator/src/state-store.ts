@@ -102,6 +102,7 @@ export class StateStore {
         timeoutMs: job.spec.timeoutMs,
         maxAttempts: job.spec.maxAttempts,
         createdAt: job.createdAt,
+        ...(job.spec.shared && { shared: job.spec.shared }),
       },
     });
     await this.flush();

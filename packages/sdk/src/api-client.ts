@@ -163,6 +163,23 @@ export class ApiClient {
     await this.request('PUT', `/api/bundles/${hash}`, bytes);
   }
 
+  /** `GET /api/shared/:hash`: the shared value's size when the coordinator has it sound, else undefined (a damaged copy is replaced by uploading). */
+  async sharedSize(hash: string): Promise<number | undefined> {
+    try {
+      const answer = (await this.request('GET', `/api/shared/${hash}`)) as { bytes?: unknown };
+      return typeof answer.bytes === 'number' ? answer.bytes : undefined;
+    } catch (err) {
+      const code = (err as CohortError).code;
+      if (code === ErrorCode.SHARED_NOT_FOUND || code === ErrorCode.SHARED_HASH_MISMATCH) return undefined;
+      throw err;
+    }
+  }
+
+  /** `PUT /api/shared/:hash`: the value's raw bytes (SHARED_TOO_LARGE past the coordinator's --max-shared-bytes). */
+  async uploadShared(hash: string, bytes: Uint8Array): Promise<void> {
+    await this.request('PUT', `/api/shared/${hash}`, bytes);
+  }
+
   /** Open an event stream (`GET`, or `POST` with a body: a submission answered by its job's stream). */
   async openStream(path: string, signal?: AbortSignal, body?: unknown): Promise<AsyncGenerator<JobStreamEvent>> {
     const res = await this.fetch(path, {

@@ -18,7 +18,16 @@ import { CohortError, ErrorCode, VERSION, isSecureUrl, type AgentInfo, type JobS
 import { tlsClientFromFlags } from '@cohort/shared/internal';
 import { ApiClient } from './api-client.js';
 import { Job } from './job.js';
+import { shipShared } from './shared-upload.js';
 import { shipTask } from './task-source.js';
+
+/** What a coordinator that forgot an upload (restarted without a state directory, or a damaged copy) answers: ship again, once. */
+const RESHIP: ReadonlySet<string> = new Set([
+  ErrorCode.BUNDLE_NOT_FOUND,
+  ErrorCode.BUNDLE_HASH_MISMATCH,
+  ErrorCode.SHARED_NOT_FOUND,
+  ErrorCode.SHARED_HASH_MISMATCH,
+]);
 
 export interface ConnectOptions {
   /** The client credential (the coordinator's --token); defaults to COHORT_TOKEN. */
@@ -50,12 +59,18 @@ export interface SubmitOptions {
   maxBundleBytes?: number;
   /** Where a relative task path is resolved from; default the process's working directory. */
   cwd?: string;
+  /**
+   * A value every partition reads as `ctx.shared` (split never sees it): a Buffer or Uint8Array, another typed
+   * array (read back as the same kind, over shared memory on thread slots), or any JSON value. Uploaded once
+   * by its SHA-256 before the job is submitted (up to the coordinator's --max-shared-bytes, 1 GiB by default).
+   */
+  shared?: unknown;
 }
 
 export const DEFAULT_REATTACH_TIMEOUT_MS = 60_000;
 
 export class Cluster {
-  /** Bundles this client knows the coordinator has. */
+  /** Bundles and shared values this client knows the coordinator has. */
   private readonly uploaded = new Set<string>();
 
   constructor(
@@ -75,7 +90,7 @@ export class Cluster {
       // A coordinator restarted without a state directory has forgotten what this client uploaded, or its copy was
       // damaged on disk: ship it again, once.
       const code = (err as CohortError).code;
-      if ((code !== ErrorCode.BUNDLE_NOT_FOUND && code !== ErrorCode.BUNDLE_HASH_MISMATCH) || this.uploaded.size === 0) throw err;
+      if (!RESHIP.has(code) || this.uploaded.size === 0) throw err;
       this.uploaded.clear();
       events = await this.open(task, input, options);
     }
@@ -91,6 +106,10 @@ export class Cluster {
   private async open(task: string, input: unknown, options: SubmitOptions): Promise<AsyncGenerator<JobStreamEvent>> {
     const { ref } = await shipTask(task, this.api, { ...options, uploaded: this.uploaded });
     const body: Record<string, unknown> = { task: ref, input };
+    if (options.shared !== undefined) {
+      const { hash, kind } = await shipShared(this.api, options.shared, this.uploaded);
+      body.shared = { hash, kind };
+    }
     if (options.partitions !== undefined) body.partitions = options.partitions;
     if (options.timeoutMs !== undefined) body.timeoutMs = options.timeoutMs;
     if (options.maxAttempts !== undefined) body.maxAttempts = options.maxAttempts;

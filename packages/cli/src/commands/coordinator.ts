@@ -9,7 +9,7 @@ import { ReloadSignal } from './reload-signal.js';
 export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7070] [--token T | --token-file F]
     [--agent-token T | --agent-token-file F] [--tasks-dir DIR]... [--heartbeat-ms 500] [--heartbeat-timeout-ms 2000] [--max-attempts 3]
     [--state-dir DIR [--journal-recover]] [--max-payload-bytes 67108864] [--max-body-bytes 67108864] [--log-level info]
-    [--max-bundle-bytes 52428800]
+    [--max-bundle-bytes 52428800] [--max-shared-bytes 1073741824]
     [--headers-timeout-ms 10000] [--request-timeout-ms 60000] [--keep-alive-timeout-ms 5000]
     [--max-pending-connections 512]
     [--no-speculation] [--speculation-quantile 0.75] [--speculation-multiplier 1.5] [--metrics-public]
@@ -26,7 +26,8 @@ export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7
   coordinator goes on serving. A token file readable by others (the world) is logged as a warning.
   Binding beyond loopback requires a token and TLS. Clients ship their own tasks as bundles named by their
   SHA-256 (kept in --state-dir/bundles, or in a temporary directory without one); besides those,
-  task modules load only from a --tasks-dir.
+  task modules load only from a --tasks-dir. Jobs' shared values (cohort run --shared) are uploaded
+  the same way, up to --max-shared-bytes, and kept in --state-dir/shared.
   A damaged journal (JOURNAL_CORRUPT) stops start-up; --journal-recover saves the damaged
   bytes aside next to the journal, keeps every valid record, and starts.
   A connection must send its request head within --headers-timeout-ms (the idle limit).
@@ -46,6 +47,7 @@ const INT_FLAGS = {
   'max-payload-bytes': 'maxPayloadBytes',
   'max-body-bytes': 'maxBodyBytes',
   'max-bundle-bytes': 'maxBundleBytes',
+  'max-shared-bytes': 'maxSharedBytes',
   'headers-timeout-ms': 'headersTimeoutMs',
   'request-timeout-ms': 'requestTimeoutMs',
   'keep-alive-timeout-ms': 'keepAliveTimeoutMs',

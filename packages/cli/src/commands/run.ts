@@ -5,6 +5,7 @@ import { COMMON_FLAGS, CONNECT_FLAGS, TLS_FLAGS_HELP, intOptions, stringFlags } 
 import { clientTarget, wsUrl } from '../connect-target.js';
 import { clusterEventLine } from '../event-lines.js';
 import { readInputFlag } from '../input-flag.js';
+import { readSharedFlags } from '../shared-flag.js';
 import { INTERRUPTED_EXIT_CODE, Interrupt } from '../interrupt.js';
 import { hintDelayMs, watchForAgents } from '../no-agents-hint.js';
 import { ProgressView } from '../progress-view.js';
@@ -12,13 +13,17 @@ import { runJob, type RunJobOptions } from '../run-job.js';
 import { failureSummary, jobSummary, printFailure, type RunKnown } from '../run-json.js';
 
 export const RUN_HELP = `cohort run TASK [--connect ws://HOST:PORT] [--token T | --token-file F] [--input JSON | @FILE | -] [--partitions N]
-    [--timeout-ms N] [--max-attempts N] [--attach JOBID] [--detach] [--json]
+    [--shared @FILE | --shared-json @FILE] [--timeout-ms N] [--max-attempts N] [--attach JOBID] [--detach] [--json]
   TASK is a built-in name (primes, noop…); or the path of your own task module (./task.ts, .mts,
   .js or .mjs; relative or absolute), which is bundled with everything it imports, named by its
   SHA-256 and shipped to the coordinator and the agents; or the file name of a module in the
   coordinator's --tasks-dir.
   --input is inline JSON, @FILE a JSON file, or - to read JSON from stdin (a file or stdin up to the
   coordinator's request body limit, 64 MiB by default).
+  --shared @FILE gives every partition the file's bytes as ctx.shared (a Uint8Array; split never sees
+  it); --shared-json @FILE a JSON file's value. Uploaded once by its SHA-256 (skipped when the
+  coordinator has it), up to the coordinator's --max-shared-bytes (1 GiB by default); thread slots
+  read it over shared memory with no copy, process slots get a copy. The report says which.
   --connect defaults to COHORT_URL; the token to COHORT_TOKEN.
 ${TLS_FLAGS_HELP}
   Submits a job and follows it. Exit 0 on success, 1 when the job fails, 2 on a usage error.
@@ -39,6 +44,8 @@ const INT_FLAGS = { partitions: 'partitions', 'timeout-ms': 'timeoutMs', 'max-at
 const FLAGS = {
   ...CONNECT_FLAGS,
   input: { type: 'string' },
+  shared: { type: 'string' },
+  'shared-json': { type: 'string' },
   attach: { type: 'string' },
   detach: { type: 'boolean' },
   json: { type: 'boolean' },
@@ -75,6 +82,7 @@ async function run(argv: string[], known: RunKnown): Promise<number> {
     ...target,
     ...(task !== undefined && { task }),
     input: await readInputFlag(values.input),
+    shared: await readSharedFlags(values),
     ...intOptions(values, INT_FLAGS),
     ...(values.attach !== undefined && { attach: values.attach }),
   };
@@ -162,6 +170,10 @@ function followCallbacks(view: ProgressView, values: Values, known: RunKnown, in
           `bundled ${printable(b.file)} as ${printable(b.ref.slice(0, 19))}… (${Math.ceil((b.bytes ?? 0) / 1024)} KB, ${b.uploaded ? 'uploaded' : 'already on the coordinator'})`,
         );
     },
+    onSharedShipped: (s) => {
+      if (!values.json)
+        view.event(`shared value ${s.hash.slice(0, 12)}… (${s.kind}, ${s.bytes} bytes, ${s.uploaded ? 'uploaded' : 'already on the coordinator'})`);
+    },
     onSubmitted: (r) => {
       Object.assign(known, { jobId: r.jobId, task: r.task, status: r.status });
       interrupt.submitted(r.jobId);
@@ -186,6 +198,12 @@ function printReport(report: JobReport): void {
   for (const [name, share] of Object.entries(report.agents)) {
     process.stdout.write(
       `  ${printable(name)}: ${printable(share.partitions)} partitions (${printable(share.thread)} on threads, ${printable(share.process)} in processes)\n`,
+    );
+  }
+  if (report.shared) {
+    const d = report.shared.delivery;
+    process.stdout.write(
+      `shared ${printable(report.shared.kind)} value, ${printable(report.shared.bytes)} bytes: ${printable(d['shared-memory'])} partitions over shared memory, ${printable(d.copied)} from a copy\n`,
     );
   }
   if (report.error) process.stdout.write(`error ${printable(report.error.code)}: ${printableLines(report.error.message)}\n`);

@@ -55,6 +55,8 @@ export class Recorder {
 
   /** `serve-bundle` effects: which session was to get which part of which bundle. */
   readonly served: Array<{ to: string; hash: string; offset: number }> = [];
+  /** `serve-shared` effects: which session was to get which part of which shared value. */
+  readonly servedShared: Array<{ to: string; hash: string; offset: number }> = [];
   readonly observed: Observation[] = [];
 
   record(effects: readonly Effect[]): Effect[] {
@@ -84,6 +86,9 @@ export class Recorder {
           break;
         case 'serve-bundle':
           this.served.push({ to: e.session.id, hash: e.hash, offset: e.offset });
+          break;
+        case 'serve-shared':
+          this.servedShared.push({ to: e.session.id, hash: e.hash, offset: e.offset });
           break;
         case 'observe':
           this.observed.push(e.observation);
@@ -153,6 +158,9 @@ export class Driver {
   }
   bundleServed(s: AgentSession): Effect[] {
     return this.record(this.core.bundleServed(s));
+  }
+  sharedServed(s: AgentSession): Effect[] {
+    return this.record(this.core.sharedServed(s));
   }
   submit(job: Job): Effect[] {
     return this.record(this.core.submit(job));

@@ -20,6 +20,8 @@ export interface HeldWorkDeps {
   keyOf(assignment: AssignMessage): string | undefined;
   /** Undefined when work for `key` may go on now; else a promise that settles when it may, or rejects with why not. */
   want(key: string, assignment: AssignMessage): Promise<void> | undefined;
+  /** Work for `key` is held already and this assign joins it (the shared gate records the job's reference). */
+  join?(key: string, assignment: AssignMessage): void;
   /** The code of a failure that carries none, and of too much held work. */
   code: ErrorCode;
   /** What is waited for, in messages: 'bundles', 'shared values'. */
@@ -60,9 +62,10 @@ export class HeldWork {
   assign(assignment: AssignMessage, frameBytes: number): void {
     const key = this.deps.keyOf(assignment);
     if (key === undefined) return this.deps.next(assignment, frameBytes);
-    const need = this.deps.want(key, assignment);
     let held = this.held.get(key);
-    // Work already held for this key keeps its place in front of this.
+    // Work already held for this key keeps its place in front of this, and waits for the same need.
+    if (held) this.deps.join?.(key, assignment);
+    const need = held ? undefined : this.deps.want(key, assignment);
     if (!held && need === undefined) return this.deps.next(assignment, frameBytes);
     if (this.heldItems + assignment.items.length > this.maxHeld) {
       const error = wireError(this.deps.code, `more than ${this.maxHeld} partitions are waiting for ${this.deps.what} on this agent`, {

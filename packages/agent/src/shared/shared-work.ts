@@ -27,14 +27,17 @@ export class SharedWork extends HeldWork {
   constructor(deps: SharedWorkDeps) {
     const { store, mode } = deps;
     const onProcesses = (a: AssignMessage) => chooseMode(mode, a.isolation, false, a.sharedInput === true).mode === 'process';
+    const refOf = (a: AssignMessage) => a.shared as NonNullable<AssignMessage['shared']>;
     super({
       keyOf: (a) => a.shared?.hash,
       want: (hash, a) => {
-        const fetched = store.acquire(a.jobId, a.shared as NonNullable<AssignMessage['shared']>);
+        const fetched = store.acquire(a.jobId, refOf(a));
         if (!onProcesses(a)) return fetched;
         if (fetched === undefined) return store.prepareFile(hash);
         return fetched.then(() => store.prepareFile(hash));
       },
+      // The fetch under way settles this work too; its job's reference is recorded now.
+      join: (_hash, a) => void store.acquire(a.jobId, refOf(a))?.catch(() => {}),
       code: ErrorCode.SHARED_FETCH_FAILED,
       what: 'shared values',
       next: deps.submit,

@@ -55,6 +55,25 @@ export function touchHealthFile(path: string): void {
   }
 }
 
+/** The shared store (fed by the link, telling the pool what it frees) and the gate in front of the pool. */
+function sharedSide(options: CompiledAgentOptions, link: Link, pool: SlotPool, outbox: Outbox, log: Logger): { store: SharedStore; work: SharedWork } {
+  const store = new SharedStore({
+    maxBytes: options.maxSharedBytes,
+    send: (m) => link.send(m),
+    dropped: (hash) => pool.dropShared(hash),
+    dir: options.cacheDir,
+    logger: log,
+  });
+  const work = new SharedWork({
+    store,
+    submit: (a, frameBytes) => pool.submit(a, frameBytes),
+    fail: (jobId, items) => outbox.addResults(jobId, items),
+    mode: options.mode,
+    logger: log.child({ component: 'shared-work' }),
+  });
+  return { store, work };
+}
+
 export class AgentRuntime implements Agent, LinkOwner {
   readonly name: string;
   readonly ready: Promise<void>;
@@ -119,20 +138,7 @@ export class AgentRuntime implements Agent, LinkOwner {
       inUse: () => this.bundlesInUse(),
       logger: this.log,
     });
-    this.sharedStore = new SharedStore({
-      maxBytes: options.maxSharedBytes,
-      send: (m) => this.link.send(m),
-      dropped: (hash) => this.pool.dropShared(hash),
-      dir: options.cacheDir,
-      logger: this.log,
-    });
-    this.sharedWork = new SharedWork({
-      store: this.sharedStore,
-      submit: (a, frameBytes) => this.pool.submit(a, frameBytes),
-      fail: (jobId, items) => this.outbox.addResults(jobId, items),
-      mode: options.mode,
-      logger: this.log.child({ component: 'shared-work' }),
-    });
+    ({ store: this.sharedStore, work: this.sharedWork } = sharedSide(options, this.link, this.pool, this.outbox, this.log));
     // Gates in a chain: a bundle first, then a shared value, then the slots.
     this.bundleWork = new BundleWork({
       cache: this.bundles,

@@ -31,7 +31,7 @@ type Numbers = ArrayLike<number | bigint>;
 function elementsOf(shared: unknown): Numbers {
   if (ArrayBuffer.isView(shared) && !(shared instanceof DataView)) return shared as unknown as Numbers;
   if (Array.isArray(shared) && shared.every((x) => typeof x === 'number')) return shared;
-  throw badInput(NAME, 'needs a shared value: bytes, a typed array or a JSON array of numbers (the job\'s `shared`)');
+  throw badInput(NAME, "needs a shared value: bytes, a typed array or a JSON array of numbers (the job's `shared`)");
 }
 
 export default defineTask({

@@ -321,7 +321,9 @@ describe('index', () => {
 });
 
 describe('shared-sum', () => {
-  const withShared = (shared: unknown) => (partition: number): RunContext => ({ ...ctx(partition), shared });
+  const withShared =
+    (shared: unknown) =>
+    (partition: number): RunContext => ({ ...ctx(partition), shared });
 
   it('sums its range of bytes, float64 or a JSON array, and merges the sums', async () => {
     const bytes = Uint8Array.from({ length: 1000 }, (_, i) => i & 0xff);

@@ -110,7 +110,7 @@ export class ChunkFetch<B extends Uint8Array = Uint8Array> {
     return this.fill();
   }
 
-  refused(msg: { hash: string; error: WireError }): readonly FetchCommand<B>[] {
+  refused(msg: { type?: string; hash: string; error: WireError }): readonly FetchCommand<B>[] {
     if (this.current !== 'fetching' || msg.hash !== this.hash) return NONE;
     return this.fail(
       new CohortError(msg.error.code, `the coordinator refused ${this.kind.what} ${this.hash}: ${msg.error.message}`, {

@@ -8,7 +8,7 @@
  * partition again. Gates chain: the bundle gate's `next` is the shared
  * gate, whose `next` is the slot pool.
  */
-import { ErrorCode, toWireError, type AgentMode, type AssignMessage, type Logger, type ResultItem, type WireError } from '@cohort/shared';
+import { type ErrorCode, toWireError, type AgentMode, type AssignMessage, type Logger, type ResultItem, type WireError } from '@cohort/shared';
 import { chooseMode } from '../slots/mode.js';
 import { failedResult, wireError } from '../slots/work.js';
 
@@ -133,7 +133,8 @@ export class HeldWork {
     const error = toWireError(err, this.deps.code);
     delete error.stack;
     const items = held.work.reduce((n, w) => n + w.assignment.items.length, 0);
-    if (items > 0) this.deps.logger.warn('held work failed: what it waited for could not be had', { what: this.deps.what, hash: key, code: error.code, partitions: items });
+    if (items > 0)
+      this.deps.logger.warn('held work failed: what it waited for could not be had', { what: this.deps.what, hash: key, code: error.code, partitions: items });
     for (const w of held.work) this.refuse(w.assignment, error);
   }
 

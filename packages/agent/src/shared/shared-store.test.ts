@@ -41,7 +41,11 @@ function setup(maxBytes = 16 * CHUNK) {
   return { store, gets, dropped, serve, down: () => (linkUp = false) };
 }
 
-const rejection = (p: Promise<void> | undefined) => (p as Promise<void>).then(() => undefined, (err: { code: string }) => err.code);
+const rejection = (p: Promise<void> | undefined) =>
+  (p as Promise<void>).then(
+    () => undefined,
+    (err: { code: string }) => err.code,
+  );
 
 describe('SharedStore', () => {
   it('fetches a value once for every job that names it, into one SharedArrayBuffer', async () => {

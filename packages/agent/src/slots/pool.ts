@@ -217,7 +217,10 @@ export class SlotPool {
       }
       const missing = job.shared && giveShared(slot, job.shared, this.options.shared);
       if (missing) {
-        this.failRemoved(this.queue.removeWhere((j) => j.jobId === job.jobId), wireError(ErrorCode.SHARED_FETCH_FAILED, missing));
+        this.failRemoved(
+          this.queue.removeWhere((j) => j.jobId === job.jobId),
+          wireError(ErrorCode.SHARED_FETCH_FAILED, missing),
+        );
         continue;
       }
       // A retried partition (attempt > 1) is suspect: it runs alone, so that the coordinator hears it

@@ -21,7 +21,8 @@ export class SlotShared {
     try {
       const data = readFileSync(message.file as string);
       if (data.length !== bytes) throw new Error(`it holds ${data.length} bytes, not ${bytes}`);
-      const own = data.byteOffset === 0 && data.buffer.byteLength === data.length ? data.buffer : data.buffer.slice(data.byteOffset, data.byteOffset + data.length);
+      const own =
+        data.byteOffset === 0 && data.buffer.byteLength === data.length ? data.buffer : data.buffer.slice(data.byteOffset, data.byteOffset + data.length);
       this.buffers.set(hash, own);
     } catch (err) {
       const message = `the copy of shared value ${hash} could not be read: ${(err as Error).message}`;

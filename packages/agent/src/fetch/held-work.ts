@@ -20,8 +20,12 @@ export interface HeldWorkDeps {
   keyOf(assignment: AssignMessage): string | undefined;
   /** Undefined when work for `key` may go on now; else a promise that settles when it may, or rejects with why not. */
   want(key: string, assignment: AssignMessage): Promise<void> | undefined;
-  /** Work for `key` is held already and this assign joins it (the shared gate records the job's reference). */
-  join?(key: string, assignment: AssignMessage): void;
+  /**
+   * Ask `want` for every assign, also while work for its key is held (the
+   * shared gate: each job records its reference, and a fetch cancelled by a
+   * release is replaced by a new one, which the held work then waits for).
+   */
+  askAlways?: boolean;
   /** The code of a failure that carries none, and of too much held work. */
   code: ErrorCode;
   /** What is waited for, in messages: 'bundles', 'shared values'. */
@@ -63,9 +67,8 @@ export class HeldWork {
     const key = this.deps.keyOf(assignment);
     if (key === undefined) return this.deps.next(assignment, frameBytes);
     let held = this.held.get(key);
-    // Work already held for this key keeps its place in front of this, and waits for the same need.
-    if (held) this.deps.join?.(key, assignment);
-    const need = held ? undefined : this.deps.want(key, assignment);
+    // Work already held for this key keeps its place in front of this.
+    const need = held && !this.deps.askAlways ? held.need : this.deps.want(key, assignment);
     if (!held && need === undefined) return this.deps.next(assignment, frameBytes);
     if (this.heldItems + assignment.items.length > this.maxHeld) {
       const error = wireError(this.deps.code, `more than ${this.maxHeld} partitions are waiting for ${this.deps.what} on this agent`, {
@@ -74,15 +77,7 @@ export class HeldWork {
       });
       return this.refuse(assignment, error);
     }
-    if (!held) {
-      const waiting = need ?? Promise.resolve();
-      held = { need: waiting, work: [] };
-      this.held.set(key, held);
-      waiting.then(
-        () => this.settled(key, waiting, undefined),
-        (err: unknown) => this.settled(key, waiting, err),
-      );
-    }
+    if (!held || (need !== undefined && need !== held.need)) held = this.hold(key, need ?? Promise.resolve(), held);
     held.work.push({ assignment, frameBytes });
     this.heldItems += assignment.items.length;
   }
@@ -118,6 +113,17 @@ export class HeldWork {
     const all = [...this.held.values()];
     this.clear();
     for (const held of all) for (const w of held.work) this.refuse(w.assignment, error);
+  }
+
+  /** Hold work for `key` until `need` settles; work held for an older need of the key (now superseded) moves over, in order. */
+  private hold(key: string, need: Promise<void>, previous: Held | undefined): Held {
+    const held: Held = { need, work: previous?.work ?? [] };
+    this.held.set(key, held);
+    need.then(
+      () => this.settled(key, need, undefined),
+      (err: unknown) => this.settled(key, need, err),
+    );
+    return held;
   }
 
   private settled(key: string, need: Promise<void>, err: unknown): void {

@@ -84,6 +84,21 @@ describe('SharedWork', () => {
     expect(submitted).toEqual([]);
   });
 
+  it('work assigned in the same tick as a release that cancelled the fetch waits for the new fetch, not the cancelled one', async () => {
+    const { shared, store, gets, submitted, failed, answer, tick } = setup();
+    shared.assign(assign('j1', [0]), 10);
+    shared.cancel('j1');
+    store.release('j1');
+    shared.assign(assign('j2', [0]), 10);
+    await tick();
+    expect(failed).toEqual([]);
+    expect(gets.map((g) => g.jobId)).toEqual(['j1', 'j2']);
+    gets.shift(); // the cancelled fetch's request: its answer would be a part nobody asked for
+    answer();
+    await tick();
+    expect(submitted.map((a) => a.jobId)).toEqual(['j2']);
+  });
+
   it('chains after the bundle gate: a shipped task waits for its bundle, then for its shared value', async () => {
     const { bundles, gets, submitted, answer, tick, readyBundle } = setup();
     bundles.assign(assign('j1', [0], { task: `sha256:${B}` }), 10);

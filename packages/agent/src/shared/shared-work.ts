@@ -36,8 +36,7 @@ export class SharedWork extends HeldWork {
         if (fetched === undefined) return store.prepareFile(hash);
         return fetched.then(() => store.prepareFile(hash));
       },
-      // The fetch under way settles this work too; its job's reference is recorded now.
-      join: (_hash, a) => void store.acquire(a.jobId, refOf(a))?.catch(() => {}),
+      askAlways: true,
       code: ErrorCode.SHARED_FETCH_FAILED,
       what: 'shared values',
       next: deps.submit,

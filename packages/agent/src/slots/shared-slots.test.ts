@@ -15,7 +15,7 @@ import { PoolHarness } from './fixtures/pools.js';
 import type { SharedSource } from './types.js';
 
 const task = fixtureTask('shared');
-const harness = new PoolHarness(2);
+const harness = new PoolHarness(1);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'cohort-shared-slots-'));
 
 afterEach(() => harness.stopAll());
@@ -105,6 +105,20 @@ describe('shared values in slots', () => {
     pool.submit(work('j1', task, [{ at: 1 }], { shared: ref, firstP: 1 }));
     await rec.resultsFor('j1', 2);
     expect(rec.result('j1', 1)).toMatchObject({ ok: false, error: { code: ErrorCode.SHARED_FETCH_FAILED } });
+  });
+
+  it('a slot that restarts after a crash gets the value again', async () => {
+    const { src, add } = source();
+    const { pool, rec } = await harness.start('threads', { shared: src });
+    const { ref, sab } = add(bytesOf(32), 'bytes');
+    pool.submit(work('boom', fixtureTask('drill'), [{ kind: 'exit', code: 3 }], { shared: ref }));
+    await rec.until(() => rec.exits.some((e) => e.cause === 'crash'), 'the crash');
+    await rec.resultsFor('boom', 1);
+    sab[5] = 77;
+    pool.submit(work('after', task, [{ at: 5 }, { at: 6 }], { shared: ref }));
+    await rec.resultsFor('after', 2);
+    expect(rec.result('after', 0)).toMatchObject({ ok: true, value: { sab: true, at: 77 } });
+    expect(rec.result('after', 1)).toMatchObject({ ok: true, value: { at: (6 * 7 + 1) & 0xff } });
   });
 
   it('a bad kind length fails the batch with BAD_INPUT in the slot, and the slot lives on', async () => {

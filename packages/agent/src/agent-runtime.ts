@@ -3,7 +3,8 @@
  * together, keeps the health file fresh, and drains. The link (link.ts)
  * reports what arrives; this class decides what it means for the pool.
  * Work for a shipped task waits in `BundleWork` (bundles/) while the bundle
- * cache fetches its bundle over the link.
+ * cache fetches its bundle over the link; then work of a job with a shared
+ * value waits in `SharedWork` (shared/) while the shared store fetches it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { utimesSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,9 @@ import {
   isBundleRef,
   type Load,
   type Logger,
+  type ReleaseMessage,
+  type SharedPartMessage,
+  type SharedRefusedMessage,
   type WelcomeMessage,
 } from '@cohort/shared';
 import { deferred } from '@cohort/shared/internal';
@@ -30,6 +34,7 @@ import { LoadSampler } from './load.js';
 import { AgentMetrics } from './metrics/index.js';
 import type { CompiledAgentOptions } from './options.js';
 import { Outbox } from './outbox.js';
+import { SharedStore, SharedWork } from './shared/index.js';
 import { SlotPool } from './slots/index.js';
 import { wireError } from './slots/work.js';
 
@@ -50,6 +55,25 @@ export function touchHealthFile(path: string): void {
   }
 }
 
+/** The shared store (fed by the link, telling the pool what it frees) and the gate in front of the pool. */
+function sharedSide(options: CompiledAgentOptions, link: Link, pool: SlotPool, outbox: Outbox, log: Logger): { store: SharedStore; work: SharedWork } {
+  const store = new SharedStore({
+    maxBytes: options.maxSharedBytes,
+    send: (m) => link.send(m),
+    dropped: (hash) => pool.dropShared(hash),
+    dir: options.cacheDir,
+    logger: log,
+  });
+  const work = new SharedWork({
+    store,
+    submit: (a, frameBytes) => pool.submit(a, frameBytes),
+    fail: (jobId, items) => outbox.addResults(jobId, items),
+    mode: options.mode,
+    logger: log.child({ component: 'shared-work' }),
+  });
+  return { store, work };
+}
+
 export class AgentRuntime implements Agent, LinkOwner {
   readonly name: string;
   readonly ready: Promise<void>;
@@ -61,6 +85,8 @@ export class AgentRuntime implements Agent, LinkOwner {
   private readonly pool: SlotPool;
   private readonly bundles: BundleCache;
   private readonly bundleWork: BundleWork;
+  private readonly sharedStore: SharedStore;
+  private readonly sharedWork: SharedWork;
   /** GET /metrics on `metricsPort`, when set. */
   private readonly metrics: AgentMetrics | undefined;
   private readonly joinedOnce = deferred<void>();
@@ -90,6 +116,7 @@ export class AgentRuntime implements Agent, LinkOwner {
       heapLimitMb: options.heapLimitMb,
       tasksDirs: options.tasksDirs,
       bundleDir: options.cacheDir,
+      shared: { bytes: (hash) => this.sharedStore.bytes(hash), fileFor: (hash) => this.sharedStore.fileFor(hash) },
       logger: this.log.child({ component: 'slots' }),
       ...(counts && { hooks: counts.hooks }),
       events: {
@@ -111,9 +138,11 @@ export class AgentRuntime implements Agent, LinkOwner {
       inUse: () => this.bundlesInUse(),
       logger: this.log,
     });
+    ({ store: this.sharedStore, work: this.sharedWork } = sharedSide(options, this.link, this.pool, this.outbox, this.log));
+    // Gates in a chain: a bundle first, then a shared value, then the slots.
     this.bundleWork = new BundleWork({
       cache: this.bundles,
-      submit: (a, frameBytes) => this.pool.submit(a, frameBytes),
+      submit: (a, frameBytes) => this.sharedWork.assign(a, frameBytes),
       fail: (jobId, items) => this.outbox.addResults(jobId, items),
       mode: options.mode,
       logger: this.log.child({ component: 'bundle-work' }),
@@ -132,7 +161,12 @@ export class AgentRuntime implements Agent, LinkOwner {
 
   /** Serve the metrics (when asked), start the slots, then connect. */
   async start(): Promise<void> {
-    await this.metrics?.start({ slotStates: () => this.pool.slotStates(), queued: () => this.pool.queued, cacheBytes: () => this.bundles.diskBytes() });
+    await this.metrics?.start({
+      slotStates: () => this.pool.slotStates(),
+      queued: () => this.pool.queued,
+      cacheBytes: () => this.bundles.diskBytes(),
+      sharedBytes: () => this.sharedStore.heldBytes,
+    });
     await this.pool.start().catch(async (err: unknown) => {
       await this.metrics?.stop();
       throw err;
@@ -145,6 +179,7 @@ export class AgentRuntime implements Agent, LinkOwner {
     if (this.link.state === 'stopped') return;
     this.link.drain();
     this.bundleWork.failAll(wireError(ErrorCode.SHUTTING_DOWN, 'the agent is draining; this partition waited for its bundle'));
+    this.sharedWork.failAll(wireError(ErrorCode.SHUTTING_DOWN, 'the agent is draining; this partition waited for its shared value'));
     this.log.info('draining', { queued: this.pool.queued, busySlots: this.pool.busySlots, graceMs: this.options.drainGraceMs });
     await this.pool.drain(this.options.drainGraceMs);
     await this.waitForFlush();
@@ -162,8 +197,9 @@ export class AgentRuntime implements Agent, LinkOwner {
     if (restarted) {
       const dropped = this.outbox.clear();
       this.pool.cancelAll();
-      const droppedHeld = this.bundleWork.clear();
+      const droppedHeld = this.bundleWork.clear() + this.sharedWork.clear();
       this.bundles.abortAll('the coordinator restarted');
+      this.sharedStore.clear('the coordinator restarted');
       this.log.warn('coordinator restarted; dropped results and work issued by its previous start', { droppedResults: dropped, droppedHeld });
     }
     if (welcome.maxPayloadBytes !== undefined) {
@@ -178,12 +214,15 @@ export class AgentRuntime implements Agent, LinkOwner {
   work(msg: AssignMessage | CancelMessage, frameBytes: number): void {
     switch (msg.type) {
       case 'assign':
-        // A shipped task may wait for its bundle; else the batch goes to the pool as it came: header and items, no copy.
+        // A shipped task may wait for its bundle, a job's work for its shared value; else the batch goes to the pool
+        // as it came: header and items, no copy.
         if (isBundleRef(msg.task)) this.bundleWork.assign(msg, frameBytes);
+        else if (msg.shared) this.sharedWork.assign(msg, frameBytes);
         else this.pool.submit(msg, frameBytes);
         return;
       case 'cancel':
         this.bundleWork.cancel(msg.jobId, msg.items);
+        this.sharedWork.cancel(msg.jobId, msg.items);
         this.pool.cancel(msg.jobId, msg.items);
         return;
       default:
@@ -193,6 +232,16 @@ export class AgentRuntime implements Agent, LinkOwner {
 
   bundle(msg: BundlePartMessage | BundleRefusedMessage): void {
     this.bundles.receive(msg);
+  }
+
+  shared(msg: SharedPartMessage | SharedRefusedMessage | ReleaseMessage): void {
+    if (msg.type !== 'release') return this.sharedStore.receive(msg);
+    // The job ended: nothing of it is worth running, and its value is freed with its last job.
+    // A job this agent knows nothing of finds nothing to drop.
+    this.sharedStore.release(msg.jobId);
+    this.bundleWork.cancel(msg.jobId);
+    this.sharedWork.cancel(msg.jobId);
+    this.pool.cancel(msg.jobId);
   }
 
   currentLoad(): Load {
@@ -207,6 +256,7 @@ export class AgentRuntime implements Agent, LinkOwner {
     this.outbox.resetStarted();
     // Parts asked for on this connection will not come: the held work fails, and the coordinator retries it.
     this.bundles.abortAll('the connection to the coordinator was lost');
+    this.sharedStore.abortAll('the connection to the coordinator was lost');
   }
 
   heldResults(): number {
@@ -232,8 +282,11 @@ export class AgentRuntime implements Agent, LinkOwner {
     this.link.stop();
     this.load.stop();
     this.bundleWork.failAll(wireError(ErrorCode.SHUTTING_DOWN, 'the agent stopped before this partition ran'));
+    this.sharedWork.failAll(wireError(ErrorCode.SHUTTING_DOWN, 'the agent stopped before this partition ran'));
     this.bundles.abortAll('the agent stopped');
+    this.sharedStore.abortAll('the agent stopped');
     await this.pool.stop();
+    this.sharedStore.clear('the agent stopped');
     await this.metrics?.stop();
     this.link.terminate();
     this.log.info('agent stopped', { droppedResults: this.outbox.dropped });

@@ -50,6 +50,7 @@ function link(url: string, tls?: TlsClientOptions) {
     joined: () => {},
     work: () => {},
     bundle: () => {},
+    shared: () => {},
     currentLoad: () => ({ cpu: 0, memory: 0 }) as unknown as ReturnType<LinkOwner['currentLoad']>,
     beatSent: () => {},
     disconnected: () => {},

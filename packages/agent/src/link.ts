@@ -26,6 +26,9 @@ import {
   type CoordinatorMessage,
   type Load,
   type Logger,
+  type ReleaseMessage,
+  type SharedPartMessage,
+  type SharedRefusedMessage,
   type SlotMode,
   type WelcomeMessage,
 } from '@cohort/shared';
@@ -44,6 +47,8 @@ export interface LinkOwner {
   work(message: AssignMessage | CancelMessage, frameBytes: number): void;
   /** A part of a bundle this agent asked for, or the coordinator's refusal to serve it. */
   bundle(message: BundlePartMessage | BundleRefusedMessage): void;
+  /** A part of a shared value this agent asked for, the coordinator's refusal to serve it, or the end of a job (`release`). */
+  shared(message: SharedPartMessage | SharedRefusedMessage | ReleaseMessage): void;
   /** The load to report with a heartbeat. */
   currentLoad(): Load;
   /** A heartbeat went out. */
@@ -254,7 +259,7 @@ export class Link {
       case 'shared-part':
       case 'shared-refused':
       case 'release':
-        return; // contract stub: the agent does not fetch shared values yet
+        return this.owner.shared(msg);
       case 'heartbeat':
         return;
       default:

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, realpathSync, rmSync, statSync, writeFileSync }
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, LIMITS, silentLogger } from '@cohort/shared';
+import { DEFAULT_MAX_SHARED_BYTES, ErrorCode, LIMITS, silentLogger } from '@cohort/shared';
 import {
   DEFAULT_CACHE_DIR,
   DEFAULT_CACHE_MAX_BYTES,
@@ -169,6 +169,14 @@ describe('agent compileOptions', () => {
     expect(compile({ cacheMaxBytes: MIN_CACHE_MAX_BYTES }).cacheMaxBytes).toBe(MIN_CACHE_MAX_BYTES);
     expect(codeOf(() => compile({ cacheMaxBytes: MIN_CACHE_MAX_BYTES - 1 }))).toBe(ErrorCode.INVALID_OPTION);
     expect(codeOf(() => compile({ cacheMaxBytes: MIN_CACHE_MAX_BYTES + 0.5 }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('maxSharedBytes: 0 to LIMITS.sharedBytes.max, default DEFAULT_MAX_SHARED_BYTES (1 GiB)', () => {
+    expect(compile().maxSharedBytes).toBe(DEFAULT_MAX_SHARED_BYTES);
+    expect(DEFAULT_MAX_SHARED_BYTES).toBe(1024 * 1024 * 1024);
+    expect(compile({ maxSharedBytes: 0 }).maxSharedBytes).toBe(0);
+    expect(codeOf(() => compile({ maxSharedBytes: -1 }))).toBe(ErrorCode.INVALID_OPTION);
+    expect(codeOf(() => compile({ maxSharedBytes: LIMITS.sharedBytes.max + 1 }))).toBe(ErrorCode.INVALID_OPTION);
   });
 
   it('tls: given, needs a wss:// URL; COHORT_TLS_FINGERPRINT is read when it is absent, for a wss:// URL only', () => {

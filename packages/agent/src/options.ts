@@ -14,6 +14,7 @@ import {
   checkInt,
   checkOneOf,
   createLogger,
+  DEFAULT_MAX_SHARED_BYTES,
   invalidOption,
   isLoopbackHost,
   isSecureUrl,
@@ -62,6 +63,8 @@ export const DEFAULT_FLUSH_TIMEOUT_MS = 2000;
 export const DEFAULT_CACHE_DIR = path.join(os.tmpdir(), 'cohort-bundles');
 /** The most bytes of task bundles kept on disk (least recently used evicted first); also the largest bundle the agent takes. */
 export const DEFAULT_CACHE_MAX_BYTES = 1024 * 1024 * 1024;
+/** The most bytes of jobs' shared values held at once (their sum); also the largest one taken. Shared's default, as the coordinator's. */
+export { DEFAULT_MAX_SHARED_BYTES };
 /** The smallest cache allowed: one chunk of a bundle. */
 export const MIN_CACHE_MAX_BYTES = 1024 * 1024;
 /** Where `metricsPort` binds: loopback, unless told otherwise. */
@@ -109,6 +112,8 @@ export interface AgentOptions {
   cacheDir?: string;
   /** The most bytes of bundles kept there; default DEFAULT_CACHE_MAX_BYTES. */
   cacheMaxBytes?: number;
+  /** The most bytes of jobs' shared values held at once (their sum, so also the largest); default DEFAULT_MAX_SHARED_BYTES (1 GiB). */
+  maxSharedBytes?: number;
   /** A file whose mtime is refreshed with every heartbeat sent while connected (for container health checks); defaults to COHORT_HEALTH_FILE. */
   healthFile?: string;
   /** Serve GET /metrics (Prometheus: slot-level figures) on this port; 0 picks a free one (read it back from `agent.metricsPort`). Default: off. */
@@ -148,6 +153,7 @@ export interface CompiledAgentOptions {
   /** The real absolute path of the bundle cache (exists, private to this user); passed to every slot. */
   cacheDir: string;
   cacheMaxBytes: number;
+  maxSharedBytes: number;
   metricsPort: number | undefined;
   metricsHost: string;
   metricsPublic: boolean;
@@ -178,6 +184,7 @@ export function withDefaults(options: AgentOptions): Omit<CompiledAgentOptions, 
     healthFile: options.healthFile ?? ((options.env ?? process.env).COHORT_HEALTH_FILE || undefined),
     cacheDir: options.cacheDir ?? DEFAULT_CACHE_DIR,
     cacheMaxBytes: options.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES,
+    maxSharedBytes: options.maxSharedBytes ?? DEFAULT_MAX_SHARED_BYTES,
     metricsPort: options.metricsPort,
     metricsHost: options.metricsHost ?? DEFAULT_METRICS_HOST,
     metricsPublic: options.metricsPublic ?? DEFAULT_METRICS_PUBLIC,
@@ -205,6 +212,7 @@ export function compileOptions(options: AgentOptions): CompiledAgentOptions {
   checkInt('tlsConnectTimeoutMs', o.tlsConnectTimeoutMs, 1, 600_000);
   checkInt('flushTimeoutMs', o.flushTimeoutMs, 0, 600_000);
   checkInt('cacheMaxBytes', o.cacheMaxBytes, MIN_CACHE_MAX_BYTES);
+  checkInt('maxSharedBytes', o.maxSharedBytes, 0, LIMITS.sharedBytes.max);
   if (o.name.length === 0 || o.name.length > MAX_LENGTH.agentName) throw invalidOption(`name must be 1 to ${MAX_LENGTH.agentName} characters`);
   checkMetrics(o);
   return {

@@ -18,6 +18,7 @@ const TABLE = {
   slow: () => import('./slow.js'),
   poison: () => import('./poison.js'),
   'odd-value': () => import('./odd-value.js'),
+  'shared-sum': () => import('./shared-sum.js'),
 } satisfies Record<BuiltinTask, () => Promise<unknown>>;
 
 export const builtinTasks: BuiltinTasks = TABLE;

@@ -12,6 +12,7 @@ import pi from './pi.js';
 import poison from './poison.js';
 import oddValue from './odd-value.js';
 import primes, { PRIME_COUNTS } from './primes.js';
+import sharedSum from './shared-sum.js';
 import sleep from './sleep.js';
 import slow from './slow.js';
 import { codeOf } from '../../../test/helpers/code-of.js';
@@ -308,7 +309,7 @@ describe('odd-value', () => {
 
 describe('index', () => {
   it('lists every built-in task under its own name', () => {
-    const modules: TaskModule[] = [primes, noop, sleep, pi, hash, crash, hang, flaky, slow, poison, oddValue] as TaskModule[];
+    const modules: TaskModule[] = [primes, noop, sleep, pi, hash, crash, hang, flaky, slow, poison, oddValue, sharedSum] as TaskModule[];
     expect(modules.map((m) => m.name).sort()).toEqual([...BUILTIN_TASKS].sort());
     for (const m of modules) expect(m.profile.isolation).toBe('auto');
   });
@@ -316,5 +317,38 @@ describe('index', () => {
   it('gives loadTask a table that loads each built-in by its name, and nothing else', async () => {
     for (const name of BUILTIN_TASKS) expect((await loadTask(name, { builtins: builtinTasks })).name).toBe(name);
     await expect(loadTask('index', { builtins: builtinTasks })).rejects.toMatchObject({ code: ErrorCode.UNKNOWN_TASK });
+  });
+});
+
+describe('shared-sum', () => {
+  const withShared =
+    (shared: unknown) =>
+    (partition: number): RunContext => ({ ...ctx(partition), shared });
+
+  it('sums its range of bytes, float64 or a JSON array, and merges the sums', async () => {
+    const bytes = Uint8Array.from({ length: 1000 }, (_, i) => i & 0xff);
+    const parts = sharedSum.split({ to: 1000 }, 3);
+    expect(parts).toHaveLength(3);
+    const results = parts.map((part, i) => sharedSum.run(part, withShared(bytes)(i)) as { sum: number; count: number });
+    expect(sharedSum.merge(results)).toEqual({ sum: bytes.reduce((a, b) => a + b, 0), count: 1000 });
+    const floats = Float64Array.from([0.5, 1.5, 2.5, 3.5]);
+    expect(sharedSum.run({ from: 1, to: 3 }, withShared(floats)(0))).toEqual({ sum: 4, count: 2 });
+    expect(sharedSum.run({ from: 0, to: 2 }, withShared([10, 20, 30])(0))).toEqual({ sum: 30, count: 2 });
+    expect(sharedSum.run({ from: 0, to: 2 }, withShared(BigInt64Array.from([5n, 6n]))(0))).toEqual({ sum: 11, count: 2 });
+  });
+
+  it('says it reads a shared value, and clamps the partition count', () => {
+    expect(sharedSum.profile).toEqual({ isolation: 'auto', sharedInput: true });
+    expect(sharedSum.split({ from: 4, to: 6 }, 8)).toEqual([
+      { from: 4, to: 5 },
+      { from: 5, to: 6 },
+    ]);
+  });
+
+  it('rejects a missing shared value, a range past its end, and bad input with BAD_INPUT', () => {
+    expect(codeOf(() => sharedSum.run({ from: 0, to: 1 }, ctx(0)))).toBe(ErrorCode.BAD_INPUT);
+    expect(codeOf(() => sharedSum.run({ from: 0, to: 5 }, withShared(new Uint8Array(4))(0)))).toBe(ErrorCode.BAD_INPUT);
+    expect(codeOf(() => sharedSum.run({ from: 0, to: 1 }, withShared({ a: 1 })(0)))).toBe(ErrorCode.BAD_INPUT);
+    for (const input of [undefined, {}, { from: 5, to: 4 }, { to: -1 }]) expect(codeOf(() => sharedSum.split(input, 2))).toBe(ErrorCode.BAD_INPUT);
   });
 });

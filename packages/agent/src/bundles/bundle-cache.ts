@@ -32,13 +32,10 @@ import {
   type BundleRefusedMessage,
   type Logger,
 } from '@cohort/shared';
-import { deferred, type Deferred } from '@cohort/shared/internal';
-import { BundleFetch, type FetchCommand } from './fetch-machine.js';
+import { FETCH_SILENCE_MS, FETCH_WINDOW, FetchRunner } from '../fetch/fetch-runner.js';
+import { BundleFetch } from './fetch-machine.js';
 
-/** Requests for parts outstanding at once in one fetch (1 MiB each). */
-export const FETCH_WINDOW = 4;
-/** A fetch that hears nothing of its bundle for this long fails with BUNDLE_FETCH_FAILED. */
-export const FETCH_SILENCE_MS = 30_000;
+export { FETCH_SILENCE_MS, FETCH_WINDOW };
 /** A bundle's mtime is refreshed on use at most this often. */
 export const TOUCH_EVERY_MS = 1000;
 
@@ -59,17 +56,11 @@ export interface BundleCacheOptions {
   now?(): number;
 }
 
-interface Active {
-  machine: BundleFetch;
-  result: Deferred<Buffer>;
-  timer: NodeJS.Timeout | undefined;
-}
-
 export class BundleCache {
   /** Hashed and found sound (or written) by this process, and not seen gone since. */
   private readonly verified = new Set<string>();
   private readonly pending = new Map<string, Promise<void>>();
-  private readonly fetches = new Map<string, Active>();
+  private readonly fetches: FetchRunner<Buffer>;
   private readonly touched = new Map<string, number>();
   private readonly log: Logger;
   private readonly now: () => number;
@@ -77,6 +68,12 @@ export class BundleCache {
   constructor(private readonly options: BundleCacheOptions) {
     this.log = options.logger.child({ component: 'bundle-cache' });
     this.now = options.now ?? Date.now;
+    this.fetches = new FetchRunner<Buffer>({
+      send: (hash, jobId, offset) => options.send({ type: 'bundle-get', jobId, hash, offset }),
+      ...(options.silenceMs !== undefined && { silenceMs: options.silenceMs }),
+      logger: this.log,
+      what: 'bundle',
+    });
   }
 
   get dir(): string {
@@ -125,17 +122,12 @@ export class BundleCache {
 
   /** A part or a refusal from the coordinator; ignored when no fetch of that hash is in flight. */
   receive(msg: BundlePartMessage | BundleRefusedMessage): void {
-    const active = this.fetches.get(msg.hash);
-    if (!active) {
-      this.log.debug('bundle message for no fetch in flight', { type: msg.type, hash: msg.hash });
-      return;
-    }
-    this.run(active, msg.type === 'bundle-part' ? active.machine.part(msg) : active.machine.refused(msg));
+    this.fetches.receive(msg);
   }
 
   /** Fail every fetch in flight (the link went down, the coordinator restarted, the agent stops). */
   abortAll(why: string): void {
-    for (const active of [...this.fetches.values()]) this.run(active, active.machine.lost(why));
+    this.fetches.abortAll(why);
   }
 
   /** Refresh the mtime of a bundle in use (throttled); a file found gone is fetched again next time. Never rejects. */
@@ -190,47 +182,7 @@ export class BundleCache {
   }
 
   private fetch(hash: string, jobId: string): Promise<Buffer> {
-    const machine = new BundleFetch(hash, jobId, { maxBytes: this.options.maxBytes, window: this.options.window ?? FETCH_WINDOW });
-    const active: Active = { machine, result: deferred<Buffer>(), timer: undefined };
-    this.fetches.set(hash, active);
-    this.log.debug('bundle fetch started', { hash, jobId });
-    this.run(active, machine.start());
-    return active.result.promise;
-  }
-
-  /** Carry out a fetch's commands. */
-  private run(active: Active, commands: readonly FetchCommand[]): void {
-    const { machine } = active;
-    for (const command of commands) {
-      switch (command.kind) {
-        case 'get':
-          if (!this.options.send({ type: 'bundle-get', jobId: machine.jobId, hash: machine.hash, offset: command.offset })) {
-            return this.run(active, machine.lost('the link to the coordinator is down'));
-          }
-          break;
-        case 'done':
-          this.end(active);
-          active.result.resolve(command.bytes);
-          return;
-        case 'fail':
-          this.end(active);
-          this.log.warn('bundle fetch failed', { hash: machine.hash, jobId: machine.jobId, code: command.error.code, message: command.error.message });
-          active.result.reject(command.error);
-          return;
-      }
-    }
-    if (machine.state === 'fetching') this.arm(active);
-  }
-
-  private arm(active: Active): void {
-    clearTimeout(active.timer);
-    const silenceMs = this.options.silenceMs ?? FETCH_SILENCE_MS;
-    active.timer = setTimeout(() => this.run(active, active.machine.timeout(silenceMs)), silenceMs);
-  }
-
-  private end(active: Active): void {
-    clearTimeout(active.timer);
-    if (this.fetches.get(active.machine.hash) === active) this.fetches.delete(active.machine.hash);
+    return this.fetches.run(new BundleFetch(hash, jobId, { maxBytes: this.options.maxBytes, window: this.options.window ?? FETCH_WINDOW }));
   }
 
   /** Write atomically: a temporary file in the same directory, then rename over the name. */
@@ -254,7 +206,7 @@ export class BundleCache {
       const files = await this.listBundles();
       let total = files.reduce((sum, f) => sum + f.size, 0);
       if (total <= this.options.maxBytes) return;
-      const spared = new Set<string>([keep, ...this.fetches.keys(), ...this.pending.keys(), ...(this.options.inUse?.() ?? [])]);
+      const spared = new Set<string>([keep, ...this.fetches.hashes(), ...this.pending.keys(), ...(this.options.inUse?.() ?? [])]);
       files.sort((a, b) => a.mtimeMs - b.mtimeMs);
       for (const f of files) {
         if (total <= this.options.maxBytes) break;

@@ -17,6 +17,8 @@ export interface AgentFacts {
   slotStates(): Array<[SlotMode, SlotState]>;
   queued(): number;
   cacheBytes(): Promise<number>;
+  /** Bytes of jobs' shared values held (or being fetched) on the agent. */
+  sharedBytes?(): number;
 }
 
 /** Slot states as the metrics show them: starting, idle (ready for work), busy, stopping (anything ending). */
@@ -111,6 +113,14 @@ export function agentRegistry(facts: AgentFacts): Registry {
     registers: [registry],
     async collect() {
       this.set(await facts.cacheBytes());
+    },
+  });
+  new Gauge({
+    name: 'cohort_agent_shared_bytes',
+    help: "Bytes of jobs' shared values held on the agent (one SharedArrayBuffer each), or being fetched.",
+    registers: [registry],
+    collect() {
+      this.set(facts.sharedBytes?.() ?? 0);
     },
   });
   const info = new Gauge({

@@ -11,6 +11,18 @@ describe('chooseMode', () => {
     expect(chooseMode('auto', 'thread', true)).toEqual({ mode: 'process', why: 'escalated-after-crash' });
   });
 
+  it('in auto mode, a sharedInput task that leaves isolation to the agent runs on threads (profile-shared-input)', () => {
+    expect(chooseMode('auto', 'auto', false, true)).toEqual({ mode: 'thread', why: 'profile-shared-input' });
+    // An explicit isolation, another agent mode, or a crash on a thread all still win.
+    expect(chooseMode('auto', 'process', false, true)).toEqual({ mode: 'process', why: 'profile-process' });
+    expect(chooseMode('auto', 'thread', false, true)).toEqual({ mode: 'thread', why: 'profile-thread' });
+    expect(chooseMode('processes', 'auto', false, true)).toEqual({ mode: 'process', why: 'agent-processes' });
+    expect(chooseMode('auto', 'auto', true, true)).toEqual({ mode: 'process', why: 'escalated-after-crash' });
+    const book = new ModeBook('auto');
+    expect(book.choose('sum', 'auto', true)).toEqual({ mode: 'thread', why: 'profile-shared-input' });
+    expect(book.choose('sum', 'auto')).toEqual({ mode: 'thread', why: 'auto-cpu-pure' });
+  });
+
   it('escalates a task once, only in auto mode and only for a thread crash', () => {
     const book = new ModeBook('auto');
     expect(book.escalate('primes', 'process')).toBe(false);

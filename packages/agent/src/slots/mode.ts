@@ -15,9 +15,16 @@ const PROFILE_THREAD: ModeChoice = { mode: 'thread', why: 'profile-thread' };
 const PROFILE_PROCESS: ModeChoice = { mode: 'process', why: 'profile-process' };
 const AUTO_CPU_PURE: ModeChoice = { mode: 'thread', why: 'auto-cpu-pure' };
 const ESCALATED: ModeChoice = { mode: 'process', why: 'escalated-after-crash' };
+const PROFILE_SHARED: ModeChoice = { mode: 'thread', why: 'profile-shared-input' };
 
-/** The choice for one task. `escalated` is true when the task crashed a thread slot on this agent before. */
-export function chooseMode(agentMode: AgentMode, isolation: Isolation, escalated: boolean): ModeChoice {
+/**
+ * The choice for one task. `escalated` is true when the task crashed a
+ * thread slot on this agent before; `sharedInput` is the task's
+ * `profile.sharedInput` (the assign's `sharedInput`): in auto mode a task
+ * that leaves isolation to the agent then runs on threads, which share its
+ * job's value with no copy. A crash still moves it to processes.
+ */
+export function chooseMode(agentMode: AgentMode, isolation: Isolation, escalated: boolean, sharedInput = false): ModeChoice {
   switch (agentMode) {
     case 'threads':
       return THREADS;
@@ -27,7 +34,7 @@ export function chooseMode(agentMode: AgentMode, isolation: Isolation, escalated
       if (escalated) return ESCALATED;
       if (isolation === 'thread') return PROFILE_THREAD;
       if (isolation === 'process') return PROFILE_PROCESS;
-      return AUTO_CPU_PURE;
+      return sharedInput ? PROFILE_SHARED : AUTO_CPU_PURE;
   }
 }
 
@@ -37,8 +44,8 @@ export class ModeBook {
 
   constructor(private readonly agentMode: AgentMode) {}
 
-  choose(task: string, isolation: Isolation): ModeChoice {
-    return chooseMode(this.agentMode, isolation, this.escalated.has(task));
+  choose(task: string, isolation: Isolation, sharedInput = false): ModeChoice {
+    return chooseMode(this.agentMode, isolation, this.escalated.has(task), sharedInput);
   }
 
   /** Record that `task` crashed a slot of `mode`. True when this moves the task to processes now. */

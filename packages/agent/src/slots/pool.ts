@@ -27,7 +27,8 @@ import { Slot, type Batch, type SlotListener } from './slot.js';
 import type { SlotState } from './slot-machine.js';
 import type { BatchResultsMessage } from './slot-protocol.js';
 import { TaskStats } from './task-stats.js';
-import { NO_HOOKS, type Assignment, type SlotExitCause, type SlotExitEvidence, type SlotHooks, type SlotPoolOptions } from './types.js';
+import { giveShared } from './shared-post.js';
+import { NO_HOOKS, type Assignment, type JobHeader, type SlotExitCause, type SlotExitEvidence, type SlotHooks, type SlotPoolOptions } from './types.js';
 import { ResultsByJob, admit, failedResult, wireError } from './work.js';
 import { WorkQueue, type Removed } from './work-queue.js';
 
@@ -116,7 +117,7 @@ export class SlotPool {
    */
   submit(assignment: Assignment, frameBytes = 0): void {
     const closed = this.state === 'draining' || this.state === 'stopping' || this.state === 'stopped';
-    const { queue, refused, problem } = admit(assignment, closed, (task, isolation) => this.book.choose(task, isolation));
+    const { queue, refused, problem } = admit(assignment, closed, (task, isolation) => this.book.choose(task, isolation, assignment.sharedInput === true));
     if (queue.length > 0) this.queue.push(assignment, queue, Math.ceil(frameBytes / Math.max(1, assignment.items.length)));
     if (refused.length > 0) this.options.events.onResults(assignment.jobId, refused);
     if (problem !== undefined) this.log.warn('dropped work without a jobId', { problem });
@@ -146,6 +147,11 @@ export class SlotPool {
     for (const q of this.queue.heads()) tasks.add(q.job.task);
     for (const slot of this.slots) if (slot.batch) tasks.add(slot.batch.job.task);
     return tasks;
+  }
+
+  /** Shared value `hash` was freed: every slot that holds it drops it. */
+  dropShared(hash: string): void {
+    for (const slot of this.slots) slot.dropShared(hash);
   }
 
   /** Cancel every job: queued work is dropped, and slots running it are stopped. */
@@ -203,10 +209,18 @@ export class SlotPool {
   private dispatchOne(busy: number): Batch | undefined {
     for (const q of this.queue.heads()) {
       const job = q.job;
-      const choice = this.book.choose(job.task, job.isolation);
+      const choice = this.choose(job);
       const slot = this.freeSlot(choice.mode);
       if (!slot) {
         this.grow(choice.mode, busy);
+        continue;
+      }
+      const missing = job.shared && giveShared(slot, job.shared, this.options.shared);
+      if (missing) {
+        this.failRemoved(
+          this.queue.removeWhere((j) => j.jobId === job.jobId),
+          wireError(ErrorCode.SHARED_FETCH_FAILED, missing),
+        );
         continue;
       }
       // A retried partition (attempt > 1) is suspect: it runs alone, so that the coordinator hears it
@@ -225,6 +239,10 @@ export class SlotPool {
       return batch;
     }
     return undefined;
+  }
+
+  private choose(job: JobHeader): ModeChoice {
+    return this.book.choose(job.task, job.isolation, job.sharedInput === true);
   }
 
   private freeSlot(mode: SlotMode): Slot | undefined {
@@ -365,7 +383,7 @@ export class SlotPool {
   private failRemoved(removed: Removed[], error: ReturnType<typeof wireError>): void {
     const failed = new ResultsByJob();
     for (const { job, items } of removed) {
-      const choice = this.book.choose(job.task, job.isolation);
+      const choice = this.choose(job);
       for (const item of items) failed.add(job.jobId, failedResult(item, error, choice));
     }
     failed.flush((jobId, items) => this.options.events.onResults(jobId, items));
@@ -391,7 +409,7 @@ export class SlotPool {
     if (this.slots.some((s) => s.mode === mode)) return;
     const wire = { ...error.toWire(), details: { ...error.details, attempts } };
     this.failRemoved(
-      this.queue.removeWhere((job) => this.book.choose(job.task, job.isolation).mode === mode),
+      this.queue.removeWhere((job) => this.choose(job).mode === mode),
       wire,
     );
     this.settle();

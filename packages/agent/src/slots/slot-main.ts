@@ -15,6 +15,7 @@ import { parentPort, threadId } from 'node:worker_threads';
 import { ErrorCode, decodeValue, encodeValueInto, loadTask, toWireError, type SlotMode, type TaskModule, type WireError } from '@cohort/shared';
 import { builtinTasks } from '@cohort/tasks/builtins';
 import { RESULT_FLUSH_MS } from './constants.js';
+import { SlotShared } from './slot-shared.js';
 import type { BatchResultsMessage, FromSlotMessage, RunBatchMessage, ToSlotMessage } from './slot-protocol.js';
 
 interface Transport {
@@ -171,6 +172,9 @@ function decodeInputs(batch: RunBatchMessage): unknown[] {
   return inputs;
 }
 
+/** The shared values the pool posted to this slot. */
+const sharedValues = new SlotShared();
+
 /** The slot's one chunk: batches run one at a time, and each starts it empty. */
 const chunk = new Chunk();
 
@@ -186,8 +190,10 @@ async function runBatch(batch: RunBatchMessage): Promise<void> {
     for (let i = 0; i < n; i++) chunk.fail(error, 0);
     return chunk.post(true);
   }
+  let shared: unknown;
   try {
     inputs = decodeInputs(batch);
+    if (batch.shared) shared = sharedValues.view(batch.shared.hash, batch.shared.kind);
   } catch (err) {
     const error = toWireError(err, ErrorCode.BAD_INPUT);
     for (let i = 0; i < n; i++) chunk.fail(error, 0);
@@ -199,7 +205,7 @@ async function runBatch(batch: RunBatchMessage): Promise<void> {
     let value: unknown;
     let failure: WireError | undefined;
     try {
-      value = task.run(inputs[i], { jobId: batch.jobId, partition: batch.ps[i] as number, attempt: batch.as[i] as number, mode: transport.mode });
+      value = task.run(inputs[i], { jobId: batch.jobId, partition: batch.ps[i] as number, attempt: batch.as[i] as number, mode: transport.mode, shared });
       if (isThenable(value)) value = await value;
     } catch (err) {
       failure = taskError(err);
@@ -223,6 +229,13 @@ transport.listen((message) => {
   switch (message.t) {
     case 'run':
       work = work.then(() => runBatch(message));
+      break;
+    // In order with the batches: a value is kept before the batch that needs it, dropped after the last.
+    case 'shared':
+      work = work.then(() => sharedValues.keep(message));
+      break;
+    case 'shared-drop':
+      work = work.then(() => sharedValues.drop(message.hash));
       break;
     default:
       process.stderr.write(`slot: unknown message ${JSON.stringify((message as { t?: unknown }).t)}\n`);

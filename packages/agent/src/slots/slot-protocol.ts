@@ -11,7 +11,7 @@
  * cross the wire fails its own partition there, and the agent's main thread
  * only copies bytes into frames.
  */
-import type { WireError } from '@cohort/shared';
+import type { SharedKind, WireError } from '@cohort/shared';
 
 /** Run these partitions of one job, in order. */
 export interface RunBatchMessage {
@@ -24,9 +24,31 @@ export interface RunBatchMessage {
   inputs: Uint8Array;
   /** The most bytes one encoded result may take (the coordinator's frame limit, less the frame around it). */
   maxBytes: number;
+  /** The job's shared value, posted to the slot before (`SharedMessage`): `ctx.shared` is its view of this kind. */
+  shared?: { hash: string; kind: SharedKind };
 }
 
-export type ToSlotMessage = RunBatchMessage;
+/**
+ * A shared value for the slot to keep until `shared-drop`, posted once
+ * before its first batch that needs it. A thread slot gets the
+ * SharedArrayBuffer itself (postMessage shares it: no copy); a process slot
+ * gets the path of a file holding it and reads its own copy once.
+ */
+export interface SharedMessage {
+  t: 'shared';
+  hash: string;
+  bytes: number;
+  buffer?: SharedArrayBuffer;
+  file?: string;
+}
+
+/** Forget a shared value (its jobs ended). */
+export interface SharedDropMessage {
+  t: 'shared-drop';
+  hash: string;
+}
+
+export type ToSlotMessage = RunBatchMessage | SharedMessage | SharedDropMessage;
 
 /** The slot's message loop is up. */
 export interface ReadyMessage {

@@ -7,7 +7,7 @@ import { CohortError, ErrorCode, assertNever, encode, type AssignItem, type Mode
 import { ProcessRuntime } from './process-runtime.js';
 import type { ExitInfo, RuntimeOptions, SlotRuntime } from './runtime.js';
 import { SlotMachine, type SlotCommand, type SlotState } from './slot-machine.js';
-import type { BatchResultsMessage, FromSlotMessage } from './slot-protocol.js';
+import type { BatchResultsMessage, FromSlotMessage, RunBatchMessage } from './slot-protocol.js';
 import { ThreadRuntime } from './thread-runtime.js';
 import type { JobHeader } from './types.js';
 
@@ -47,6 +47,8 @@ export class Slot {
   /** The task of the latest batch; blamed for a crash while idle. */
   lastTask: string | undefined;
   lastJobId: string | undefined;
+  /** The shared values posted to this slot (a restarted slot is a new Slot, and gets them again). */
+  readonly shared = new Set<string>();
   /** When the pool made it (performance.now()): its start time is measured from here. */
   readonly createdAt = performance.now();
   private readonly runtime: SlotRuntime;
@@ -91,6 +93,23 @@ export class Slot {
     this.lastTask = batch.job.task;
     this.lastJobId = batch.job.jobId;
     this.execute(this.machine.apply('dispatch'));
+  }
+
+  /** Post a shared value to the slot, once: the SharedArrayBuffer to a thread, a file to read to a process. */
+  postShared(hash: string, value: { buffer: SharedArrayBuffer } | { file: string }, bytes: number): void {
+    if (this.shared.has(hash)) return;
+    this.shared.add(hash);
+    this.runtime.send({ t: 'shared', hash, bytes, ...value });
+  }
+
+  /** The slot forgets a shared value (its jobs ended). */
+  dropShared(hash: string): void {
+    if (!this.shared.delete(hash)) return;
+    try {
+      this.runtime.send({ t: 'shared-drop', hash });
+    } catch {
+      // A slot that cannot hear it is ending, and its copy with it.
+    }
   }
 
   /** Stop after any start in progress; idempotent. Resolves once the runtime is gone (bounded by STOP_TIMEOUT_MS). */
@@ -179,7 +198,10 @@ export class Slot {
       inputs[i] = item.input;
     }
     try {
-      this.runtime.send({ t: 'run', jobId: batch.job.jobId, task: batch.job.task, ps, as, inputs: encode(inputs), maxBytes: batch.maxBytes });
+      const { jobId, task, shared } = batch.job;
+      const message: RunBatchMessage = { t: 'run', jobId, task, ps, as, inputs: encode(inputs), maxBytes: batch.maxBytes };
+      if (shared) message.shared = { hash: shared.hash, kind: shared.kind };
+      this.runtime.send(message);
     } catch (err) {
       // An input that cannot be encoded (or a send that failed): fail the batch as the slot would have.
       const error = { code: ErrorCode.BAD_INPUT, name: 'CohortError', message: `partition input cannot be sent to a slot: ${(err as Error).message}` } as const;

@@ -49,6 +49,8 @@ export class ThreadRuntime extends BaseRuntime {
   }
 
   send(message: ToSlotMessage): void {
+    // A SharedArrayBuffer is shared by postMessage, never copied.
+    if (message.t !== 'run') return this.worker?.postMessage(message);
     // postMessage clones a view's whole ArrayBuffer, and the encoded inputs are a view into the
     // packr's shared buffer (512 KB once a results frame has grown it): copy them into a buffer of
     // their own and transfer that, so a batch moves its own few hundred bytes and nothing else.

@@ -1,5 +1,5 @@
 /** The public types of the slot pool (re-exported by index.ts). */
-import type { AgentMode, AssignItem, Isolation, Logger, ModeChangeMessage, ResultItem, SlotMode } from '@cohort/shared';
+import type { AgentMode, AssignItem, Isolation, Logger, ModeChangeMessage, ResultItem, SharedRef, SlotMode } from '@cohort/shared';
 import type { SlotState } from './slot-machine.js';
 
 /** What an assign batch says of all its items: the same for every partition of a job. */
@@ -9,6 +9,10 @@ export interface JobHeader {
   isolation: Isolation;
   /** Kill the slot and fail the partition with PARTITION_TIMEOUT after this long; 0 means no limit. */
   timeoutMs: number;
+  /** The job's shared value: posted to a slot before its first batch of the job, read there as `ctx.shared`. */
+  shared?: SharedRef;
+  /** The task's `profile.sharedInput`: in auto mode it runs on threads (`profile-shared-input`). */
+  sharedInput?: true;
 }
 
 /**
@@ -72,6 +76,14 @@ export interface SlotHooks {
 
 export const NO_HOOKS: SlotHooks = Object.freeze({});
 
+/** The shared values the pool posts to slots: the bytes (thread slots share them), or a file of them (process slots copy it). */
+export interface SharedSource {
+  /** The value's bytes, a view over the whole of its SharedArrayBuffer; undefined when it is not here. */
+  bytes(hash: string): Uint8Array<SharedArrayBuffer> | undefined;
+  /** A file holding the value, for a process slot to read once; undefined when it is not here. */
+  fileFor(hash: string): string | undefined;
+}
+
 export interface SlotPoolOptions {
   /** The most partitions running at once. */
   slots: number;
@@ -82,6 +94,8 @@ export interface SlotPoolOptions {
   tasksDirs?: readonly string[];
   /** The agent's bundle cache directory: the slots import shipped tasks (`sha256:<hash>`) from it; default none. */
   bundleDir?: string;
+  /** Where the pool finds jobs' shared values (the agent's shared store); without it, a job with one fails with SHARED_FETCH_FAILED. */
+  shared?: SharedSource;
   /** The coordinator's frame limit; a larger result fails with RESULT_TOO_LARGE. Default DEFAULT_MAX_FRAME_BYTES. */
   maxFrameBytes?: number;
   logger: Logger;

@@ -47,6 +47,14 @@ export interface Removed {
   items: AssignItem[];
 }
 
+/** A job's header alone (not the assign batch it came with, whose items it would keep alive). */
+function headerOf(job: JobHeader): JobHeader {
+  const header: JobHeader = { jobId: job.jobId, task: job.task, isolation: job.isolation, timeoutMs: job.timeoutMs };
+  if (job.shared) header.shared = job.shared;
+  if (job.sharedInput) header.sharedInput = true;
+  return header;
+}
+
 const keyOf = (job: JobHeader): string => `${job.jobId}\u0000${job.task}\u0000${job.isolation}\u0000${job.timeoutMs}`;
 
 export class WorkQueue {
@@ -119,7 +127,7 @@ export class WorkQueue {
   private queueOf(job: JobHeader): JobQueue {
     const key = keyOf(job);
     let q = this.jobs.get(key);
-    if (!q) this.jobs.set(key, (q = new JobQueue(key, { jobId: job.jobId, task: job.task, isolation: job.isolation, timeoutMs: job.timeoutMs })));
+    if (!q) this.jobs.set(key, (q = new JobQueue(key, headerOf(job))));
     return q;
   }
 

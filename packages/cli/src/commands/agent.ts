@@ -7,12 +7,14 @@ import { agentConnectUrl, tlsFlags } from '../connect-target.js';
 export const AGENT_HELP = `cohort agent --connect ws://HOST:PORT [--token T | --token-file F] [--tasks-dir DIR]...
     [--tls-fingerprint sha256:HEX | --tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--insecure-no-tls]
     [--mode auto|threads|processes] [--slots N] [--name NAME] [--heap-limit-mb 512] [--drain-grace-ms 30000]
-    [--cache-dir DIR] [--cache-max-bytes 1073741824] [--metrics-port N [--metrics-host 127.0.0.1] [--metrics-public]] [--log-level info]
+    [--cache-dir DIR] [--cache-max-bytes 1073741824] [--max-shared-bytes 1073741824] [--metrics-port N [--metrics-host 127.0.0.1] [--metrics-public]] [--log-level info]
   Runs partitions on worker threads or child processes. SIGTERM drains: no new work,
   running partitions finish (bounded by --drain-grace-ms), then exit 0.
   Shipped tasks (sha256:<hash>) are fetched from the coordinator the first time they are needed,
   verified by hash, and kept in --cache-dir (default <tmpdir>/cohort-bundles, created 0700; it must
   be this user's and writable by no one else), at most --cache-max-bytes (least recently used evicted).
+  Jobs' shared values are fetched once per agent and held in memory while their jobs run, at most
+  --max-shared-bytes at once (a larger one fails with SHARED_TOO_LARGE).
   --connect defaults to COHORT_URL. The token may also come from COHORT_AGENT_TOKEN or COHORT_TOKEN; --token-file keeps it out of the
   agent's environment (which its process slots could read). Slots never see it.
   --metrics-port serves GET /metrics (Prometheus: slots, partitions, slot starts and crashes, bundle
@@ -28,6 +30,7 @@ const INT_FLAGS = {
   'heap-limit-mb': 'heapLimitMb',
   'drain-grace-ms': 'drainGraceMs',
   'cache-max-bytes': 'cacheMaxBytes',
+  'max-shared-bytes': 'maxSharedBytes',
   'metrics-port': 'metricsPort',
 } as const;
 

@@ -109,6 +109,7 @@ export class AgentRuntime implements Agent, LinkOwner {
       (m) => this.link.send(m),
       options.maxHeldResults,
       (frame) => this.link.sendFrame(frame),
+      (flush) => this.link.corked(flush),
     );
     this.pool = new SlotPool({
       slots: options.slots,

@@ -138,6 +138,22 @@ export class Link {
     return true;
   }
 
+  /**
+   * Run `fn`, holding the frames it sends in the socket until it returns, so
+   * that they leave in one write: a `started` and a `results` frame of the
+   * same turn cost one syscall and wake the coordinator once, not twice.
+   */
+  corked<T>(fn: () => T): T {
+    // ws keeps its net.Socket in `_socket` (no public way to batch frames); without it, no batching.
+    const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } } | undefined)?._socket;
+    socket?.cork();
+    try {
+      return fn();
+    } finally {
+      socket?.uncork();
+    }
+  }
+
   /** Send a message. The main thread never dies of one: a message that cannot be encoded is logged and dropped. */
   send(message: AgentMessage): boolean {
     if (!this.open || !linkCarries(this.current)) return false;

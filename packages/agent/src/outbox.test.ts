@@ -52,4 +52,24 @@ describe('Outbox', () => {
     expect(items[1]).toMatchObject({ ok: false, error: { details: { maxBytes: 16 * 1024 } } });
     for (const f of h.frames) expect(f.length).toBeLessThanOrEqual(16 * 1024);
   });
+
+  it('a scheduled flush runs inside `together`, so the started and results frames of one turn leave in one write', async () => {
+    const log: string[] = [];
+    const outbox = new Outbox(
+      (m) => log.push(m.type) > 0,
+      100,
+      () => log.push('results') > 0,
+      (flush) => {
+        log.push('cork');
+        const sent = flush();
+        log.push('uncork');
+        return sent;
+      },
+    );
+    outbox.addStarted('j', [[2, 1]]);
+    outbox.addResults('j', [ok(0, new RawValue(encodeValue(1)))]);
+    expect(log).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    expect(log).toEqual(['cork', 'started', 'results', 'uncork']);
+  });
 });

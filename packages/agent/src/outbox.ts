@@ -37,6 +37,8 @@ export class Outbox {
     private readonly maxHeld: number,
     /** Send one encoded frame; false when the link is down. */
     private readonly sendFrame: (frame: Buffer) => boolean = () => false,
+    /** Runs each scheduled flush: the link holds its frames and writes them at once (Link.corked). */
+    private readonly together: (flush: () => boolean) => boolean = (flush) => flush(),
   ) {}
 
   addResults(jobId: string, items: ResultItem[]): void {
@@ -79,7 +81,7 @@ export class Outbox {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.flush();
+      this.together(() => this.flush());
     });
   }
 

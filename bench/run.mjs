@@ -19,6 +19,7 @@ const SUITES = [
   'c1-lifecycle',
   'c2-switching',
   'c3-shared-input',
+  'c3-cohort-shared',
   'c4-serialization',
   'c5-cpu',
   'c6-agent-loss',

@@ -35,7 +35,7 @@ function sharedInput(si) {
     'holds',
     `Handing ${si.inputMb} MB to ${n} slots: a SharedArrayBuffer takes ${fmt(r['thread-sab'].ms.median)} ms and adds ${fmt(Math.max(0, r['thread-sab'].addedMb.median))} MB; copying it to processes over IPC takes ${fmt(r['process-ipc'].ms.median)} ms (${fmt(si.ratios.ipcOverSabTime)}×) and adds ${fmt(r['process-ipc'].addedMb.median)} MB. ` +
       `Two caveats. A plain postMessage to a thread copies too (${fmt(r['thread-clone'].ms.median)} ms, +${fmt(r['thread-clone'].addedMb.median)} MB): threads share only what is put in a SharedArrayBuffer. And "transferred" moves one buffer to one slot; for ${n} slots it needs ${n} copies first (${fmt(r['thread-transfer'].ms.median)} ms). ` +
-      `Processes reading the same file from the page cache (${fmt(r['process-file'].ms.median)} ms, +${fmt(r['process-file'].addedMb.median)} MB) are the arm's-length middle ground. Cohort does not use any of these yet: TaskProfile.sharedInput is declared but not implemented, so today every input is copied.`,
+      `Processes reading the same file from the page cache (${fmt(r['process-file'].ms.median)} ms, +${fmt(r['process-file'].addedMb.median)} MB) are the arm's-length middle ground. Cohort's own shared input (a job's shared value, next section) takes the first way on thread slots and the file on process slots.`,
   );
 }
 

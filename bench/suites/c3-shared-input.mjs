@@ -1,9 +1,9 @@
 /**
  * Claim 3: threads share memory; processes share only at arm's length. A
- * 64 MB read-only input handed to N slots, five ways. Cohort has no
- * shared-input path yet (TaskProfile.sharedInput is declared, not used), so
- * this uses raw Worker / fork with Cohort's flags (heap limit, advanced
- * serialization): time from the first hand-over to the last slot's ack (each
+ * 64 MB read-only input handed to N slots, five ways, with raw Worker /
+ * fork and Cohort's flags (heap limit, advanced serialization), so that the
+ * ways can be compared side by side (c3-cohort-shared.mjs measures the one
+ * Cohort takes, through a real coordinator and agent): time from the first hand-over to the last slot's ack (each
  * slot reads every page), and the memory the input added (RSS of the agent
  * process plus its children, after minus before).
  */
@@ -97,7 +97,8 @@ export default {
     const file = path.join(dir, 'input.bin');
     writeFileSync(file, Buffer.alloc(bytes, 7));
     const out = {
-      method: 'raw Worker / fork with Cohort slot flags (no shared-input path in Cohort yet)',
+      method:
+        'raw Worker / fork with Cohort slot flags: the five ways, side by side (Cohort itself uses the SharedArrayBuffer on threads and the file on processes; measured through Cohort in the next section)',
       inputMb: bytes / MB,
       slotCounts: ns,
       variants: VARIANTS,

@@ -29,7 +29,13 @@ import {
   type SharedRefusedMessage,
 } from '@cohort/shared';
 import { ChunkFetch, type FetchKind } from '../fetch/fetch-machine.js';
-import { FETCH_WINDOW, FetchRunner } from '../fetch/fetch-runner.js';
+import { FetchRunner } from '../fetch/fetch-runner.js';
+
+/**
+ * Shared-value parts asked for at once (1 MiB each): enough to keep a loopback or LAN link busy while
+ * the coordinator reads the next parts from disk; half the coordinator's bound on reads in flight.
+ */
+export const SHARED_FETCH_WINDOW = 16;
 import { SharedFiles } from './shared-file.js';
 
 /** A shared value's bytes: a view over the whole of one SharedArrayBuffer. */
@@ -54,6 +60,7 @@ export interface SharedStoreOptions {
   /** A private directory for the copies process slots read (the bundle cache directory). */
   dir: string;
   logger: Logger;
+  /** Parts asked for and not yet received; SHARED_FETCH_WINDOW unless set. */
   window?: number;
   silenceMs?: number;
 }
@@ -180,7 +187,7 @@ export class SharedStore {
 
   private async fetch(value: Value, jobId: string): Promise<void> {
     const { ref } = value;
-    const limits = { maxBytes: this.options.maxBytes, window: this.options.window ?? FETCH_WINDOW, expectedBytes: ref.bytes };
+    const limits = { maxBytes: this.options.maxBytes, window: this.options.window ?? SHARED_FETCH_WINDOW, expectedBytes: ref.bytes };
     try {
       const bytes = await this.fetches.run(new ChunkFetch(ref.hash, jobId, limits, SHARED_FETCH));
       if (this.values.get(ref.hash) !== value) throw this.gone(ref.hash);

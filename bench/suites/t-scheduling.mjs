@@ -88,36 +88,39 @@ async function peers(partitions, reps, noop) {
 }
 
 /**
- * (b) CPU-bound efficiency. Both clusters stay up and the runs interleave (T1, T2, raw T1, raw T2),
- * so drifting load from other work on the machine hits all of them alike. The raw figures (plain
- * worker threads, no Cohort code: bench/ceiling.mjs) are this machine's ceiling in the same moments.
+ * (b) CPU-bound efficiency. The runs interleave (T1, T2, raw T1, raw T2), so drifting load from other
+ * work on the machine hits all of them alike. Each Cohort run has its own fresh cluster, warmed, and
+ * nothing else of Cohort's running: an idle second cluster kept up beside it would take CPU from the
+ * 2-slot run (both cores busy) but not from the 1-slot one (a core free), a cost the plain-thread ceiling
+ * never pays. The raw figures (plain worker threads, no Cohort code: bench/ceiling.mjs) are this machine's
+ * ceiling in the same moments.
  */
 async function efficiencyRuns(effReps) {
   const { width, msPer1e7, total, ranges } = primesRanges(64, 70);
   const spec = { task: 'primes', input: total, partitions: 64 };
-  const [c1, c2] = await Promise.all([1, 2].map((slots) => startLocalCluster({ agents: [{ name: `primes-${slots}`, mode: 'threads', slots }] })));
   const runs = { width, msPer1e7, t1s: [], t2s: [], raw1: [], raw2: [], result: undefined };
-  try {
-    // Warm: one full-size partition per slot (tiny ones would teach the pool that primes is "small").
-    for (const [c, slots] of [
-      [c1, 1],
-      [c2, 2],
-    ])
-      await job(c, { task: 'primes', input: { from: 0, to: slots * width }, partitions: slots });
-    for (let i = 0; i < effReps; i++) {
-      const r1 = await job(c1, spec);
-      const r2 = await job(c2, spec);
-      if (r1.result !== r2.result) throw new Error(`primes results differ: ${r1.result} vs ${r2.result}`);
-      runs.result = r1.result;
-      runs.t1s.push(r1.durationMs);
-      runs.t2s.push(r2.durationMs);
-      runs.raw1.push(await rawThreads(ranges, 1));
-      runs.raw2.push(await rawThreads(ranges, 2));
-    }
-  } finally {
-    await Promise.all([c1.stop(), c2.stop()]);
+  for (let i = 0; i < effReps; i++) {
+    const r1 = await primesOn(1, width, spec);
+    const r2 = await primesOn(2, width, spec);
+    if (r1.result !== r2.result) throw new Error(`primes results differ: ${r1.result} vs ${r2.result}`);
+    runs.result = r1.result;
+    runs.t1s.push(r1.durationMs);
+    runs.t2s.push(r2.durationMs);
+    runs.raw1.push(await rawThreads(ranges, 1));
+    runs.raw2.push(await rawThreads(ranges, 2));
   }
   return runs;
+}
+
+/** `spec` on a fresh one-agent cluster of `slots` thread slots, warmed by one full-size partition per slot (tiny ones would teach the pool that primes is "small"). */
+async function primesOn(slots, width, spec) {
+  const c = await startLocalCluster({ agents: [{ name: `primes-${slots}`, mode: 'threads', slots }] });
+  try {
+    await job(c, { task: 'primes', input: { from: 0, to: slots * width }, partitions: slots });
+    return await job(c, spec);
+  } finally {
+    await c.stop();
+  }
 }
 
 function efficiencyFigures({ width, msPer1e7, t1s, t2s, raw1, raw2, result }) {

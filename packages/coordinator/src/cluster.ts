@@ -45,6 +45,7 @@ import { Outcomes } from './outcomes.js';
 import { ResultIntake, type Expulsion } from './results.js';
 import { Retention } from './retention.js';
 import { planAssignments } from './scheduler.js';
+import { FairShare } from './fair-share.js';
 import { attemptEnded, attemptOf, startOf } from './attempt-ended.js';
 
 export type { SpeculationConfig } from './deadlines.js';
@@ -71,6 +72,8 @@ export class Cluster {
   private readonly fx = new Effects();
   private readonly outcomes: Outcomes;
   private readonly results: ResultIntake;
+  /** Fair share's cursor and deficits; absent in FIFO mode. */
+  private readonly fair: FairShare | undefined;
 
   constructor(
     private readonly config: ClusterConfig,
@@ -78,6 +81,7 @@ export class Cluster {
   ) {
     this.outcomes = new Outcomes(this.fx, log);
     this.results = new ResultIntake(this.fx, log, this.outcomes);
+    this.fair = config.scheduling === 'fifo' ? undefined : new FairShare();
   }
 
   /** Results for jobs this coordinator does not know, or that have finished. */
@@ -166,7 +170,7 @@ export class Cluster {
   /** Fill every ready agent's credit from the queued partitions (scheduler.ts). */
   schedule(now: number): Effect[] {
     this.pruneActive();
-    for (const { session, message } of planAssignments(this.active, this.agents.values(), now)) this.fx.send(session, message);
+    for (const { session, message } of planAssignments(this.active, this.agents.values(), now, this.fair)) this.fx.send(session, message);
     return this.fx.take();
   }
 

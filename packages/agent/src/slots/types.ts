@@ -9,6 +9,8 @@ export interface JobHeader {
   isolation: Isolation;
   /** Kill the slot and fail the partition with PARTITION_TIMEOUT after this long; 0 means no limit. */
   timeoutMs: number;
+  /** The job's weight when queued jobs share the slots (assign.priority); 1 when absent. */
+  priority?: number;
 }
 
 /**

@@ -199,7 +199,14 @@ export class JobService {
       }
       const job = new Job(
         jobId,
-        { task: spec.task, input: spec.input, partitions: inputs.length, timeoutMs: spec.timeoutMs, maxAttempts: spec.maxAttempts },
+        {
+          task: spec.task,
+          input: spec.input,
+          partitions: inputs.length,
+          timeoutMs: spec.timeoutMs,
+          maxAttempts: spec.maxAttempts,
+          ...(spec.priority !== undefined && { priority: spec.priority }),
+        },
         task.profile.isolation,
         spec.createdAt,
         inputs,

@@ -3,7 +3,7 @@
  * pass before it is believed. A payload whose CRC matches but whose shape is
  * wrong is damage, like any other.
  */
-import { FINISHED_JOB_STATUSES, SLOT_MODES, decodeRaw, isOneOf, type FinishedJobStatus, type SlotMode } from '@cohort/shared';
+import { FINISHED_JOB_STATUSES, LIMITS, SLOT_MODES, decodeRaw, inBound, isOneOf, type FinishedJobStatus, type SlotMode } from '@cohort/shared';
 
 export interface JournalJob {
   jobId: string;
@@ -12,6 +12,8 @@ export interface JournalJob {
   partitions: number;
   timeoutMs: number;
   maxAttempts: number;
+  /** The job's weight (LIMITS.priority); absent for 1, and in journals written before it existed. */
+  priority?: number;
   createdAt: number;
 }
 
@@ -48,6 +50,7 @@ function isJob(v: unknown): boolean {
     Number.isInteger(v.partitions) &&
     isNum(v.timeoutMs) &&
     Number.isInteger(v.maxAttempts) &&
+    (v.priority === undefined || inBound(v.priority, LIMITS.priority)) &&
     isNum(v.createdAt)
   );
 }

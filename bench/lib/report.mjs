@@ -5,6 +5,7 @@ import { charts } from './report-charts.mjs';
 import { figureRows, shippingRows, targetRows } from './figures.mjs';
 import { fmt, fmtSummary } from './stats.mjs';
 import { tlsHeadline, tlsSection } from './tls-report.mjs';
+import { fairSection } from './fair-report.mjs';
 import { verdicts } from './verdicts.mjs';
 
 const CLAIMS = {
@@ -76,6 +77,7 @@ export async function writeReport(results, docsDir) {
   for (const [n, [claim, suite, chartNames]] of Object.entries(CLAIMS)) parts.push(...claimSection(n, claim, s[suite], chartNames, { rows, made, verdict }));
   parts.push(...shippingSection(s.shipping));
   parts.push(...tlsSection(s.tls));
+  parts.push(...fairSection(s.fair));
   parts.push(HOW_TO_READ);
   const file = path.join(docsDir, 'threads-vs-processes.md');
   writeFileSync(file, parts.join('\n'));

@@ -31,6 +31,7 @@ const SUITES = [
   't-shipping',
   't-dashboard',
   't-tls',
+  't-fair',
 ];
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');

@@ -6,6 +6,7 @@ import { figureRows, shippingRows, targetRows } from './figures.mjs';
 import { fmt, fmtSummary } from './stats.mjs';
 import { tlsHeadline, tlsSection } from './tls-report.mjs';
 import { sharedHeadline, sharedSection } from './shared-report.mjs';
+import { fairSection } from './fair-report.mjs';
 import { verdicts } from './verdicts.mjs';
 
 const CLAIMS = {
@@ -81,6 +82,7 @@ export async function writeReport(results, docsDir) {
   }
   parts.push(...shippingSection(s.shipping));
   parts.push(...tlsSection(s.tls));
+  parts.push(...fairSection(s.fair));
   parts.push(HOW_TO_READ);
   const file = path.join(docsDir, 'threads-vs-processes.md');
   writeFileSync(file, parts.join('\n'));

@@ -35,6 +35,8 @@ export interface RunJobOptions {
   partitions?: number;
   timeoutMs?: number;
   maxAttempts?: number;
+  /** The job's weight when running jobs share the agents (1..1000). */
+  priority?: number;
   /** Follow an existing job instead of submitting one. */
   attach?: string;
   reattachTimeoutMs?: number;
@@ -78,6 +80,7 @@ async function submit(api: ApiClient, options: RunJobOptions): Promise<JobReport
   if (options.partitions !== undefined) body.partitions = options.partitions;
   if (options.timeoutMs !== undefined) body.timeoutMs = options.timeoutMs;
   if (options.maxAttempts !== undefined) body.maxAttempts = options.maxAttempts;
+  if (options.priority !== undefined) body.priority = options.priority;
   const submitted = await api.submit(body);
   options.onSubmitted?.(submitted);
   return submitted;

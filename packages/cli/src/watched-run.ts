@@ -18,6 +18,7 @@ export interface JobSpec {
   partitions: number;
   maxAttempts?: number;
   timeoutMs?: number;
+  priority?: number;
 }
 
 /** A cluster event, stamped with when the watcher received it. */
@@ -71,6 +72,7 @@ export async function watchJob(target: WatchTarget, spec: JobSpec, options: Watc
     partitions: spec.partitions,
     ...(spec.maxAttempts !== undefined && { maxAttempts: spec.maxAttempts }),
     ...(spec.timeoutMs !== undefined && { timeoutMs: spec.timeoutMs }),
+    ...(spec.priority !== undefined && { priority: spec.priority }),
     reattachTimeoutMs: options.reattachTimeoutMs ?? WATCH_REATTACH_TIMEOUT_MS,
     ...(options.onReattach && { onReattach: options.onReattach }),
     onSubmitted: () => (state.submittedAt = Date.now()),

@@ -4,6 +4,7 @@
  */
 import type { ClusterEvent } from '@cohort/shared';
 import type { SpeculationConfig } from './deadlines.js';
+import type { SchedulingMode } from './fair-share.js';
 
 export interface ClusterConfig {
   heartbeatMs: number;
@@ -13,6 +14,8 @@ export interface ClusterConfig {
   maxAgentCredit?: number;
   /** Past `timeoutMs` plus this, the coordinator reclaims a partition itself. */
   timeoutGraceMs?: number;
+  /** How running jobs share the agents: 'fair' (weighted by priority, the default) or 'fifo'. */
+  scheduling?: SchedulingMode;
   /** This start of the coordinator, told to agents in `welcome`. */
   coordinatorId?: string;
 }

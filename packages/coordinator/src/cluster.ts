@@ -46,6 +46,7 @@ import { ResultIntake, type Expulsion } from './results.js';
 import { Retention } from './retention.js';
 import { planAssignments } from './scheduler.js';
 import { decideSharedGet, noteSharedIssue, releaseShared } from './shared-serving.js';
+import { FairShare } from './fair-share.js';
 import { attemptEnded, attemptOf, startOf } from './attempt-ended.js';
 
 export type { SpeculationConfig } from './deadlines.js';
@@ -72,6 +73,8 @@ export class Cluster {
   private readonly fx = new Effects();
   private readonly outcomes: Outcomes;
   private readonly results: ResultIntake;
+  /** Fair share's cursor and deficits; absent in FIFO mode. */
+  private readonly fair: FairShare | undefined;
 
   constructor(
     private readonly config: ClusterConfig,
@@ -79,6 +82,7 @@ export class Cluster {
   ) {
     this.outcomes = new Outcomes(this.fx, log);
     this.results = new ResultIntake(this.fx, log, this.outcomes);
+    this.fair = config.scheduling === 'fifo' ? undefined : new FairShare();
   }
 
   /** Results for jobs this coordinator does not know, or that have finished. */
@@ -174,7 +178,7 @@ export class Cluster {
   /** Fill every ready agent's credit from the queued partitions (scheduler.ts). */
   schedule(now: number): Effect[] {
     this.pruneActive();
-    for (const { session, message } of planAssignments(this.active, this.agents.values(), now)) {
+    for (const { session, message } of planAssignments(this.active, this.agents.values(), now, this.fair)) {
       if (message.shared) noteSharedIssue(this.jobs.get(message.jobId), session);
       this.fx.send(session, message);
     }

@@ -167,6 +167,7 @@ function clusterConfig(options: CompiledCoordinatorOptions): ConstructorParamete
     speculation: options.speculation,
     maxAgentCredit: options.maxAgentCredit,
     timeoutGraceMs: options.timeoutGraceMs,
+    scheduling: options.scheduling,
     coordinatorId: newCoordinatorId(),
   };
 }

@@ -26,12 +26,13 @@ describe('parseJobRequest', () => {
   });
 
   it('accepts every field at both ends of its bound', () => {
-    const lo = { task: 'x', partitions: 1, timeoutMs: LIMITS.timeoutMs.min, maxAttempts: LIMITS.maxAttempts.min };
+    const lo = { task: 'x', partitions: 1, timeoutMs: LIMITS.timeoutMs.min, maxAttempts: LIMITS.maxAttempts.min, priority: LIMITS.priority.min };
     const hi = {
       task: 'x'.repeat(MAX_LENGTH.taskName),
       partitions: defaults.maxPartitions,
       timeoutMs: LIMITS.timeoutMs.max,
       maxAttempts: LIMITS.maxAttempts.max,
+      priority: LIMITS.priority.max,
     };
     expect(parseJobRequest(lo, defaults)).toMatchObject(lo);
     expect(parseJobRequest(hi, defaults)).toMatchObject(hi);
@@ -51,6 +52,13 @@ describe('parseJobRequest', () => {
       [{ task: 'x'.repeat(MAX_LENGTH.taskName + 1) }, 'task'],
       [{ task: '' }, 'task'],
       [{ task: 7 }, 'task'],
+      [{ priority: 0 }, 'priority'],
+      [{ priority: -1 }, 'priority'],
+      [{ priority: 1.5 }, 'priority'],
+      [{ priority: 1e9 }, 'priority'],
+      [{ priority: LIMITS.priority.max + 1 }, 'priority'],
+      [{ priority: '2' }, 'priority'],
+      [{ priority: null }, 'priority'],
     ];
     for (const [over, field] of cases) {
       expect({ over, ...refusal({ task: 'noop', ...over }) }).toEqual({ over, code: ErrorCode.BAD_REQUEST, field });

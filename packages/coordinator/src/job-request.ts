@@ -27,8 +27,9 @@ export function parseJobRequest(body: unknown, defaults: JobRequestDefaults): Jo
   const partitions = checkBound('partitions', b.partitions ?? DEFAULT_PARTITIONS, partitionBound, ErrorCode.BAD_REQUEST);
   const timeoutMs = checkBound('timeoutMs', b.timeoutMs ?? 0, LIMITS.timeoutMs, ErrorCode.BAD_REQUEST);
   const maxAttempts = checkBound('maxAttempts', b.maxAttempts ?? defaults.maxAttempts, LIMITS.maxAttempts, ErrorCode.BAD_REQUEST);
+  const priority = b.priority === undefined ? undefined : checkBound('priority', b.priority, LIMITS.priority, ErrorCode.BAD_REQUEST);
   checkInput(b.input);
-  return { task: b.task, input: b.input, partitions, timeoutMs, maxAttempts };
+  return { task: b.task, input: b.input, partitions, timeoutMs, maxAttempts, ...(priority !== undefined && { priority }) };
 }
 
 /**

@@ -219,7 +219,15 @@ export class JobService {
       }
       const job = new Job(
         jobId,
-        { task: spec.task, input: spec.input, partitions: inputs.length, timeoutMs: spec.timeoutMs, maxAttempts: spec.maxAttempts, ...sharedOf(spec) },
+        {
+          task: spec.task,
+          input: spec.input,
+          partitions: inputs.length,
+          timeoutMs: spec.timeoutMs,
+          maxAttempts: spec.maxAttempts,
+          ...(spec.priority !== undefined && { priority: spec.priority }),
+          ...sharedOf(spec),
+        },
         task.profile.isolation,
         spec.createdAt,
         inputs,

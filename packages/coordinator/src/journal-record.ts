@@ -5,8 +5,10 @@
  */
 import {
   FINISHED_JOB_STATUSES,
+  LIMITS,
   SLOT_MODES,
   decodeRaw,
+  inBound,
   isBundleHash,
   isOneOf,
   isSharedKind,
@@ -22,6 +24,8 @@ export interface JournalJob {
   partitions: number;
   timeoutMs: number;
   maxAttempts: number;
+  /** The job's weight (LIMITS.priority); absent for 1, and in journals written before it existed. */
+  priority?: number;
   createdAt: number;
   /** The job's shared value (its bytes are in the shared store, not here); absent without one. */
   shared?: SharedRef;
@@ -61,6 +65,7 @@ function isJob(v: unknown): boolean {
     isNum(v.timeoutMs) &&
     Number.isInteger(v.maxAttempts) &&
     isNum(v.createdAt) &&
+    (v.priority === undefined || inBound(v.priority, LIMITS.priority)) &&
     (v.shared === undefined || isSharedRef(v.shared))
   );
 }

@@ -58,7 +58,7 @@ describe('journal format and recovery', () => {
   it('round-trips every record kind, binary values included', async () => {
     const records: JournalRecord[] = [
       { kind: 'job', job: job('j_aaaaaaaaaa') },
-      { kind: 'job', job: job('j_bbbbbbbbbb') },
+      { kind: 'job', job: { ...job('j_bbbbbbbbbb'), priority: 7 } },
       {
         kind: 'results',
         jobId: 'j_aaaaaaaaaa',
@@ -75,8 +75,19 @@ describe('journal format and recovery', () => {
     const { journal, recovered } = await Journal.open(dir, log());
     await journal.close();
     expect(recovered).toMatchObject({ records: 5, tornRecords: 0 });
+    expect(recovered.jobs.get('j_bbbbbbbbbb')!.job.priority).toBe(7);
+    expect(recovered.jobs.get('j_aaaaaaaaaa')!.job.priority).toBeUndefined();
     expect(recovered.jobs.get('j_bbbbbbbbbb')!.finished).toEqual(records[4]!.kind === 'finished' && { status: 'failed', error: records[4]!.error });
     expect(warnings()).toEqual([]);
+  });
+
+  it('a job record whose priority is outside LIMITS.priority is damage, not a job', () => {
+    for (const priority of [0, -1, 1.5, 1e9, '2']) {
+      const frame = encodeFrame({ kind: 'job', job: { ...job('j_cccccccccc'), priority } } as unknown as JournalRecord);
+      const read: JournalRecord[] = [];
+      const scan = scanJournal(frame, (r) => read.push(r));
+      expect({ priority, records: scan.records, damaged: scan.damaged.length }).toEqual({ priority, records: 0, damaged: 1 });
+    }
   });
 
   it('folds results per job, first result wins, and marks finished jobs', async () => {

@@ -44,6 +44,12 @@ describe('coordinator compileOptions', () => {
     expect(codeOf(() => compile({ journalRecover: true }))).toBe(ErrorCode.INVALID_OPTION);
   });
 
+  it("scheduling: 'fair' by default, or 'fifo'; anything else is INVALID_OPTION", () => {
+    expect(compile({}).scheduling).toBe('fair');
+    expect(compile({ scheduling: 'fifo' }).scheduling).toBe('fifo');
+    for (const scheduling of ['FAIR', 'round-robin', '', 1]) expect(codeOf(() => compile({ scheduling } as never))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
   it('port: an integer in [0, 65535]', () => {
     expect(compile({ port: 0 }).port).toBe(0);
     expect(compile({ port: 65535 }).port).toBe(65535);

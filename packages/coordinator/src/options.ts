@@ -19,6 +19,7 @@ import {
   type Logger,
 } from '@cohort/shared';
 import type { SpeculationConfig } from './cluster.js';
+import { DEFAULT_SCHEDULING, SCHEDULING_MODES, type SchedulingMode } from './fair-share.js';
 import { checkBind, checkTlsOptions } from './tls/tls-options.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -60,6 +61,8 @@ export const DEFAULT_CERTIFICATE_DAYS = 825;
 export const DEFAULT_CERTIFICATE_WARN_DAYS = 30;
 /** `--tls auto`: a `.lock` older than this in the certificate's directory was left by a coordinator that died while making it, and is removed. */
 export const DEFAULT_AUTO_LOCK_STALE_MS = 10_000;
+/** Running jobs share the agents by priority (`fair`); `fifo` serves them in submission order (Spark's FAIR and FIFO modes). */
+export { DEFAULT_SCHEDULING };
 export const DEFAULT_SPECULATION: SpeculationConfig = { enabled: true, quantile: 0.75, multiplier: 1.5, minRuntimeMs: 250 };
 
 export interface CoordinatorOptions {
@@ -115,6 +118,8 @@ export interface CoordinatorOptions {
   /** Grace past a job's timeoutMs before the coordinator reclaims a partition itself. */
   timeoutGraceMs?: number;
   speculation?: Partial<SpeculationConfig>;
+  /** `--scheduling`: how running jobs share the agents; 'fair' (default DEFAULT_SCHEDULING: round robin weighted by each job's priority) or 'fifo' (first come, first served). */
+  scheduling?: SchedulingMode;
   /** Directory for the append-only journal; without it, state lives in memory only. */
   stateDir?: string;
   /** A damaged journal: save the damage aside and keep every valid record, instead of refusing to start (`--journal-recover`). */
@@ -167,6 +172,7 @@ export interface CompiledCoordinatorOptions {
   maxAgentCredit: number;
   timeoutGraceMs: number;
   speculation: SpeculationConfig;
+  scheduling: SchedulingMode;
   stateDir: string | undefined;
   journalRecover: boolean;
   metricsPublic: boolean;
@@ -203,6 +209,7 @@ export function withDefaults(options: CoordinatorOptions): CompiledCoordinatorOp
     maxAgentCredit: options.maxAgentCredit ?? DEFAULT_MAX_AGENT_CREDIT,
     timeoutGraceMs: options.timeoutGraceMs ?? DEFAULT_TIMEOUT_GRACE_MS,
     speculation: { ...DEFAULT_SPECULATION, ...options.speculation },
+    scheduling: options.scheduling ?? DEFAULT_SCHEDULING,
     stateDir: options.stateDir,
     journalRecover: options.journalRecover ?? false,
     metricsPublic: options.metricsPublic ?? DEFAULT_METRICS_PUBLIC,
@@ -239,6 +246,7 @@ export function compileOptions(options: CoordinatorOptions): CompiledCoordinator
   checkNumber('speculation.quantile', o.speculation.quantile, 0, 1);
   checkNumber('speculation.multiplier', o.speculation.multiplier, 1);
   checkNumber('speculation.minRuntimeMs', o.speculation.minRuntimeMs, 0);
+  if (!SCHEDULING_MODES.includes(o.scheduling)) throw invalidOption(`scheduling must be one of ${SCHEDULING_MODES.join(', ')}, got ${String(o.scheduling)}`);
   checkTokenSources(o);
   if (o.agentToken !== undefined && !o.token && o.tokenFile === undefined)
     throw invalidOption('agentToken needs token as well: with split credentials, token is the client credential');

@@ -101,6 +101,7 @@ export class StateStore {
         partitions: requestedPartitions,
         timeoutMs: job.spec.timeoutMs,
         maxAttempts: job.spec.maxAttempts,
+        ...(job.spec.priority !== undefined && { priority: job.spec.priority }),
         createdAt: job.createdAt,
         ...(job.spec.shared && { shared: job.spec.shared }),
       },

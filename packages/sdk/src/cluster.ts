@@ -55,6 +55,8 @@ export interface SubmitOptions {
   timeoutMs?: number;
   /** Attempts per partition before the job fails. */
   maxAttempts?: number;
+  /** The job's weight when running jobs share the agents (an integer in LIMITS.priority, 1..1000; the coordinator's default is 1). */
+  priority?: number;
   /** The largest bundle to upload, bytes (default 50 MiB); a larger one is refused with its largest inputs listed. */
   maxBundleBytes?: number;
   /** Where a relative task path is resolved from; default the process's working directory. */
@@ -113,6 +115,7 @@ export class Cluster {
     if (options.partitions !== undefined) body.partitions = options.partitions;
     if (options.timeoutMs !== undefined) body.timeoutMs = options.timeoutMs;
     if (options.maxAttempts !== undefined) body.maxAttempts = options.maxAttempts;
+    if (options.priority !== undefined) body.priority = options.priority;
     return this.api.openStream('/api/jobs?results=1&encoding=msgpack', undefined, body);
   }
 

@@ -205,7 +205,7 @@ export class SlotPool {
     if (started) for (const [jobId, items] of started) this.options.events.onStarted(jobId, items);
   }
 
-  /** Post one batch: the first job, in arrival order, with a free slot of its kind. */
+  /** Post one batch: the first job, in turn order (work-queue.ts), with a free slot of its kind. */
   private dispatchOne(busy: number): Batch | undefined {
     for (const q of this.queue.heads()) {
       const job = q.job;
@@ -231,6 +231,7 @@ export class SlotPool {
       const bySize = Math.max(1, Math.floor(MAX_BATCH_BYTES / Math.max(1, itemBytes)));
       const want = single ? 1 : Math.min(MAX_BATCH, bySize, Math.ceil(q.length / (this.options.slots - busy)));
       const items = this.queue.take(q, want, (item) => item.a <= 1);
+      this.queue.served(q);
       const batch: Batch = { job, why: choice.why, items, itemBytes, reported: 0, single, maxBytes: this.maxValueBytes };
       if (single) this.stats.dispatchedAlone(job.task);
       this.hooks.beforeDispatch?.(slot.id, items);

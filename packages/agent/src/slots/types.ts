@@ -13,6 +13,8 @@ export interface JobHeader {
   shared?: SharedRef;
   /** The task's `profile.sharedInput`: in auto mode it runs on threads (`profile-shared-input`). */
   sharedInput?: true;
+  /** The job's weight when queued jobs share the slots (assign.priority); 1 when absent. */
+  priority?: number;
 }
 
 /**

@@ -70,4 +70,37 @@ describe('WorkQueue', () => {
     expect([...q.heads()].map((h) => h.job.task)).toEqual(['noop', 'other']);
     expect(q.remove('a')).toBe(2);
   });
+
+  it('jobs take turns: after a batch a job goes behind the others, and one of priority N gets N batches a turn', () => {
+    const q = new WorkQueue();
+    q.push(
+      { ...job('big'), priority: 2 },
+      [0, 1, 2, 3, 4, 5].map((p) => item(p)),
+    );
+    q.push(job('small'), [item(0), item(1)]);
+    const order: string[] = [];
+    while (q.length > 0) {
+      const head = q.heads().next().value as JobQueue;
+      order.push(`${head.job.jobId}${q.take(head, 1, () => true)[0]?.p}`);
+      q.served(head);
+    }
+    expect(order).toEqual(['big0', 'big1', 'small0', 'big2', 'big3', 'small1', 'big4', 'big5']);
+  });
+
+  it('a job that is passed over keeps its place, and a job emptied by its batch is not queued again', () => {
+    const q = new WorkQueue();
+    q.push(job('a'), [item(0)]);
+    q.push(job('b'), [item(0), item(1)]);
+    q.push(job('c'), [item(0)]);
+    // a's slot kind is busy: b is served, and goes behind c; a keeps the front.
+    const b = queueOf(q, 'b');
+    q.take(b, 1, () => true);
+    q.served(b);
+    expect([...q.heads()].map((h) => h.job.jobId)).toEqual(['a', 'c', 'b']);
+    const a = queueOf(q, 'a');
+    q.take(a, 1, () => true);
+    q.served(a);
+    expect([...q.heads()].map((h) => h.job.jobId)).toEqual(['c', 'b']);
+    expect(q.length).toBe(2);
+  });
 });

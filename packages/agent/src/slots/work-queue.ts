@@ -1,8 +1,11 @@
 /**
- * The pool's queue: one FIFO per job, jobs in arrival order. A batch takes a
- * run of one job's partitions even when the coordinator's assign messages
- * interleave several jobs, so batches stay large; and a job whose slot kind
- * is all busy does not block a job of the other kind behind it.
+ * The pool's queue: one FIFO per job, the jobs taking turns (round robin
+ * weighted by the job's priority: after `priority` batches, `served` moves a
+ * job behind the others). A batch takes a run of one job's partitions even
+ * when the coordinator's assign messages interleave several jobs, so batches
+ * stay large; and a job whose slot kind is all busy does not block a job of
+ * the other kind behind it (it keeps its place, and goes first when its kind
+ * frees).
  *
  * A job's FIFO holds the assign batches as they came (their items are never
  * copied into other objects), each with the wire size of one of its items.
@@ -24,6 +27,8 @@ interface Run {
 export class JobQueue {
   readonly runs = new Deque<Run>();
   length = 0;
+  /** Batches posted in this job's current turn. */
+  turn = 0;
 
   constructor(
     readonly key: string,
@@ -52,6 +57,7 @@ function headerOf(job: JobHeader): JobHeader {
   const header: JobHeader = { jobId: job.jobId, task: job.task, isolation: job.isolation, timeoutMs: job.timeoutMs };
   if (job.shared) header.shared = job.shared;
   if (job.sharedInput) header.sharedInput = true;
+  if (job.priority !== undefined) header.priority = job.priority;
   return header;
 }
 
@@ -83,9 +89,18 @@ export class WorkQueue {
     this.count += items.length;
   }
 
-  /** Each job's queue, jobs in arrival order. */
+  /** Each job's queue, in turn order: the job whose turn it is first. */
   heads(): IterableIterator<JobQueue> {
     return this.jobs.values();
+  }
+
+  /** A batch of `q` was posted: after `priority` batches (1 when absent), its turn ends and it goes behind the others. O(1). */
+  served(q: JobQueue): void {
+    if (++q.turn < (q.job.priority ?? 1)) return;
+    q.turn = 0;
+    if (this.jobs.get(q.key) !== q) return; // emptied by the take
+    this.jobs.delete(q.key);
+    this.jobs.set(q.key, q);
   }
 
   /** Take up to `max` items from the front of `q`, while `fits` holds (the first is always taken). */

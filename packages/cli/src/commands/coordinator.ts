@@ -13,6 +13,7 @@ export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7
     [--headers-timeout-ms 10000] [--request-timeout-ms 60000] [--keep-alive-timeout-ms 5000]
     [--max-pending-connections 512]
     [--no-speculation] [--speculation-quantile 0.75] [--speculation-multiplier 1.5] [--metrics-public]
+    [--scheduling fair|fifo]
     [--tls auto [--tls-name NAME]... | --tls-cert FILE --tls-key FILE] [--tls-client-ca FILE] [--insecure-no-tls]
   Serves agents (ws://HOST:PORT/agent, wss:// with TLS), the JSON API and progress streams on one port.
   The token may also come from COHORT_TOKEN; it grants both roles unless --agent-token (or
@@ -33,6 +34,8 @@ export const COORDINATOR_HELP = `cohort coordinator [--host 127.0.0.1] [--port 7
   A connection must send its request head within --headers-timeout-ms (the idle limit).
   GET /metrics (Prometheus) asks for the client token like /api; --metrics-public serves it without
   one, for a scraper on a private network (a warning is logged when binding beyond loopback).
+  --scheduling fair (the default) shares the agents between running jobs, round robin weighted by each
+  job's priority (cohort run --priority N); fifo runs them first come, first served.
   Exits 1 at once with LISTEN_FAILED if the address cannot be bound.
 ${TLS_HELP}
   Prints 'cohort coordinator listening on URL' (and with TLS 'cohort coordinator tls fingerprint
@@ -64,6 +67,7 @@ const FLAGS = {
   'state-dir': { type: 'string' },
   'journal-recover': { type: 'boolean' },
   'metrics-public': { type: 'boolean' },
+  scheduling: { type: 'string' },
   'no-speculation': { type: 'boolean' },
   'speculation-quantile': { type: 'string' },
   'speculation-multiplier': { type: 'string' },
@@ -115,6 +119,7 @@ function coordinatorOptions(values: Values, env: NodeJS.ProcessEnv): Coordinator
     ...(values['state-dir'] !== undefined && { stateDir: values['state-dir'] }),
     ...(values['journal-recover'] && { journalRecover: true }),
     ...(values['metrics-public'] && { metricsPublic: true }),
+    ...(values.scheduling !== undefined && { scheduling: values.scheduling as CoordinatorOptions['scheduling'] }),
     ...tlsOptions(values),
     ...intOptions(values, INT_FLAGS),
     speculation: {

@@ -13,7 +13,7 @@ import { runJob, type RunJobOptions } from '../run-job.js';
 import { failureSummary, jobSummary, printFailure, type RunKnown } from '../run-json.js';
 
 export const RUN_HELP = `cohort run TASK [--connect ws://HOST:PORT] [--token T | --token-file F] [--input JSON | @FILE | -] [--partitions N]
-    [--shared @FILE | --shared-json @FILE] [--timeout-ms N] [--max-attempts N] [--attach JOBID] [--detach] [--json]
+    [--shared @FILE | --shared-json @FILE] [--timeout-ms N] [--max-attempts N] [--priority N] [--attach JOBID] [--detach] [--json]
   TASK is a built-in name (primes, noop…); or the path of your own task module (./task.ts, .mts,
   .js or .mjs; relative or absolute), which is bundled with everything it imports, named by its
   SHA-256 and shipped to the coordinator and the agents; or the file name of a module in the
@@ -24,6 +24,8 @@ export const RUN_HELP = `cohort run TASK [--connect ws://HOST:PORT] [--token T |
   it); --shared-json @FILE a JSON file's value. Uploaded once by its SHA-256 (skipped when the
   coordinator has it), up to the coordinator's --max-shared-bytes (1 GiB by default); thread slots
   read it over shared memory with no copy, process slots get a copy. The report says which.
+  --priority N (1..1000, default 1) weighs the job against the other running jobs: with the coordinator's
+  fair scheduling (the default), a job of priority 2 gets twice the slots of one of priority 1.
   --connect defaults to COHORT_URL; the token to COHORT_TOKEN.
 ${TLS_FLAGS_HELP}
   Submits a job and follows it. Exit 0 on success, 1 when the job fails, 2 on a usage error.
@@ -39,7 +41,7 @@ ${TLS_FLAGS_HELP}
     {error: {code, message, details?}, jobId?, task?, status?}; with --detach {jobId, task, status, partitions}`;
 
 /** The integer flags, in the order they are checked, with the option each sets. */
-const INT_FLAGS = { partitions: 'partitions', 'timeout-ms': 'timeoutMs', 'max-attempts': 'maxAttempts' } as const;
+const INT_FLAGS = { partitions: 'partitions', 'timeout-ms': 'timeoutMs', 'max-attempts': 'maxAttempts', priority: 'priority' } as const;
 
 const FLAGS = {
   ...CONNECT_FLAGS,

@@ -134,13 +134,22 @@ describe('cluster: schedule', () => {
     expect(fx.assigned('b', since).length).toBe(b.window);
   });
 
-  it('serves jobs in submission order', () => {
-    const { cluster, fx } = makeCluster();
+  it('in FIFO mode, serves jobs in submission order', () => {
+    const { cluster, fx } = makeCluster({ scheduling: 'fifo' });
     join(cluster, 'a', 1, T0); // window 2
     cluster.submit(makeJob('first', 5));
     cluster.submit(makeJob('second', 5));
     cluster.schedule(T0);
     expect(fx.assigns().map((m) => m.jobId)).toEqual(['first']);
+  });
+
+  it('by default (fair), shares an agent window between the jobs (cluster-fair-share.test.ts)', () => {
+    const { cluster, fx } = makeCluster();
+    join(cluster, 'a', 1, T0); // window 2
+    cluster.submit(makeJob('first', 5));
+    cluster.submit(makeJob('second', 5));
+    cluster.schedule(T0);
+    expect(fx.assigns().map((m) => m.jobId)).toEqual(['first', 'second']);
   });
 
   it('a started message moves assigned partitions to running, for the current attempt only', () => {

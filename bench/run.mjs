@@ -24,6 +24,7 @@ const SUITES = [
   'c6-agent-loss',
   'c7-grid',
   't-scheduling',
+  't-peers',
   't-scale',
   't-sessions',
   't-release',

@@ -127,8 +127,7 @@ async function stopOnce(c, boundMs) {
   // The victim had a partition running when stopped: it went back to the queue when the agent was lost.
   const victimHadWork = (outcome?.requeued ?? 0) >= 1;
   const ms = stopAt ? endAt - stopAt : null;
-  if (outcome?.status !== 'succeeded' || ms > boundMs)
-    return { rescheduled: false, ms: null, waitedMs: ms, boundMs, taskMs: TASK_MS, victimHadWork };
+  if (outcome?.status !== 'succeeded' || ms > boundMs) return { rescheduled: false, ms: null, waitedMs: ms, boundMs, taskMs: TASK_MS, victimHadWork };
   const lost = events.find((e) => e.kind === 'agent-lost' && e.agent === victim.name);
   return {
     rescheduled: true,

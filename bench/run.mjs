@@ -25,6 +25,7 @@ const SUITES = [
   'c7-grid',
   't-scheduling',
   't-peers',
+  't-dataplane',
   't-scale',
   't-sessions',
   't-release',

@@ -5,6 +5,7 @@
  */
 import { dataplaneTarget } from './dataplane-report.mjs';
 import { peersTargets } from './peers-report.mjs';
+import { scaleTargets } from './scale-report.mjs';
 import { tlsTarget } from './tls-report.mjs';
 import { fmt, fmtSummary } from './stats.mjs';
 
@@ -220,6 +221,7 @@ export function targetRows(s) {
   if (tl && !tl.error) tlsTarget(tl, rows);
   if (s.peers && !s.peers.error) peersTargets(s.peers, rows);
   if (s.dataplane && !s.dataplane.error) dataplaneTarget(s.dataplane, rows);
+  scaleTargets(s, rows);
   for (const [name, r] of Object.entries(s)) if (r?.error) rows.push({ id: '!', what: `suite ${name} failed`, value: r.error, target: '', pass: false });
   return rows;
 }

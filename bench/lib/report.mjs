@@ -6,6 +6,7 @@ import { figureRows, shippingRows, targetRows } from './figures.mjs';
 import { fmt, fmtSummary } from './stats.mjs';
 import { dataplaneHeadline, dataplaneSection } from './dataplane-report.mjs';
 import { peersHeadline, peersSection } from './peers-report.mjs';
+import { scaleHeadlines, scaleSection } from './scale-report.mjs';
 import { tlsHeadline, tlsSection } from './tls-report.mjs';
 import { verdicts } from './verdicts.mjs';
 
@@ -67,6 +68,7 @@ export function headline(results) {
   if (s.tls && !s.tls.error) lines.push(tlsHeadline(s.tls));
   if (s.peers && !s.peers.error) lines.push(peersHeadline(s.peers));
   if (s.dataplane && !s.dataplane.error) lines.push(dataplaneHeadline(s.dataplane));
+  lines.push(...scaleHeadlines(s));
   return `Measured with \`npm run bench${results.quick ? ' -- --quick' : ''}\` on ${m.cpus} × ${m.cpuModel}, ${fmt(m.memoryBytes / 2 ** 30)} GB, Node ${m.node} (${results.date}, commit ${m.commit.slice(0, 10)}${m.dirty ? ', uncommitted changes' : ''}):\n\n${lines.join('\n')}`;
 }
 
@@ -82,6 +84,7 @@ export async function writeReport(results, docsDir) {
   parts.push(...tlsSection(s.tls));
   parts.push(...peersSection(s.peers, s.scheduling));
   parts.push(...dataplaneSection(s.dataplane));
+  parts.push(...scaleSection(s));
   parts.push(HOW_TO_READ);
   const file = path.join(docsDir, 'threads-vs-processes.md');
   writeFileSync(file, parts.join('\n'));

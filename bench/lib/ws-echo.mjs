@@ -32,7 +32,12 @@ export function startEchoServer() {
       resolve({
         port: Number(m[1]),
         pid: child.pid,
-        stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))),
+        stop: () =>
+          new Promise((r) => {
+            if (child.exitCode !== null) return r();
+            child.once('exit', r);
+            child.kill('SIGTERM');
+          }),
       });
     });
     child.once('exit', (code) => reject(new Error(`ws echo server exited ${code}`)));
@@ -42,7 +47,10 @@ export function startEchoServer() {
 /** Wall time (ms) to send `count` messages of `bytes` and get each echoed back, `window` in flight. */
 export async function echoRun(port, { count, bytes, window }) {
   const ws = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
-  await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
   const payload = new Uint8Array(bytes).fill(7);
   let sent = 0;
   let received = 0;

@@ -7,9 +7,14 @@
  * attached (submit time = the POST, which splits and queues); RSS from
  * /proc/<pid>/status once queued. Then one agent (2 thread slots) joins and
  * runs the queue: time per partition end to end; RSS again 1 s after the
- * job's end.
+ * job's end, then after a full GC forced in the coordinator (lib/gc-probe.cjs,
+ * preloaded: a bench instrument) to tell live memory from uncollected garbage.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ApiClient, spawnAgent, spawnCoordinator, runJob, stopAll } from '@cohort/cli';
 import { MB, rssBytes } from '../lib/proc.mjs';
 import { summary } from '../lib/stats.mjs';
@@ -18,11 +23,27 @@ export const RSS_TARGET_MB = 1024;
 export const FLAT_TOLERANCE = 1.5;
 /** After a job's end: time for the coordinator to release it before its RSS is read. */
 const SETTLE_MS = 1000;
+const GC_PROBE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'lib', 'gc-probe.cjs');
 
+/** RSS after a full GC in the coordinator (lib/gc-probe.cjs, on SIGUSR2): what is live, not garbage V8 keeps. */
+async function liveRss(pid, file) {
+  process.kill(pid, 'SIGUSR2');
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')).after.rss;
+  }
+  return NaN;
+}
+
+/** One size on a fresh coordinator. */
 async function once(partitions) {
   const token = randomBytes(24).toString('base64url');
   const env = { COHORT_TOKEN: token };
-  const coordinator = await spawnCoordinator({ args: ['--host', '127.0.0.1', '--port', '0'], env });
+  const gcFile = path.join(os.tmpdir(), `cohort-bench-gc-${process.pid}-${Date.now()}.json`);
+  const coordinator = await spawnCoordinator({
+    args: ['--host', '127.0.0.1', '--port', '0'],
+    env: { ...env, NODE_OPTIONS: `--require ${GC_PROBE}`, COHORT_BENCH_GC_FILE: gcFile },
+  });
   let agent;
   try {
     const api = new ApiClient({ url: coordinator.url, token });
@@ -39,8 +60,10 @@ async function once(partitions) {
     const runMs = report.finishedAt - report.startedAt;
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const finishedRss = rssBytes(coordinator.pid);
+    const live = await liveRss(coordinator.pid, gcFile);
     return {
       finishedRssMb: finishedRss / MB,
+      liveRssMb: live / MB,
       idleRssMb: idleRss / MB,
       queuedRssMb: queuedRss / MB,
       submitMs,
@@ -50,6 +73,7 @@ async function once(partitions) {
     };
   } finally {
     await stopAll([agent, coordinator]);
+    rmSync(gcFile, { force: true });
   }
 }
 
@@ -72,6 +96,7 @@ export default {
         idleRssMb: s('idleRssMb', 'MB'),
         queuedRssMb: s('queuedRssMb', 'MB'),
         finishedRssMb: s('finishedRssMb', 'MB'),
+        liveRssMb: s('liveRssMb', 'MB'),
         submitMs: s('submitMs', 'ms'),
         submitUsPerPartition: s('submitUsPerPartition', 'µs'),
         runMs: s('runMs', 'ms'),
@@ -79,7 +104,7 @@ export default {
       };
       const b = out.bySize[n];
       log(
-        `  ${n.toLocaleString('en-US')} queued: RSS ${b.queuedRssMb.median.toFixed(0)} MB (idle ${b.idleRssMb.median.toFixed(0)}, finished ${b.finishedRssMb.median.toFixed(0)}), submit ${b.submitUsPerPartition.median.toFixed(2)} µs/partition, run ${b.runUsPerPartition.median.toFixed(2)} µs/partition`,
+        `  ${n.toLocaleString('en-US')} queued: RSS ${b.queuedRssMb.median.toFixed(0)} MB (idle ${b.idleRssMb.median.toFixed(0)}, finished ${b.finishedRssMb.median.toFixed(0)}, live after a full GC ${b.liveRssMb.median.toFixed(0)}), submit ${b.submitUsPerPartition.median.toFixed(2)} µs/partition, run ${b.runUsPerPartition.median.toFixed(2)} µs/partition`,
       );
     }
     const big = out.bySize[1_000_000];
@@ -97,6 +122,7 @@ export default {
       idleRssMb: top.idleRssMb.median,
       queuedRssMb: top.queuedRssMb.median,
       finishedRssMb: top.finishedRssMb.median,
+      liveRssMb: top.liveRssMb.median,
       submitFlatRatio: top.submitUsPerPartition.median / small.submitUsPerPartition.median,
       runFlatRatio: top.runUsPerPartition.median / out.bySize[100_000].runUsPerPartition.median,
     };

@@ -25,6 +25,8 @@ const SUITES = [
   'c6-agent-loss',
   'c7-grid',
   't-scheduling',
+  't-peers',
+  't-dataplane',
   't-scale',
   't-sessions',
   't-release',

@@ -3,6 +3,9 @@
  * the report: medians (with min–max where repeated) and same-run ratios; and
  * the pass/miss lines of the scheduling and scale targets.
  */
+import { dataplaneTarget } from './dataplane-report.mjs';
+import { peersTargets } from './peers-report.mjs';
+import { scaleTargets } from './scale-report.mjs';
 import { tlsTarget } from './tls-report.mjs';
 import { fmt, fmtSummary } from './stats.mjs';
 
@@ -216,6 +219,9 @@ export function targetRows(s) {
   if (db && !db.error) dashboardTargets(db, rows);
   const tl = s.tls;
   if (tl && !tl.error) tlsTarget(tl, rows);
+  if (s.peers && !s.peers.error) peersTargets(s.peers, rows);
+  if (s.dataplane && !s.dataplane.error) dataplaneTarget(s.dataplane, rows);
+  scaleTargets(s, rows);
   for (const [name, r] of Object.entries(s)) if (r?.error) rows.push({ id: '!', what: `suite ${name} failed`, value: r.error, target: '', pass: false });
   return rows;
 }

@@ -5,14 +5,18 @@
  * every `assign` at once as a no-op slot would (value 1). It does not start a
  * SlotPool: 1,000 real agents would mean 1,000 worker threads on 2 cores.
  *
- *   node loadgen.mjs <ws-url> <count> <prefix>     (token in COHORT_TOKEN)
- * Prints "ready <count>" once every session is welcomed, then "stats {...}" on SIGTERM.
+ *   node loadgen.mjs <ws-url> <count> <prefix> [burst]     (token in COHORT_TOKEN)
+ * Opens `burst` sessions at a time (default 50). A session whose handshake
+ * fails before its welcome (a busy coordinator answers 408 past its headers
+ * timeout) tries again after a pause, as a real agent would, at most
+ * CONNECT_TRIES times (then counted as failed). Prints "ready <welcomed>" once every session is welcomed or has failed,
+ * then "stats {...}" on SIGTERM.
  */
 import os from 'node:os';
 import { WebSocket } from 'ws';
 import { AGENT_PATH, PROTOCOL_VERSION, VERSION, decodeRaw, encode } from '@cohort/shared';
 
-const [url, countArg, prefix] = process.argv.slice(2);
+const [url, countArg, prefix, burstArg] = process.argv.slice(2);
 const count = Number(countArg);
 const token = process.env.COHORT_TOKEN;
 const hardware = {
@@ -25,7 +29,9 @@ const hardware = {
   hostname: os.hostname(),
 };
 const load = { cpuPercent: 1, memoryPercent: 1, load1: 0, queued: 0, busySlots: 0 };
-const stats = { welcomed: 0, heartbeatsSent: 0, heartbeatsHeard: 0, assigns: 0, partitions: 0, closed: 0 };
+const stats = { welcomed: 0, heartbeatsSent: 0, heartbeatsHeard: 0, assigns: 0, partitions: 0, closed: 0, retries: 0, failed: 0 };
+const CONNECT_TRIES = 5;
+const RETRY_PAUSE_MS = 500;
 
 function session(i) {
   return new Promise((resolve, reject) => {
@@ -88,8 +94,24 @@ function session(i) {
   });
 }
 
-const BURST = 50;
-for (let i = 0; i < count; i += BURST) await Promise.all(Array.from({ length: Math.min(BURST, count - i) }, (_, j) => session(i + j)));
+/** A session, tried again after a pause when its handshake fails before the welcome. */
+async function joined(i) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await session(i);
+    } catch {
+      if (attempt >= CONNECT_TRIES) {
+        stats.failed++;
+        return;
+      }
+      stats.retries++;
+      await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS * attempt));
+    }
+  }
+}
+
+const BURST = Number(burstArg ?? 50);
+for (let i = 0; i < count; i += BURST) await Promise.all(Array.from({ length: Math.min(BURST, count - i) }, (_, j) => joined(i + j)));
 process.stdout.write(`ready ${stats.welcomed}\n`);
 process.on('SIGTERM', () => {
   process.stdout.write(`stats ${JSON.stringify(stats)}\n`);

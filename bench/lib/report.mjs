@@ -4,6 +4,9 @@ import path from 'node:path';
 import { charts } from './report-charts.mjs';
 import { figureRows, shippingRows, targetRows } from './figures.mjs';
 import { fmt, fmtSummary } from './stats.mjs';
+import { dataplaneHeadline, dataplaneSection } from './dataplane-report.mjs';
+import { peersHeadline, peersSection } from './peers-report.mjs';
+import { scaleHeadlines, scaleSection } from './scale-report.mjs';
 import { tlsHeadline, tlsSection } from './tls-report.mjs';
 import { sharedHeadline, sharedSection } from './shared-report.mjs';
 import { fairSection } from './fair-report.mjs';
@@ -66,6 +69,9 @@ export function headline(results) {
     );
   if (s.tls && !s.tls.error) lines.push(tlsHeadline(s.tls));
   if (s['shared-cohort'] && !s['shared-cohort'].error) lines.push(sharedHeadline(s['shared-cohort']));
+  if (s.peers && !s.peers.error) lines.push(peersHeadline(s.peers));
+  if (s.dataplane && !s.dataplane.error) lines.push(dataplaneHeadline(s.dataplane));
+  lines.push(...scaleHeadlines(s));
   return `Measured with \`npm run bench${results.quick ? ' -- --quick' : ''}\` on ${m.cpus} × ${m.cpuModel}, ${fmt(m.memoryBytes / 2 ** 30)} GB, Node ${m.node} (${results.date}, commit ${m.commit.slice(0, 10)}${m.dirty ? ', uncommitted changes' : ''}):\n\n${lines.join('\n')}`;
 }
 
@@ -83,6 +89,9 @@ export async function writeReport(results, docsDir) {
   parts.push(...shippingSection(s.shipping));
   parts.push(...tlsSection(s.tls));
   parts.push(...fairSection(s.fair));
+  parts.push(...peersSection(s.peers, s.scheduling));
+  parts.push(...dataplaneSection(s.dataplane));
+  parts.push(...scaleSection(s));
   parts.push(HOW_TO_READ);
   const file = path.join(docsDir, 'threads-vs-processes.md');
   writeFileSync(file, parts.join('\n'));
@@ -208,7 +217,7 @@ function gridTable(cells) {
 
 const HOW_TO_READ = `## How to read and rerun
 
-- \`npm run bench\` (full, under 20 minutes) or \`npm run bench -- --quick\` (under 3 minutes); \`-- --only NAME[,NAME]\` runs some suites (${['lifecycle', 'switching', 'shared-input', 'serialization', 'cpu', 'agent-loss', 'grid', 'scheduling', 'scale', 'sessions', 'release', 'shipping', 'dashboard', 'tls', 'shared-cohort'].join(', ')}) and merges them into today's result file.
+- \`npm run bench\` (full, under 20 minutes) or \`npm run bench -- --quick\` (under 3 minutes); \`-- --only NAME[,NAME]\` runs some suites (${['lifecycle', 'switching', 'shared-input', 'serialization', 'cpu', 'agent-loss', 'grid', 'scheduling', 'scale', 'sessions', 'release', 'shipping', 'dashboard', 'tls', 'shared-cohort', 'fair', 'peers', 'dataplane'].join(', ')}) and merges them into today's result file.
 - Micro-benchmarks (round trips, codecs) use tinybench: warm-up, then as many samples as fit in the time budget, median reported. Cluster runs are repeated (3× full, fewer in quick) and reported as median and min–max.
 - Claims 1, 2, 5 and 7 use Cohort's own slot runtimes and SlotPool; claim 3 first measures the five ways to hand over an input with raw Worker / fork and the same flags, then the same question through Cohort's own shared input (a real coordinator and agent); claim 4 measures the codecs and transports directly; claim 6 and the targets run real coordinator and agent processes on loopback. The 1,000-session test uses a minimal protocol client (real hello / heartbeat / results frames through the shared codec, no SlotPool): 1,000 real agents would start 1,000 worker threads on 2 cores.
 `;

@@ -51,8 +51,8 @@ async function piscinaRate(tasks) {
 
 function dask() {
   try {
-    execFileSync('python3', ['-c', 'import distributed'], { stdio: 'ignore' });
-    return { available: true, note: 'installed, but this bench does not drive it yet' };
+    execFileSync('/usr/bin/python3', ['-c', 'import distributed'], { stdio: 'ignore' });
+    return { available: true, note: 'driven side by side in the peers suite (bench/suites/t-peers.mjs)' };
   } catch {
     return { available: false, note: "not available: python3 -c 'import distributed' fails here (Debian: apt-get install python3-distributed)" };
   }

@@ -32,3 +32,7 @@ export function fairSection(f) {
   );
   return parts;
 }
+
+export function fairHeadline(f) {
+  return `- Fair share: a ${f.small}-partition job submitted 1 s into a ${f.big} × ${f.partitionMs} ms job on ${f.slots} slots ends ${fmt(f.fair.smallMs.median)} ms after its submission, against ${fmt(f.fifo.smallMs.median)} ms first come, first served (same run); the big job takes ${fmt(f.bigRatio)}× as long.`;
+}

@@ -9,7 +9,7 @@ import { peersHeadline, peersSection } from './peers-report.mjs';
 import { scaleHeadlines, scaleSection } from './scale-report.mjs';
 import { tlsHeadline, tlsSection } from './tls-report.mjs';
 import { sharedHeadline, sharedSection } from './shared-report.mjs';
-import { fairSection } from './fair-report.mjs';
+import { fairHeadline, fairSection } from './fair-report.mjs';
 import { verdicts } from './verdicts.mjs';
 
 const CLAIMS = {
@@ -69,6 +69,7 @@ export function headline(results) {
     );
   if (s.tls && !s.tls.error) lines.push(tlsHeadline(s.tls));
   if (s['shared-cohort'] && !s['shared-cohort'].error) lines.push(sharedHeadline(s['shared-cohort']));
+  if (s.fair && !s.fair.error) lines.push(fairHeadline(s.fair));
   if (s.peers && !s.peers.error) lines.push(peersHeadline(s.peers));
   if (s.dataplane && !s.dataplane.error) lines.push(dataplaneHeadline(s.dataplane));
   lines.push(...scaleHeadlines(s));

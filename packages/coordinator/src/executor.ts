@@ -40,6 +40,8 @@ export interface ExecutorDeps {
 /** Feeds inputs to the cluster and carries out the effects it returns, in order. */
 export class Executor implements AgentPort, JobHandoff {
   private scheduled = false;
+  /** The last heartbeat sent and its frame (frameOf). */
+  private beat: { message: CoordinatorMessage; frame: Uint8Array } | undefined;
 
   constructor(
     private readonly cluster: Cluster,
@@ -168,13 +170,23 @@ export class Executor implements AgentPort, JobHandoff {
     }
   }
 
+  /**
+   * The frame of `message`. A tick sends one heartbeat object to every live session: it is encoded once
+   * (10,000 sessions, 2 beats a second, is 20,000 encodes a second otherwise).
+   */
+  private frameOf(message: CoordinatorMessage): Uint8Array {
+    if (message.type !== 'heartbeat') return encode(message);
+    if (this.beat?.message !== message) this.beat = { message, frame: encode(message) };
+    return this.beat.frame;
+  }
+
   private send(session: AgentSession, message: CoordinatorMessage): void {
     const ws = session.conn as WebSocket;
     // The agent sizes its results to our frame limit (its slots refuse a larger value with RESULT_TOO_LARGE).
     if (message.type === 'welcome') message = { ...message, maxPayloadBytes: this.deps.maxPayloadBytes };
     if (message.type === 'assign') this.deps.metrics.issued(message);
     if (ws.readyState !== ws.OPEN) return;
-    const frame = encode(message);
+    const frame = this.frameOf(message);
     ws.send(frame);
     this.deps.observers.observe({ kind: 'ws-bytes', direction: 'out', bytes: frame.length });
   }

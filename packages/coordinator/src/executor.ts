@@ -62,8 +62,12 @@ export class Executor implements AgentPort, JobHandoff {
   }
 
   receive(session: AgentSession, msg: AgentMessage): void {
+    const wasReady = session.state === 'ready';
     this.feed(() => this.cluster.receive(session, msg, Date.now()));
-    this.scheduleSoon();
+    // A heartbeat from a ready agent frees no credit and queues no work: with 10,000 sessions beating twice a
+    // second, scheduling after each would walk every session 20,000 times a second. (One that brings a
+    // suspect agent back does schedule; the tick schedules anyway.)
+    if (msg.type !== 'heartbeat' || !wasReady) this.scheduleSoon();
   }
 
   disconnected(session: AgentSession): void {

@@ -177,3 +177,45 @@ describe('POST /api/jobs with shared', () => {
     expect(report.shared).toEqual({ hash, bytes: data.length, kind: 'json', delivery: { 'shared-memory': 0, copied: 0 } });
   });
 });
+
+describe('an upload cut short', () => {
+  it('leaves no temporary file behind when the client aborts mid-upload', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cohort-shared-abort-'));
+    dirs.push(dir);
+    const c = await start(dir);
+    const hash = 'e'.repeat(64);
+    await new Promise<void>((resolve) => {
+      const req = request({
+        host: '127.0.0.1',
+        port: c.port,
+        method: 'PUT',
+        path: `/api/shared/${hash}`,
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-length': String(MAX_SHARED) },
+      });
+      req.on('error', () => resolve());
+      req.write(Buffer.alloc(8 * 1024, 3), () => setTimeout(() => req.destroy(), 200));
+      req.on('close', () => resolve());
+    });
+    const { readdirSync } = await import('node:fs');
+    const deadline = Date.now() + 5000;
+    let left = readdirSync(path.join(dir, 'shared'));
+    while (left.length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      left = readdirSync(path.join(dir, 'shared'));
+    }
+    expect(left).toEqual([]);
+    expect((await fetch(`http://127.0.0.1:${c.port}/healthz`)).status).toBe(200);
+  });
+
+  it('is removed when the coordinator starts again after it died mid-upload (a temporary file of a killed process)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cohort-shared-crash-'));
+    dirs.push(dir);
+    const first = await start(dir);
+    await first.close();
+    const { readdirSync, writeFileSync } = await import('node:fs');
+    const stale = path.join(dir, 'shared', `.${'f'.repeat(64)}.0123456789ab.tmp`);
+    writeFileSync(stale, Buffer.alloc(4096, 1));
+    await start(dir);
+    expect(readdirSync(path.join(dir, 'shared'))).toEqual([]);
+  });
+});

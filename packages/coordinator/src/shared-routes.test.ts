@@ -14,6 +14,7 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, errorAnswer, silentLogger } from '@cohort/shared';
 import { startCoordinator, type Coordinator } from './coordinator.js';
+import { MAX_SHARED_UPLOADS } from './shared-routes.js';
 
 const TOKEN = 'client-token-for-shared-routes';
 const AGENT_TOKEN = 'agent-token-for-shared-routes';
@@ -217,5 +218,37 @@ describe('an upload cut short', () => {
     writeFileSync(stale, Buffer.alloc(4096, 1));
     await start(dir);
     expect(readdirSync(path.join(dir, 'shared'))).toEqual([]);
+  });
+});
+
+describe('uploads at once', () => {
+  it('refuses (429 RATE_LIMITED) an upload past MAX_SHARED_UPLOADS in progress, and takes one again once they end', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cohort-shared-many-'));
+    dirs.push(dir);
+    const sharedDir = path.join(dir, 'shared');
+    const c = await start(dir);
+    const stalled = Array.from({ length: MAX_SHARED_UPLOADS }, (_, i) => {
+      const req = request({
+        host: '127.0.0.1',
+        port: c.port,
+        method: 'PUT',
+        path: `/api/shared/${String(i).repeat(64)}`,
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-length': String(MAX_SHARED) },
+      });
+      req.on('error', () => {});
+      req.write(Buffer.alloc(1024, 1));
+      return req;
+    });
+    const { waitFor } = await import('@cohort/shared/internal');
+    const { readdirSync } = await import('node:fs');
+    // Each stalled upload has its temporary file: the coordinator is writing all of them.
+    await waitFor('the stalled uploads begun', () => readdirSync(sharedDir).length === MAX_SHARED_UPLOADS, { timeoutMs: 5000 });
+    const value = Buffer.alloc(100, 5);
+    const refused = await call(c, 'PUT', `/api/shared/${sha(value)}`, value);
+    expect([refused.status, refused.code]).toEqual([429, ErrorCode.RATE_LIMITED]);
+    for (const req of stalled) req.destroy();
+    await waitFor('the stalled uploads dropped', () => readdirSync(sharedDir).length === 0, { timeoutMs: 5000 });
+    const stored = await call(c, 'PUT', `/api/shared/${sha(value)}`, value);
+    expect(stored.status).toBe(201);
   });
 });

@@ -17,8 +17,12 @@ import type { ChunkFetch, FetchCommand, FetchPart } from './fetch-machine.js';
 
 /** Requests for parts outstanding at once in one fetch (1 MiB each). */
 export const FETCH_WINDOW = 4;
-/** Fetches running at once; the rest wait their turn. */
-export const MAX_FETCHES = Math.floor(RATES.bundleReadsInFlight / FETCH_WINDOW);
+/**
+ * Fetches running at once; the rest wait their turn. Half the coordinator's
+ * bound: the requests of a fetch just cancelled (a release) may still be in
+ * flight there while the next ones start.
+ */
+export const MAX_FETCHES = Math.floor(RATES.bundleReadsInFlight / FETCH_WINDOW / 2);
 /** Requests outstanding at once over all fetches of one runner: within the coordinator's bound. */
 export const MAX_PARTS_IN_FLIGHT = MAX_FETCHES * FETCH_WINDOW;
 /** A fetch that hears nothing of its value for this long fails with the kind's fetch-failed code. */

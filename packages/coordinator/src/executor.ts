@@ -180,19 +180,17 @@ export class Executor implements AgentPort, JobHandoff {
     this.deps.observers.observe({ kind: 'ws-bytes', direction: 'out', bytes: frame.length });
   }
 
-  /** A part of a bundle, read off the socket path; a bundle that cannot be read is refused with its code. */
+  /** A part of a bundle, read off the socket path; a bundle that cannot be read is refused with its code. In flight until written (serveShared). */
   private serveBundle(session: AgentSession, hash: string, offset: number): void {
-    this.deps.bundles
-      .read(hash, offset)
-      .then(
-        ({ data, total }) => this.send(session, { type: 'bundle-part', hash, offset, total, data }),
-        (err: unknown) => {
-          const error = toWireError(err);
-          delete error.stack;
-          this.send(session, { type: 'bundle-refused', hash, error });
-        },
-      )
-      .finally(() => this.guarded('bundle served', () => this.feed(() => this.cluster.bundleServed(session))));
+    const served = () => this.guarded('bundle served', () => this.feed(() => this.cluster.bundleServed(session)));
+    this.deps.bundles.read(hash, offset).then(
+      ({ data, total }) => this.send(session, { type: 'bundle-part', hash, offset, total, data }, served),
+      (err: unknown) => {
+        const error = toWireError(err);
+        delete error.stack;
+        this.send(session, { type: 'bundle-refused', hash, error }, served);
+      },
+    );
   }
 
   /**

@@ -57,14 +57,16 @@ export function touchHealthFile(path: string): void {
 
 /** The shared store (fed by the link, telling the pool what it frees) and the gate in front of the pool. */
 function sharedSide(options: CompiledAgentOptions, link: Link, pool: SlotPool, outbox: Outbox, log: Logger): { store: SharedStore; work: SharedWork } {
-  const store = new SharedStore({
+  const store: SharedStore = new SharedStore({
     maxBytes: options.maxSharedBytes,
     send: (m) => link.send(m),
     dropped: (hash) => pool.dropShared(hash),
     dir: options.cacheDir,
     logger: log,
+    // Work queued or running, and work held at the shared gate (waiting for a value, or for its copy for process slots).
+    inUse: (): string[] => [...pool.sharedInUse(), ...work.hashes()],
   });
-  const work = new SharedWork({
+  const work: SharedWork = new SharedWork({
     store,
     submit: (a, frameBytes) => pool.submit(a, frameBytes),
     fail: (jobId, items) => outbox.addResults(jobId, items),

@@ -9,12 +9,13 @@
  * atomically (a temporary file, fsync, rename, fsync of the directory)
  * before the upload is acknowledged, so a job journaled after it can always
  * be restored. Without one, they live in a private temporary directory that
- * is removed at stop. A file read back from disk is hashed again (streamed)
+ * is removed at stop. The temporary files of uploads cut short by a
+ * coordinator that died are removed when the next one opens the directory. A file read back from disk is hashed again (streamed)
  * once per start: a damaged file is refused with the kind's mismatch code,
  * never served.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,6 +65,7 @@ export class BlobStore {
     if (stateDir === undefined) return { dir: mkdtempSync(path.join(os.tmpdir(), `cohort-${kind.subdir}-`)), temporary: true };
     const dir = path.join(stateDir, kind.subdir);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    removeStaleUploads(dir);
     return { dir, temporary: false };
   }
 
@@ -184,6 +186,19 @@ export class BlobStore {
   close(): void {
     if (this.temporary) rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** An upload's temporary file (`putStream`). */
+const UPLOAD_TMP = /^\.[0-9a-f]{64}\.[0-9a-f]{12}\.tmp$/;
+
+/**
+ * Remove the temporary files of uploads cut short by a coordinator that died
+ * (SIGKILL, a crash): nothing else removes them, and each may be as large as
+ * the upload limit. The state-dir lock keeps any other coordinator out, so
+ * none of them is being written.
+ */
+function removeStaleUploads(dir: string): void {
+  for (const name of readdirSync(dir)) if (UPLOAD_TMP.test(name)) rmSync(path.join(dir, name), { force: true });
 }
 
 async function syncDir(dir: string): Promise<void> {

@@ -45,7 +45,8 @@ import { Outcomes } from './outcomes.js';
 import { ResultIntake, type Expulsion } from './results.js';
 import { Retention } from './retention.js';
 import { planAssignments } from './scheduler.js';
-import { decideSharedGet, noteSharedIssue, releaseShared } from './shared-serving.js';
+import { decideSharedGet, noteSharedIssue, releaseShared, sendOwedReleases } from './shared-serving.js';
+import { OwedReleases } from './shared-releases.js';
 import { FairShare } from './fair-share.js';
 import { attemptEnded, attemptOf, startOf } from './attempt-ended.js';
 
@@ -69,6 +70,7 @@ export class Cluster {
   private lastHeartbeatAt = 0;
   private lastTickAt = 0;
   private readonly lineage = new SessionLineage();
+  private readonly owedReleases = new OwedReleases();
   private readonly retention = new Retention();
   private readonly fx = new Effects();
   private readonly outcomes: Outcomes;
@@ -169,7 +171,7 @@ export class Cluster {
    */
   retire(job: Job): Effect[] {
     if (!job.finished || this.jobs.get(job.id) !== job) return [];
-    releaseShared(job, this.agents.values(), this.fx);
+    releaseShared(job, this.agents.values(), this.fx, this.owedReleases);
     job.release();
     for (const jobId of this.retention.keep(job.id, job.result)) this.jobs.delete(jobId);
     return this.fx.take();
@@ -265,6 +267,7 @@ export class Cluster {
       heartbeatMs: this.config.heartbeatMs,
       heartbeatTimeoutMs: this.config.heartbeatTimeoutMs,
     });
+    sendOwedReleases(s, this.fx, this.owedReleases);
     this.log.info('agent joined', { agentId: s.id, agent: s.name, slots: s.slots, mode: s.mode, previous: hello.previousSessionId });
     this.fx.notify({ kind: 'agent-joined', at: now, agentId: s.id, agent: s.name, slots: s.slots, mode: s.mode });
     return s;

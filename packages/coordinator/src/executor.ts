@@ -184,45 +184,46 @@ export class Executor implements AgentPort, JobHandoff {
     return this.beat.frame;
   }
 
-  private send(session: AgentSession, message: CoordinatorMessage): void {
+  /** `written` (when given) runs once the frame has left for the socket, or at once when it cannot be sent. */
+  private send(session: AgentSession, message: CoordinatorMessage, written?: () => void): void {
     const ws = session.conn as WebSocket;
     // The agent sizes its results to our frame limit (its slots refuse a larger value with RESULT_TOO_LARGE).
     if (message.type === 'welcome') message = { ...message, maxPayloadBytes: this.deps.maxPayloadBytes };
     if (message.type === 'assign') this.deps.metrics.issued(message);
-    if (ws.readyState !== ws.OPEN) return;
+    if (ws.readyState !== ws.OPEN) return written?.();
     const frame = this.frameOf(message);
-    ws.send(frame);
+    ws.send(frame, written && (() => written()));
     this.deps.observers.observe({ kind: 'ws-bytes', direction: 'out', bytes: frame.length });
   }
 
-  /** A part of a bundle, read off the socket path; a bundle that cannot be read is refused with its code. */
+  /** A part of a bundle, read off the socket path; a bundle that cannot be read is refused with its code. In flight until written (serveShared). */
   private serveBundle(session: AgentSession, hash: string, offset: number): void {
-    this.deps.bundles
-      .read(hash, offset)
-      .then(
-        ({ data, total }) => this.send(session, { type: 'bundle-part', hash, offset, total, data }),
-        (err: unknown) => {
-          const error = toWireError(err);
-          delete error.stack;
-          this.send(session, { type: 'bundle-refused', hash, error });
-        },
-      )
-      .finally(() => this.guarded('bundle served', () => this.feed(() => this.cluster.bundleServed(session))));
+    const served = () => this.guarded('bundle served', () => this.feed(() => this.cluster.bundleServed(session)));
+    this.deps.bundles.read(hash, offset).then(
+      ({ data, total }) => this.send(session, { type: 'bundle-part', hash, offset, total, data }, served),
+      (err: unknown) => {
+        const error = toWireError(err);
+        delete error.stack;
+        this.send(session, { type: 'bundle-refused', hash, error }, served);
+      },
+    );
   }
 
-  /** A part of a shared value, read from disk off the socket path; a value that cannot be read (missing, damaged) is refused with its code. */
+  /**
+   * A part of a shared value, read from disk off the socket path; a value that cannot be read (missing, damaged) is
+   * refused with its code. The part stays in flight until it has left for the socket: an agent that asks and never
+   * reads is expelled at RATES.bundleReadsInFlight parts, instead of the coordinator buffering every part it asks for.
+   */
   private serveShared(session: AgentSession, hash: string, offset: number): void {
-    this.deps.shared
-      .read(hash, offset)
-      .then(
-        ({ data, total }) => this.send(session, { type: 'shared-part', hash, offset, total, data }),
-        (err: unknown) => {
-          const error = toWireError(err);
-          delete error.stack;
-          this.send(session, { type: 'shared-refused', hash, error });
-        },
-      )
-      .finally(() => this.guarded('shared served', () => this.feed(() => this.cluster.sharedServed(session))));
+    const served = () => this.guarded('shared served', () => this.feed(() => this.cluster.sharedServed(session)));
+    this.deps.shared.read(hash, offset).then(
+      ({ data, total }) => this.send(session, { type: 'shared-part', hash, offset, total, data }, served),
+      (err: unknown) => {
+        const error = toWireError(err);
+        delete error.stack;
+        this.send(session, { type: 'shared-refused', hash, error }, served);
+      },
+    );
   }
 
   /** Every accepted result is durable before the job can complete; then merge on a later turn. */

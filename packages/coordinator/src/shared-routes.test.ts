@@ -14,6 +14,7 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, errorAnswer, silentLogger } from '@cohort/shared';
 import { startCoordinator, type Coordinator } from './coordinator.js';
+import { MAX_SHARED_UPLOADS } from './shared-routes.js';
 
 const TOKEN = 'client-token-for-shared-routes';
 const AGENT_TOKEN = 'agent-token-for-shared-routes';
@@ -175,5 +176,79 @@ describe('POST /api/jobs with shared', () => {
     expect([hash, bytes, stored]).toEqual([sha(data), data.length, true]);
     const report = await c.jobs.submit({ task: 'noop', input: null, partitions: 1, shared: { hash, kind: 'json' } });
     expect(report.shared).toEqual({ hash, bytes: data.length, kind: 'json', delivery: { 'shared-memory': 0, copied: 0 } });
+  });
+});
+
+describe('an upload cut short', () => {
+  it('leaves no temporary file behind when the client aborts mid-upload', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cohort-shared-abort-'));
+    dirs.push(dir);
+    const c = await start(dir);
+    const hash = 'e'.repeat(64);
+    await new Promise<void>((resolve) => {
+      const req = request({
+        host: '127.0.0.1',
+        port: c.port,
+        method: 'PUT',
+        path: `/api/shared/${hash}`,
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-length': String(MAX_SHARED) },
+      });
+      req.on('error', () => resolve());
+      req.write(Buffer.alloc(8 * 1024, 3), () => setTimeout(() => req.destroy(), 200));
+      req.on('close', () => resolve());
+    });
+    const { readdirSync } = await import('node:fs');
+    const deadline = Date.now() + 5000;
+    let left = readdirSync(path.join(dir, 'shared'));
+    while (left.length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      left = readdirSync(path.join(dir, 'shared'));
+    }
+    expect(left).toEqual([]);
+    expect((await fetch(`http://127.0.0.1:${c.port}/healthz`)).status).toBe(200);
+  });
+
+  it('is removed when the coordinator starts again after it died mid-upload (a temporary file of a killed process)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cohort-shared-crash-'));
+    dirs.push(dir);
+    const first = await start(dir);
+    await first.close();
+    const { readdirSync, writeFileSync } = await import('node:fs');
+    const stale = path.join(dir, 'shared', `.${'f'.repeat(64)}.0123456789ab.tmp`);
+    writeFileSync(stale, Buffer.alloc(4096, 1));
+    await start(dir);
+    expect(readdirSync(path.join(dir, 'shared'))).toEqual([]);
+  });
+});
+
+describe('uploads at once', () => {
+  it('refuses (429 RATE_LIMITED) an upload past MAX_SHARED_UPLOADS in progress, and takes one again once they end', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cohort-shared-many-'));
+    dirs.push(dir);
+    const sharedDir = path.join(dir, 'shared');
+    const c = await start(dir);
+    const stalled = Array.from({ length: MAX_SHARED_UPLOADS }, (_, i) => {
+      const req = request({
+        host: '127.0.0.1',
+        port: c.port,
+        method: 'PUT',
+        path: `/api/shared/${String(i).repeat(64)}`,
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-length': String(MAX_SHARED) },
+      });
+      req.on('error', () => {});
+      req.write(Buffer.alloc(1024, 1));
+      return req;
+    });
+    const { waitFor } = await import('@cohort/shared/internal');
+    const { readdirSync } = await import('node:fs');
+    // Each stalled upload has its temporary file: the coordinator is writing all of them.
+    await waitFor('the stalled uploads begun', () => readdirSync(sharedDir).length === MAX_SHARED_UPLOADS, { timeoutMs: 5000 });
+    const value = Buffer.alloc(100, 5);
+    const refused = await call(c, 'PUT', `/api/shared/${sha(value)}`, value);
+    expect([refused.status, refused.code]).toEqual([429, ErrorCode.RATE_LIMITED]);
+    for (const req of stalled) req.destroy();
+    await waitFor('the stalled uploads dropped', () => readdirSync(sharedDir).length === 0, { timeoutMs: 5000 });
+    const stored = await call(c, 'PUT', `/api/shared/${sha(value)}`, value);
+    expect(stored.status).toBe(201);
   });
 });

@@ -21,6 +21,14 @@ import type { SharedStore } from './shared-store.js';
 
 export const SHARED_ROUTE = /^\/api\/shared\/([^/]*)$/;
 
+/**
+ * Uploads written at once: past it, an upload is refused with 429
+ * RATE_LIMITED (try again once one ends). Each may reach `maxSharedBytes`
+ * on disk before it is refused or kept, so this bounds the disk that
+ * uploads in progress take (4 GiB at the 1 GiB default).
+ */
+export const MAX_SHARED_UPLOADS = 4;
+
 export interface SharedRouteContext {
   shared: SharedStore;
   maxSharedBytes: number;
@@ -35,6 +43,11 @@ export async function handleShared(req: IncomingMessage, res: ServerResponse, ha
     req.resume(); // discarded while the 413 goes out (sendError closes the connection after it)
     throw ctx.shared.tooLarge(ctx.maxSharedBytes);
   }
+  if (ctx.shared.uploads >= MAX_SHARED_UPLOADS) {
+    req.resume();
+    throw new CohortError(ErrorCode.RATE_LIMITED, `${MAX_SHARED_UPLOADS} shared values are being uploaded already: try again once one ends`);
+  }
+  ctx.shared.uploads++;
   try {
     const { bytes, stored } = await ctx.shared.putStream(hash, bodyOf(req), ctx.maxSharedBytes);
     sendJson(res, 201, { hash, bytes, stored });
@@ -42,6 +55,8 @@ export async function handleShared(req: IncomingMessage, res: ServerResponse, ha
     // Refused part-way (too large, or the bytes are not `hash`): what the client is still sending is read and dropped.
     if (!req.readableEnded) req.resume();
     throw err;
+  } finally {
+    ctx.shared.uploads--;
   }
 }
 

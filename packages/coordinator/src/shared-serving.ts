@@ -13,13 +13,15 @@
  *   yet sent (its own count, beside its bundle reads); past it, it is expelled.
  * - The sessions sent an `assign` of a job with a shared value are noted on
  *   the job; when it ends, each live one (or its heir, by lineage) is sent
- *   `release` once.
+ *   `release` once, and one that is away is sent it when it re-joins
+ *   (shared-releases.ts).
  */
 import { CohortError, ErrorCode, RATES, SHARED_CHUNK_BYTES, type SharedGetMessage, type SharedRef, type WireError } from '@cohort/shared';
 import { isLive } from './agent-machine.js';
 import type { AgentSession } from './agent-session.js';
 import type { Effects } from './effects.js';
 import type { Job } from './job.js';
+import type { OwedReleases } from './shared-releases.js';
 
 /** What to do with one `shared-get`. */
 export type SharedGetDecision =
@@ -66,18 +68,30 @@ export function noteSharedIssue(job: Job | undefined, s: AgentSession): void {
   if (job?.spec.shared) (job.sharedSessions ??= new Set()).add(s.id);
 }
 
-/** `job` ended: every live session that was sent an assign of it (or followed one that was) is told to release it, once. */
-export function releaseShared(job: Job, sessions: Iterable<AgentSession>, fx: Effects): void {
+/**
+ * `job` ended: every live session that was sent an assign of it (or followed
+ * one that was) is told to release it, once. A session reached by no live
+ * one (its agent is reconnecting) is owed the release, sent when it re-joins.
+ */
+export function releaseShared(job: Job, sessions: Iterable<AgentSession>, fx: Effects, owed: OwedReleases): void {
   const issued = job.sharedSessions;
   if (!issued || issued.size === 0) return;
   job.sharedSessions = undefined;
+  const unreached = new Set(issued);
   for (const s of sessions) {
     if (!isLive(s.state)) continue;
+    let told = false;
     for (const id of s.lineage) {
-      if (issued.has(id)) {
-        fx.send(s, { type: 'release', jobId: job.id });
-        break;
-      }
+      if (!issued.has(id)) continue;
+      unreached.delete(id);
+      if (!told) fx.send(s, { type: 'release', jobId: job.id });
+      told = true;
     }
   }
+  for (const id of unreached) owed.owe(id, job.id);
+}
+
+/** `s` joined: the releases owed to the sessions it follows are sent to it now. */
+export function sendOwedReleases(s: AgentSession, fx: Effects, owed: OwedReleases): void {
+  for (const jobId of owed.take(s.lineage)) fx.send(s, { type: 'release', jobId });
 }

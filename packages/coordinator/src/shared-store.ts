@@ -26,6 +26,9 @@ export const SHARED_BLOBS: BlobKind = {
 };
 
 export class SharedStore extends BlobStore {
+  /** Uploads being written now (`PUT /api/shared/:hash`, bounded by MAX_SHARED_UPLOADS in shared-routes.ts). */
+  uploads = 0;
+
   /** Shared values in `<stateDir>/shared`, or in a temporary directory removed by `close()`. */
   static open(stateDir: string | undefined, log: Logger): SharedStore {
     const { dir, temporary } = BlobStore.place(SHARED_BLOBS, stateDir);

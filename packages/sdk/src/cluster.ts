@@ -62,7 +62,7 @@ export interface SubmitOptions {
   /** Where a relative task path is resolved from; default the process's working directory. */
   cwd?: string;
   /**
-   * A value every partition reads as `ctx.shared` (split never sees it): a Buffer or Uint8Array, another typed
+   * A value every partition reads as `ctx.shared` (split never sees it): a Buffer, Uint8Array or ArrayBuffer, another typed
    * array (read back as the same kind, over shared memory on thread slots), or any JSON value. Uploaded once
    * by its SHA-256 before the job is submitted (up to the coordinator's --max-shared-bytes, 1 GiB by default).
    */

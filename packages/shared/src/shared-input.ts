@@ -77,12 +77,15 @@ export function sharedElementBytes(kind: SharedKind): number {
 }
 
 /**
- * A value as the bytes a job shares, and how to read them back: a Buffer or
- * Uint8Array as `bytes`, another typed array as its element kind (its own
+ * A value as the bytes a job shares, and how to read them back: a Buffer,
+ * Uint8Array, ArrayBuffer, SharedArrayBuffer or DataView as `bytes`, another typed array as its element kind (its own
  * bytes, not copied), anything else as JSON text (BAD_INPUT when it is not JSON).
  */
 export function sharedBytesOf(value: unknown): { kind: SharedKind; data: Uint8Array } {
   if (value instanceof Uint8Array && (value.constructor === Uint8Array || Buffer.isBuffer(value))) return { kind: 'bytes', data: value };
+  // Binary data that JSON.stringify would turn into `{}`: its bytes.
+  if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return { kind: 'bytes', data: new Uint8Array(value) };
+  if (value instanceof DataView) return { kind: 'bytes', data: new Uint8Array(value.buffer, value.byteOffset, value.byteLength) };
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
     for (const [kind, ctor] of Object.entries(TYPED)) {
       if (value.constructor === ctor) return { kind: kind as SharedKind, data: new Uint8Array(value.buffer, value.byteOffset, value.byteLength) };

@@ -4,13 +4,27 @@
  * hash, arms each fetch's silence timer, and settles its promise with the
  * verified bytes or the error. One fetch per hash at a time. The bundle
  * cache and the shared store each run one.
+ *
+ * At most MAX_FETCHES fetches run at once (so at most MAX_PARTS_IN_FLIGHT
+ * requests are outstanding): the coordinator expels an agent with more than
+ * RATES.bundleReadsInFlight parts asked for and not yet sent, so an agent
+ * given work of many jobs with distinct values at once must not ask for all
+ * of them together. The others wait their turn, in order.
  */
-import type { Logger, WireError } from '@cohort/shared';
+import { RATES, type Logger, type WireError } from '@cohort/shared';
 import { deferred, type Deferred } from '@cohort/shared/internal';
 import type { ChunkFetch, FetchCommand, FetchPart } from './fetch-machine.js';
 
 /** Requests for parts outstanding at once in one fetch (1 MiB each). */
 export const FETCH_WINDOW = 4;
+/**
+ * Fetches running at once; the rest wait their turn. Half the coordinator's
+ * bound: the requests of a fetch just cancelled (a release) may still be in
+ * flight there while the next ones start.
+ */
+export const MAX_FETCHES = Math.floor(RATES.bundleReadsInFlight / FETCH_WINDOW / 2);
+/** Requests outstanding at once over all fetches of one runner: within the coordinator's bound. */
+export const MAX_PARTS_IN_FLIGHT = MAX_FETCHES * FETCH_WINDOW;
 /** A fetch that hears nothing of its value for this long fails with the kind's fetch-failed code. */
 export const FETCH_SILENCE_MS = 30_000;
 
@@ -31,25 +45,49 @@ interface Active<B extends Uint8Array> {
 
 export class FetchRunner<B extends Uint8Array> {
   private readonly fetches = new Map<string, Active<B>>();
+  /** Fetches not started yet (MAX_FETCHES are running), oldest first. */
+  private readonly waiting = new Map<string, Active<B>>();
 
   constructor(private readonly options: FetchRunnerOptions) {}
 
   /** Hashes being fetched now. */
   hashes(): Iterable<string> {
-    return this.fetches.keys();
+    return [...this.fetches.keys(), ...this.waiting.keys()];
   }
 
   has(hash: string): boolean {
-    return this.fetches.has(hash);
+    return this.fetches.has(hash) || this.waiting.has(hash);
   }
 
-  /** Start `machine`; resolves with its verified bytes, or rejects with its error. */
+  /** Start `machine` (or queue it behind MAX_FETCHES running ones); resolves with its verified bytes, or rejects with its error. */
   run(machine: ChunkFetch<B>): Promise<B> {
     const active: Active<B> = { machine, result: deferred<B>(), timer: undefined };
+    if (this.fetches.size >= MAX_FETCHES) this.waiting.set(machine.hash, active);
+    else this.begin(active);
+    return active.result.promise;
+  }
+
+  private begin(active: Active<B>): void {
+    const { machine } = active;
     this.fetches.set(machine.hash, active);
     this.options.logger.debug('fetch started', { what: this.options.what, hash: machine.hash, jobId: machine.jobId });
     this.execute(active, machine.start());
-    return active.result.promise;
+  }
+
+  /** A fetch ended: start the oldest waiting one. */
+  private startNext(): void {
+    for (const [hash, active] of this.waiting) {
+      if (this.fetches.size >= MAX_FETCHES) return;
+      this.waiting.delete(hash);
+      this.begin(active);
+    }
+  }
+
+  /** A fetch that never started fails with the kind's fetch-failed code. */
+  private dropWaiting(active: Active<B>, why: string): void {
+    this.waiting.delete(active.machine.hash);
+    active.machine.start();
+    this.execute(active, active.machine.lost(why));
   }
 
   /** A part or a refusal from the coordinator; ignored when no fetch of that hash is in flight. */
@@ -64,12 +102,15 @@ export class FetchRunner<B extends Uint8Array> {
 
   /** Fail the fetch of `hash`, if any (nobody wants it any more). */
   cancel(hash: string, why: string): void {
+    const waiting = this.waiting.get(hash);
+    if (waiting) return this.dropWaiting(waiting, why);
     const active = this.fetches.get(hash);
     if (active) this.execute(active, active.machine.lost(why));
   }
 
   /** Fail every fetch in flight (the link went down, the coordinator restarted, the agent stops). */
   abortAll(why: string): void {
+    for (const active of [...this.waiting.values()]) this.dropWaiting(active, why);
     for (const active of [...this.fetches.values()]) this.execute(active, active.machine.lost(why));
   }
 
@@ -111,5 +152,7 @@ export class FetchRunner<B extends Uint8Array> {
   private end(active: Active<B>): void {
     clearTimeout(active.timer);
     if (this.fetches.get(active.machine.hash) === active) this.fetches.delete(active.machine.hash);
+    if (this.waiting.get(active.machine.hash) === active) this.waiting.delete(active.machine.hash);
+    this.startNext();
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The copies of shared values that process slots read: one file per value,
- * `<dir>/shared-<agent pid>-<hash>.bin` (0600, in the agent's private bundle
+ * `<dir>/shared-<agent pid>-<instance>-<hash>.bin` (0600, in the agent's private bundle
  * cache directory), written once (a temporary file, then rename) and read
  * once by each process slot into its own buffer.
  *
@@ -10,26 +10,66 @@
  * block its event loop (heartbeats, results) while they serialize. A file
  * is written once (off the main thread when `prepare` runs ahead), each
  * slot reads it from the page cache in parallel, and the agent holds
- * nothing more than its SharedArrayBuffer. The pid in the name keeps agents
- * that share the directory from deleting each other's copies.
+ * nothing more than its SharedArrayBuffer. The pid and an id of this
+ * instance in the name keep agents that share the directory (two in one
+ * process too) from deleting each other's copies. An agent that died
+ * (SIGKILL, a crash) removes nothing: the next one to start in the directory
+ * removes the copies and temporary files of every pid that is no longer
+ * running (`sweepDead`), so a 1 GiB copy is not left there for ever.
  */
 import { randomBytes } from 'node:crypto';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@cohort/shared';
 
+/** A copy or temporary file of SharedFiles, with the pid of the agent that wrote it. */
+const OWN_FILE = /^\.?shared-(\d+)-.*\.(bin|tmp)$/;
+
+/** True when process `pid` is running (or exists but is not ours to signal). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Remove the copies left in `dir` by agents whose process is gone; the number removed. Never throws. */
+export function sweepDead(dir: string, log: Logger): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const pid = Number(OWN_FILE.exec(name)?.[1]);
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || running(pid)) continue;
+    rmSync(path.join(dir, name), { force: true });
+    removed++;
+  }
+  if (removed > 0) log.info('shared value copies of dead agents removed', { dir, files: removed });
+  return removed;
+}
+
 export class SharedFiles {
   private readonly written = new Set<string>();
   private readonly writing = new Map<string, Promise<void>>();
+  /** Tells this instance's files from another agent's in the same process. */
+  private readonly instance = randomBytes(6).toString('hex');
 
   constructor(
     private readonly dir: string,
     private readonly log: Logger,
-  ) {}
+  ) {
+    sweepDead(dir, log);
+  }
 
   path(hash: string): string {
-    return path.join(this.dir, `shared-${process.pid}-${hash}.bin`);
+    return path.join(this.dir, `shared-${process.pid}-${this.instance}-${hash}.bin`);
   }
 
   /** The file of `hash`, written now (synchronously) if need be. */
@@ -83,6 +123,6 @@ export class SharedFiles {
   }
 
   private tmp(hash: string): string {
-    return path.join(this.dir, `.shared-${process.pid}-${hash}.${randomBytes(6).toString('hex')}.tmp`);
+    return path.join(this.dir, `.shared-${process.pid}-${this.instance}-${hash}.${randomBytes(6).toString('hex')}.tmp`);
   }
 }

@@ -16,7 +16,7 @@ function value(bytes: number, seed = 5): { data: Buffer; ref: SharedRef } {
   return { data, ref: { hash: sha256Hex(data), bytes, kind: 'bytes' } };
 }
 
-function setup(maxBytes = 16 * CHUNK) {
+function setup(maxBytes = 16 * CHUNK, inUse?: () => Iterable<string>) {
   const gets: SharedGetMessage[] = [];
   const dropped: string[] = [];
   let linkUp = true;
@@ -30,6 +30,7 @@ function setup(maxBytes = 16 * CHUNK) {
     dir,
     logger: silentLogger,
     window: 2,
+    ...(inUse && { inUse }),
   });
   /** Answer every outstanding request from `data`, until none is left. */
   const serve = (data: Buffer) => {
@@ -137,6 +138,35 @@ describe('SharedStore', () => {
     serve(b.data);
     await pb;
     expect(store.heldBytes).toBe(50);
+  });
+
+  it('makes room by freeing values no work on this agent uses (their jobs may still be running elsewhere), never one in use', async () => {
+    const busy = new Set<string>();
+    const { store, serve, dropped } = setup(100, () => busy);
+    const a = value(60);
+    const b = value(50, 9);
+    const c = value(55, 13);
+    const pa = store.acquire('j1', a.ref);
+    serve(a.data);
+    await pa;
+    // j1's work here is done, but j1 has not ended (no release yet): its value gives way to j2's.
+    const pb = store.acquire('j2', b.ref);
+    serve(b.data);
+    await pb;
+    expect(dropped).toEqual([a.ref.hash]);
+    expect(store.heldBytes).toBe(50);
+    expect(store.release('j1')).toBe(false);
+    // j2's value is in use (queued or running work): j3 is refused, and j2's value stays.
+    busy.add(b.ref.hash);
+    expect(await rejection(store.acquire('j3', c.ref))).toBe(ErrorCode.SHARED_TOO_LARGE);
+    expect(store.bytes(b.ref.hash)).toBeDefined();
+    // j1 sends more work: its value is fetched again.
+    busy.clear();
+    const again = store.acquire('j1', a.ref);
+    expect(again).toBeInstanceOf(Promise);
+    serve(a.data);
+    await again;
+    expect(store.heldBytes).toBe(60);
   });
 
   it('bytes that fail the hash are dropped: SHARED_HASH_MISMATCH, nothing held, the slots never hear of it', async () => {

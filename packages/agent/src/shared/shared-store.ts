@@ -8,7 +8,10 @@
  *   (fetch/fetch-machine.ts, `shared-get` over the link): parts are written
  *   straight into the buffer, the whole is checked against the hash.
  * - The sum of the values held or being fetched stays within `maxBytes`: a
- *   value that would pass it fails with SHARED_TOO_LARGE before any fetch.
+ *   value that would pass it first frees values that no work on this agent
+ *   uses (`inUse`: their jobs may not have ended, but a job that sends more
+ *   work fetches its value again), oldest first; if it still does not fit,
+ *   it fails with SHARED_TOO_LARGE before any fetch.
  * - `release(jobId)` drops that job's reference; the last one frees the
  *   value (a fetch in flight is cancelled) and tells the slots (`dropped`).
  *   A release for a job not known here is ignored.
@@ -63,6 +66,8 @@ export interface SharedStoreOptions {
   /** Parts asked for and not yet received; SHARED_FETCH_WINDOW unless set. */
   window?: number;
   silenceMs?: number;
+  /** The hashes of values that work on this agent uses now (queued, running, held): never freed to make room. Default: all. */
+  inUse?: () => Iterable<string>;
 }
 
 interface Value {
@@ -124,6 +129,7 @@ export class SharedStore {
       this.hold(known, jobId);
       return known.bytes ? undefined : known.loading;
     }
+    if (this.heldBytes + ref.bytes > this.options.maxBytes) this.makeRoom(ref.bytes);
     const held = this.heldBytes;
     if (held + ref.bytes > this.options.maxBytes) return Promise.reject(this.tooLarge(ref, held));
     const value: Value = { ref, jobs: new Set() };
@@ -197,6 +203,16 @@ export class SharedStore {
     } catch (err) {
       if (this.values.get(ref.hash) === value) this.forget(value, 'its fetch failed');
       throw err;
+    }
+  }
+
+  /** Free values held (not being fetched) that no work uses, oldest first, until `bytes` more fit. */
+  private makeRoom(bytes: number): void {
+    if (!this.options.inUse) return;
+    const used = new Set(this.options.inUse());
+    for (const value of [...this.values.values()]) {
+      if (this.heldBytes + bytes <= this.options.maxBytes) return;
+      if (value.bytes && !used.has(value.ref.hash)) this.forget(value, 'room for another value: no work here uses it');
     }
   }
 

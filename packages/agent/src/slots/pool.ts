@@ -149,6 +149,14 @@ export class SlotPool {
     return tasks;
   }
 
+  /** The shared values of the work queued or in a slot now. */
+  sharedInUse(): Set<string> {
+    const hashes = new Set<string>();
+    for (const q of this.queue.heads()) if (q.job.shared) hashes.add(q.job.shared.hash);
+    for (const slot of this.slots) if (slot.batch?.job.shared) hashes.add(slot.batch.job.shared.hash);
+    return hashes;
+  }
+
   /** Shared value `hash` was freed: every slot that holds it drops it. */
   dropShared(hash: string): void {
     for (const slot of this.slots) slot.dropShared(hash);

@@ -4,7 +4,14 @@
  * the SharedArrayBuffer it was given (the same memory as every other thread
  * slot of the agent); a process slot reads the value's file once into its
  * own buffer. `view()` is what a batch's `ctx.shared` is: `sharedView` of the
- * buffer, made once per hash and kind (a JSON value is parsed once per slot).
+ * buffer, made once per hash and kind (a JSON value is parsed once per slot,
+ * and deeply frozen).
+ *
+ * A bytes or typed-array view cannot be frozen: in a thread slot it is the
+ * agent's one SharedArrayBuffer, so a task that writes into `ctx.shared`
+ * changes what every slot, and every later job naming the same value on this
+ * agent, reads (the hash is checked once, when fetched). Read-only by
+ * contract (RunContext.shared).
  */
 import { readFileSync } from 'node:fs';
 import { CohortError, ErrorCode, sharedView, type SharedKind } from '@cohort/shared';
@@ -43,7 +50,21 @@ export class SlotShared {
     if (buffer === undefined) throw new CohortError(ErrorCode.SHARED_FETCH_FAILED, `shared value ${hash} was not posted to this slot`, { details: { hash } });
     if (buffer instanceof CohortError) throw buffer;
     const view = sharedView(buffer, kind);
+    // A parsed JSON value is this slot's own object, handed to every batch after: frozen, so that a partition that
+    // changes it (a sort in place) fails, instead of changing what the partitions after it read.
+    if (kind === 'json') deepFreeze(view);
     this.views.set(key, view);
     return view;
+  }
+}
+
+/** Freeze `value` and every object in it (iteratively: a deeply nested value must not overflow the stack). */
+function deepFreeze(value: unknown): void {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v !== 'object' || v === null || Object.isFrozen(v)) continue;
+    Object.freeze(v);
+    for (const child of Object.values(v)) stack.push(child);
   }
 }

@@ -203,4 +203,23 @@ describe('release', () => {
     cluster.cancel('j1', T0 + 2);
     expect(releases(fx)).toEqual(['s2:j1']);
   });
+
+  it('reaches an agent that was away when the job ended, once it re-joins (else it holds the value for ever)', () => {
+    const { cluster, fx } = makeCluster({ heartbeatMs: 10_000, heartbeatTimeoutMs: 30_000 });
+    cluster.retireOnFinish = true;
+    const s1 = join(cluster, 'a', 1, T0, { maxPrefetch: 0, id: 's1' });
+    cluster.submit(makeJob('j1', 1, { shared: REF }));
+    cluster.submit(makeJob('j2', 1, { shared: OTHER }));
+    cluster.schedule(T0);
+    expect(fx.assigned('s1').length).toBeGreaterThan(0);
+    cluster.disconnected(s1, T0 + 1);
+    cluster.cancel('j1', T0 + 2);
+    cluster.cancel('j2', T0 + 2);
+    expect(releases(fx)).toEqual([]);
+    join(cluster, 'a', 1, T0 + 3, { maxPrefetch: 0, id: 's2', previousSessionId: 's1' });
+    expect(releases(fx).sort()).toEqual(['s2:j1', 's2:j2']);
+    // Told once: a later heir is not told again.
+    join(cluster, 'a', 1, T0 + 4, { maxPrefetch: 0, id: 's3', previousSessionId: 's2' });
+    expect(releases(fx)).toHaveLength(2);
+  });
 });

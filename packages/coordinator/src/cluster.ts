@@ -194,11 +194,21 @@ export class Cluster {
 
   // ------------------------------------------------------------------ inputs: time
 
+  /**
+   * How often the coordinator beats to its agents: half of the silence after which an agent gives up on
+   * it (heartbeatTimeoutMs), and never faster than the agents beat. The agents' own beats, which detect
+   * a dead agent, keep heartbeatMs: only the direction that detects a dead coordinator is slower, and with
+   * 10,000 agents it is 10,000 socket writes a second fewer (one write per agent per beat).
+   */
+  private get beatMs(): number {
+    return Math.max(this.config.heartbeatMs, Math.floor(this.config.heartbeatTimeoutMs / 2));
+  }
+
   /** Heartbeats out, failure detection, deadlines, speculation. Call every ~100 ms. */
   tick(now: number): Effect[] {
     this.pruneActive();
     this.forgivePause(now);
-    if (now - this.lastHeartbeatAt >= this.config.heartbeatMs) {
+    if (now - this.lastHeartbeatAt >= this.beatMs) {
       this.lastHeartbeatAt = now;
       const hb: CoordinatorMessage = { type: 'heartbeat', seq: ++this.heartbeatSeq, sentAt: now };
       for (const s of this.agents.values()) if (isLive(s.state)) this.fx.send(s, hb);

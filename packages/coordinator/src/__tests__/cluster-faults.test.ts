@@ -76,16 +76,22 @@ describe('cluster: agent disconnected', () => {
 });
 
 describe('cluster: failure detection by tick', () => {
-  it('sends heartbeats to live agents every heartbeatMs', () => {
+  it('beats to live agents every heartbeatTimeoutMs / 2 (never faster than heartbeatMs), one frame object for all of them', () => {
     const { cluster, fx } = makeCluster();
     const a = join(cluster, 'a', 1, T0);
-    for (let t = T0 + 50; t <= T0 + 500; t += 50) {
+    const b = join(cluster, 'b', 1, T0);
+    const every = Math.max(HEARTBEAT_MS, Math.floor(HEARTBEAT_TIMEOUT_MS / 2));
+    for (let t = T0 + 50; t <= T0 + 10 * every; t += 50) {
       cluster.tick(t);
-      cluster.receive(a, { type: 'heartbeat', seq: t, sentAt: t }, t);
+      for (const s of [a, b]) cluster.receive(s, { type: 'heartbeat', seq: t, sentAt: t }, t);
     }
-    const beats = fx.sent.filter((s) => s.msg.type === 'heartbeat').map((s) => s.msg);
-    expect(beats.length).toBeGreaterThanOrEqual(4);
-    expect(beats.length).toBeLessThanOrEqual(6);
+    const beats = fx.sent.filter((s) => s.msg.type === 'heartbeat' && s.session === a).map((s) => s.msg);
+    expect(beats.length).toBeGreaterThanOrEqual(9);
+    expect(beats.length).toBeLessThanOrEqual(11);
+    // b got the very same objects: the executor encodes each beat once.
+    const toB = fx.sent.filter((s) => s.msg.type === 'heartbeat' && s.session === b).map((s) => s.msg);
+    expect(toB).toHaveLength(beats.length);
+    expect(toB.every((m, i) => m === beats[i])).toBe(true);
     expect(beats.map((m) => (m as { seq: number }).seq)).toEqual(beats.map((_, i) => i + 1));
   });
 

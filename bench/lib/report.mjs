@@ -41,7 +41,7 @@ export function headline(results) {
     );
   if (sc && !sc.error)
     lines.push(
-      `- CPU-bound efficiency on 2 slots: ${fmt(sc.primes.efficiency * 100)}% of ideal (64 primes partitions of ~${fmt(sc.primes.perPartitionMs)} ms).`,
+      `- CPU-bound efficiency on 2 slots: ${fmt(sc.primes.efficiency * 100)}% of ideal (64 primes partitions of ~${fmt(sc.primes.perPartitionMs)} ms); plain worker threads, the ceiling, ${fmt(sc.primes.raw.efficiency * 100)}% in the same run (each against its own 1-slot time, so either can pass 100% by noise).`,
     );
   if (l && !l.error)
     lines.push(

@@ -83,6 +83,20 @@ if [ -s "$PIDFILE" ]; then
   fi
 fi
 
+# ---- a containerd pid file left behind ----------------------------------------
+# A dockerd that was killed can leave /var/run/docker/containerd/containerd.pid naming a containerd
+# that is gone. Once the kernel hands that pid to another process (a kworker, say), the next dockerd
+# takes it for its containerd and waits for a socket that never comes ("failed to start containerd:
+# timeout"). Remove the file unless it names a live containerd.
+CONTAINERD_PIDFILE=/var/run/docker/containerd/containerd.pid
+if [ -s "$CONTAINERD_PIDFILE" ]; then
+  cpid=$(cat "$CONTAINERD_PIDFILE" 2>/dev/null || true)
+  if [ -z "$cpid" ] || [ "$(cat "/proc/$cpid/comm" 2>/dev/null || true)" != containerd ]; then
+    cohort_log "removing a stale containerd pid file (pid ${cpid:-none} is not a containerd)"
+    rm -f "$CONTAINERD_PIDFILE"
+  fi
+fi
+
 # ---- start dockerd, with fallbacks ------------------------------------------
 SMOKE_BIN=""
 for c in /usr/bin/tini-static /usr/sbin/tini-static "$(command -v docker-init 2>/dev/null || true)"; do

@@ -148,9 +148,9 @@ export class Executor implements AgentPort, JobHandoff {
       case 'finished':
         return this.finished(effect.job);
       case 'serve-bundle':
-        return this.serveBundle(effect.session, effect.hash, effect.offset);
+        return this.servePart(effect.session, 'bundle', effect.hash, effect.offset);
       case 'serve-shared':
-        return this.serveShared(effect.session, effect.hash, effect.offset);
+        return this.servePart(effect.session, 'shared', effect.hash, effect.offset);
       case 'observe':
         return this.deps.observers.observe(effect.observation);
       default:
@@ -196,32 +196,22 @@ export class Executor implements AgentPort, JobHandoff {
     this.deps.observers.observe({ kind: 'ws-bytes', direction: 'out', bytes: frame.length });
   }
 
-  /** A part of a bundle, read off the socket path; a bundle that cannot be read is refused with its code. In flight until written (serveShared). */
-  private serveBundle(session: AgentSession, hash: string, offset: number): void {
-    const served = () => this.guarded('bundle served', () => this.feed(() => this.cluster.bundleServed(session)));
-    this.deps.bundles.read(hash, offset).then(
-      ({ data, total }) => this.send(session, { type: 'bundle-part', hash, offset, total, data }, served),
-      (err: unknown) => {
-        const error = toWireError(err);
-        delete error.stack;
-        this.send(session, { type: 'bundle-refused', hash, error }, served);
-      },
-    );
-  }
-
   /**
-   * A part of a shared value, read from disk off the socket path; a value that cannot be read (missing, damaged) is
-   * refused with its code. The part stays in flight until it has left for the socket: an agent that asks and never
-   * reads is expelled at RATES.bundleReadsInFlight parts, instead of the coordinator buffering every part it asks for.
+   * A part of a bundle or shared value, read from disk off the socket path; one that cannot be read (missing,
+   * damaged) is refused with its code. The part stays in flight until it has left for the socket: an agent that
+   * asks and never reads is expelled at RATES.bundleReadsInFlight parts, instead of the coordinator buffering
+   * every part it asks for.
    */
-  private serveShared(session: AgentSession, hash: string, offset: number): void {
-    const served = () => this.guarded('shared served', () => this.feed(() => this.cluster.sharedServed(session)));
-    this.deps.shared.read(hash, offset).then(
-      ({ data, total }) => this.send(session, { type: 'shared-part', hash, offset, total, data }, served),
+  private servePart(session: AgentSession, kind: 'bundle' | 'shared', hash: string, offset: number): void {
+    const served = () =>
+      this.guarded(`${kind} served`, () => this.feed(() => (kind === 'bundle' ? this.cluster.bundleServed(session) : this.cluster.sharedServed(session))));
+    const store = kind === 'bundle' ? this.deps.bundles : this.deps.shared;
+    store.read(hash, offset).then(
+      ({ data, total }) => this.send(session, { type: kind === 'bundle' ? 'bundle-part' : 'shared-part', hash, offset, total, data }, served),
       (err: unknown) => {
         const error = toWireError(err);
         delete error.stack;
-        this.send(session, { type: 'shared-refused', hash, error }, served);
+        this.send(session, { type: kind === 'bundle' ? 'bundle-refused' : 'shared-refused', hash, error }, served);
       },
     );
   }

@@ -106,6 +106,15 @@ function sharedRef(v: unknown): void {
   if (bytes % sharedElementBytes(v.kind) !== 0) bad(`shared.bytes must be a multiple of ${sharedElementBytes(v.kind)} for ${v.kind}`);
 }
 
+/** A part of a bundle or shared value: its hash, offset and total within `bound`, at most `chunk` bytes of data ending within total. */
+function part(v: Obj, bound: IntBound, chunk: number): void {
+  hash(v);
+  const offset = bounded(v, 'offset', bound);
+  const total = bounded(v, 'total', bound);
+  if (!(v.data instanceof Uint8Array) || v.data.length > chunk) bad(`data must be binary of at most ${chunk} bytes`);
+  if (offset + v.data.length > total) bad('data must end within total');
+}
+
 function hash(o: Obj): void {
   if (!isBundleHash(o.hash)) bad('hash must be 64 lowercase hex digits');
 }
@@ -218,26 +227,13 @@ export function validateCoordinatorMessage(v: unknown): CoordinatorMessage {
       int(v, 'seq');
       num(v, 'sentAt');
       return v as unknown as CoordinatorMessage;
-    case 'bundle-part': {
-      hash(v);
-      const offset = bounded(v, 'offset', LIMITS.bundleBytes);
-      const total = bounded(v, 'total', LIMITS.bundleBytes);
-      if (!(v.data instanceof Uint8Array) || v.data.length > BUNDLE_CHUNK_BYTES) bad(`data must be binary of at most ${BUNDLE_CHUNK_BYTES} bytes`);
-      if (offset + v.data.length > total) bad('data must end within total');
+    case 'bundle-part':
+      part(v, LIMITS.bundleBytes, BUNDLE_CHUNK_BYTES);
       return v as unknown as CoordinatorMessage;
-    }
+    case 'shared-part':
+      part(v, LIMITS.sharedBytes, SHARED_CHUNK_BYTES);
+      return v as unknown as CoordinatorMessage;
     case 'bundle-refused':
-      hash(v);
-      v.error = wireError(v.error, 'error');
-      return v as unknown as CoordinatorMessage;
-    case 'shared-part': {
-      hash(v);
-      const offset = bounded(v, 'offset', LIMITS.sharedBytes);
-      const total = bounded(v, 'total', LIMITS.sharedBytes);
-      if (!(v.data instanceof Uint8Array) || v.data.length > SHARED_CHUNK_BYTES) bad(`data must be binary of at most ${SHARED_CHUNK_BYTES} bytes`);
-      if (offset + v.data.length > total) bad('data must end within total');
-      return v as unknown as CoordinatorMessage;
-    }
     case 'shared-refused':
       hash(v);
       v.error = wireError(v.error, 'error');

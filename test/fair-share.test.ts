@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ApiClient } from '@cohort/sdk';
-import { type CohortError, ErrorCode, type JobReport } from '@cohort/shared';
+import { type CohortError, ErrorCode, FINISHED_JOB_STATUSES, type JobReport } from '@cohort/shared';
 import { agents, cluster, waitFor } from './helpers/cluster.js';
 
 const PARTITION_MS = 300;
@@ -20,7 +20,8 @@ async function finished(api: ApiClient, jobId: string): Promise<JobReport> {
     `job ${jobId} to end`,
     async () => {
       const r = await api.report(jobId);
-      return r.status !== 'queued' && r.status !== 'running' && r;
+      // Final only: a job that is `merging` has every result in but is not done yet.
+      return (FINISHED_JOB_STATUSES as readonly string[]).includes(r.status) && r;
     },
     15_000,
   );
